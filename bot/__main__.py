@@ -1,0 +1,145 @@
+"""`python -m bot …`: the command line of Mentori."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from datetime import date
+from pathlib import Path
+
+from bot.i18n import LANGUAGES
+from bot.settings import Settings, SettingsError, load_settings
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "handler"):
+        parser.print_help()
+        return 2
+    try:
+        return args.handler(args)
+    except SettingsError as error:
+        print(f"mentori: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m bot",
+        description="Mentori: a Slack app for learning-mentor programmes.",
+    )
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    run = commands.add_parser(
+        "run",
+        help="apply migrations and run the bot (Socket Mode if SLACK_APP_TOKEN is set, else HTTP)",
+        description="Apply database migrations, then serve Slack: Socket Mode when SLACK_APP_TOKEN is set, "
+        "otherwise HTTP on PORT with POST /slack/events and GET /healthz.",
+    )
+    run.set_defaults(handler=_run)
+
+    db = commands.add_parser("db", help="database maintenance", description="Database maintenance.")
+    db_commands = db.add_subparsers(title="commands", metavar="COMMAND")
+    upgrade = db_commands.add_parser(
+        "upgrade", help="apply migrations up to the newest", description="Apply Alembic migrations up to head."
+    )
+    upgrade.set_defaults(handler=_db_upgrade)
+    db.set_defaults(handler=lambda _args: _usage(db))
+
+    programme = commands.add_parser(
+        "programme", help="check or preview programme templates", description="Check or preview programme templates."
+    )
+    programme_commands = programme.add_subparsers(title="commands", metavar="COMMAND")
+    check = programme_commands.add_parser(
+        "check",
+        help="validate a programme template",
+        description="Validate a programme template; every error names the file, the step and what is wrong.",
+    )
+    check.add_argument("file", type=Path, help="the template (TOML)")
+    check.set_defaults(handler=_programme_check)
+    preview = programme_commands.add_parser(
+        "preview",
+        help="print the dated timeline of a programme",
+        description="Print every step of the programme with its date, time, kind and text, for a cohort whose "
+        "session 1 is on START (sessions 2 and 3 four and eight weeks later). Needs no Slack and no tokens.",
+    )
+    preview.add_argument("file", type=Path, nargs="?", help="the template (default: the built-in Feeniks programme)")
+    preview.add_argument("--start", required=True, type=_iso_date, help="date of session 1, YYYY-MM-DD")
+    preview.add_argument("--lang", choices=LANGUAGES, default="fi", help="language of the texts (default fi)")
+    preview.add_argument("--tz", default=None, help="time zone (default MENTORI_TZ or Europe/Helsinki)")
+    preview.set_defaults(handler=_programme_preview)
+    programme.set_defaults(handler=lambda _args: _usage(programme))
+    return parser
+
+
+def _usage(parser: argparse.ArgumentParser) -> int:
+    parser.print_help()
+    return 2
+
+
+def _iso_date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date written YYYY-MM-DD, e.g. 2027-01-11") from None
+
+
+def _settings() -> Settings:
+    from bot.logs import configure_logging
+
+    settings = load_settings()
+    configure_logging(settings.log_level, settings.log_format)
+    return settings
+
+
+def _run(_args: argparse.Namespace) -> int:
+    from bot.runner import run
+
+    return run(_settings())
+
+
+def _db_upgrade(_args: argparse.Namespace) -> int:
+    from storage.db import current_revision, make_engine, upgrade
+
+    settings = _settings()
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    print(f"Database is at revision {current_revision(engine)}.")
+    return 0
+
+
+def _programme_check(args: argparse.Namespace) -> int:
+    from bot.programmes import check_programme
+
+    errors = check_programme(args.file)
+    for error in errors:
+        print(error, file=sys.stderr)
+    if errors:
+        print(f"{args.file}: {len(errors)} problem(s) found.", file=sys.stderr)
+        return 1
+    print(f"{args.file}: OK")
+    return 0
+
+
+def _programme_preview(args: argparse.Namespace) -> int:
+    from bot.programmes import ProgrammeError, default_programme, load_programme
+    from bot.programmes.preview import preview_lines
+
+    try:
+        programme = load_programme(args.file) if args.file else default_programme()
+    except ProgrammeError as error:
+        print("\n".join(error.errors), file=sys.stderr)
+        return 1
+    tz = args.tz or load_settings().timezone
+    print("\n".join(preview_lines(programme, args.start, args.lang, tz)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

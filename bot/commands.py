@@ -1,0 +1,62 @@
+"""The `/mentori` subcommands: what each is called, how it is written, and who it is for."""
+
+from __future__ import annotations
+
+import shlex
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class CommandSpec:
+    name: str  # the first word after /mentori
+    audience: str  # mentor | coach | hr | admin — which section of the help lists it
+
+    @property
+    def usage_key(self) -> str:
+        return f"help.usage.{self.name}"
+
+    @property
+    def summary_key(self) -> str:
+        return f"help.summary.{self.name}"
+
+
+COMMANDS: tuple[CommandSpec, ...] = (
+    CommandSpec("help", "mentor"),
+    CommandSpec("pause", "mentor"),
+    CommandSpec("resume", "mentor"),
+    CommandSpec("cohort", "admin"),
+    CommandSpec("coach", "admin"),
+    CommandSpec("forget", "admin"),
+    CommandSpec("org", "coach"),
+    CommandSpec("goal", "coach"),
+    CommandSpec("member", "coach"),
+    CommandSpec("kickoff", "coach"),
+    CommandSpec("status", "coach"),
+    CommandSpec("summary", "hr"),
+    CommandSpec("export", "hr"),
+)
+AUDIENCES = ("mentor", "coach", "hr", "admin")
+COMMAND_NAMES = frozenset(command.name for command in COMMANDS)
+
+
+@dataclass(frozen=True)
+class ParsedCommand:
+    name: str
+    args: tuple[str, ...]
+    raw: str
+
+
+class CommandSyntaxError(ValueError):
+    """The command text could not be split into words (e.g. an unclosed quote)."""
+
+
+def parse_command(text: str) -> ParsedCommand:
+    """Split `/mentori` text into a subcommand and its arguments; quotes group words."""
+    raw = (text or "").strip()
+    try:
+        words = shlex.split(raw.replace("“", '"').replace("”", '"'))
+    except ValueError as error:
+        raise CommandSyntaxError(str(error)) from None
+    if not words:
+        return ParsedCommand("help", (), raw)
+    return ParsedCommand(words[0].lower(), tuple(words[1:]), raw)

@@ -1,0 +1,162 @@
+"""Settings: read once from the environment (and `.env`), validated, passed down as one object."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.i18n import LANGUAGES
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATABASE_URL = f"sqlite:///{PROJECT_ROOT / 'data' / 'mentori.sqlite3'}"
+DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+LOG_FORMATS = ("text", "json")
+SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; the message names the variable and how to fix it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything Mentori reads from its environment."""
+
+    slack_bot_token: str | None = None
+    slack_signing_secret: str | None = None
+    slack_app_token: str | None = None
+    slack_api_url: str = DEFAULT_SLACK_API_URL
+    database_url: str = DEFAULT_DATABASE_URL
+    port: int = 3000
+    timezone: str = "Europe/Helsinki"
+    language: str = "fi"
+    log_level: str = "INFO"
+    log_format: str = "text"
+    admins: frozenset[str] = field(default_factory=frozenset)
+    min_group: int = 5
+    retention_days: int = 180
+    web_workers: int = 2
+    web_threads: int = 8
+
+    @property
+    def socket_mode(self) -> bool:
+        return bool(self.slack_app_token)
+
+    def require_slack(self) -> None:
+        """Fail unless the tokens needed to talk to Slack are present and well formed."""
+        _require(self.slack_bot_token, "SLACK_BOT_TOKEN", "the Bot User OAuth Token (xoxb-…) from OAuth & Permissions")
+        _require(
+            self.slack_signing_secret,
+            "SLACK_SIGNING_SECRET",
+            "the Signing Secret from Basic Information → App Credentials",
+        )
+
+
+def _require(value: str | None, name: str, what: str) -> None:
+    if not value:
+        raise SettingsError(f"{name} is not set: put {what} in .env or the environment.")
+
+
+def load_settings(env: Mapping[str, str] | None = None, *, dotenv: bool = True) -> Settings:
+    """Read and validate the settings; raise SettingsError naming the first bad variable."""
+    if env is None:
+        if dotenv:
+            from dotenv import load_dotenv
+
+            load_dotenv(PROJECT_ROOT / ".env", override=False)
+        env = os.environ
+    get = _Reader(env)
+    return Settings(
+        slack_bot_token=get.token("SLACK_BOT_TOKEN", "xoxb-"),
+        slack_signing_secret=get.optional("SLACK_SIGNING_SECRET"),
+        slack_app_token=get.token("SLACK_APP_TOKEN", "xapp-"),
+        slack_api_url=get.url("SLACK_API_URL", DEFAULT_SLACK_API_URL),
+        database_url=get.database_url("DATABASE_URL", DEFAULT_DATABASE_URL),
+        port=get.integer("PORT", 3000, low=1, high=65535),
+        timezone=get.timezone("MENTORI_TZ", "Europe/Helsinki"),
+        language=get.choice("MENTORI_LANG", "fi", LANGUAGES),
+        log_level=get.choice("LOG_LEVEL", "INFO", LOG_LEVELS, upper=True),
+        log_format=get.choice("LOG_FORMAT", "text", LOG_FORMATS),
+        admins=get.user_ids("MENTORI_ADMINS"),
+        min_group=get.integer("MENTORI_MIN_GROUP", 5, low=3, high=1000),
+        retention_days=get.integer("MENTORI_RETENTION_DAYS", 180, low=1, high=36500),
+        web_workers=get.integer("WEB_WORKERS", 2, low=1, high=64),
+        web_threads=get.integer("WEB_THREADS", 8, low=1, high=256),
+    )
+
+
+class _Reader:
+    """Typed accessors over an environment mapping; each raises SettingsError with a fix."""
+
+    def __init__(self, env: Mapping[str, str]) -> None:
+        self._env = env
+
+    def optional(self, name: str) -> str | None:
+        value = self._env.get(name, "").strip()
+        return value or None
+
+    def token(self, name: str, prefix: str) -> str | None:
+        value = self.optional(name)
+        if value is not None and not value.startswith(prefix):
+            raise SettingsError(
+                f"{name} must start with '{prefix}': copy the whole token from the Slack app's settings."
+            )
+        return value
+
+    def url(self, name: str, default: str) -> str:
+        value = self.optional(name) or default
+        if not re.match(r"^https?://[^\s/]+", value):
+            raise SettingsError(f"{name} must be an http(s) URL such as {default}, not {value!r}.")
+        return value if value.endswith("/") else value + "/"
+
+    def database_url(self, name: str, default: str) -> str:
+        value = self.optional(name) or default
+        if value.startswith("postgres://") or value.startswith("postgresql://"):
+            value = "postgresql+psycopg://" + value.split("://", 1)[1]
+        if not (value.startswith("sqlite:///") or value.startswith("postgresql+psycopg://")):
+            raise SettingsError(
+                f"{name} must be sqlite:///PATH or postgresql+psycopg://USER@HOST:PORT/DB, not {value.split(':')[0]}:…"
+            )
+        return value
+
+    def integer(self, name: str, default: int, *, low: int, high: int) -> int:
+        raw = self.optional(name)
+        if raw is None:
+            return default
+        try:
+            value = int(raw)
+        except ValueError:
+            raise SettingsError(f"{name} must be a whole number between {low} and {high}, not {raw!r}.") from None
+        if not low <= value <= high:
+            raise SettingsError(f"{name} must be between {low} and {high}, not {value}.")
+        return value
+
+    def timezone(self, name: str, default: str) -> str:
+        value = self.optional(name) or default
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise SettingsError(f"{name} must be an IANA time zone such as Europe/Helsinki, not {value!r}.") from None
+        return value
+
+    def choice(self, name: str, default: str, allowed: tuple[str, ...], *, upper: bool = False) -> str:
+        raw = self.optional(name) or default
+        value = raw.upper() if upper else raw.lower()
+        if value not in allowed:
+            raise SettingsError(f"{name} must be one of {', '.join(allowed)}, not {raw!r}.")
+        return value
+
+    def user_ids(self, name: str) -> frozenset[str]:
+        raw = self.optional(name) or ""
+        ids = [part.strip() for part in raw.replace(";", ",").split(",") if part.strip()]
+        for user_id in ids:
+            if not SLACK_USER_ID.match(user_id):
+                raise SettingsError(
+                    f"{name} must list Slack user ids separated by commas (e.g. U012AB3CD,U045EF6GH), not {user_id!r}."
+                )
+        return frozenset(ids)

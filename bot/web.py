@@ -1,0 +1,80 @@
+"""HTTP mode: Slack's requests on /slack/events, health on /healthz, served by gunicorn."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from gunicorn.app.base import BaseApplication
+from slack_bolt import App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+
+from storage.db import database_answers
+
+log = logging.getLogger(__name__)
+
+Environ = dict[str, Any]
+StartResponse = Callable[..., Any]
+WsgiApp = Callable[[Environ, StartResponse], Iterable[bytes]]
+
+
+class MentoriWsgi:
+    """Routes /healthz itself and hands everything else to Bolt's WSGI adapter."""
+
+    def __init__(self, app: App, health: Callable[[], dict[str, bool]]) -> None:
+        self.slack = SlackRequestHandler(app, path="/slack/events")
+        self.health = health
+
+    def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") == "/healthz" and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
+            return self.healthz(start_response)
+        return self.slack(environ, start_response)
+
+    def healthz(self, start_response: StartResponse) -> Iterable[bytes]:
+        checks = self.health()
+        healthy = all(checks.values())
+        body = json.dumps({"status": "ok" if healthy else "unavailable", **checks}).encode()
+        status = "200 OK" if healthy else "503 Service Unavailable"
+        start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+        return [body]
+
+
+def database_health(engine: Any) -> Callable[[], dict[str, bool]]:
+    return lambda: {"database": database_answers(engine)}
+
+
+class GunicornServer(BaseApplication):  # type: ignore[misc]
+    """Gunicorn with its configuration given in code; each worker builds its own app after the fork."""
+
+    def __init__(self, factory: Callable[[], WsgiApp], options: dict[str, Any]) -> None:
+        self.factory = factory
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            if key in self.cfg.settings and value is not None:
+                self.cfg.set(key, value)
+
+    def load(self) -> WsgiApp:
+        return self.factory()
+
+
+def serve(factory: Callable[[], WsgiApp], *, port: int, workers: int, threads: int, **extra: Any) -> None:
+    """Serve the WSGI app on 0.0.0.0:`port` with `workers` processes of `threads` threads each."""
+    options = {
+        "bind": f"0.0.0.0:{port}",
+        "workers": workers,
+        "threads": threads,
+        "worker_class": "gthread",
+        "timeout": 30,
+        "graceful_timeout": 10,
+        "keepalive": 5,
+        "accesslog": None,
+        "errorlog": "-",
+        "loglevel": "warning",
+        **extra,
+    }
+    GunicornServer(factory, options).run()

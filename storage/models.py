@@ -1,0 +1,287 @@
+"""The tables: one class per entity of the programme (see DOMAIN.md)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, CheckConstraint, Column, ForeignKey, Index, Integer, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from storage.types import AwareDateTime, utcnow
+
+
+class Role(StrEnum):
+    MENTOR = "mentor"
+    COACH = "coach"
+    HR = "hr"
+
+
+class CohortStatus(StrEnum):
+    ACTIVE = "active"
+    ARCHIVED = "archived"
+
+
+class MemberStatus(StrEnum):
+    ACTIVE = "active"
+    REMOVED = "removed"
+    LEFT = "left"
+
+
+class DeliveryStatus(StrEnum):
+    PLANNED = "planned"  # stored by a kickoff, waiting for its moment
+    SENDING = "sending"  # claimed by a sender
+    SENT = "sent"
+    ANSWERED = "answered"
+    SKIPPED = "skipped"  # the mentor skipped it, or it was too late to send
+    FAILED = "failed"  # a permanent Slack error
+    CANCELLED = "cancelled"  # re-planned away: mentor removed, cohort archived
+
+
+class ExperimentStatus(StrEnum):
+    PLANNED = "planned"
+    RUNNING = "running"
+    DONE = "done"
+    DROPPED = "dropped"
+
+
+class Decision(StrEnum):
+    CONTINUE = "continue"
+    SPREAD = "spread"
+    STOP = "stop"
+
+
+def _fk(target: str, *, nullable: bool = False, ondelete: str = "CASCADE") -> Any:
+    return Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey(target, ondelete=ondelete), nullable=nullable, index=True),
+    )
+
+
+def _timestamp(*, nullable: bool = True) -> Any:
+    if nullable:
+        return Field(default=None, sa_type=AwareDateTime)
+    return Field(default_factory=utcnow, sa_type=AwareDateTime, nullable=False)
+
+
+def _values(enum: type[StrEnum]) -> str:
+    return ", ".join(f"'{member.value}'" for member in enum)
+
+
+class Cohort(SQLModel, table=True):
+    """A group of mentors from several organisations going through the programme together."""
+
+    __table_args__ = (
+        UniqueConstraint("team_id", "name", name="uq_cohort_team_name"),
+        CheckConstraint("language IN ('fi', 'sv', 'en')", name="ck_cohort_language"),
+        CheckConstraint(f"status IN ({_values(CohortStatus)})", name="ck_cohort_status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(index=True, max_length=32)
+    name: str = Field(max_length=80)
+    language: str = Field(default="fi", max_length=2)
+    timezone: str = Field(default="Europe/Helsinki", max_length=64)
+    programme: str = Field(default="feeniks", max_length=64)
+    status: str = Field(default=CohortStatus.ACTIVE, max_length=16)
+    work_start: str = Field(default="09:00", max_length=5)
+    work_end: str = Field(default="16:00", max_length=5)
+    country: str = Field(default="FI", max_length=2)
+    grace_hours: int = Field(default=24)
+    reminder_days: int = Field(default=2)
+    created_by: str | None = Field(default=None, max_length=32)
+    created_at: datetime = _timestamp(nullable=False)
+    archived_at: datetime | None = _timestamp()
+
+
+class ProgrammeSession(SQLModel, table=True):
+    """One of a cohort's three coaching sessions."""
+
+    __tablename__ = "programme_session"
+    __table_args__ = (
+        UniqueConstraint("cohort_id", "number", name="uq_session_cohort_number"),
+        CheckConstraint("number BETWEEN 1 AND 3", name="ck_session_number"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(index=True, max_length=32)
+    cohort_id: int = _fk("cohort.id")
+    number: int
+    date: date
+    started_at: datetime | None = _timestamp()
+    started_by: str | None = Field(default=None, max_length=32)
+
+
+class Organisation(SQLModel, table=True):
+    """An agency, library or company taking part in a cohort, with its private HR channel."""
+
+    __table_args__ = (UniqueConstraint("cohort_id", "name", name="uq_organisation_cohort_name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(index=True, max_length=32)
+    cohort_id: int = _fk("cohort.id")
+    name: str = Field(max_length=120)
+    hr_channel_id: str | None = Field(default=None, max_length=32)
+    country: str = Field(default="FI", max_length=2)
+    created_at: datetime = _timestamp(nullable=False)
+
+
+class Goal(SQLModel, table=True):
+    """A main goal for mentoring that an organisation's HR set on the HR day."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(index=True, max_length=32)
+    organisation_id: int = _fk("organisation.id")
+    text: str = Field(max_length=500)
+    position: int = Field(default=0)
+
+
+class Member(SQLModel, table=True):
+    """A Slack user with a role in a cohort: mentor, coach or HR."""
+
+    __table_args__ = (
+        UniqueConstraint("cohort_id", "user_id", "role", name="uq_member_cohort_user_role"),
+        CheckConstraint(f"role IN ({_values(Role)})", name="ck_member_role"),
+        CheckConstraint(f"status IN ({_values(MemberStatus)})", name="ck_member_status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(index=True, max_length=32)
+    cohort_id: int = _fk("cohort.id")
+    user_id: str = Field(index=True, max_length=32)
+    role: str = Field(max_length=16)
+    organisation_id: int | None = _fk("organisation.id", nullable=True, ondelete="SET NULL")
+    language: str | None = Field(default=None, max_length=2)
+    status: str = Field(default=MemberStatus.ACTIVE, max_length=16)
+    paused_until: date | None = None
+    joined_at: datetime = _timestamp(nullable=False)
+    removed_at: datetime | None = _timestamp()
+
+
+class SlackUser(SQLModel, table=True):
+    """What Slack told us about a user (time zone, locale, admin flags), refreshed daily."""
+
+    __tablename__ = "slack_user"
+
+    team_id: str = Field(primary_key=True, max_length=32)
+    user_id: str = Field(primary_key=True, max_length=32)
+    tz: str | None = Field(default=None, max_length=64)
+    locale: str | None = Field(default=None, max_length=16)
+    is_admin: bool = False
+    is_owner: bool = False
+    is_bot: bool = False
+    deleted: bool = False
+    checked_at: datetime = _timestamp(nullable=False)
+
+
+class Delivery(SQLModel, table=True):
+    """One programme step for one mentor: the outbox row that makes sending exactly-once."""
+
+    __table_args__ = (
+        UniqueConstraint("cohort_id", "step_id", "member_id", name="uq_delivery_cohort_step_member"),
+        CheckConstraint(f"status IN ({_values(DeliveryStatus)})", name="ck_delivery_status"),
+        Index("ix_delivery_status_not_before", "status", "not_before"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(index=True, max_length=32)
+    cohort_id: int = _fk("cohort.id")
+    member_id: int = _fk("member.id")
+    step_id: str = Field(max_length=64)
+    block: int
+    status: str = Field(default=DeliveryStatus.PLANNED, max_length=16)
+    due_at: datetime = _timestamp(nullable=False)
+    not_before: datetime = _timestamp(nullable=False)
+    attempts: int = 0
+    claimed_by: str | None = Field(default=None, max_length=64)
+    claimed_at: datetime | None = _timestamp()
+    sent_at: datetime | None = _timestamp()
+    channel_id: str | None = Field(default=None, max_length=32)
+    message_ts: str | None = Field(default=None, max_length=32)
+    last_error: str | None = Field(default=None, max_length=200)
+    error_reported_at: datetime | None = _timestamp()
+    reminded_at: datetime | None = _timestamp()
+    created_at: datetime = _timestamp(nullable=False)
+
+
+class Answer(SQLModel, table=True):
+    """A mentor's answer to one delivered prompt: text, ratings, consent to quote."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(index=True, max_length=32)
+    delivery_id: int = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("delivery.id", ondelete="CASCADE"), nullable=False, unique=True),
+    )
+    member_id: int = _fk("member.id")
+    text: str | None = Field(default=None, max_length=3000)
+    ratings: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    consent_to_quote: bool = False
+    source: str = Field(default="modal", max_length=16)
+    created_at: datetime = _timestamp(nullable=False)
+    updated_at: datetime = _timestamp(nullable=False)
+
+
+class Experiment(SQLModel, table=True):
+    """A small learning experiment a mentor runs at work, with its if-then plan."""
+
+    __table_args__ = (
+        CheckConstraint(f"status IN ({_values(ExperimentStatus)})", name="ck_experiment_status"),
+        CheckConstraint(f"decision IS NULL OR decision IN ({_values(Decision)})", name="ck_experiment_decision"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(index=True, max_length=32)
+    member_id: int = _fk("member.id")
+    goal_id: int | None = _fk("goal.id", nullable=True, ondelete="SET NULL")
+    title: str = Field(max_length=150)
+    plan_when: str | None = Field(default=None, max_length=500)
+    plan_then: str | None = Field(default=None, max_length=500)
+    status: str = Field(default=ExperimentStatus.PLANNED, max_length=16)
+    outcome: str | None = Field(default=None, max_length=3000)
+    decision: str | None = Field(default=None, max_length=16)
+    started_at: datetime | None = _timestamp()
+    created_at: datetime = _timestamp(nullable=False)
+    updated_at: datetime = _timestamp(nullable=False)
+
+
+class HrMeeting(SQLModel, table=True):
+    """A meeting between a mentor and their HR contact; the notes are the mentor's alone."""
+
+    __tablename__ = "hr_meeting"
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(index=True, max_length=32)
+    member_id: int = _fk("member.id")
+    held_on: date
+    notes: str | None = Field(default=None, max_length=3000)
+    created_at: datetime = _timestamp(nullable=False)
+
+
+class SummaryPost(SQLModel, table=True):
+    """A summary posted to an organisation's HR channel, once per period."""
+
+    __tablename__ = "summary_post"
+    __table_args__ = (UniqueConstraint("cohort_id", "organisation_id", "period", name="uq_summary_cohort_org_period"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(index=True, max_length=32)
+    cohort_id: int = _fk("cohort.id")
+    organisation_id: int = _fk("organisation.id")
+    period: str = Field(max_length=32)
+    channel_id: str | None = Field(default=None, max_length=32)
+    message_ts: str | None = Field(default=None, max_length=32)
+    figures: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    posted_at: datetime | None = _timestamp()
+    created_at: datetime = _timestamp(nullable=False)
+
+
+class ProcessedEvent(SQLModel, table=True):
+    """An Events API event_id already handled, so a retried event never acts twice."""
+
+    __tablename__ = "processed_event"
+
+    event_id: str = Field(primary_key=True, max_length=64)
+    team_id: str = Field(max_length=32)
+    received_at: datetime = _timestamp(nullable=False)
