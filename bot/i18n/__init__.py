@@ -19,9 +19,12 @@ _HERE = Path(__file__).resolve().parent
 
 @cache
 def catalogue(language: str) -> dict[str, str]:
-    """The flat key → text mapping of one language."""
-    with (_HERE / f"{language}.toml").open("rb") as handle:
-        return dict(_flatten(tomllib.load(handle)))
+    """The flat key → text mapping of one language; each file's name is its keys' first part."""
+    texts: dict[str, str] = {}
+    for path in sorted((_HERE / "catalogues" / language).glob("*.toml")):
+        with path.open("rb") as handle:
+            texts.update(_flatten(tomllib.load(handle), f"{path.stem}."))
+    return texts
 
 
 def _flatten(table: dict[str, Any], prefix: str = "") -> list[tuple[str, str]]:
