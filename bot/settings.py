@@ -68,7 +68,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: bool = True) 
         if dotenv:
             from dotenv import load_dotenv
 
-            load_dotenv(PROJECT_ROOT / ".env", override=False)
+            load_dotenv(Path.cwd() / ".env", override=False)
         env = os.environ
     get = _Reader(env)
     return Settings(

@@ -11,7 +11,12 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 
+from bot.app import create_app
+from bot.deps import Deps
+from bot.settings import Settings
 from storage.db import make_engine, upgrade
+from tests.support.app_driver import SlackDriver
+from tests.support.fake_slack import FakeSlack
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "").strip()
 REQUIRE_POSTGRES = os.environ.get("MENTORI_REQUIRE_POSTGRES") == "1"
@@ -20,6 +25,8 @@ NO_POSTGRES = (
     "(e.g. TEST_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test make test)"
 )
 _postgres_ran = 0
+
+pytest_plugins = ["tests.support.fixtures"]
 
 
 @pytest.fixture(scope="session")
@@ -95,6 +102,12 @@ def engine(database_url: str) -> Iterator[Engine]:
     engine.dispose()
 
 
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    skipped = len(terminalreporter.stats.get("skipped", []))
+    if skipped and not TEST_DATABASE_URL:
+        terminalreporter.write_line(f"{skipped} tests skipped. {NO_POSTGRES}", yellow=True)
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """With MENTORI_REQUIRE_POSTGRES=1 (CI), a run in which no PostgreSQL test ran fails."""
     if REQUIRE_POSTGRES and _postgres_ran == 0 and exitstatus == 0 and session.testscollected:
@@ -102,3 +115,26 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         reporter = session.config.pluginmanager.get_plugin("terminalreporter")
         if reporter is not None:
             reporter.write_line("FAILED: MENTORI_REQUIRE_POSTGRES=1 but no PostgreSQL test ran", red=True)
+
+
+@pytest.fixture
+def settings(database_url: str, fake_slack: FakeSlack, signing_secret: str) -> Settings:
+    """Settings as an operator would write them, pointing the Web API at the fake Slack."""
+    return Settings(
+        slack_bot_token="xoxb-test",
+        slack_signing_secret=signing_secret,
+        slack_api_url=fake_slack.url,
+        database_url=database_url,
+        language="en",
+    )
+
+
+@pytest.fixture
+def deps(settings: Settings, engine: Engine) -> Deps:
+    return Deps(settings=settings, engine=engine)
+
+
+@pytest.fixture
+def slack(deps: Deps, signing_secret: str) -> SlackDriver:
+    """The real app, driven with signed requests; its Web API calls go to the fake Slack."""
+    return SlackDriver(create_app(deps), signing_secret)

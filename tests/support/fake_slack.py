@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import contextlib
 import json
 import random
 import signal
@@ -21,7 +22,7 @@ from zoneinfo import ZoneInfo
 from tests.support.block_kit import validate_blocks, validate_view
 
 JSON_ARGS = {"blocks", "attachments", "view", "files", "metadata"}
-TRUE = {True, 1, "1", "true", "True"}
+TRUE = {True, "1", "true", "True"}
 DEFAULT_SCOPES = [
     "chat:write", "commands", "im:history", "im:read", "im:write", "users:read", "users:read.email",
     "reactions:write", "files:write", "channels:read", "groups:read",
@@ -34,6 +35,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "chat.delete": ("channel", "ts"),
     "conversations.open": (),
     "conversations.info": ("channel",),
+    "conversations.replies": ("channel", "ts"),
     "users.info": ("user",),
     "users.lookupByEmail": ("email",),
     "views.open": ("trigger_id", "view"),
@@ -163,7 +165,7 @@ class FakeSlack:
         self._rng = random.Random(seed)
         self._lock = threading.RLock()
         self._address = (host, port)
-        self._server: ThreadingHTTPServer | None = None
+        self._server: _Server | None = None
         self.add_user("UBOT", name="mentori", is_bot=True)
 
     # -- lifecycle -------------------------------------------------------------------------------------
@@ -171,8 +173,7 @@ class FakeSlack:
     def start(self) -> FakeSlack:
         """Bind (port 0 = a free port) and serve in a daemon thread."""
         handler = type("Handler", (_Handler,), {"fake": self})
-        self._server = ThreadingHTTPServer(self._address, handler)
-        self._server.daemon_threads = True
+        self._server = _Server(self._address, handler)
         threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True).start()
         return self
 
@@ -516,6 +517,14 @@ class FakeSlack:
             raise ApiError("channel_not_found")
         return {"channel": self.channels[args["channel"]].to_api()}
 
+    def _m_conversations_replies(self, args: dict[str, Any], team_id: str) -> dict[str, Any]:
+        """conversations.replies over the messages the fake knows (Bolt calls it for say() in DM threads)."""
+        channel, ts = self._channel(args["channel"]).id, str(args["ts"])
+        oldest, limit = float(args.get("oldest") or 0), int(args.get("limit") or 1000)
+        thread = [m for m in self.messages if m["channel"] == channel and ts in (m["ts"], m.get("thread_ts"))]
+        thread = [m for m in thread if float(m["ts"]) >= oldest][:limit]
+        return {"messages": [self._message_object(m, team_id) for m in thread], "has_more": False}
+
     def _m_users_info(self, args: dict[str, Any], team_id: str) -> dict[str, Any]:
         """users.info (locale only with include_locale)."""
         return {"user": self._user(args["user"]).to_api(team_id, args.get("include_locale") in TRUE)}
@@ -618,11 +627,16 @@ def decode_args(content_type: str, body: bytes, query: str) -> dict[str, Any]:
         args.update(parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=False))
     for key in JSON_ARGS & args.keys():
         if isinstance(args[key], str) and args[key][:1] in ("[", "{"):
-            try:
+            with contextlib.suppress(json.JSONDecodeError):  # else left as a string, for validation to refuse
                 args[key] = json.loads(args[key])
-            except json.JSONDecodeError:
-                pass  # left as a string: the method's validation will refuse it
     return args
+
+
+class _Server(ThreadingHTTPServer):
+    """ThreadingHTTPServer with daemon threads and a backlog big enough for benchmarks."""
+
+    daemon_threads = True
+    request_queue_size = 1024
 
 
 class _Handler(BaseHTTPRequestHandler):

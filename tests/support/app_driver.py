@@ -1,0 +1,80 @@
+"""Drives the real Bolt app with signed requests shaped like Slack's, against the fake Web API."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from slack_bolt import App, BoltResponse
+from slack_bolt.request import BoltRequest
+
+from tests.support import slack_requests as slack
+from tests.support.block_kit import validate_blocks
+
+
+@dataclass
+class Reply:
+    """What Slack would receive in the HTTP response to a request."""
+
+    status: int
+    body: str
+
+    @property
+    def json(self) -> dict[str, Any]:
+        return json.loads(self.body) if self.body else {}
+
+    @property
+    def text(self) -> str:
+        """Every text of the reply (message text and blocks), for assertions on what the user reads."""
+        return _all_text(self.json)
+
+
+def _all_text(node: Any) -> str:
+    if isinstance(node, dict):
+        return "\n".join(_all_text(value) for key, value in node.items() if key not in ("type", "action_id"))
+    if isinstance(node, list):
+        return "\n".join(_all_text(item) for item in node)
+    return node if isinstance(node, str) else ""
+
+
+class SlackDriver:
+    """Signs and dispatches requests to `app` exactly as Slack would post them to /slack/events."""
+
+    def __init__(self, app: App, signing_secret: str, team_id: str = "T111") -> None:
+        self.app = app
+        self.secret = signing_secret
+        self.team_id = team_id
+
+    def post(self, body: bytes, headers: dict[str, str] | None = None) -> Reply:
+        signed = slack.sign(self.secret, body)
+        response: BoltResponse = self.app.dispatch(
+            BoltRequest(body=body.decode(), headers={**signed, **(headers or {})})
+        )
+        reply = Reply(response.status, response.body)
+        self._check_blocks(reply)
+        return reply
+
+    def _check_blocks(self, reply: Reply) -> None:
+        """An ack carrying blocks is shown by Slack as a message: it must be valid Block Kit too."""
+        if reply.body.startswith("{"):
+            blocks = reply.json.get("blocks")
+            if blocks:
+                errors = validate_blocks(blocks, "message")
+                assert not errors, f"invalid blocks in the ack: {errors}"
+
+    def command(self, text: str, *, user_id: str = "U111", **kwargs: Any) -> Reply:
+        kwargs.setdefault("team_id", self.team_id)
+        return self.post(slack.slash_command(text, user_id=user_id, **kwargs))
+
+    def action(self, action_id: str, value: str | None = None, *, user_id: str = "U111", **kwargs: Any) -> Reply:
+        kwargs.setdefault("team_id", self.team_id)
+        return self.post(slack.block_actions(action_id, value, user_id=user_id, **kwargs))
+
+    def submit(self, callback_id: str, values: dict[str, Any], *, user_id: str = "U111", **kwargs: Any) -> Reply:
+        kwargs.setdefault("team_id", self.team_id)
+        return self.post(slack.view_submission(callback_id, values, user_id=user_id, **kwargs))
+
+    def event(self, event: dict[str, Any], **kwargs: Any) -> Reply:
+        kwargs.setdefault("team_id", self.team_id)
+        return self.post(slack.event(event, **kwargs))
