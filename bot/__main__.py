@@ -44,6 +44,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.set_defaults(handler=_run)
 
+    web = commands.add_parser(
+        "web",
+        help="serve Slack's HTTP requests only (several processes; run any number behind a load balancer)",
+        description="Serve POST /slack/events, GET /healthz and GET /metrics on PORT with WEB_WORKERS processes of "
+        "WEB_THREADS threads. Sends no scheduled prompts: run `python -m bot worker` for that.",
+    )
+    web.set_defaults(handler=_web)
+
+    doctor = commands.add_parser(
+        "doctor",
+        help="check the Slack token and scopes, the database, the scheduler and every HR channel",
+        description="Call auth.test and compare the token's scopes with the manifest, check the database revision, "
+        "the scheduler's jobs and each HR channel's privacy and membership; print what is wrong and how to fix it.",
+    )
+    doctor.set_defaults(handler=_doctor)
+
     db = commands.add_parser("db", help="database maintenance", description="Database maintenance.")
     db_commands = db.add_subparsers(title="commands", metavar="COMMAND")
     upgrade = db_commands.add_parser(
@@ -102,6 +118,31 @@ def _run(_args: argparse.Namespace) -> int:
     from bot.runner import run
 
     return run(_settings())
+
+
+def _web(_args: argparse.Namespace) -> int:
+    from bot.runner import run_web
+
+    return run_web(_settings())
+
+
+def _doctor(_args: argparse.Namespace) -> int:
+    from bot.app import make_client
+    from bot.doctor import run_checks
+    from storage.db import make_engine
+
+    settings = _settings()
+    settings.require_slack()
+    findings = run_checks(
+        make_engine(settings.database_url), make_client(settings.slack_bot_token, settings.slack_api_url)
+    )
+    for finding in findings:
+        print(f"{'ok  ' if finding.ok else 'FIX '} {finding.what}")
+        if finding.fix:
+            print(f"     → {finding.fix}")
+    problems = sum(1 for finding in findings if not finding.ok)
+    print(f"\n{problems} problem(s) found." if problems else "\nEverything looks right.")
+    return 1 if problems else 0
 
 
 def _db_upgrade(_args: argparse.Namespace) -> int:

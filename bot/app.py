@@ -13,6 +13,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 
 from bot.deps import Deps
+from bot.metrics import MeteredWebClient
 from handlers import commands
 
 log = logging.getLogger(__name__)
@@ -20,7 +21,7 @@ log = logging.getLogger(__name__)
 
 def make_client(token: str | None, base_url: str, *, timeout: int = 10) -> WebClient:
     """A Web API client that retries rate limits (honouring Retry-After), 5xx answers and dropped connections."""
-    client = WebClient(token=token, base_url=base_url, timeout=timeout)
+    client = MeteredWebClient(token=token, base_url=base_url, timeout=timeout)
     client.retry_handlers.extend(
         [
             RateLimitErrorRetryHandler(max_retry_count=3),

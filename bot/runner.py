@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import logging
 
+from sqlalchemy import Engine
+
 from bot.app import create_app
 from bot.deps import Deps
-from bot.settings import Settings
+from bot.metrics import database_registry
+from bot.settings import Settings, SettingsError
 from bot.web import MentoriWsgi, WsgiApp, database_health, serve
-from storage.db import make_engine, upgrade
+from storage.db import current_revision, head_revision, make_engine, upgrade
 
 log = logging.getLogger(__name__)
 
@@ -24,11 +27,34 @@ def run(settings: Settings) -> int:
     return 0
 
 
+def run_web(settings: Settings) -> int:
+    """HTTP only, several processes: the role to scale out behind a load balancer."""
+    settings.require_slack()
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    engine.dispose()
+    log.info(
+        "Mentori web on port %s: %s workers × %s threads", settings.port, settings.web_workers, settings.web_threads
+    )
+    serve(lambda: build_wsgi(settings), port=settings.port, workers=settings.web_workers, threads=settings.web_threads)
+    return 0
+
+
+def require_current_schema(engine: Engine) -> None:
+    """Scaled-out roles never migrate (replicas would race); they refuse to start on an old schema."""
+    current, head = current_revision(engine), head_revision(engine)
+    engine.dispose()
+    if current != head:
+        raise SettingsError(
+            f"DATABASE_URL is at revision {current}, this version needs {head}: run `python -m bot db upgrade` first."
+        )
+
+
 def build_wsgi(settings: Settings) -> WsgiApp:
     """The HTTP app of one server process, with its own engine and Slack client."""
     engine = make_engine(settings.database_url)
     app = create_app(Deps(settings=settings, engine=engine))
-    return MentoriWsgi(app, database_health(engine))
+    return MentoriWsgi(app, database_health(engine), database_registry(engine))
 
 
 def _run_socket_mode(settings: Settings) -> int:

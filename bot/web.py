@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 import logging
+import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
+from bot.metrics import Timer, render_metrics
 from storage.db import database_answers
 
 log = logging.getLogger(__name__)
@@ -21,16 +24,33 @@ WsgiApp = Callable[[Environ, StartResponse], Iterable[bytes]]
 
 
 class MentoriWsgi:
-    """Routes /healthz itself and hands everything else to Bolt's WSGI adapter."""
+    """Routes /healthz and /metrics itself and hands everything else to Bolt's WSGI adapter."""
 
-    def __init__(self, app: App, health: Callable[[], dict[str, bool]]) -> None:
+    def __init__(
+        self, app: App, health: Callable[[], dict[str, bool]], metrics: CollectorRegistry | None = None
+    ) -> None:
         self.slack = SlackRequestHandler(app, path="/slack/events")
         self.health = health
+        self.metrics = metrics or CollectorRegistry()
 
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
-        if environ.get("PATH_INFO") == "/healthz" and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
+        path, method = environ.get("PATH_INFO"), environ.get("REQUEST_METHOD")
+        if path == "/healthz" and method in ("GET", "HEAD"):
             return self.healthz(start_response)
-        return self.slack(environ, start_response)
+        if path == "/metrics" and method == "GET":
+            return self.render_metrics(start_response)
+        timer = Timer("/slack/events" if path == "/slack/events" else "other")
+        request_id = environ.get("HTTP_X_REQUEST_ID") or uuid.uuid4().hex[:16]
+        try:
+            return self.slack(environ, start_response)
+        finally:
+            timer.done()
+            log.debug("%s %s answered", method, path, extra={"request_id": request_id})
+
+    def render_metrics(self, start_response: StartResponse) -> Iterable[bytes]:
+        body = render_metrics(self.metrics)
+        start_response("200 OK", [("Content-Type", CONTENT_TYPE_LATEST), ("Content-Length", str(len(body)))])
+        return [body]
 
     def healthz(self, start_response: StartResponse) -> Iterable[bytes]:
         checks = self.health()

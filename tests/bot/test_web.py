@@ -1,0 +1,74 @@
+"""The HTTP layer: health, metrics, and Slack's requests handed to Bolt."""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Any
+
+import pytest
+from slack_sdk.errors import SlackApiError
+from sqlalchemy import Engine
+
+from bot.app import create_app, make_client
+from bot.deps import Deps
+from bot.metrics import REGISTRY, database_registry
+from bot.web import MentoriWsgi, database_health
+from storage.db import make_engine
+from tests.support import slack_requests as requests
+from tests.support.fake_slack import FakeSlack
+
+
+def _call(wsgi: MentoriWsgi, method: str, path: str, body: bytes = b"", headers: dict[str, str] | None = None):
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": method,
+        "PATH_INFO": path,
+        "QUERY_STRING": "",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "wsgi.input": io.BytesIO(body),
+        "CONTENT_LENGTH": str(len(body)),
+        "CONTENT_TYPE": (headers or {}).get("Content-Type", ""),
+    }
+    for key, value in (headers or {}).items():
+        environ["HTTP_" + key.upper().replace("-", "_")] = value
+    status: list[str] = []
+    chunks = wsgi(environ, lambda s, _headers, *_: status.append(s))
+    return int(status[0].split()[0]), b"".join(chunks).decode()
+
+
+def _wsgi(deps: Deps, engine: Engine) -> MentoriWsgi:
+    return MentoriWsgi(create_app(deps), database_health(engine), database_registry(engine))
+
+
+def test_healthz_is_200_when_the_database_answers(deps: Deps, engine: Engine) -> None:
+    status, body = _call(_wsgi(deps, engine), "GET", "/healthz")
+    assert status == 200
+    assert json.loads(body)["database"] is True
+
+
+def test_healthz_is_503_when_the_database_does_not_answer(deps: Deps, fake_slack: FakeSlack) -> None:
+    dead = make_engine("postgresql+psycopg://nobody@127.0.0.1:1/none", pool_pre_ping=False)
+    wsgi = MentoriWsgi(create_app(deps), database_health(dead))
+    status, body = _call(wsgi, "GET", "/healthz")
+    assert status == 503
+    assert json.loads(body) == {"status": "unavailable", "database": False}
+
+
+def test_metrics_count_requests_and_deliveries(deps: Deps, engine: Engine, signing_secret: str) -> None:
+    wsgi = _wsgi(deps, engine)
+    command = requests.slash_command("help")
+    assert _call(wsgi, "POST", "/slack/events", command, requests.sign(signing_secret, command))[0] == 200
+    status, body = _call(wsgi, "GET", "/metrics")
+    assert status == 200
+    assert 'mentori_request_seconds_count{path="/slack/events"}' in body
+    assert 'mentori_deliveries{status="planned"} 0.0' in body
+    assert 'mentori_slack_api_calls_total{method="auth.test"}' in body
+
+
+def test_slack_api_errors_are_counted_by_method(fake_slack: FakeSlack) -> None:
+    client = make_client("xoxb-test", fake_slack.url)
+    labels = {"method": "users.info", "error": "user_not_found"}
+    before = REGISTRY.get_sample_value("mentori_slack_api_errors_total", labels) or 0
+    with pytest.raises(SlackApiError):
+        client.users_info(user="U404")
+    assert REGISTRY.get_sample_value("mentori_slack_api_errors_total", labels) == before + 1
