@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from slack_bolt import App
+from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
@@ -13,8 +15,12 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 
 from bot.deps import Deps
+from bot.installations import token_rotator
 from bot.metrics import MeteredWebClient
-from handlers import commands
+from bot.scopes import BOT_SCOPES
+from bot.settings import Settings
+from bot.workspaces import Workspaces
+from handlers import commands, lifecycle
 
 log = logging.getLogger(__name__)
 
@@ -33,14 +39,41 @@ def make_client(token: str | None, base_url: str, *, timeout: int = 10) -> WebCl
 
 
 def create_app(deps: Deps, *, client: WebClient | None = None) -> App:
-    """The Bolt app with every listener registered; verifies the token with auth.test."""
+    """The Bolt app with every listener registered.
+
+    With one bot token, Bolt verifies it with auth.test at once; in OAuth mode each workspace's token comes from
+    the installation store, refreshed when it rotates.
+    """
     settings = deps.settings
     settings.require_slack()
+    client = client or make_client(None if settings.oauth else settings.slack_bot_token, settings.slack_api_url)
+    workspaces = Workspaces(settings, deps.engine, client)
     app = App(
-        token=settings.slack_bot_token,
         signing_secret=settings.slack_signing_secret,
-        client=client or make_client(settings.slack_bot_token, settings.slack_api_url),
+        client=client,
         logger=logging.getLogger("slack_bolt.App"),
+        **_authorization(settings, workspaces, client),
     )
     commands.register(app, deps)
+    lifecycle.register(app, deps, workspaces)
     return app
+
+
+def _authorization(settings: Settings, workspaces: Workspaces, client: WebClient) -> dict[str, Any]:
+    if workspaces.store is None:
+        return {"token": settings.slack_bot_token}
+    oauth = OAuthSettings(
+        client_id=settings.slack_client_id,
+        client_secret=settings.slack_client_secret,
+        scopes=sorted(BOT_SCOPES),
+        installation_store=workspaces.store,
+        installation_store_bot_only=True,
+        state_store=workspaces.state_store,
+        authorization_url=settings.slack_oauth_authorize_url,
+        redirect_uri=settings.slack_redirect_uri,
+    )
+    authorize = oauth.authorize
+    if getattr(authorize, "token_rotator", None) is not None:
+        authorize.token_rotator = token_rotator(settings.slack_client_id or "", settings.slack_client_secret or "",
+                                                client)  # fmt: skip
+    return {"oauth_settings": oauth, "installation_store": workspaces.store}

@@ -9,11 +9,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from cryptography.fernet import Fernet
+
 from bot.i18n import LANGUAGES
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = f"sqlite:///{PROJECT_ROOT / 'data' / 'mentori.sqlite3'}"
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+DEFAULT_AUTHORIZE_URL = "https://slack.com/oauth/v2/authorize"
+_KEY_HOWTO = (
+    "a key to encrypt tokens at rest, made with "
+    "`python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'`"
+)
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 LOG_FORMATS = ("text", "json")
 SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
@@ -42,6 +49,16 @@ class Settings:
     retention_days: int = 180
     web_workers: int = 2
     web_threads: int = 8
+    slack_client_id: str | None = None
+    slack_client_secret: str | None = None
+    encryption_key: str | None = None
+    slack_oauth_authorize_url: str = DEFAULT_AUTHORIZE_URL
+    slack_redirect_uri: str | None = None
+
+    @property
+    def oauth(self) -> bool:
+        """Multi-workspace mode: installs through Slack's OAuth flow instead of one bot token."""
+        return bool(self.slack_client_id and self.slack_client_secret)
 
     @property
     def socket_mode(self) -> bool:
@@ -49,7 +66,12 @@ class Settings:
 
     def require_slack(self) -> None:
         """Fail unless the tokens needed to talk to Slack are present and well formed."""
-        _require(self.slack_bot_token, "SLACK_BOT_TOKEN", "the Bot User OAuth Token (xoxb-…) from OAuth & Permissions")
+        if self.oauth:
+            _require(self.encryption_key, "MENTORI_ENCRYPTION_KEY", _KEY_HOWTO)
+        else:
+            _require(
+                self.slack_bot_token, "SLACK_BOT_TOKEN", "the Bot User OAuth Token (xoxb-…) from OAuth & Permissions"
+            )
         _require(
             self.slack_signing_secret,
             "SLACK_SIGNING_SECRET",
@@ -87,6 +109,11 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: bool = True) 
         retention_days=get.integer("MENTORI_RETENTION_DAYS", 180, low=1, high=36500),
         web_workers=get.integer("WEB_WORKERS", 2, low=1, high=64),
         web_threads=get.integer("WEB_THREADS", 8, low=1, high=256),
+        slack_client_id=get.optional("SLACK_CLIENT_ID"),
+        slack_client_secret=get.optional("SLACK_CLIENT_SECRET"),
+        encryption_key=get.fernet_key("MENTORI_ENCRYPTION_KEY"),
+        slack_oauth_authorize_url=get.url("SLACK_OAUTH_AUTHORIZE_URL", DEFAULT_AUTHORIZE_URL).rstrip("/"),
+        slack_redirect_uri=get.optional("SLACK_REDIRECT_URI"),
     )
 
 
@@ -149,6 +176,16 @@ class _Reader:
         value = raw.upper() if upper else raw.lower()
         if value not in allowed:
             raise SettingsError(f"{name} must be one of {', '.join(allowed)}, not {raw!r}.")
+        return value
+
+    def fernet_key(self, name: str) -> str | None:
+        value = self.optional(name)
+        if value is None:
+            return None
+        try:
+            Fernet(value.encode())
+        except ValueError:
+            raise SettingsError(f"{name} is not a valid key: use {_KEY_HOWTO}.") from None
         return value
 
     def user_ids(self, name: str) -> frozenset[str]:

@@ -7,10 +7,11 @@ from sqlalchemy import Engine
 from sqlmodel import SQLModel
 
 import storage.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from bot.installations import oauth_metadata
 from storage.db import make_engine
 from storage.migrations.env_helpers import include_object
 
-target_metadata = SQLModel.metadata
+target_metadata = [SQLModel.metadata, oauth_metadata()]
 
 
 def run_migrations() -> None:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import io
 import json
-from typing import Any
 
 import pytest
 from slack_sdk.errors import SlackApiError
@@ -17,23 +15,12 @@ from bot.web import MentoriWsgi, database_health
 from storage.db import make_engine
 from tests.support import slack_requests as requests
 from tests.support.fake_slack import FakeSlack
+from tests.support.wsgi import call_wsgi
 
 
 def _call(wsgi: MentoriWsgi, method: str, path: str, body: bytes = b"", headers: dict[str, str] | None = None):
-    environ: dict[str, Any] = {
-        "REQUEST_METHOD": method,
-        "PATH_INFO": path,
-        "QUERY_STRING": "",
-        "SERVER_PROTOCOL": "HTTP/1.1",
-        "wsgi.input": io.BytesIO(body),
-        "CONTENT_LENGTH": str(len(body)),
-        "CONTENT_TYPE": (headers or {}).get("Content-Type", ""),
-    }
-    for key, value in (headers or {}).items():
-        environ["HTTP_" + key.upper().replace("-", "_")] = value
-    status: list[str] = []
-    chunks = wsgi(environ, lambda s, _headers, *_: status.append(s))
-    return int(status[0].split()[0]), b"".join(chunks).decode()
+    response = call_wsgi(wsgi, method, path, body, headers)
+    return response.status, response.body
 
 
 def _wsgi(deps: Deps, engine: Engine) -> MentoriWsgi:

@@ -8,6 +8,7 @@ from sqlalchemy import Engine, inspect
 from sqlmodel import SQLModel
 
 import storage.models  # noqa: F401
+from bot.installations import oauth_metadata
 from storage.db import current_revision, head_revision
 from storage.migrations.env_helpers import include_object
 
@@ -15,7 +16,7 @@ from storage.migrations.env_helpers import include_object
 def test_migrated_database_matches_the_models(engine: Engine) -> None:
     with engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True, "include_object": include_object})
-        differences = compare_metadata(context, SQLModel.metadata)
+        differences = compare_metadata(context, [SQLModel.metadata, oauth_metadata()])
     assert differences == []
 
 

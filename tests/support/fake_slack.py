@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import base64
 import collections
 import contextlib
 import json
@@ -166,6 +167,9 @@ class FakeSlack:
         self._lock = threading.RLock()
         self._address = (host, port)
         self._server: _Server | None = None
+        self.oauth_apps: dict[str, str] = {}
+        self._grants: dict[str, dict[str, Any]] = {}
+        self._refresh: dict[str, dict[str, Any]] = {}
         self.add_user("UBOT", name="mentori", is_bot=True)
 
     # -- lifecycle -------------------------------------------------------------------------------------
@@ -334,6 +338,52 @@ class FakeSlack:
         if exc.invalid:
             self.record_invalid(method, "; ".join([exc.error, *exc.errors]))
         return _json(200, body)
+
+    def add_oauth_app(self, client_id: str, client_secret: str) -> None:
+        """An app that may exchange OAuth codes (oauth.v2.access, with HTTP Basic auth as slack_sdk sends it)."""
+        self.oauth_apps[client_id] = client_secret
+
+    def grant(self, code: str, *, team_id: str, team_name: str = "Workspace", bot_token: str,
+              user_id: str = "U111", rotating: bool = False) -> None:  # fmt: skip
+        """Make `code` exchangeable for an install of the bot in `team_id`."""
+        self._grants[code] = {"team_id": team_id, "team_name": team_name, "bot_token": bot_token,
+                              "user_id": user_id, "rotating": rotating}  # fmt: skip
+
+    def handle_oauth_access(self, args: dict[str, Any], auth: str) -> Response:
+        """oauth.v2.access: exchange a code, or a refresh token when tokens rotate."""
+        with self._lock:
+            self._calls.append(Call("oauth.v2.access", {k: v for k, v in args.items() if k != "client_secret"}, None))
+        client_id, secret = args.get("client_id"), args.get("client_secret")
+        if auth.startswith("Basic "):
+            client_id, _, secret = base64.b64decode(auth[6:]).decode().partition(":")
+        if not client_id or self.oauth_apps.get(client_id) != secret:
+            return _json(200, {"ok": False, "error": "invalid_client_id" if client_id not in self.oauth_apps
+                               else "bad_client_secret"})  # fmt: skip
+        if args.get("grant_type") == "refresh_token":
+            grant = self._refresh.pop(args.get("refresh_token", ""), None)
+            if grant is None:
+                return _json(200, {"ok": False, "error": "invalid_refresh_token"})
+            grant = {**grant, "bot_token": f"{grant['bot_token'].split('~')[0]}~{self._next_ts()}"}
+        else:
+            grant = self._grants.pop(args.get("code", ""), None)
+            if grant is None:
+                return _json(200, {"ok": False, "error": "invalid_code"})
+        return _json(200, self._install(grant))
+
+    def _install(self, grant: dict[str, Any]) -> dict[str, Any]:
+        with self._lock:
+            self.tokens[grant["bot_token"]] = grant["team_id"]
+        body: dict[str, Any] = {
+            "ok": True, "app_id": "A111", "authed_user": {"id": grant["user_id"]}, "scope": ",".join(self.scopes),
+            "token_type": "bot", "access_token": grant["bot_token"], "bot_user_id": "UBOT",
+            "team": {"id": grant["team_id"], "name": grant["team_name"]}, "enterprise": None,
+            "is_enterprise_install": False,
+        }  # fmt: skip
+        if grant["rotating"]:
+            refresh = f"xoxe-1-{grant['team_id']}-{self._next_ts()}"
+            self._refresh[refresh] = grant
+            body.update(refresh_token=refresh, expires_in=43200)
+        return body
 
     def record_invalid(self, method: str, reason: str) -> None:
         """Note a request Slack would refuse because of the app."""
@@ -686,6 +736,8 @@ class _Handler(BaseHTTPRequestHandler):
         if "multipart/form-data" in content_type:
             self.fake.record_invalid(method, "multipart bodies are not faked (files.upload v1 is retired)")
             return _json(200, {"ok": False, "error": "invalid_form_data"})
+        if method == "oauth.v2.access":
+            return self.fake.handle_oauth_access(args, auth)
         token = auth.removeprefix("Bearer ").strip() if auth.startswith("Bearer ") else args.pop("token", None)
         return self.fake.handle_api(method, args, token)
 

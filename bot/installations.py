@@ -1,0 +1,87 @@
+"""Multi-workspace installs: slack_sdk's SQLAlchemy stores on our database, with tokens encrypted at rest."""
+
+from __future__ import annotations
+
+import copy
+import logging
+from typing import Any, TypeVar
+
+from cryptography.fernet import Fernet, InvalidToken
+from slack_sdk import WebClient
+from slack_sdk.oauth.installation_store import Bot, Installation
+from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
+from slack_sdk.oauth.token_rotation import TokenRotator
+from sqlalchemy import Engine, MetaData
+
+log = logging.getLogger(__name__)
+SECRET_FIELDS = ("bot_token", "bot_refresh_token", "user_token", "user_refresh_token")
+PREFIX = "enc:"
+Record = TypeVar("Record", Installation, Bot)
+
+
+def oauth_metadata() -> MetaData:
+    """The tables slack_sdk's stores use, so that Alembic creates them like ours."""
+    metadata = MetaData()
+    SQLAlchemyInstallationStore.build_installations_table(
+        metadata, SQLAlchemyInstallationStore.default_installations_table_name
+    )
+    SQLAlchemyInstallationStore.build_bots_table(metadata, SQLAlchemyInstallationStore.default_bots_table_name)
+    SQLAlchemyOAuthStateStore.build_oauth_states_table(metadata, SQLAlchemyOAuthStateStore.default_table_name)
+    return metadata
+
+
+class TokenCipher:
+    """Fernet (AES-128-CBC with HMAC-SHA256) around each token; the key comes from MENTORI_ENCRYPTION_KEY."""
+
+    def __init__(self, key: str) -> None:
+        self.fernet = Fernet(key.encode())
+
+    def encrypt(self, value: str | None) -> str | None:
+        if not value or value.startswith(PREFIX):
+            return value
+        return PREFIX + self.fernet.encrypt(value.encode()).decode()
+
+    def decrypt(self, value: str | None) -> str | None:
+        if not value or not value.startswith(PREFIX):
+            return value
+        try:
+            return self.fernet.decrypt(value[len(PREFIX) :].encode()).decode()
+        except InvalidToken:
+            log.error("a stored token cannot be decrypted: MENTORI_ENCRYPTION_KEY has changed")
+            return None
+
+
+class EncryptedInstallationStore(SQLAlchemyInstallationStore):
+    """slack_sdk's store, encrypting tokens before they reach the database and decrypting on the way out."""
+
+    def __init__(self, client_id: str, engine: Engine, cipher: TokenCipher) -> None:
+        super().__init__(client_id=client_id, engine=engine)
+        self.cipher = cipher
+
+    def save(self, installation: Installation) -> None:
+        super().save(self._transform(installation, self.cipher.encrypt))
+
+    def save_bot(self, bot: Bot) -> None:
+        super().save_bot(self._transform(bot, self.cipher.encrypt))
+
+    def find_bot(self, **kwargs: Any) -> Bot | None:
+        bot = super().find_bot(**kwargs)
+        return self._transform(bot, self.cipher.decrypt) if bot else None
+
+    def find_installation(self, **kwargs: Any) -> Installation | None:
+        installation = super().find_installation(**kwargs)
+        return self._transform(installation, self.cipher.decrypt) if installation else None
+
+    @staticmethod
+    def _transform(record: Record, change: Any) -> Record:
+        changed = copy.copy(record)
+        for name in SECRET_FIELDS:
+            if hasattr(changed, name):
+                setattr(changed, name, change(getattr(changed, name)))
+        return changed
+
+
+def token_rotator(client_id: str, client_secret: str, client: WebClient) -> TokenRotator:
+    """Token rotation through our Web API base URL (GovSlack, proxies), not slack.com's default."""
+    return TokenRotator(client_id=client_id, client_secret=client_secret, client=client)
