@@ -64,26 +64,30 @@ class CommandRouter:
         return frozenset({"help", *self.subcommands})
 
     def __call__(self, ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
-        language = language_for(
-            self.deps.engine, str(body.get("team_id", "")), str(body.get("user_id", "")), self.deps.settings.language
-        )
         try:
-            command = parse_command(str(body.get("text", "")))
+            command: ParsedCommand | None = parse_command(str(body.get("text", "")))
         except CommandSyntaxError as error:
-            problem = t(language, "help.syntax", problem=str(error))
-            ack(text=problem, response_type="ephemeral")
+            command, problem = None, str(error)
+        handler = self.subcommands.get(command.name) if command else None
+        if handler is not None:
+            ack()  # first: Slack shows an error if the ack takes over 3 s
+        language = self.language(body)
+        if command is None:
+            ack(text=t(language, "help.syntax", problem=problem), response_type="ephemeral")
             return
-        handler = self.subcommands.get(command.name)
         if handler is None:
             self.answer_help(ack, language, command)
             return
-        ack()
         context = CommandContext(self.deps, command, body, language, respond, client)
         try:
             handler(context)
         except Exception:
             log.exception("/mentori %s failed", command.name)
             context.reply(t(language, "common.error"))
+
+    def language(self, body: dict[str, Any]) -> str:
+        team_id, user_id = str(body.get("team_id", "")), str(body.get("user_id", ""))
+        return language_for(self.deps.engine, team_id, user_id, self.deps.settings.language)
 
     def answer_help(self, ack: Ack, language: str, command: ParsedCommand) -> None:
         problem = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,19 +39,45 @@ def _all_text(node: Any) -> str:
     return node if isinstance(node, str) else ""
 
 
+class TrackingExecutor(ThreadPoolExecutor):
+    """Bolt's listener pool, remembering what it runs so a test can wait for the work done after ack()."""
+
+    def __init__(self) -> None:
+        super().__init__(max_workers=5)
+        self.futures: list[Future[Any]] = []
+
+    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Future[Any]:
+        future = super().submit(fn, *args, **kwargs)
+        self.futures.append(future)
+        return future
+
+    def drain(self, timeout: float = 30) -> None:
+        """Wait until every listener started so far (and any they started) has finished."""
+        while self.futures:
+            self.futures.pop(0).result(timeout=timeout)
+
+
 class SlackDriver:
-    """Signs and dispatches requests to `app` exactly as Slack would post them to /slack/events."""
+    """Signs and dispatches requests to `app` exactly as Slack would post them to /slack/events.
+
+    Each call returns after the listeners have finished their work, including what they do after ack().
+    """
 
     def __init__(self, app: App, signing_secret: str, team_id: str = "T111") -> None:
         self.app = app
         self.secret = signing_secret
         self.team_id = team_id
+        self.executor = TrackingExecutor()
+        runner = app._listener_runner  # test support only: Bolt has no public hook to wait for listeners
+        runner.listener_executor = self.executor
+        runner.lazy_listener_runner.executor = self.executor
 
     def post(self, body: bytes, headers: dict[str, str] | None = None) -> Reply:
         signed = slack.sign(self.secret, body)
         response: BoltResponse = self.app.dispatch(
             BoltRequest(body=body.decode(), headers={**signed, **(headers or {})})
         )
+        self.executor.drain()
         reply = Reply(response.status, response.body)
         self._check_blocks(reply)
         return reply
