@@ -8,7 +8,8 @@ import sys
 from slack_bolt import App
 
 from bot.app import make_client
-from bot.web import MentoriWsgi, serve
+from bot.server import serve
+from bot.web import MentoriWsgi
 
 
 def build() -> MentoriWsgi:

@@ -8,7 +8,6 @@ import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from gunicorn.app.base import BaseApplication
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
@@ -63,38 +62,3 @@ class MentoriWsgi:
 
 def database_health(engine: Any) -> Callable[[], dict[str, bool]]:
     return lambda: {"database": database_answers(engine)}
-
-
-class GunicornServer(BaseApplication):  # type: ignore[misc]
-    """Gunicorn with its configuration given in code; each worker builds its own app after the fork."""
-
-    def __init__(self, factory: Callable[[], WsgiApp], options: dict[str, Any]) -> None:
-        self.factory = factory
-        self.options = options
-        super().__init__()
-
-    def load_config(self) -> None:
-        for key, value in self.options.items():
-            if key in self.cfg.settings and value is not None:
-                self.cfg.set(key, value)
-
-    def load(self) -> WsgiApp:
-        return self.factory()
-
-
-def serve(factory: Callable[[], WsgiApp], *, port: int, workers: int, threads: int, **extra: Any) -> None:
-    """Serve the WSGI app on 0.0.0.0:`port` with `workers` processes of `threads` threads each."""
-    options = {
-        "bind": f"0.0.0.0:{port}",
-        "workers": workers,
-        "threads": threads,
-        "worker_class": "gthread",
-        "timeout": 30,
-        "graceful_timeout": 10,
-        "keepalive": 5,
-        "accesslog": None,
-        "errorlog": "-",
-        "loglevel": "warning",
-        **extra,
-    }
-    GunicornServer(factory, options).run()
