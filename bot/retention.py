@@ -1,0 +1,69 @@
+"""Retention: the words mentors wrote are purged a set time after their cohort ends; counts and ratings stay."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from bot.programmes import programme_by_id
+from storage.models import Answer, Cohort, Experiment, HrMeeting, Member, ProgrammeSession
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Purged:
+    cohorts: int
+    answers: int
+    notes: int
+
+
+def cohort_end(cohort: Cohort, session_dates: dict[int, date]) -> date | None:
+    """The day a cohort's programme ends: its last step (the follow-up), or the day it was archived."""
+    if cohort.archived_at is not None:
+        return cohort.archived_at.date()
+    if 3 not in session_dates:
+        return None
+    try:
+        last = max(step.days for step in programme_by_id(cohort.programme).steps if step.session == 3)
+    except (KeyError, ValueError):
+        last = 0
+    return session_dates[3] + timedelta(days=last)
+
+
+def purge_expired(session: Session, *, retention_days: int, now: datetime) -> Purged:
+    """Remove answer texts, experiment outcomes and HR-meeting notes of cohorts that ended long enough ago."""
+    cutoff = now.date() - timedelta(days=retention_days)
+    expired = [cohort.id for cohort in session.exec(select(Cohort)) if _ended_before(session, cohort, cutoff)]
+    if not expired:
+        return Purged(0, 0, 0)
+    members = select(Member.id).where(col(Member.cohort_id).in_(expired))
+    answers = session.execute(
+        update(Answer)
+        .where(col(Answer.member_id).in_(members), col(Answer.text).is_not(None))
+        .values(text=None, consent_to_quote=False)
+    ).rowcount
+    notes = session.execute(
+        update(HrMeeting)
+        .where(col(HrMeeting.member_id).in_(members), col(HrMeeting.notes).is_not(None))
+        .values(notes=None)
+    ).rowcount
+    session.execute(
+        update(Experiment)
+        .where(col(Experiment.member_id).in_(members))
+        .values(outcome=None, plan_when=None, plan_then=None)
+    )
+    log.info("retention: purged texts of %s cohorts (%s answers, %s notes)", len(expired), answers, notes)
+    return Purged(len(expired), int(answers or 0), int(notes or 0))
+
+
+def _ended_before(session: Session, cohort: Cohort, cutoff: date) -> bool:
+    dates = {row.number: row.date for row in session.exec(
+        select(ProgrammeSession).where(ProgrammeSession.cohort_id == cohort.id)
+    )}  # fmt: skip
+    end = cohort_end(cohort, dates)
+    return end is not None and end < cutoff
