@@ -91,6 +91,21 @@ def build_parser() -> argparse.ArgumentParser:
     preview.add_argument("--tz", default=None, help="time zone (default MENTORI_TZ or Europe/Helsinki)")
     preview.set_defaults(handler=_programme_preview)
     programme.set_defaults(handler=lambda _args: _usage(programme))
+
+    bulk = commands.add_parser(
+        "import",
+        help="add mentors and HR contacts to a cohort from a CSV file",
+        description="Add the people of a CSV file to a cohort. Columns: email, organisation (as named in the "
+        "cohort), role (mentor or hr) and, optionally, language (fi, sv or en). Each e-mail is looked up in Slack "
+        "(users.lookupByEmail). All or nothing: if any row cannot be used, every such row is listed with the reason "
+        "and nothing is written. New mentors get their welcome message once the import is saved.",
+    )
+    bulk.add_argument("file", type=Path, help="the CSV file (UTF-8; comma, semicolon or tab separated)")
+    bulk.add_argument("--cohort", required=True, help="the cohort's name; quote it if it has spaces")
+    bulk.add_argument(
+        "--dry-run", action="store_true", help="check every row and say what would happen; write and send nothing"
+    )
+    bulk.set_defaults(handler=_import)
     return parser
 
 
@@ -180,6 +195,30 @@ def _programme_preview(args: argparse.Namespace) -> int:
     tz = args.tz or load_settings().timezone
     print("\n".join(preview_lines(programme, args.start, args.lang, tz)))
     return 0
+
+
+def _import(args: argparse.Namespace) -> int:
+    from bot.app import make_client
+    from bot.importer import run_import
+    from storage.db import make_engine
+    from storage.types import utcnow
+
+    settings = _settings()
+    if not settings.slack_bot_token:
+        raise SettingsError(
+            "SLACK_BOT_TOKEN is not set: put the Bot User OAuth Token (xoxb-…) in .env or the environment."
+        )
+    return run_import(
+        engine=make_engine(settings.database_url),
+        client=make_client(settings.slack_bot_token, settings.slack_api_url),
+        path=args.file,
+        cohort_name=args.cohort,
+        dry_run=args.dry_run,
+        now=utcnow,
+        min_group=settings.min_group,
+        out=sys.stdout,
+        err=sys.stderr,
+    )
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ from bot.metrics import MeteredWebClient
 from bot.scopes import BOT_SCOPES
 from bot.settings import Settings
 from bot.workspaces import Workspaces
-from handlers import commands, lifecycle
+from handlers import cohort_commands, cohort_views, commands, lifecycle
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +54,9 @@ def create_app(deps: Deps, *, client: WebClient | None = None) -> App:
         logger=logging.getLogger("slack_bolt.App"),
         **_authorization(settings, workspaces, client),
     )
-    commands.register(app, deps)
+    router = commands.register(app, deps)
+    cohort_commands.register(app, deps, router)
+    cohort_views.register(app, deps)
     lifecycle.register(app, deps, workspaces)
     return app
 

@@ -1,0 +1,326 @@
+"""`python -m bot import FILE.csv --cohort NAME`: mentors and HR contacts from a spreadsheet, all or nothing."""
+
+from __future__ import annotations
+
+import csv
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from bot import cohorts, members
+from bot.cohorts import Invalid
+from bot.i18n import LANGUAGES, t
+from bot.organisations import organisations_of
+from storage.models import Cohort, Organisation, Role, SlackUser
+
+log = logging.getLogger(__name__)
+REQUIRED = ("email", "organisation", "role")
+OPTIONAL = ("language",)
+HEADER = "email,organisation,role,language"
+ALIASES = {"e-mail": "email", "organization": "organisation", "lang": "language"}
+ROLES = {role.value: role for role in members.MEMBER_ROLES}
+OUTCOME_WORDS = {
+    members.Outcome.ADDED: "added",
+    members.Outcome.REACTIVATED: "back after being removed",
+    members.Outcome.MOVED: "moved to another organisation",
+    members.Outcome.ALREADY: "already there, unchanged",
+}
+
+
+class ImportFailed(Exception):
+    """The file as a whole cannot be imported (unreadable, columns missing, no such cohort): one line says why."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    line: int
+    email: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Row:
+    """A usable row: the Slack user found for the e-mail, the role and the organisation."""
+
+    line: int
+    email: str
+    user: dict[str, Any]
+    role: Role
+    organisation: Organisation
+    language: str | None
+
+
+@dataclass
+class Checked:
+    rows: list[Row] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    unknown_organisations: dict[str, None] = field(default_factory=dict)
+
+
+class Progress:
+    """A progress bar on a terminal; elsewhere (a log, a pipe) a line every `every` rows."""
+
+    def __init__(self, total: int, stream: TextIO, *, tty: bool | None = None, every: int = 100,
+                 width: int = 30, min_rows: int = 50) -> None:  # fmt: skip
+        self.total, self.stream, self.every, self.width = total, stream, every, width
+        self.tty = stream.isatty() if tty is None else tty
+        self.shown = self.tty and total >= min_rows
+        self._last = -1
+
+    def update(self, done: int) -> None:
+        if self.shown:
+            filled = self.width * done // max(self.total, 1)
+            if filled == self._last and done != self.total:
+                return
+            self._last = filled
+            bar = "#" * filled + "-" * (self.width - filled)
+            self.stream.write(f"\r[{bar}] {done}/{self.total} rows checked")
+            self.stream.flush()
+        elif not self.tty and done % self.every == 0:
+            self.stream.write(f"{done} of {self.total} rows checked\n")
+            self.stream.flush()
+
+    def finish(self) -> None:
+        if self.shown:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def read_rows(path: Path) -> list[tuple[int, dict[str, str]]]:
+    """(line number, row) for every non-empty row; ImportFailed when the file or its header is unusable."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise ImportFailed(f"{path}: no such file.") from None
+    except UnicodeDecodeError:
+        raise ImportFailed(f"{path}: not UTF-8 text. Save the spreadsheet as “CSV UTF-8” and try again.") from None
+    except OSError as error:
+        raise ImportFailed(f"{path}: cannot be read ({error.strerror}).") from None
+    lines = text.splitlines()
+    if not lines or not lines[0].strip():
+        raise ImportFailed(f"{path}: the file is empty. The first line must be the header: {HEADER}")
+    delimiter = max((",", ";", "\t"), key=lines[0].count)  # spreadsheets in Finnish locales write ';'
+    reader = csv.reader(lines, delimiter=delimiter)
+    header = [ALIASES.get(name.strip().lower(), name.strip().lower()) for name in next(reader)]
+    missing = [name for name in REQUIRED if name not in header]
+    if missing:
+        raise ImportFailed(
+            f"{path}: missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)}. "
+            f"The first line must be: {HEADER}  (language may be left out)"
+        )
+    rows = []
+    for line, values in enumerate(reader, start=2):
+        if not any(value.strip() for value in values):
+            continue
+        rows.append((line, {name: (values[i].strip() if i < len(values) else "") for i, name in enumerate(header)}))
+    return rows
+
+
+def check_rows(
+    client: WebClient, cohort: Cohort, organisations: list[Organisation], rows: list[tuple[int, dict[str, str]]],
+    progress: Progress,
+) -> Checked:  # fmt: skip
+    """Check every row and look each e-mail up in Slack; collect every problem rather than stop at the first."""
+    by_name = {organisation.name.lower(): organisation for organisation in organisations}
+    seen: dict[tuple[str, str], int] = {}
+    checked = Checked()
+    for done, (line, values) in enumerate(rows, start=1):
+        email = values.get("email", "")
+        try:
+            checked.rows.append(_check_row(client, by_name, seen, checked, line, values))
+        except _RowProblem as problem:
+            checked.problems.append(Problem(line, email, str(problem)))
+        progress.update(done)
+    progress.finish()
+    return checked
+
+
+class _RowProblem(Exception):
+    pass
+
+
+def _check_row(
+    client: WebClient, by_name: dict[str, Organisation], seen: dict[tuple[str, str], int], checked: Checked,
+    line: int, values: dict[str, str],
+) -> Row:  # fmt: skip
+    email = values.get("email", "")
+    if "@" not in email or " " in email:
+        raise _RowProblem("not an e-mail address" if email else "no e-mail address")
+    role = ROLES.get(values.get("role", "").lower())
+    if role is None:
+        raise _RowProblem(f"role must be mentor or hr, not “{values.get('role', '')}”")
+    name = " ".join(values.get("organisation", "").split())
+    organisation = by_name.get(name.lower())
+    if organisation is None:
+        if name:
+            checked.unknown_organisations[name] = None
+        raise _RowProblem(f"unknown organisation “{name}”" if name else "no organisation")
+    language = values.get("language", "").lower() or None
+    if language is not None and language not in LANGUAGES:
+        raise _RowProblem(f"language must be fi, sv or en (or left empty), not “{values.get('language')}”")
+    key = (email.lower(), role.value)
+    if key in seen:
+        raise _RowProblem(f"the same person and role as line {seen[key]}")
+    seen[key] = line
+    user = _look_up(client, email)
+    if user.get("is_bot"):
+        raise _RowProblem("this e-mail belongs to an app, not a person")
+    if user.get("deleted"):
+        raise _RowProblem("this person's Slack account has been deactivated")
+    return Row(line, email, user, role, organisation, language)
+
+
+def _look_up(client: WebClient, email: str) -> dict[str, Any]:
+    try:
+        return dict(client.users_lookupByEmail(email=email)["user"])
+    except SlackApiError as error:
+        code = error.response.get("error") if error.response is not None else None
+        if code in ("users_not_found", "user_not_found"):
+            raise _RowProblem("no one in the Slack workspace has this e-mail address") from None
+        raise _RowProblem(f"Slack could not look it up ({code})") from None
+    except OSError as error:
+        raise _RowProblem(f"Slack could not be reached ({error.__class__.__name__})") from None
+
+
+def _remember(session: Session, team_id: str, user: dict[str, Any], now: datetime) -> None:
+    """Keep what users.lookupByEmail told us (time zone, locale), as users.info would have."""
+    known = session.get(SlackUser, (team_id, user["id"]))
+    record = known or SlackUser(team_id=team_id, user_id=user["id"])
+    record.tz = user.get("tz") or record.tz
+    record.locale = user.get("locale") or record.locale
+    record.is_admin, record.is_owner = bool(user.get("is_admin")), bool(user.get("is_owner"))
+    record.is_bot, record.deleted = bool(user.get("is_bot")), bool(user.get("deleted"))
+    record.checked_at = now
+    session.add(record)
+
+
+@dataclass(frozen=True)
+class Imported:
+    outcomes: list[tuple[members.Outcome, str]]  # (outcome, role) per row, read before the session ends
+    welcomes: list[members.WelcomeNote]
+
+
+def write(engine: Engine, cohort_id: int, rows: list[Row], *, now: datetime, min_group: int, dry_run: bool) -> Imported:
+    """Add every row in one transaction (rolled back for a dry run)."""
+    with Session(engine, expire_on_commit=False) as session:
+        try:
+            cohort = session.get(Cohort, cohort_id)
+            assert cohort is not None
+            cohorts.require_active(cohort)
+            for row in rows:
+                _remember(session, cohort.team_id, row.user, now)
+            session.flush()
+            joined = [
+                members.add_member(
+                    session,
+                    cohort,
+                    user_id=row.user["id"],
+                    role=row.role,
+                    organisation=row.organisation,
+                    now=now,
+                    language=row.language,
+                )
+                for row in rows
+            ]
+            members.plan_for_joiners(session, cohort, joined, now=now)
+            notes = members.welcome_notes(session, cohort, joined, min_group=min_group)
+            outcomes = [(j.outcome, j.member.role) for j in joined]
+            if dry_run:
+                session.rollback()
+            else:
+                session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+    return Imported(outcomes, notes)
+
+
+def run_import(
+    *,
+    engine: Engine,
+    client: WebClient,
+    path: Path,
+    cohort_name: str,
+    dry_run: bool,
+    now: Callable[[], datetime],
+    min_group: int,
+    out: TextIO,
+    err: TextIO,
+    tty: bool | None = None,
+) -> int:
+    """The whole import; returns the exit status (0 done, 1 nothing written)."""
+    try:
+        rows = read_rows(path)
+        team_id = str(client.auth_test()["team_id"])
+        with Session(engine) as session:
+            cohort = cohorts.find_cohort(session, team_id, cohort_name)
+            cohorts.require_active(cohort)
+            organisations = organisations_of(session, cohort)
+    except ImportFailed as failure:
+        err.write(f"{failure}\n")
+        return 1
+    except Invalid as problem:
+        err.write(_plain(t("en", problem.key, **problem.params)) + "\n")
+        return 1
+    if not rows:
+        err.write(f"{path}: no rows after the header; nothing to import.\n")
+        return 1
+    checked = check_rows(client, cohort, organisations, rows, Progress(len(rows), err, tty=tty))
+    if checked.problems:
+        _report_problems(err, path, len(rows), checked, organisations)
+        return 1
+    try:
+        imported = write(engine, cohort.id, checked.rows, now=now(), min_group=min_group, dry_run=dry_run)  # type: ignore[arg-type]
+    except Invalid as problem:
+        err.write(_plain(t("en", problem.key, **problem.params)) + " Nothing was imported.\n")
+        return 1
+    summary = _summary(imported.outcomes)
+    if dry_run:
+        out.write(f"Dry run: nothing was written and no message was sent.\n"
+                  f"Importing {path} into “{cohort.name}” would give: {summary}.\n"
+                  f"Welcome messages would go to {len(imported.welcomes)} new mentor(s).\n")  # fmt: skip
+        return 0
+    out.write(f"Imported {path} into “{cohort.name}”: {summary}.\n")
+    failed = members.send_welcomes(client, imported.welcomes)
+    out.write(f"Welcome messages sent: {len(imported.welcomes) - len(failed)}.\n")
+    if failed:
+        emails = {row.user["id"]: row.email for row in checked.rows}
+        out.write("Could not send the welcome message to (they are imported all the same): "
+                  f"{', '.join(emails.get(user_id, user_id) for user_id in failed)}\n")  # fmt: skip
+    return 0
+
+
+def _summary(outcomes: list[tuple[members.Outcome, str]]) -> str:
+    parts = []
+    for outcome, words in OUTCOME_WORDS.items():
+        chosen = [role for found, role in outcomes if found == outcome]
+        if chosen:
+            mentors = sum(1 for role in chosen if role == Role.MENTOR)
+            parts.append(f"{words}: {len(chosen)} ({mentors} mentor(s), {len(chosen) - mentors} HR contact(s))")
+    return "; ".join(parts) or "nothing"
+
+
+def _report_problems(err: TextIO, path: Path, total: int, checked: Checked, organisations: list[Organisation]) -> None:
+    err.write(f"{path}: {len(checked.problems)} of {total} rows cannot be used, so nothing was imported.\n")
+    width = max(len(problem.email) for problem in checked.problems)
+    for problem in checked.problems:
+        err.write(f"  line {problem.line:<5} {problem.email:<{width}}  {problem.reason}\n")
+    if checked.unknown_organisations:
+        known = ", ".join(f"“{o.name}”" for o in organisations) or "none yet"
+        unknown = ", ".join(f"“{name}”" for name in checked.unknown_organisations)
+        err.write(f"Unknown organisations: {unknown}. The cohort has: {known}. "
+                  "Fix the spelling, or add them first with /mentori org add.\n")  # fmt: skip
+    err.write("Fix these rows and run the import again (--dry-run checks without writing).\n")
+
+
+def _plain(text: str) -> str:
+    """Catalogue text (Slack mrkdwn) for a terminal."""
+    return text.replace("*", "").replace("`", "")

@@ -1,0 +1,247 @@
+"""Members of a cohort: mentors, HR contacts and coaches; adding, removing, and the welcome DM."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlmodel import Session, col, select
+
+from bot.blocks.welcome import welcome_message
+from bot.cohorts import Invalid, require_active, sessions_of
+from bot.directory import SlackDirectory, UnknownUser
+from bot.i18n import LANGUAGES
+from bot.organisations import goals_of
+from schedules.planner import cancel_open, plan_block, replan_member
+from storage.models import (
+    Cohort,
+    Delivery,
+    DeliveryStatus,
+    Member,
+    MemberStatus,
+    Organisation,
+    Role,
+    SlackUser,
+)
+
+log = logging.getLogger(__name__)
+MEMBER_ROLES = (Role.MENTOR, Role.HR)  # what `member add` names; coaches are named by admins
+
+
+class Outcome(StrEnum):
+    ADDED = "added"
+    REACTIVATED = "reactivated"  # removed before, back now
+    MOVED = "moved"  # already there, now with another organisation
+    ALREADY = "already"  # nothing changed
+
+
+@dataclass(frozen=True)
+class Joined:
+    member: Member
+    outcome: Outcome
+
+    @property
+    def is_new(self) -> bool:
+        return self.outcome in (Outcome.ADDED, Outcome.REACTIVATED)
+
+
+def check_person(user: SlackUser | None, user_id: str) -> None:
+    """Refuse someone who cannot take part: not in the workspace, an app, or a deactivated account."""
+    if user is None:
+        raise Invalid("members.error.user_unknown", user=user_id)
+    if user.is_bot:
+        raise Invalid("members.error.user_bot", user=user_id)
+    if user.deleted:
+        raise Invalid("members.error.user_deleted", user=user_id)
+
+
+def look_up_people(
+    directory: SlackDirectory, team_id: str, user_ids: Iterable[str], *, field: str | None = None
+) -> None:
+    """Check every user with users.info (cached a day); Invalid for the first who cannot take part."""
+    for user_id in dict.fromkeys(user_ids):
+        try:
+            user: SlackUser | None = directory.user(team_id, user_id)
+        except UnknownUser:
+            user = None
+        try:
+            check_person(user, user_id)
+        except Invalid as error:
+            error.field = field
+            raise
+
+
+def parse_role(word: str, *, allowed: Sequence[Role] = MEMBER_ROLES) -> Role:
+    value = word.strip().lower()
+    for role in allowed:
+        if value == role.value:
+            return role
+    raise Invalid("members.error.role", value=word)
+
+
+def add_member(
+    session: Session,
+    cohort: Cohort,
+    *,
+    user_id: str,
+    role: Role,
+    organisation: Organisation | None,
+    now: datetime,
+    language: str | None = None,
+) -> Joined:
+    """Add a person to the cohort in a role; re-adding a removed person brings them back.
+
+    Mentors and HR contacts need an organisation of the cohort; coaches need none. The person must have been
+    checked with check_person (that needs Slack, this does not).
+    """
+    require_active(cohort)
+    if role != Role.COACH and organisation is None:
+        raise Invalid("members.error.organisation_needed", field="organisation")
+    if organisation is not None and organisation.cohort_id != cohort.id:
+        raise Invalid("organisations.error.gone", field="organisation")
+    if language is not None and language not in LANGUAGES:
+        raise Invalid("cohorts.error.language", value=language)
+    organisation_id = organisation.id if organisation is not None and role != Role.COACH else None
+    member = session.exec(
+        select(Member).where(Member.cohort_id == cohort.id, Member.user_id == user_id, Member.role == role)
+    ).first()
+    if member is None:
+        member = Member(
+            team_id=cohort.team_id, cohort_id=cohort.id, user_id=user_id, role=role,  # type: ignore[arg-type]
+            organisation_id=organisation_id, language=language, joined_at=now,
+        )  # fmt: skip
+        outcome = Outcome.ADDED
+    elif member.status != MemberStatus.ACTIVE:
+        member.status, member.removed_at, member.joined_at = MemberStatus.ACTIVE, None, now
+        member.organisation_id = organisation_id
+        member.language = language or member.language
+        outcome = Outcome.REACTIVATED
+    elif member.organisation_id != organisation_id:
+        member.organisation_id = organisation_id
+        outcome = Outcome.MOVED
+    else:
+        outcome = Outcome.ALREADY
+    if language is not None and outcome in (Outcome.MOVED, Outcome.ALREADY) and member.language != language:
+        member.language = language
+    session.add(member)
+    session.flush()
+    return Joined(member, outcome)
+
+
+def remove_member(
+    session: Session, cohort: Cohort, *, user_id: str, roles: Sequence[Role], now: datetime
+) -> list[Member]:
+    """Remove the person's active roles among `roles`; a mentor's prompts not yet sent are cancelled."""
+    require_active(cohort)
+    members = list(
+        session.exec(
+            select(Member).where(
+                Member.cohort_id == cohort.id,
+                Member.user_id == user_id,
+                Member.status == MemberStatus.ACTIVE,
+                col(Member.role).in_([role.value for role in roles]),
+            )
+        )
+    )
+    if not members:
+        key = "members.error.not_coach" if list(roles) == [Role.COACH] else "members.error.not_member"
+        raise Invalid(key, user=user_id, cohort=cohort.name)
+    for member in members:
+        member.status, member.removed_at = MemberStatus.REMOVED, now
+        session.add(member)
+        if member.role == Role.MENTOR:
+            cancel_open(session, Delivery.member_id == member.id)
+    session.flush()
+    return members
+
+
+def started_block(session: Session, cohort: Cohort) -> int | None:
+    """The newest session that has been kicked off: its block is the one running now."""
+    started = [row.number for row in sessions_of(session, cohort) if row.started_at is not None]
+    return max(started) if started else None
+
+
+def plan_for_joiners(session: Session, cohort: Cohort, joined: Sequence[Joined], *, now: datetime) -> int:
+    """Mentors who join a running block get its prompts too; a returning mentor's cancelled ones reopen."""
+    mentors = [j.member for j in joined if j.is_new and j.member.role == Role.MENTOR]
+    block = started_block(session, cohort)
+    if not mentors or block is None:
+        return 0
+    reopened = 0
+    for member in mentors:
+        cancelled = list(
+            session.exec(
+                select(Delivery).where(
+                    Delivery.member_id == member.id,
+                    Delivery.status == DeliveryStatus.CANCELLED,
+                    col(Delivery.last_error).is_(None),
+                    Delivery.block == block,
+                )
+            )
+        )
+        for delivery in cancelled:
+            delivery.status = DeliveryStatus.PLANNED
+            session.add(delivery)
+        if cancelled:
+            session.flush()
+            replan_member(session, cohort, member, now)
+            reopened += len(cancelled)
+    return reopened + plan_block(session, cohort, block, now).planned
+
+
+@dataclass(frozen=True)
+class WelcomeNote:
+    """A welcome DM to send once the transaction that added the mentor has committed."""
+
+    user_id: str
+    language: str
+    message: dict[str, Any]  # text and blocks for chat.postMessage
+
+
+def welcome_notes(session: Session, cohort: Cohort, joined: Sequence[Joined], *, min_group: int) -> list[WelcomeNote]:
+    """A welcome for each mentor who is new (or back) in the cohort, in their language."""
+    mentors = [j.member for j in joined if j.is_new and j.member.role == Role.MENTOR]
+    if not mentors:
+        return []
+    dates = [row.date for row in sessions_of(session, cohort)]
+    coaches = list(
+        session.exec(
+            select(Member.user_id).where(
+                Member.cohort_id == cohort.id, Member.role == Role.COACH, Member.status == MemberStatus.ACTIVE
+            )
+        )
+    )
+    notes = []
+    for member in mentors:
+        organisation = session.get(Organisation, member.organisation_id) if member.organisation_id else None
+        goals = [goal.text for goal in goals_of(session, organisation)] if organisation else []
+        language = member.language or cohort.language
+        message = welcome_message(
+            language, cohort=cohort.name, organisation=organisation.name if organisation else None, dates=dates,
+            coaches=coaches, goals=goals, min_group=min_group,
+        )  # fmt: skip
+        notes.append(WelcomeNote(member.user_id, language, message))
+    return notes
+
+
+def send_welcomes(client: WebClient, notes: Sequence[WelcomeNote]) -> list[str]:
+    """DM each welcome; returns the user ids it could not reach (the members stay added)."""
+    failed = []
+    for note in notes:
+        try:
+            channel = client.conversations_open(users=note.user_id)["channel"]["id"]
+            client.chat_postMessage(channel=channel, **note.message)
+        except SlackApiError as error:
+            code = error.response.get("error") if error.response is not None else None
+            log.warning("a welcome DM could not be sent: %s", code)
+            failed.append(note.user_id)
+        except OSError as error:
+            log.warning("a welcome DM could not be sent: %s", error.__class__.__name__)
+            failed.append(note.user_id)
+    return failed

@@ -1,0 +1,165 @@
+"""Submissions of the coach's and admin's forms: new cohort, add an organisation, add people.
+
+Every submission is authorised again (the form may have been opened by someone who has since lost the right, and
+private_metadata is only a hint); bad values are shown next to their field with `response_action="errors"`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot import members, organisations
+from bot.authz import Refused
+from bot.blocks.cohort_forms import (
+    ADD_MEMBERS,
+    ADD_ORGANISATION,
+    CREATE_COHORT,
+    SESSION_FIELDS,
+    VALUE,
+    notice_view,
+    read_cohort_metadata,
+)
+from bot.cohorts import Invalid
+from bot.deps import Deps
+from bot.people import language_for
+from handlers.cohort_commands import Caller, add_organisation, add_people, create_cohort, welcome_report
+from storage.models import Role
+
+log = logging.getLogger(__name__)
+Values = dict[str, dict[str, dict[str, Any]]]
+
+
+def _element(values: Values, block_id: str) -> dict[str, Any]:
+    return values.get(block_id, {}).get(VALUE, {}) or {}
+
+
+def _text(values: Values, block_id: str) -> str:
+    return str(_element(values, block_id).get("value") or "")
+
+
+def _option(values: Values, block_id: str) -> str | None:
+    selected = _element(values, block_id).get("selected_option") or {}
+    return selected.get("value") if isinstance(selected, dict) else None
+
+
+def _date(values: Values, block_id: str) -> date:
+    raw = _element(values, block_id).get("selected_date")
+    if not raw:
+        raise Invalid("forms.error.required", field=block_id)
+    try:
+        return date.fromisoformat(str(raw))
+    except ValueError:
+        raise Invalid("cohorts.error.date_format", field=block_id, value=str(raw)) from None
+
+
+class CohortViews:
+    """The view_submission listeners of the three forms."""
+
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
+
+    def caller(self, body: dict[str, Any], client: WebClient) -> Caller:
+        user = body.get("user") or {}
+        team_id = str((body.get("team") or {}).get("id") or user.get("team_id") or "")
+        user_id = str(user.get("id") or "")
+        language = language_for(self.deps.engine, team_id, user_id, self.deps.settings.language)
+        return Caller(self.deps, client, team_id, user_id, language)
+
+    @staticmethod
+    def values(body: dict[str, Any]) -> Values:
+        return ((body.get("view") or {}).get("state") or {}).get("values") or {}
+
+    def reject(self, ack: Ack, caller: Caller, problem: Exception, title_key: str, fields: Iterable[str]) -> None:
+        """A field's problem next to the field; anything else (a refusal, a cohort gone) replaces the form."""
+        if isinstance(problem, Refused):
+            text = caller.say(problem.key, **problem.params)
+        else:
+            assert isinstance(problem, Invalid)
+            text = caller.say(problem.key, **problem.params)
+            if problem.field in set(fields):
+                ack(response_action="errors", errors={problem.field: text})
+                return
+        ack(response_action="update", view=notice_view(caller.language, caller.say(title_key), text))
+
+    def create_cohort(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        caller = self.caller(body, client)
+        values = self.values(body)
+        try:
+            dates = [_date(values, field) for field in SESSION_FIELDS]
+            receipt = create_cohort(
+                caller, name=_text(values, "name"), language=_option(values, "language") or "",
+                timezone=_option(values, "timezone") or "", dates=dates,
+            )  # fmt: skip
+        except (Refused, Invalid) as problem:
+            self.reject(ack, caller, problem, "forms.cohort.title", ("name", "language", "timezone", *SESSION_FIELDS))
+            return
+        ack(response_action="update", view=notice_view(caller.language, caller.say("forms.cohort.title"), receipt))
+
+    def add_organisation(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        caller = self.caller(body, client)
+        values = self.values(body)
+        try:
+            cohort_id = self.cohort_id(body)
+            channel_id = _element(values, "channel").get("selected_conversation")
+            if not channel_id:
+                raise Invalid("forms.error.required", field="channel")
+            receipt = add_organisation(
+                caller, cohort_id, name=_text(values, "name"), channel_id=str(channel_id),
+                goals=organisations.split_goals(_text(values, "goals")),
+            )  # fmt: skip
+        except (Refused, Invalid) as problem:
+            self.reject(ack, caller, problem, "forms.organisation.title", ("name", "channel", "goals"))
+            return
+        title = caller.say("forms.organisation.title")
+        ack(response_action="update", view=notice_view(caller.language, title, receipt))
+
+    def add_members(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        caller = self.caller(body, client)
+        values = self.values(body)
+        try:
+            cohort_id = self.cohort_id(body)
+            role = members.parse_role(_option(values, "role") or "", allowed=(Role.MENTOR, Role.HR, Role.COACH))
+            chosen = _option(values, "organisation")
+            added = add_people(
+                caller, cohort_id, user_ids=[str(u) for u in _element(values, "users").get("selected_users") or []],
+                role=role, organisation=int(chosen) if chosen and chosen.isdigit() else None,
+            )  # fmt: skip
+        except (Refused, Invalid) as problem:
+            self.reject(ack, caller, problem, "forms.members.title", ("users", "role", "organisation"))
+            return
+        receipt = added.receipt
+        if added.welcomes:
+            receipt += "\n" + caller.say("members.receipt.welcoming", count=len(added.welcomes))
+        ack(response_action="update", view=notice_view(caller.language, caller.say("forms.members.title"), receipt))
+        failed = members.send_welcomes(client, added.welcomes)
+        if failed:
+            self.tell(client, caller, welcome_report(caller, added.welcomes, failed))
+
+    @staticmethod
+    def cohort_id(body: dict[str, Any]) -> int:
+        cohort_id = read_cohort_metadata((body.get("view") or {}).get("private_metadata"))
+        if cohort_id is None:
+            raise Invalid("cohorts.error.gone")
+        return cohort_id
+
+    @staticmethod
+    def tell(client: WebClient, caller: Caller, text: str) -> None:
+        """A DM to the person who submitted the form (a form has no response_url to answer on later)."""
+        try:
+            client.chat_postMessage(channel=caller.user_id, text=text)
+        except SlackApiError as error:
+            log.warning("could not tell the coach: %s", error.response.get("error") if error.response else None)
+
+
+def register(app: App, deps: Deps) -> None:
+    views = CohortViews(deps)
+    app.view(CREATE_COHORT)(views.create_cohort)
+    app.view(ADD_ORGANISATION)(views.add_organisation)
+    app.view(ADD_MEMBERS)(views.add_members)
