@@ -52,6 +52,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     web.set_defaults(handler=_web)
 
+    worker = commands.add_parser(
+        "worker",
+        help="run the scheduler: send due prompts and reminders, refresh time zones (run one or two)",
+        description="Run the scheduler alone: every 15 s send the prompts that are due, hourly the reminders, daily "
+        "refresh mentors' time zones. Of several workers one leads (runs the stored jobs) and the others stand by "
+        "and help send; if the leader stops, another takes over. Needs SLACK_BOT_TOKEN (or OAuth installs) and a "
+        "migrated database. SIGTERM stops it gracefully: prompts being sent are finished, the rest are left for the "
+        "next run.",
+    )
+    worker.set_defaults(handler=_worker)
+
     doctor = commands.add_parser(
         "doctor",
         help="check the Slack token and scopes, the database, the scheduler and every HR channel",
@@ -139,6 +150,12 @@ def _web(_args: argparse.Namespace) -> int:
     from bot.runner import run_web
 
     return run_web(_settings())
+
+
+def _worker(_args: argparse.Namespace) -> int:
+    from bot.runner import run_worker
+
+    return run_worker(_settings())
 
 
 def _doctor(_args: argparse.Namespace) -> int:

@@ -20,7 +20,19 @@ from bot.metrics import MeteredWebClient
 from bot.scopes import BOT_SCOPES
 from bot.settings import Settings
 from bot.workspaces import Workspaces
-from handlers import cohort_commands, cohort_views, commands, lifecycle
+from handlers import (
+    cohort_commands,
+    cohort_views,
+    commands,
+    events,
+    home,
+    kickoff,
+    lifecycle,
+    mentor_actions,
+    mentor_views,
+    status,
+    summary,
+)
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +69,13 @@ def create_app(deps: Deps, *, client: WebClient | None = None) -> App:
     router = commands.register(app, deps)
     cohort_commands.register(app, deps, router)
     cohort_views.register(app, deps)
+    kickoff.register(app, deps, router)
+    status.register(app, deps, router)
+    summary.register(app, deps, router)
+    home_publisher = home.register(app, deps)
+    mentor_actions.register(app, deps, router, home_publisher)
+    mentor_views.register(app, deps, home_publisher)
+    events.register(app, deps, home_publisher)
     lifecycle.register(app, deps, workspaces)
     return app
 

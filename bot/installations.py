@@ -10,25 +10,13 @@ from cryptography.fernet import Fernet, InvalidToken
 from slack_sdk import WebClient
 from slack_sdk.oauth.installation_store import Bot, Installation
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
-from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from slack_sdk.oauth.token_rotation import TokenRotator
-from sqlalchemy import Engine, MetaData
+from sqlalchemy import Engine
 
 log = logging.getLogger(__name__)
 SECRET_FIELDS = ("bot_token", "bot_refresh_token", "user_token", "user_refresh_token")
 PREFIX = "enc:"
 Record = TypeVar("Record", Installation, Bot)
-
-
-def oauth_metadata() -> MetaData:
-    """The tables slack_sdk's stores use, so that Alembic creates them like ours."""
-    metadata = MetaData()
-    SQLAlchemyInstallationStore.build_installations_table(
-        metadata, SQLAlchemyInstallationStore.default_installations_table_name
-    )
-    SQLAlchemyInstallationStore.build_bots_table(metadata, SQLAlchemyInstallationStore.default_bots_table_name)
-    SQLAlchemyOAuthStateStore.build_oauth_states_table(metadata, SQLAlchemyOAuthStateStore.default_table_name)
-    return metadata
 
 
 class TokenCipher:

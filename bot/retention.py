@@ -6,11 +6,13 @@ import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
 
 from bot.programmes import programme_by_id
-from storage.models import Answer, Cohort, Experiment, HrMeeting, Member, ProgrammeSession
+from bot.settings import Settings
+from storage.db import session_scope
+from storage.models import Answer, Cohort, Experiment, HrMeeting, Member, ProgrammeSession, SummaryPost
 
 log = logging.getLogger(__name__)
 
@@ -67,3 +69,20 @@ def _ended_before(session: Session, cohort: Cohort, cutoff: date) -> bool:
     )}  # fmt: skip
     end = cohort_end(cohort, dates)
     return end is not None and end < cutoff
+
+
+def run_retention(engine: Engine, settings: Settings, now: datetime) -> Purged:
+    """For the scheduler: purge expired texts in one transaction, quotes kept in stored HR summaries included.
+
+    What stays are the summaries' figures, which already passed the privacy filter.
+    """
+    with session_scope(engine) as session:
+        purged = purge_expired(session, retention_days=settings.retention_days, now=now)
+        cutoff = now.date() - timedelta(days=settings.retention_days)
+        expired = [cohort.id for cohort in session.exec(select(Cohort)) if _ended_before(session, cohort, cutoff)]
+        if expired:
+            for post in session.exec(select(SummaryPost).where(col(SummaryPost.cohort_id).in_(expired))):
+                if post.figures.get("quotes"):
+                    post.figures = {**post.figures, "quotes": []}
+                    session.add(post)
+    return purged

@@ -1,4 +1,4 @@
-"""The run modes: `run` (everything in one process), `web` (HTTP only, scaled out).
+"""The run modes: `run` (everything in one process), `web` (HTTP only, scaled out), `worker` (the scheduler).
 
 Heavy imports happen inside the functions that need them, after gunicorn forks its workers, so that the
 master process stays small.
@@ -7,7 +7,7 @@ master process stays small.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bot.server import WsgiApp, serve
 from bot.settings import Settings, SettingsError
@@ -19,13 +19,71 @@ log = logging.getLogger(__name__)
 
 
 def run(settings: Settings) -> int:
-    """Migrate, then Socket Mode (with SLACK_APP_TOKEN) or HTTP mode with one server process."""
+    """Migrate, then Socket Mode (with SLACK_APP_TOKEN) or HTTP mode with one server process; the scheduler runs
+    in the process that serves (in HTTP mode: started in gunicorn's worker by a post-fork hook)."""
     settings.require_slack()
     if settings.socket_mode:
         return _run_socket_mode(settings)
     log.info("Mentori listening on port %s (HTTP mode)", settings.port)
-    serve(lambda: build_wsgi(settings, migrate=True), port=settings.port, workers=1, threads=settings.web_threads)
+
+    def post_fork(_server: object, _worker: object) -> None:
+        from storage.db import make_engine, upgrade
+
+        engine = make_engine(settings.database_url)
+        upgrade(engine)
+        _start_scheduler(settings, engine)
+
+    def worker_exit(_server: object, _worker: object) -> None:
+        from schedules.scheduler import stop_scheduler
+
+        stop_scheduler()
+
+    serve(lambda: build_wsgi(settings, scheduler=True), port=settings.port, workers=1, threads=settings.web_threads,
+          post_fork=post_fork, worker_exit=worker_exit)  # fmt: skip
     return 0
+
+
+def run_worker(settings: Settings) -> int:
+    """The scheduler alone (stored jobs when it leads, sending due prompts always) until SIGTERM or SIGINT."""
+    import signal
+    import threading
+
+    from schedules.scheduler import stop_scheduler
+    from storage.db import make_engine
+
+    require_token(settings)
+    engine = make_engine(settings.database_url)
+    require_current_schema(engine)
+    stopping = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stopping.set())
+    service = _start_scheduler(settings, engine)
+    log.info("Mentori worker %s running (%s)", service.context.worker, "leader" if service.leader else "standby")
+    while not stopping.wait(1.0):
+        pass
+    log.info("Mentori worker stopping: finishing what it is sending")
+    stop_scheduler()
+    engine.dispose()
+    return 0
+
+
+def require_token(settings: Settings) -> None:
+    """A worker talks to Slack's Web API only: it needs a bot token (or OAuth installs), not the signing secret."""
+    if settings.oauth:
+        if not settings.encryption_key:
+            raise SettingsError(
+                "MENTORI_ENCRYPTION_KEY is not set: OAuth installs keep their tokens encrypted with it."
+            )
+    elif not settings.slack_bot_token:
+        raise SettingsError(
+            "SLACK_BOT_TOKEN is not set: put the Bot User OAuth Token (xoxb-…) in .env or the environment."
+        )
+
+
+def _start_scheduler(settings: Settings, engine: Engine) -> Any:
+    from schedules.scheduler import start_scheduler
+
+    return start_scheduler(settings, engine)
 
 
 def run_web(settings: Settings) -> int:
@@ -52,8 +110,9 @@ def require_current_schema(engine: Engine) -> None:
         )
 
 
-def build_wsgi(settings: Settings, *, migrate: bool = False) -> WsgiApp:
-    """The HTTP app of one server process, with its own engine and Slack client."""
+def build_wsgi(settings: Settings, *, migrate: bool = False, scheduler: bool = False) -> WsgiApp:
+    """The HTTP app of one server process, with its own engine and Slack client; with `scheduler`, /healthz also
+    reports whether this process's scheduler runs."""
     from bot.app import create_app
     from bot.deps import Deps
     from bot.metrics import database_registry
@@ -64,19 +123,41 @@ def build_wsgi(settings: Settings, *, migrate: bool = False) -> WsgiApp:
     if migrate:
         upgrade(engine)
     app = create_app(Deps(settings=settings, engine=engine))
-    return MentoriWsgi(app, database_health(engine), database_registry(engine))
+    health = database_health(engine)
+    if scheduler:
+        from schedules.scheduler import current_service
+
+        database_only = health
+
+        def health() -> dict[str, bool]:
+            service = current_service()
+            return {**database_only(), "scheduler": bool(service and service.running)}
+
+    return MentoriWsgi(app, health, database_registry(engine))
 
 
 def _run_socket_mode(settings: Settings) -> int:
+    import signal
+
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
     from bot.app import create_app
     from bot.deps import Deps
+    from schedules.scheduler import stop_scheduler
     from storage.db import make_engine, upgrade
 
     engine = make_engine(settings.database_url)
     upgrade(engine)
     app = create_app(Deps(settings=settings, engine=engine))
+    _start_scheduler(settings, engine)
+    signal.signal(signal.SIGTERM, _exit)
     log.info("Mentori connecting to Slack in Socket Mode")
-    SocketModeHandler(app, settings.slack_app_token).start()
+    try:
+        SocketModeHandler(app, settings.slack_app_token).start()
+    finally:
+        stop_scheduler()
     return 0
+
+
+def _exit(*_: object) -> None:
+    raise SystemExit(0)

@@ -8,7 +8,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func
+from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from bot.programmes import Programme, Step, programme_by_id
@@ -169,7 +169,7 @@ def replan_cohort(session: Session, cohort: Cohort, now: datetime) -> int:
         policy = policies.get(delivery.member_id)
         if policy is None or delivery.step_id not in {s.id for s in programme.steps}:
             continue
-        moved += _reschedule(delivery, programme.step(delivery.step_id), dates, policy, now)
+        moved += _reschedule(session, delivery, programme.step(delivery.step_id), dates, policy, now)
     return moved
 
 
@@ -178,34 +178,45 @@ def replan_member(session: Session, cohort: Cohort, member: Member, now: datetim
     programme = programme_by_id(cohort.programme)
     dates = session_dates(session, cohort.id)  # type: ignore[arg-type]
     policy = mentor_context(session, cohort, [member])[member.id]  # type: ignore[index]
+    known = {step.id for step in programme.steps}
     changed = 0
     for delivery in _open_deliveries(session, Delivery.member_id == member.id):
-        changed += _reschedule(delivery, programme.step(delivery.step_id), dates, policy, now)
+        if delivery.step_id not in known:
+            continue
+        changed += _reschedule(session, delivery, programme.step(delivery.step_id), dates, policy, now)
     return changed
 
 
-def _reschedule(delivery: Delivery, step: Step, dates: dict[int, date], policy: WorkPolicy, now: datetime) -> int:
+def _reschedule(
+    session: Session, delivery: Delivery, step: Step, dates: dict[int, date], policy: WorkPolicy, now: datetime
+) -> int:
     if step.kind == "kickoff":
         due, not_before = delivery.due_at, next_slot(max(delivery.due_at, now), policy)
     else:
         due, not_before = step_schedule(step, dates, policy, now)
     if policy.paused_until is not None and due.astimezone(ZoneInfo(policy.tz)).date() <= policy.paused_until:
-        delivery.status = DeliveryStatus.SKIPPED
-        delivery.last_error = "paused"
-        return 1
+        return update_open(session, delivery, status=DeliveryStatus.SKIPPED, last_error="paused")
     if (due, not_before) == (delivery.due_at, delivery.not_before):
         return 0
-    delivery.due_at, delivery.not_before = due, not_before
-    return 1
+    return update_open(session, delivery, due_at=due, not_before=not_before)
+
+
+def update_open(session: Session, delivery: Delivery, **values: Any) -> int:
+    """Change a delivery only while it is still planned: a sender that claimed it meanwhile wins (1 if changed)."""
+    result = session.exec(
+        update(Delivery)
+        .where(col(Delivery.id) == delivery.id, col(Delivery.status) == DeliveryStatus.PLANNED)
+        .values(**values)
+    )
+    return int(result.rowcount or 0)
 
 
 def cancel_open(session: Session, *criteria: Any) -> int:
     """Cancel every delivery not yet sent that matches `criteria` (a mentor removed, a cohort archived)."""
-    cancelled = 0
-    for delivery in _open_deliveries(session, *criteria):
-        delivery.status = DeliveryStatus.CANCELLED
-        cancelled += 1
-    return cancelled
+    return sum(
+        update_open(session, delivery, status=DeliveryStatus.CANCELLED)
+        for delivery in _open_deliveries(session, *criteria)
+    )
 
 
 def _open_deliveries(session: Session, *criteria: Any) -> list[Delivery]:

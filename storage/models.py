@@ -202,6 +202,8 @@ class Delivery(SQLModel, table=True):
     last_error: str | None = Field(default=None, max_length=200)
     error_reported_at: datetime | None = _timestamp()
     reminded_at: datetime | None = _timestamp()
+    # Set when the mentor snoozes a sent prompt: its one reminder goes at this moment instead of the usual one.
+    snoozed_until: datetime | None = _timestamp()
     created_at: datetime = _timestamp(nullable=False)
 
 
@@ -274,6 +276,20 @@ class SummaryPost(SQLModel, table=True):
     message_ts: str | None = Field(default=None, max_length=32)
     figures: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     posted_at: datetime | None = _timestamp()
+    created_at: datetime = _timestamp(nullable=False)
+
+
+class DmNote(SQLModel, table=True):
+    """A mentor's DM to Mentori outside any prompt's thread, kept so one click can attach it to the open prompt."""
+
+    __tablename__ = "dm_note"
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(index=True, max_length=32)
+    delivery_id: int = _fk("delivery.id")  # the open prompt offered when the message arrived
+    channel_id: str = Field(max_length=32)
+    message_ts: str = Field(max_length=32)
+    text: str = Field(max_length=3000)
     created_at: datetime = _timestamp(nullable=False)
 
 

@@ -1,5 +1,10 @@
-"""Aggregates behind HR summaries: counted in SQL per organisation, never a row per person leaving the database
-except self-efficacy ratings (needed for medians) and consented quotes — both without any identity."""
+"""Aggregates behind HR summaries, counted in SQL per organisation.
+
+Rows leave the database grouped per mentor at most (who was sent and who answered a step; who met HR; who runs an
+experiment) — the member ids are needed only for the privacy filter's check over time and are never shown. The
+exceptions are self-efficacy ratings (needed for medians) and consented quote texts, neither with any identity
+beyond the member id the filter needs.
+"""
 
 from __future__ import annotations
 
@@ -27,15 +32,19 @@ SENT_STATES = (DeliveryStatus.SENT, DeliveryStatus.ANSWERED)
 
 @dataclass
 class OrganisationFigures:
-    """Raw figures for one organisation: counts of people and things, before any privacy filtering."""
+    """Raw figures for one organisation, with the member ids behind them, before any privacy filtering."""
 
-    mentors: int = 0
-    active: int = 0  # mentors with at least one answer in the period
-    per_step: dict[str, tuple[int, int]] = field(default_factory=dict)  # step → (sent, answered) mentors
-    hr_meetings: tuple[int, int] = (0, 0)  # (mentors who met HR, meetings)
+    mentors: set[int] = field(default_factory=set)
+    active: set[int] = field(default_factory=set)  # mentors with at least one answer to the period's steps
+    sent: dict[str, set[int]] = field(default_factory=dict)  # step → mentors it was sent to
+    answered: dict[str, set[int]] = field(default_factory=dict)  # step → mentors who answered it
+    met_hr: set[int] = field(default_factory=set)  # mentors with at least one HR meeting
+    hr_meetings: int = 0
+    experimenters: set[int] = field(default_factory=set)  # mentors with at least one experiment
     experiments: dict[str, int] = field(default_factory=dict)  # "status:running" / "decision:spread" → mentors
     experiments_by_goal: dict[int, int] = field(default_factory=dict)  # goal id → mentors
     ratings: dict[tuple[str, str], list[int]] = field(default_factory=dict)  # (step, item) → values
+    raters: dict[str, set[int]] = field(default_factory=dict)  # rating step → mentors who rated
     quotes: list[str] = field(default_factory=list)
 
 
@@ -59,20 +68,20 @@ def _mentor_filter(cohort_id: int) -> Any:
 
 
 def _mentors(session: Session, cohort_id: int, figures: dict[int | None, OrganisationFigures]) -> None:
-    rows = session.exec(
-        select(Member.organisation_id, func.count()).where(_mentor_filter(cohort_id)).group_by(Member.organisation_id)
-    )
-    for organisation_id, count in rows:
-        figures[organisation_id].mentors = count
+    for organisation_id, member_id in session.exec(select(Member.organisation_id, Member.id).where(
+        _mentor_filter(cohort_id)
+    )):  # fmt: skip
+        figures[organisation_id].mentors.add(int(member_id or 0))
 
 
 def _activity(
     session: Session, cohort_id: int, steps: list[str], figures: dict[int | None, OrganisationFigures]
 ) -> None:
-    sent = func.count(distinct(Delivery.member_id))
-    answered = func.count(distinct(Answer.member_id))
+    if not steps:
+        return
+    answered = func.count(Answer.id)
     rows = session.exec(
-        select(Member.organisation_id, Delivery.step_id, sent, answered)
+        select(Member.organisation_id, Delivery.step_id, Delivery.member_id, answered)
         .join(Member, col(Member.id) == col(Delivery.member_id))
         .outerjoin(Answer, col(Answer.delivery_id) == col(Delivery.id))
         .where(
@@ -81,33 +90,36 @@ def _activity(
             col(Delivery.step_id).in_(steps),
             col(Delivery.status).in_(SENT_STATES),
         )
-        .group_by(Member.organisation_id, Delivery.step_id)
+        .group_by(Member.organisation_id, Delivery.step_id, Delivery.member_id)
     )
-    for organisation_id, step_id, sent_count, answered_count in rows:
-        figures[organisation_id].per_step[step_id] = (sent_count, answered_count)
-    active = session.exec(
-        select(Member.organisation_id, func.count(distinct(Answer.member_id)))
-        .join(Member, col(Member.id) == col(Answer.member_id))
-        .join(Delivery, col(Delivery.id) == col(Answer.delivery_id))
-        .where(_mentor_filter(cohort_id), Delivery.cohort_id == cohort_id, col(Delivery.step_id).in_(steps))
-        .group_by(Member.organisation_id)
-    )
-    for organisation_id, count in active:
-        figures[organisation_id].active = count
+    for organisation_id, step_id, member_id, answers in rows:
+        org = figures[organisation_id]
+        org.sent.setdefault(step_id, set()).add(member_id)
+        if answers:
+            org.answered.setdefault(step_id, set()).add(member_id)
+            org.active.add(member_id)
 
 
 def _hr_meetings(session: Session, cohort_id: int, figures: dict[int | None, OrganisationFigures]) -> None:
     rows = session.exec(
-        select(Member.organisation_id, func.count(distinct(HrMeeting.member_id)), func.count())
+        select(Member.organisation_id, HrMeeting.member_id, func.count())
         .join(Member, col(Member.id) == col(HrMeeting.member_id))
         .where(_mentor_filter(cohort_id))
-        .group_by(Member.organisation_id)
+        .group_by(Member.organisation_id, HrMeeting.member_id)
     )
-    for organisation_id, people, meetings in rows:
-        figures[organisation_id].hr_meetings = (people, meetings)
+    for organisation_id, member_id, meetings in rows:
+        figures[organisation_id].met_hr.add(member_id)
+        figures[organisation_id].hr_meetings += meetings
 
 
 def _experiments(session: Session, cohort_id: int, figures: dict[int | None, OrganisationFigures]) -> None:
+    for organisation_id, member_id in session.exec(
+        select(Member.organisation_id, Experiment.member_id)
+        .join(Member, col(Member.id) == col(Experiment.member_id))
+        .where(_mentor_filter(cohort_id))
+        .group_by(Member.organisation_id, Experiment.member_id)
+    ):
+        figures[organisation_id].experimenters.add(member_id)
     for column, prefix in ((Experiment.status, "status"), (Experiment.decision, "decision")):
         rows = session.exec(
             select(Member.organisation_id, column, func.count(distinct(Experiment.member_id)))
@@ -133,18 +145,22 @@ def _ratings(
     if not steps:
         return
     rows = session.exec(
-        select(Member.organisation_id, Delivery.step_id, Answer.ratings)
+        select(Member.organisation_id, Delivery.step_id, Answer.member_id, Answer.ratings)
         .join(Delivery, col(Delivery.id) == col(Answer.delivery_id))
         .join(Member, col(Member.id) == col(Answer.member_id))
         .where(_mentor_filter(cohort_id), Delivery.cohort_id == cohort_id, col(Delivery.step_id).in_(steps))
     )
-    for organisation_id, step_id, ratings in rows:
-        for item, value in (ratings or {}).items():
-            if isinstance(value, int) and 1 <= value <= 5:
-                figures[organisation_id].ratings.setdefault((step_id, item), []).append(value)
+    for organisation_id, step_id, member_id, ratings in rows:
+        values = {item: value for item, value in (ratings or {}).items() if isinstance(value, int) and 1 <= value <= 5}
+        if values:
+            figures[organisation_id].raters.setdefault(step_id, set()).add(member_id)
+        for item, value in values.items():
+            figures[organisation_id].ratings.setdefault((step_id, item), []).append(value)
 
 
 def _quotes(session: Session, cohort_id: int, steps: list[str], figures: dict[int | None, OrganisationFigures]) -> None:
+    if not steps:
+        return
     rows = session.exec(
         select(Member.organisation_id, Answer.text)
         .join(Delivery, col(Delivery.id) == col(Answer.delivery_id))

@@ -7,9 +7,9 @@ from sqlalchemy import Engine
 from sqlmodel import SQLModel
 
 import storage.models  # noqa: F401  (registers the tables on SQLModel.metadata)
-from bot.installations import oauth_metadata
 from storage.db import make_engine
 from storage.migrations.env_helpers import include_object
+from storage.oauth_tables import oauth_metadata
 
 target_metadata = [SQLModel.metadata, oauth_metadata()]
 

@@ -7,11 +7,12 @@ import time
 from slack_bolt.request import BoltRequest
 from sqlmodel import Session
 
+from bot.blocks.help import help_blocks
 from bot.commands import COMMANDS
 from bot.deps import Deps
 from storage.models import Cohort, Member
 from tests.support import slack_requests as requests
-from tests.support.app_driver import SlackDriver
+from tests.support.app_driver import SlackDriver, all_text
 from tests.support.fake_slack import FakeSlack
 
 
@@ -29,10 +30,17 @@ def test_an_empty_command_shows_the_help(slack: SlackDriver) -> None:
     assert "Mentori — what you can ask" in slack.command("").text
 
 
-def test_commands_not_yet_available_are_marked_as_coming(slack: SlackDriver) -> None:
+def test_every_command_is_available_and_none_is_marked_as_coming(slack: SlackDriver) -> None:
     lines = [line for line in slack.command("help").text.splitlines() if "/mentori" in line]
-    assert any("coming soon" in line for line in lines)
-    assert not any("`/mentori help`" in line and "coming soon" in line for line in lines)
+    assert lines
+    assert not any("coming soon" in line for line in lines)
+
+
+def test_a_command_without_a_handler_is_marked_as_coming() -> None:
+    text = all_text(help_blocks("en", {"help", "status"}))
+    assert "`/mentori status <cohort>` — how a cohort is doing" in text
+    assert "coming soon" not in next(line for line in text.splitlines() if "/mentori status" in line)
+    assert "coming soon" in next(line for line in text.splitlines() if "/mentori kickoff" in line)
 
 
 def test_an_unknown_subcommand_says_what_was_not_understood(slack: SlackDriver) -> None:

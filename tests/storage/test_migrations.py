@@ -8,9 +8,9 @@ from sqlalchemy import Engine, inspect
 from sqlmodel import SQLModel
 
 import storage.models  # noqa: F401
-from bot.installations import oauth_metadata
 from storage.db import current_revision, head_revision
 from storage.migrations.env_helpers import include_object
+from storage.oauth_tables import oauth_metadata
 
 
 def test_migrated_database_matches_the_models(engine: Engine) -> None:

@@ -28,14 +28,14 @@ class Reply:
     @property
     def text(self) -> str:
         """Every text of the reply (message text and blocks), for assertions on what the user reads."""
-        return _all_text(self.json)
+        return all_text(self.json)
 
 
-def _all_text(node: Any) -> str:
+def all_text(node: Any) -> str:
     if isinstance(node, dict):
-        return "\n".join(_all_text(value) for key, value in node.items() if key not in ("type", "action_id"))
+        return "\n".join(all_text(value) for key, value in node.items() if key not in ("type", "action_id"))
     if isinstance(node, list):
-        return "\n".join(_all_text(item) for item in node)
+        return "\n".join(all_text(item) for item in node)
     return node if isinstance(node, str) else ""
 
 

@@ -129,12 +129,12 @@ class Commands:
         answer = self.run(text, user_id)
         assert answer is not None, f"no answer to /mentori {text}"
         assert answer.args["response_type"] == "ephemeral"
-        return _all_text(answer.args)
+        return all_text(answer.args)
 
 
-def _all_text(node: Any) -> str:
+def all_text(node: Any) -> str:
     if isinstance(node, dict):
-        return "\n".join(_all_text(v) for k, v in node.items() if k not in ("type", "action_id", "_name"))
+        return "\n".join(all_text(v) for k, v in node.items() if k not in ("type", "action_id", "_name"))
     if isinstance(node, list):
-        return "\n".join(_all_text(item) for item in node)
+        return "\n".join(all_text(item) for item in node)
     return node if isinstance(node, str) else ""

@@ -37,6 +37,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "conversations.open": (),
     "conversations.info": ("channel",),
     "conversations.replies": ("channel", "ts"),
+    "conversations.history": ("channel",),
     "users.info": ("user",),
     "users.lookupByEmail": ("email",),
     "views.open": ("trigger_id", "view"),
@@ -574,6 +575,19 @@ class FakeSlack:
         thread = [m for m in self.messages if m["channel"] == channel and ts in (m["ts"], m.get("thread_ts"))]
         thread = [m for m in thread if float(m["ts"]) >= oldest][:limit]
         return {"messages": [self._message_object(m, team_id) for m in thread], "has_more": False}
+
+    def _m_conversations_history(self, args: dict[str, Any], team_id: str) -> dict[str, Any]:
+        """conversations.history: top-level messages, newest first; metadata only with include_all_metadata."""
+        channel = self._channel(args["channel"]).id
+        oldest, limit = float(args.get("oldest") or 0), int(args.get("limit") or 100)
+        latest = float(args.get("latest") or "inf")
+        found = [m for m in self.messages if m["channel"] == channel and m.get("thread_ts") in (None, m["ts"])
+                 and oldest < float(m["ts"]) < latest]  # fmt: skip
+        found.sort(key=lambda m: float(m["ts"]), reverse=True)
+        metadata = args.get("include_all_metadata") in TRUE
+        out = [{k: v for k, v in self._message_object(m, team_id).items() if metadata or k != "metadata"}
+               for m in found[:limit]]  # fmt: skip
+        return {"messages": out, "has_more": len(found) > limit}
 
     def _m_users_info(self, args: dict[str, Any], team_id: str) -> dict[str, Any]:
         """users.info (locale only with include_locale)."""

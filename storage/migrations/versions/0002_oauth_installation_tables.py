@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from alembic import op
 
-from bot.installations import oauth_metadata
+from storage.oauth_tables import oauth_metadata
 
 revision: str = "0002"
 down_revision: str | None = "0001"

@@ -1,0 +1,237 @@
+"""Kickoff surfaces: the mentor's kickoff DM, the coach's receipt, the confirmation, the form and its notices."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from bot.blocks.kit import Block, actions, button, clip, context, header, plain, section
+from bot.blocks.status import local_moment
+from bot.i18n import day, t
+from bot.programmes import Programme, Step
+from bot.programmes.render import StepContext, fill
+
+if TYPE_CHECKING:
+    from bot.kickoff import KickoffResult
+
+KICKOFF_FORM = "kickoff"  # the form's callback_id
+KICKOFF_CONFIRM_FORM = "kickoff_confirm"  # the form's out-of-order confirmation
+CONFIRM_ACTION = "kickoff_confirm"  # the button under the out-of-order question in a message
+CANCEL_ACTION = "kickoff_cancel"
+VALUE = "value"  # every input's action_id; the block id names the field
+MAX_COHORT_OPTIONS = 100
+MAX_ID = 2**31  # database ids are 32-bit integers
+
+
+# -- the mentor's kickoff DM --------------------------------------------------------------------------------------
+
+
+def kickoff_message(programme: Programme, step: Step, language: str, context_: StepContext) -> tuple[str, list[Block]]:
+    """(text, blocks) of a kickoff step's DM: the session's title, the step's text, the assignment, what's next.
+
+    The outbox sender calls this for steps of kind "kickoff", with `bot.kickoff.kickoff_context(...)` as the
+    context; a plain StepContext works too, without the lines on what comes next.
+    """
+    info = programme.session_info(step.session)
+    title = t(language, "kickoff.dm.title", n=step.session, title=info.title.get(language))
+    blocks: list[Block] = [
+        header(title),
+        section(fill(step, language, context_)),
+        section(_quote(info.assignment.get(language))),
+    ]
+    upcoming = []
+    label, when = getattr(context_, "next_label", None), getattr(context_, "next_moment", None)
+    if label and when is not None:
+        tz = getattr(context_, "tz", None) or "Europe/Helsinki"
+        upcoming.append(t(language, "kickoff.dm.next_prompt", step=label, moment=local_moment(language, when, tz)))
+    next_session, next_date = getattr(context_, "next_session", None), getattr(context_, "next_session_date", None)
+    if next_session is not None and next_date is not None:
+        upcoming.append(t(language, "kickoff.dm.next_session", n=next_session, day=day(language, next_date)))
+    if upcoming:
+        blocks.append(section("\n".join(upcoming)))
+    blocks.append(context(t(language, "kickoff.dm.hint")))
+    return t(language, "kickoff.dm.text", n=step.session, title=info.title.get(language)), blocks
+
+
+def _quote(text: str) -> str:
+    return "\n".join(f">{line}" if line else ">" for line in text.splitlines())
+
+
+# -- the coach's answers -----------------------------------------------------------------------------------------
+
+
+def receipt_message(result: KickoffResult, language: str) -> dict[str, Any]:
+    """What the coach reads after a kickoff: mentors, prompts planned, what goes out next and when."""
+    plan = result.plan
+    assert plan is not None
+    tz = result.timezone
+    blocks: list[Block] = [
+        header(t(language, "kickoff.receipt.title", n=result.number, cohort=result.cohort)),
+        section(t(language, "kickoff.receipt.counts", mentors=plan.mentors, planned=plan.planned)),
+    ]
+    if plan.mentors == 0:
+        blocks.append(section(t(language, "kickoff.receipt.no_mentors", cohort=result.cohort)))
+    else:
+        lines = [t(language, "kickoff.receipt.next_title")]
+        shown: list[str] = []
+        if plan.next_step is not None and plan.next_moment is not None:
+            lines.append(_next_line(language, tz, plan.next_step.label.get(language), plan.next_moment, result))
+            shown.append(plan.next_step.id)
+        for entry in result.upcoming:
+            if len(shown) >= 2:
+                break
+            if entry.step_id not in shown and entry.step is not None:
+                lines.append(_next_line(language, tz, entry.step.label.get(language), entry.moment, result))
+                shown.append(entry.step_id)
+        if len(lines) == 1:
+            lines = [t(language, "kickoff.receipt.nothing_next")]
+        blocks.append(section("\n".join(lines)))
+    blocks.append(context(t(language, "kickoff.receipt.footer", cohort=result.cohort)))
+    text = t(language, "kickoff.receipt.text", n=result.number, cohort=result.cohort, mentors=plan.mentors,
+             planned=plan.planned)  # fmt: skip
+    return {"text": text, "blocks": blocks}
+
+
+def _next_line(language: str, tz: str, label: str, when: Any, result: KickoffResult) -> str:
+    started = result.started_at
+    if started is not None and when <= started:
+        return t(language, "kickoff.receipt.next_line", step=label, moment=t(language, "kickoff.receipt.now"))
+    return t(language, "kickoff.receipt.next_line", step=label, moment=local_moment(language, when, tz))
+
+
+def already_text(result: KickoffResult, language: str) -> str:
+    """The same kickoff again: when and by whom it was started, and that nothing went out again."""
+    when = local_moment(language, result.started_at, result.timezone) if result.started_at else ""
+    if result.started_by:
+        return t(language, "kickoff.already", n=result.number, cohort=result.cohort, moment=when,
+                 user=result.started_by)  # fmt: skip
+    return t(language, "kickoff.already_unknown", n=result.number, cohort=result.cohort, moment=when)
+
+
+def question_text(result: KickoffResult, language: str) -> str:
+    """Why a kickoff needs confirming: which earlier sessions have not been started."""
+    earlier = result.not_started
+    if len(earlier) == 1:
+        asked = t(language, "kickoff.confirm.one", earlier=earlier[0], n=result.number, cohort=result.cohort)
+    else:
+        asked = t(language, "kickoff.confirm.many", first=earlier[0], last=earlier[-1], n=result.number,
+                  cohort=result.cohort)  # fmt: skip
+    return asked + "\n" + t(language, "kickoff.confirm.detail", n=result.number)
+
+
+def choice_value(cohort_id: int, number: int) -> str:
+    """What the Confirm button and the confirmation form carry; only a hint, checked again when used."""
+    return json.dumps({"cohort": cohort_id, "n": number}, separators=(",", ":"))
+
+
+def read_choice(raw: str | None) -> tuple[int, int] | None:
+    """(cohort id, session number) from `choice_value`, or None if it is not ours."""
+    try:
+        value = json.loads(raw or "")
+        cohort_id, number = value["cohort"], value["n"]
+    except (ValueError, TypeError, KeyError):
+        return None
+    if not all(isinstance(v, int) and not isinstance(v, bool) and 0 < v < MAX_ID for v in (cohort_id, number)):
+        return None
+    return cohort_id, number
+
+
+def confirm_message(result: KickoffResult, language: str) -> dict[str, Any]:
+    """The out-of-order question with Confirm and Cancel buttons."""
+    question = question_text(result, language)
+    value = choice_value(result.cohort_id, result.number)
+    blocks: list[Block] = [
+        section(question),
+        actions(
+            button(t(language, "kickoff.confirm.button", n=result.number), CONFIRM_ACTION, value, style="primary"),
+            button(t(language, "kickoff.confirm.cancel"), CANCEL_ACTION, value),
+            block_id="kickoff_confirm",
+        ),
+    ]
+    return {"text": question, "blocks": blocks}
+
+
+# -- the form -----------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CohortChoice:
+    """A cohort offered in the form, with its session dates and which sessions have started."""
+
+    cohort_id: int
+    name: str
+    dates: tuple[date, ...] = ()
+    started: tuple[int, ...] = ()
+
+
+def _option(text: str, value: str, description: str | None = None) -> dict[str, Any]:
+    option: dict[str, Any] = {"text": plain(clip(text, 75)), "value": value}
+    if description:
+        option["description"] = plain(clip(description, 75))
+    return option
+
+
+def _modal(callback_id: str, title: str, blocks: list[Block], *, submit: str | None, close: str,
+           metadata: str = "") -> dict[str, Any]:  # fmt: skip
+    view: dict[str, Any] = {"type": "modal", "callback_id": callback_id, "title": plain(title[:24]),
+                            "close": plain(close[:24]), "blocks": blocks}  # fmt: skip
+    if submit:
+        view["submit"] = plain(submit[:24])
+    if metadata:
+        view["private_metadata"] = metadata
+    return view
+
+
+def kickoff_view(language: str, cohorts: Sequence[CohortChoice], programme: Programme | None) -> dict[str, Any]:
+    """Pick a cohort (those the user manages) and a session; with one cohort, it and its next session are chosen.
+
+    `programme` (when every cohort offered follows the same one) adds each session's title to its option.
+    """
+    choices = [_option(c.name, str(c.cohort_id)) for c in cohorts[:MAX_COHORT_OPTIONS]]
+    cohort_select: dict[str, Any] = {"type": "static_select", "action_id": VALUE, "options": choices,
+                                     "placeholder": plain(t(language, "kickoff.form.cohort_placeholder"))}  # fmt: skip
+    only = cohorts[0] if len(cohorts) == 1 else None
+    if only is not None:
+        cohort_select["initial_option"] = choices[0]
+    sessions = []
+    for number in (1, 2, 3):
+        described = []
+        if only is not None and len(only.dates) >= number:
+            described.append(day(language, only.dates[number - 1]))
+        if only is not None and number in only.started:
+            described.append(t(language, "kickoff.form.started"))
+        elif programme is not None:
+            described.append(programme.session_info(number).title.get(language))
+        sessions.append(_option(t(language, "kickoff.form.session_option", n=number), str(number),
+                                " · ".join(described) or None))  # fmt: skip
+    radio: dict[str, Any] = {"type": "radio_buttons", "action_id": VALUE, "options": sessions}
+    if only is not None:
+        following = next((n for n in (1, 2, 3) if n not in only.started), None)
+        if following is not None:
+            radio["initial_option"] = sessions[following - 1]
+    blocks: list[Block] = [
+        {"type": "input", "block_id": "cohort", "label": plain(t(language, "kickoff.form.cohort")),
+         "element": cohort_select},
+        {"type": "input", "block_id": "session", "label": plain(t(language, "kickoff.form.session")),
+         "element": radio, "hint": plain(t(language, "kickoff.form.hint"))},
+    ]  # fmt: skip
+    return _modal(KICKOFF_FORM, t(language, "kickoff.form.title"), blocks,
+                  submit=t(language, "kickoff.form.submit"), close=t(language, "kickoff.form.close"))  # fmt: skip
+
+
+def confirm_view(result: KickoffResult, language: str) -> dict[str, Any]:
+    """The form's out-of-order question: submitting it starts the session anyway."""
+    return _modal(
+        KICKOFF_CONFIRM_FORM, t(language, "kickoff.confirm.title"), [section(question_text(result, language))],
+        submit=t(language, "kickoff.confirm.button", n=result.number), close=t(language, "kickoff.confirm.cancel"),
+        metadata=choice_value(result.cohort_id, result.number),
+    )  # fmt: skip
+
+
+def notice_view(language: str, blocks: list[Block]) -> dict[str, Any]:
+    """What replaces the form once it is done: the receipt, or why nothing was done."""
+    return _modal(KICKOFF_FORM, t(language, "kickoff.form.title"), blocks, submit=None,
+                  close=t(language, "kickoff.form.done"))  # fmt: skip

@@ -1,0 +1,198 @@
+"""A person's rights over their data: a copy of everything Mentori holds about them, and erasure.
+
+Erasure removes what the person wrote and everything that names them, but keeps the programme's counts honest
+without them: each of their memberships stays as an anonymous row (user id replaced by ``erased-<member id>``,
+status ``left``, no language or pause) so a coach sees that *a* mentor left and how many prompts had been sent and
+answered, never who. Answers, ratings, experiments, HR-meeting notes and kept DMs are deleted; prompts not yet sent
+are cancelled; where each prompt was posted (their DM channel) is forgotten. HR summaries count active mentors
+only, so the person drops out of every summary from then on; summaries already posted hold only group figures.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import delete, update
+from sqlmodel import Session, col, select
+
+from bot.i18n import LANGUAGES
+from bot.programmes import programme_by_id
+from storage.models import (
+    Answer,
+    Cohort,
+    Delivery,
+    DeliveryStatus,
+    DmNote,
+    Experiment,
+    Goal,
+    HrMeeting,
+    Member,
+    MemberStatus,
+    Organisation,
+    ProgrammeSession,
+    SlackUser,
+)
+
+ERASED_PREFIX = "erased-"
+
+
+def is_erased(user_id: str) -> bool:
+    """True for the placeholder that replaces an erased person's user id."""
+    return user_id.startswith(ERASED_PREFIX)
+
+
+def _iso(value: date | datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def export_person(session: Session, *, team_id: str, user_id: str, language: str, now: datetime) -> dict[str, Any]:
+    """Everything Mentori holds about the person in this workspace, as plain JSON-ready values."""
+    language = language if language in LANGUAGES else "en"
+    members = list(session.exec(select(Member).where(Member.team_id == team_id, Member.user_id == user_id)))
+    ids = [int(m.id or 0) for m in members]
+    cohorts = {c.id: c for c in session.exec(select(Cohort).where(col(Cohort.id).in_({m.cohort_id for m in members})))}
+    organisations = {
+        o.id: o.name
+        for o in session.exec(
+            select(Organisation).where(col(Organisation.id).in_({m.organisation_id for m in members}))
+        )
+    }
+    goals = {g.id: g.text for g in session.exec(select(Goal).where(col(Goal.organisation_id).in_(organisations)))}
+    deliveries = {d.id: d for d in session.exec(select(Delivery).where(col(Delivery.member_id).in_(ids)))}
+    profile = session.get(SlackUser, (team_id, user_id))
+    return {
+        "exported_at": now.isoformat(),
+        "workspace": team_id,
+        "user": user_id,
+        "slack_profile": {"time_zone": profile.tz, "locale": profile.locale} if profile else None,
+        "memberships": [
+            {
+                "cohort": cohorts[m.cohort_id].name if m.cohort_id in cohorts else None,
+                "role": m.role,
+                "organisation": organisations.get(m.organisation_id),
+                "status": m.status,
+                "language": m.language,
+                "paused_until": _iso(m.paused_until),
+                "joined_at": _iso(m.joined_at),
+                "removed_at": _iso(m.removed_at),
+            }
+            for m in members
+        ],
+        "prompts": [
+            {"step": d.step_id, "status": d.status, "sent_at": _iso(d.sent_at)}
+            for d in sorted(deliveries.values(), key=lambda d: (d.due_at, d.id or 0))
+            if d.status not in (DeliveryStatus.PLANNED, DeliveryStatus.CANCELLED)
+        ],
+        "answers": [
+            _answer(answer, deliveries.get(answer.delivery_id), cohorts, language)
+            for answer in session.exec(
+                select(Answer).where(col(Answer.member_id).in_(ids)).order_by(col(Answer.created_at))
+            )
+        ],
+        "experiments": [
+            {
+                "title": e.title,
+                "goal": goals.get(e.goal_id),
+                "when": e.plan_when,
+                "i_will": e.plan_then,
+                "status": e.status,
+                "outcome": e.outcome,
+                "decision": e.decision,
+                "started_at": _iso(e.started_at),
+                "created_at": _iso(e.created_at),
+                "updated_at": _iso(e.updated_at),
+            }
+            for e in session.exec(
+                select(Experiment).where(col(Experiment.member_id).in_(ids)).order_by(col(Experiment.created_at))
+            )
+        ],
+        "hr_meetings": [
+            {"held_on": _iso(h.held_on), "notes": h.notes, "logged_at": _iso(h.created_at)}
+            for h in session.exec(
+                select(HrMeeting).where(col(HrMeeting.member_id).in_(ids)).order_by(col(HrMeeting.held_on))
+            )
+        ],
+        "unattached_messages": [
+            {"text": n.text, "received_at": _iso(n.created_at)}
+            for n in session.exec(select(DmNote).where(col(DmNote.delivery_id).in_(list(deliveries))))
+        ],
+    }
+
+
+def _answer(answer: Answer, delivery: Delivery | None, cohorts: dict[Any, Cohort], language: str) -> dict[str, Any]:
+    prompt = None
+    if delivery is not None and delivery.cohort_id in cohorts:
+        try:
+            step = programme_by_id(cohorts[delivery.cohort_id].programme).step(delivery.step_id)
+            prompt = step.label.get(language)
+        except KeyError:
+            prompt = None
+    return {
+        "step": delivery.step_id if delivery else None,
+        "prompt": prompt,
+        "text": answer.text,
+        "ratings": answer.ratings,
+        "hr_may_quote": answer.consent_to_quote,
+        "written_in": answer.source,
+        "created_at": _iso(answer.created_at),
+        "updated_at": _iso(answer.updated_at),
+    }
+
+
+@dataclass(frozen=True)
+class Erased:
+    memberships: int
+    answers: int
+    experiments: int
+    meetings: int
+    notes: int
+    messages: list[tuple[str, str]] = field(default_factory=list)  # (channel, ts) of prompt DMs still in Slack
+
+
+def erase_person(session: Session, *, team_id: str, user_id: str, now: datetime) -> Erased:
+    """Erase the person from this workspace's data, in the caller's transaction (see the module docstring).
+
+    Returns the counts and the prompt DMs Mentori posted to them, which the caller deletes from Slack after the
+    transaction has committed.
+    """
+    members = list(session.exec(select(Member).where(Member.team_id == team_id, Member.user_id == user_id)))
+    ids = [int(m.id or 0) for m in members]
+    deliveries = list(session.exec(select(Delivery).where(col(Delivery.member_id).in_(ids))))
+    messages = [(d.channel_id, d.message_ts) for d in deliveries if d.channel_id and d.message_ts]
+    delivery_ids = [int(d.id or 0) for d in deliveries]
+    notes = _delete(session, DmNote, col(DmNote.delivery_id).in_(delivery_ids))
+    answers = _delete(session, Answer, col(Answer.member_id).in_(ids))
+    experiments = _delete(session, Experiment, col(Experiment.member_id).in_(ids))
+    meetings = _delete(session, HrMeeting, col(HrMeeting.member_id).in_(ids))
+    for delivery in deliveries:
+        if delivery.status in (DeliveryStatus.PLANNED, DeliveryStatus.SENDING):
+            delivery.status = DeliveryStatus.CANCELLED
+        delivery.channel_id = delivery.message_ts = delivery.last_error = None
+        delivery.snoozed_until = None
+        session.add(delivery)
+    for member in members:
+        member.user_id = f"{ERASED_PREFIX}{member.id}"
+        if member.status == MemberStatus.ACTIVE:
+            member.status = MemberStatus.LEFT
+        member.removed_at = member.removed_at or now
+        member.language = None
+        member.paused_until = None
+        session.add(member)
+    session.execute(
+        update(Cohort).where(Cohort.team_id == team_id, Cohort.created_by == user_id).values(created_by=None)  # type: ignore[arg-type]
+    )
+    session.execute(
+        update(ProgrammeSession)
+        .where(ProgrammeSession.team_id == team_id, ProgrammeSession.started_by == user_id)  # type: ignore[arg-type]
+        .values(started_by=None)
+    )
+    _delete(session, SlackUser, SlackUser.team_id == team_id, SlackUser.user_id == user_id)
+    session.flush()
+    return Erased(len(members), answers, experiments, meetings, notes, messages)
+
+
+def _delete(session: Session, model: Any, *criteria: Any) -> int:
+    result = session.execute(delete(model).where(*criteria))
+    return int(result.rowcount or 0)

@@ -1,0 +1,152 @@
+"""Kicking off a coaching session: mark it started and plan its block of prompts, once, whoever asks twice."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from bot.authz import Actor, require_manager
+from bot.cohorts import Invalid
+from bot.programmes import Programme, programme_by_id
+from bot.programmes.render import StepContext
+from bot.status import NextStep, next_steps
+from schedules.planner import PlanResult, mentor_context, plan_block
+from storage.models import (
+    Cohort,
+    CohortStatus,
+    Delivery,
+    DeliveryStatus,
+    Goal,
+    Member,
+    ProgrammeSession,
+)
+
+SESSIONS = (1, 2, 3)
+
+
+class Outcome(StrEnum):
+    STARTED = "started"
+    ALREADY_STARTED = "already_started"  # nothing was done
+    NEEDS_CONFIRMATION = "needs_confirmation"  # an earlier session has not been started; nothing was done
+
+
+@dataclass(frozen=True)
+class KickoffResult:
+    outcome: Outcome
+    cohort_id: int
+    cohort: str
+    timezone: str
+    number: int
+    date: date
+    started_at: datetime | None = None
+    started_by: str | None = None
+    not_started: tuple[int, ...] = ()  # earlier sessions still waiting, when confirmation is needed
+    plan: PlanResult | None = None
+    upcoming: tuple[NextStep, ...] = ()  # what goes out next, after a start
+
+
+def parse_number(text: str, *, field: str | None = None) -> int:
+    """A session number 1–3 as typed; Invalid says what the numbers are otherwise."""
+    value = text.strip()
+    if value.isascii() and value.isdigit() and int(value) in SESSIONS:
+        return int(value)
+    raise Invalid("kickoff.error.number", field=field, value=value[:40])
+
+
+def kickoff(
+    session: Session, *, actor: Actor, cohort: Cohort, number: int, now: datetime, confirmed: bool = False
+) -> KickoffResult:
+    """Start session `number` of `cohort` and plan its block, in the caller's transaction.
+
+    Marking the session started is a conditional UPDATE (`started_at IS NULL`), so of two kickoffs racing each other
+    exactly one plans the block; the other sees who won and reports it, as a repeated kickoff does.
+    """
+    require_manager(actor, cohort)
+    if cohort.status != CohortStatus.ACTIVE:
+        raise Invalid("kickoff.error.archived", cohort=cohort.name)
+    if number not in SESSIONS:
+        raise Invalid("kickoff.error.number", field="session", value=str(number))
+    rows = {
+        row.number: row for row in session.exec(select(ProgrammeSession).where(ProgrammeSession.cohort_id == cohort.id))
+    }
+    target = rows.get(number)
+    if target is None or target.date is None:
+        raise Invalid("kickoff.error.no_session", field="session", cohort=cohort.name, n=number)
+    base = KickoffResult(Outcome.ALREADY_STARTED, cohort.id, cohort.name, cohort.timezone, number, target.date)  # type: ignore[arg-type]
+    if target.started_at is not None:
+        return replace(base, started_at=target.started_at, started_by=target.started_by)
+    earlier = tuple(n for n in SESSIONS if n < number and (n not in rows or rows[n].started_at is None))
+    if earlier and not confirmed:
+        return replace(base, outcome=Outcome.NEEDS_CONFIRMATION, not_started=earlier)
+    marked = session.exec(
+        update(ProgrammeSession)
+        .where(col(ProgrammeSession.id) == target.id, col(ProgrammeSession.started_at).is_(None))
+        .values(started_at=now, started_by=actor.user_id)
+    )
+    session.refresh(target)  # the winner's values, if another kickoff got there first
+    if marked.rowcount != 1:
+        return replace(base, started_at=target.started_at, started_by=target.started_by)
+    plan = plan_block(session, cohort, number, now)
+    upcoming = next_steps(session, cohort.id, programme_by_id(cohort.programme))  # type: ignore[arg-type]
+    return replace(base, outcome=Outcome.STARTED, started_at=now, started_by=actor.user_id, plan=plan,
+                   upcoming=upcoming)  # fmt: skip
+
+
+# -- the kickoff DM's context, for the outbox sender --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class KickoffContext(StepContext):
+    """A step's placeholders plus what the kickoff DM says comes next: the mentor's next prompt and session."""
+
+    tz: str = "Europe/Helsinki"  # the mentor's time zone, for `next_moment`
+    next_label: str | None = None  # the next prompt's label, in the mentor's language
+    next_moment: datetime | None = None
+    next_session: int | None = None
+    next_session_date: date | None = None
+
+
+def kickoff_context(session: Session, delivery: Delivery, programme: Programme, language: str) -> KickoffContext:
+    """What the kickoff DM of `delivery` needs: the mentor's goal, their next prompt and the next session."""
+    cohort = session.get(Cohort, delivery.cohort_id)
+    member = session.get(Member, delivery.member_id)
+    if cohort is None or member is None:
+        return KickoffContext()
+    tz = mentor_context(session, cohort, [member])[member.id].tz  # type: ignore[index]
+    goal = None
+    if member.organisation_id is not None:
+        goal = session.exec(
+            select(Goal.text).where(Goal.organisation_id == member.organisation_id).order_by(col(Goal.position))
+        ).first()
+    kickoff_ids = [step.id for step in programme.steps if step.kind == "kickoff"]
+    following = session.exec(
+        select(Delivery.step_id, Delivery.not_before)
+        .where(
+            Delivery.member_id == member.id,
+            Delivery.status == DeliveryStatus.PLANNED,
+            col(Delivery.step_id).not_in(kickoff_ids),
+        )
+        .order_by(col(Delivery.not_before))
+    ).first()
+    next_label = next_moment = None
+    steps = {step.id: step for step in programme.steps}
+    if following is not None and following[0] in steps:
+        next_label, next_moment = steps[following[0]].label.get(language), following[1]
+    step_session = steps[delivery.step_id].session if delivery.step_id in steps else delivery.block
+    later = session.exec(
+        select(ProgrammeSession.number, ProgrammeSession.date)
+        .where(ProgrammeSession.cohort_id == cohort.id, ProgrammeSession.number > step_session)
+        .order_by(col(ProgrammeSession.number))
+    ).first()
+    return KickoffContext(
+        goal=goal,
+        tz=tz,
+        next_label=next_label,
+        next_moment=next_moment,
+        next_session=later[0] if later else None,
+        next_session_date=later[1] if later else None,
+    )

@@ -1,0 +1,280 @@
+"""The App Home tab: publishing it, and the mentor's buttons there (pause, resume, language, forms, data rights).
+
+Every action re-reads who the user is from Slack's payload and changes only their own rows; ids in button values
+and modal metadata are re-checked by the domain functions in `bot/`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+from datetime import date, datetime
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlmodel import Session, select
+
+from bot import data_rights, mentor_prefs
+from bot.answers import mentor_zone
+from bot.authz import load_actor
+from bot.blocks.answer_modal import number
+from bot.blocks.experiment import (
+    erase_confirm_view,
+    experiment_edit_view,
+    experiment_new_view,
+    hr_meeting_view,
+    notice_view,
+)
+from bot.blocks.home import (
+    HOME_ERASE,
+    HOME_EXPERIMENT_EDIT,
+    HOME_EXPERIMENT_NEW,
+    HOME_EXPORT,
+    HOME_HR_MEETING,
+    HOME_LANGUAGE,
+    HOME_PAUSE,
+    HOME_RESUME,
+    intro_home_view,
+    mentor_home_view,
+)
+from bot.blocks.kit import Block, section
+from bot.cohorts import Invalid
+from bot.deps import Deps
+from bot.directory import SlackDirectory
+from bot.experiments import own_experiment
+from bot.i18n import day, t
+from bot.mentor_home import goal_choices, mentor_home
+from bot.people import language_for
+from storage.db import session_scope
+from storage.models import Member, MemberStatus, Role
+
+log = logging.getLogger(__name__)
+
+
+def _error_code(error: SlackApiError) -> Any:
+    return error.response.get("error") if error.response is not None else None
+
+
+def explain(language: str, problem: Invalid) -> str:
+    """The catalogue text for a domain problem, its dates and numbers written the way `language` writes them."""
+    params: dict[str, Any] = {}
+    for key, value in problem.params.items():
+        if isinstance(value, datetime):
+            value = day(language, value.date())
+        elif isinstance(value, date):
+            value = day(language, value)
+        elif isinstance(value, int) and not isinstance(value, bool):
+            value = number(language, value)
+        params[key] = value
+    return t(language, problem.key, **params)
+
+
+def who(body: dict[str, Any]) -> tuple[str, str]:
+    """(team id, user id) of the person who clicked or submitted: from Slack's payload, never from values."""
+    user = body.get("user") or {}
+    team_id = str((body.get("team") or {}).get("id") or user.get("team_id") or body.get("team_id") or "")
+    return team_id, str(user.get("id") or body.get("user_id") or "")
+
+
+def action_value(body: dict[str, Any]) -> str:
+    action = (body.get("actions") or [{}])[0]
+    return str(action.get("value") or "")
+
+
+class HomePublisher:
+    """Builds and publishes a user's Home: the mentor's own part, then the coach's part for coaches."""
+
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
+
+    def language(self, team_id: str, user_id: str) -> str:
+        return language_for(self.deps.engine, team_id, user_id, self.deps.settings.language)
+
+    def view(self, client: WebClient, team_id: str, user_id: str) -> dict[str, Any]:
+        language = self.language(team_id, user_id)
+        now = self.deps.now()
+        with Session(self.deps.engine) as session:
+            home = mentor_home(session, team_id=team_id, user_id=user_id, language=language, now=now)
+            coach = self.coach_blocks(session, client, team_id, user_id, language, now)
+        if home is None:
+            return intro_home_view(language, extra=coach)
+        return mentor_home_view(language, home, extra=coach, min_group=self.deps.settings.min_group)
+
+    def coach_blocks(self, session: Session, client: WebClient, team_id: str, user_id: str, language: str,
+                     now: datetime) -> list[Block]:  # fmt: skip
+        """The coach side's Home blocks (bot.status), for people who coach a cohort."""
+        coaches = session.exec(
+            select(Member.id).where(
+                Member.team_id == team_id,
+                Member.user_id == user_id,
+                Member.role == Role.COACH,
+                Member.status == MemberStatus.ACTIVE,
+            )
+        ).first()
+        if coaches is None:
+            return []
+        try:
+            from bot.status import coach_home_blocks
+        except ImportError:  # the coach side is optional for the mentor's Home
+            return [section(t(language, "home.coach_fallback"))]
+        actor = load_actor(session, self.deps.settings, SlackDirectory(self.deps.engine, client, self.deps.now),
+                           team_id, user_id)  # fmt: skip
+        return list(coach_home_blocks(session, actor, language, now))
+
+    def publish(self, client: WebClient, team_id: str, user_id: str) -> None:
+        """Publish the user's Home; a Slack error is logged, never raised (the change itself is already saved)."""
+        try:
+            client.views_publish(user_id=user_id, view=self.view(client, team_id, user_id))
+        except SlackApiError as error:
+            log.warning("views.publish failed: %s", _error_code(error))
+
+
+def open_view(client: WebClient, body: dict[str, Any], view: dict[str, Any]) -> None:
+    try:
+        client.views_open(trigger_id=str(body.get("trigger_id") or ""), view=view)
+    except SlackApiError as error:
+        log.warning("views.open failed: %s", _error_code(error))
+
+
+class HomeActions:
+    """The Home tab's buttons, selects and date picker."""
+
+    def __init__(self, deps: Deps, publisher: HomePublisher) -> None:
+        self.deps = deps
+        self.publisher = publisher
+
+    def notice(self, client: WebClient, body: dict[str, Any], language: str, title_key: str, text: str) -> None:
+        open_view(client, body, notice_view(language, t(language, title_key), text))
+
+    def pause(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        team_id, user_id = who(body)
+        language = self.publisher.language(team_id, user_id)
+        raw = str((body.get("actions") or [{}])[0].get("selected_date") or "")
+        try:
+            try:
+                until = date.fromisoformat(raw)
+            except ValueError:
+                raise Invalid("mentor.error.pause_date", value=raw) from None
+            with session_scope(self.deps.engine) as session:
+                mentor_prefs.pause(session, team_id=team_id, user_id=user_id, until=until, now=self.deps.now())
+        except Invalid as problem:
+            self.notice(client, body, language, "home.pause_confirm_title", explain(language, problem))
+        self.publisher.publish(client, team_id, user_id)
+
+    def resume(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        team_id, user_id = who(body)
+        try:
+            with session_scope(self.deps.engine) as session:
+                mentor_prefs.resume(session, team_id=team_id, user_id=user_id, now=self.deps.now())
+        except Invalid as problem:
+            language = self.publisher.language(team_id, user_id)
+            self.notice(client, body, language, "home.resume", explain(language, problem))
+        self.publisher.publish(client, team_id, user_id)
+
+    def language(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        team_id, user_id = who(body)
+        chosen = str(((body.get("actions") or [{}])[0].get("selected_option") or {}).get("value") or "")
+        try:
+            with session_scope(self.deps.engine) as session:
+                mentor_prefs.set_language(session, team_id=team_id, user_id=user_id, language=chosen)
+        except Invalid as problem:
+            language = self.publisher.language(team_id, user_id)
+            self.notice(client, body, language, "home.title", explain(language, problem))
+        self.publisher.publish(client, team_id, user_id)
+
+    def experiment_new(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        team_id, user_id = who(body)
+        language = self.publisher.language(team_id, user_id)
+        try:
+            with Session(self.deps.engine) as session:
+                membership = mentor_prefs.own_membership(session, team_id=team_id, user_id=user_id)
+                view = experiment_new_view(language, member_id=int(membership.member.id or 0),
+                                           goals=goal_choices(session, membership))  # fmt: skip
+        except Invalid as problem:
+            view = notice_view(language, t(language, "mentor.experiment.new_title"), explain(language, problem))
+        open_view(client, body, view)
+
+    def experiment_edit(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        team_id, user_id = who(body)
+        language = self.publisher.language(team_id, user_id)
+        try:
+            with Session(self.deps.engine) as session:
+                experiment, _ = own_experiment(session, team_id=team_id, user_id=user_id,
+                                               experiment_id=action_value(body))  # fmt: skip
+                view = experiment_edit_view(
+                    language, experiment_id=int(experiment.id or 0), title=experiment.title,
+                    plan_when=experiment.plan_when, plan_then=experiment.plan_then, status=experiment.status,
+                    outcome=experiment.outcome, decision=experiment.decision,
+                )  # fmt: skip
+        except Invalid as problem:
+            view = notice_view(language, t(language, "mentor.experiment.edit_title"), explain(language, problem))
+        open_view(client, body, view)
+
+    def hr_meeting(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        team_id, user_id = who(body)
+        language = self.publisher.language(team_id, user_id)
+        try:
+            with Session(self.deps.engine) as session:
+                membership = mentor_prefs.own_membership(session, team_id=team_id, user_id=user_id)
+                today = self.deps.now().astimezone(mentor_zone(session, membership.cohort, membership.member)).date()
+                view = hr_meeting_view(language, member_id=int(membership.member.id or 0), today=today)
+        except Invalid as problem:
+            view = notice_view(language, t(language, "mentor.hr.title"), explain(language, problem))
+        open_view(client, body, view)
+
+    def erase(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        team_id, user_id = who(body)
+        open_view(client, body, erase_confirm_view(self.publisher.language(team_id, user_id)))
+
+    def export(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        """A JSON file of everything Mentori holds about the user, sent to their DM."""
+        ack()
+        team_id, user_id = who(body)
+        language = self.publisher.language(team_id, user_id)
+        self.notice(client, body, language, "mentor.data.export_title", t(language, "mentor.data.export_sent"))
+        send_export(self.deps, client, team_id, user_id, language)
+
+
+def send_export(deps: Deps, client: WebClient, team_id: str, user_id: str, language: str) -> bool:
+    """Upload the user's data export to their DM with Mentori; tells them in the DM if it failed."""
+    now = deps.now()
+    with Session(deps.engine) as session:
+        data = data_rights.export_person(session, team_id=team_id, user_id=user_id, language=language, now=now)
+    content = json.dumps(data, ensure_ascii=False, indent=2)
+    try:
+        channel = client.conversations_open(users=user_id)["channel"]["id"]
+        client.files_upload_v2(
+            channel=channel, content=content, filename=f"mentori-my-data-{now.date().isoformat()}.json",
+            title=t(language, "mentor.data.export_title"), initial_comment=t(language, "mentor.data.export_comment"),
+        )  # fmt: skip
+    except SlackApiError as error:
+        log.warning("data export upload failed: %s", _error_code(error))
+        with contextlib.suppress(SlackApiError):
+            client.chat_postMessage(channel=user_id, text=t(language, "mentor.data.export_failed"))
+        return False
+    return True
+
+
+def register(app: App, deps: Deps) -> HomePublisher:
+    """Wire the Home tab's actions; returns the publisher the other mentor listeners refresh the Home with."""
+    publisher = HomePublisher(deps)
+    actions = HomeActions(deps, publisher)
+    app.action(HOME_PAUSE)(actions.pause)
+    app.action(HOME_RESUME)(actions.resume)
+    app.action(HOME_LANGUAGE)(actions.language)
+    app.action(HOME_EXPERIMENT_NEW)(actions.experiment_new)
+    app.action(HOME_EXPERIMENT_EDIT)(actions.experiment_edit)
+    app.action(HOME_HR_MEETING)(actions.hr_meeting)
+    app.action(HOME_ERASE)(actions.erase)
+    app.action(HOME_EXPORT)(actions.export)
+    return publisher

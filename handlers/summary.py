@@ -1,0 +1,198 @@
+"""`/mentori summary|export <cohort>` (coaches and the cohort's HR) and `/mentori forget @user` (admins)."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt import App
+from slack_sdk.errors import SlackApiError
+from sqlmodel import Session
+
+from bot.authz import Actor, Refused, load_actor, organisations_visible_to, require_admin
+from bot.cohorts import Invalid, find_cohort
+from bot.deps import Deps
+from bot.directory import SlackDirectory
+from bot.forget import forget_person
+from bot.i18n import moment, t
+from bot.privacy import PrivacyPolicy
+from bot.summaries import (
+    check_channel,
+    ensure_summary,
+    next_period_moment,
+    org_group,
+    period_label,
+    post_summaries,
+    summary_csv,
+)
+from handlers.cohort_commands import parse_user
+from handlers.commands import CommandContext, CommandRouter
+from storage.db import session_scope
+from storage.models import Cohort, Organisation
+
+log = logging.getLogger(__name__)
+
+
+class _Base:
+    usage = "summary.usage"
+
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
+
+    @property
+    def policy(self) -> PrivacyPolicy:
+        return PrivacyPolicy(min_group=self.deps.settings.min_group)
+
+    def actor(self, ctx: CommandContext) -> Actor:
+        directory = SlackDirectory(self.deps.engine, ctx.client, self.deps.now)
+        with Session(self.deps.engine) as session:
+            return load_actor(session, self.deps.settings, directory, ctx.team_id, ctx.user_id)
+
+    def target(self, ctx: CommandContext, actor: Actor) -> tuple[Cohort, list[Organisation]]:
+        """The named cohort and the organisations whose figures the actor may see; Refused/Invalid otherwise."""
+        name = " ".join(ctx.command.args)
+        if not name:
+            raise Invalid(self.usage)
+        with Session(self.deps.engine) as session:
+            cohort = find_cohort(session, ctx.team_id, name)
+            organisations = organisations_visible_to(session, actor, cohort)
+            if not organisations and not actor.may_manage(cohort):
+                raise Refused("authz.hr_or_coach_only", cohort=cohort.name)
+            if not organisations:
+                raise Invalid("summary.error_no_organisations", cohort=cohort.name)
+            return cohort, organisations
+
+    def not_yet(self, ctx: CommandContext, cohort: Cohort) -> str:
+        with Session(self.deps.engine) as session:
+            when = next_period_moment(session, cohort)
+        if when is None:
+            return t(ctx.language, "summary.error_no_dates", cohort=cohort.name)
+        return t(ctx.language, "summary.error_none_yet", cohort=cohort.name, moment=moment(ctx.language, when))
+
+    def problem(self, ctx: CommandContext, problem: Refused | Invalid) -> None:
+        text = t(ctx.language, problem.key, **problem.params)
+        if problem.key in ("cohorts.error.unknown_cohort",):
+            text += "\n" + t(ctx.language, self.usage)
+        ctx.reply(text)
+
+
+class SummaryCommand(_Base):
+    """Posts the current period's summary to the HR channel of each organisation the actor may see, once."""
+
+    def __call__(self, ctx: CommandContext) -> None:
+        actor = self.actor(ctx)
+        try:
+            cohort, organisations = self.target(ctx, actor)
+        except (Refused, Invalid) as problem:
+            self.problem(ctx, problem)
+            return
+        result = post_summaries(self.deps.engine, ctx.client, int(cohort.id or 0),
+                                [int(o.id or 0) for o in organisations], policy=self.policy,
+                                now=self.deps.now())  # fmt: skip
+        if result.period is None:
+            ctx.reply(self.not_yet(ctx, cohort))
+            return
+        language = ctx.language
+        period = period_label(cohort.programme, result.period, language)
+        lines = []
+        for posting in result.postings:
+            if posting.problem is not None:
+                reason = t(language, posting.problem.key, **posting.problem.params)
+                lines.append(t(language, "summary.not_posted", organisation=posting.organisation, problem=reason))
+            elif posting.already:
+                when = moment(language, posting.posted_at) if posting.posted_at else str(posting.ts)
+                lines.append(t(language, "summary.already", period=period, organisation=posting.organisation,
+                               channel=posting.channel_id, when=when))  # fmt: skip
+            else:
+                lines.append(t(language, "summary.posted", period=period, organisation=posting.organisation,
+                               channel=posting.channel_id))  # fmt: skip
+        ctx.reply("\n".join(lines) or t(language, "summary.error_no_organisations", cohort=cohort.name))
+
+
+class ExportCommand(_Base):
+    """HR: a CSV of their organisation's figures to its HR channel. Coaches: the cohort-wide CSV to their DM."""
+
+    usage = "summary.export_usage"
+
+    def __call__(self, ctx: CommandContext) -> None:
+        actor = self.actor(ctx)
+        language = ctx.language
+        try:
+            cohort, organisations = self.target(ctx, actor)
+        except (Refused, Invalid) as problem:
+            self.problem(ctx, problem)
+            return
+        summary = ensure_summary(self.deps.engine, int(cohort.id or 0), policy=self.policy, now=self.deps.now())
+        if summary is None:
+            ctx.reply(self.not_yet(ctx, cohort))
+            return
+        period = period_label(cohort.programme, summary.period, summary.language)
+        comment = t(summary.language, "summary.export_comment", cohort=cohort.name, period=period)
+        filename = f"mentori-{summary.period}.csv"
+        try:
+            if actor.may_manage(cohort):
+                channel = ctx.client.conversations_open(users=ctx.user_id)["channel"]["id"]
+                ctx.client.files_upload_v2(channel=channel, content=summary_csv(summary.view(None)), filename=filename,
+                                           title=filename, initial_comment=comment)  # fmt: skip
+                ctx.reply(t(language, "summary.export_cohort_done", cohort=cohort.name))
+                return
+            lines = []
+            for organisation in organisations:
+                try:
+                    with Session(self.deps.engine) as session:
+                        channel = check_channel(session, ctx.client, organisation)
+                except Invalid as problem:
+                    reason = t(language, problem.key, **problem.params)
+                    lines.append(t(language, "summary.not_posted", organisation=organisation.name, problem=reason))
+                    continue
+                csv_text = summary_csv(summary.view(org_group(int(organisation.id or 0))))
+                ctx.client.files_upload_v2(channel=channel, content=csv_text, filename=filename, title=filename,
+                                           initial_comment=comment)  # fmt: skip
+                lines.append(t(language, "summary.export_done", organisation=organisation.name, channel=channel))
+            ctx.reply("\n".join(lines))
+        except SlackApiError as error:
+            code = error.response.get("error") if error.response is not None else None
+            log.warning("summary export upload failed: %s", code)
+            ctx.reply(t(language, "summary.export_failed", error=str(code)))
+
+
+class ForgetCommand:
+    """Admins only: erase a person from every table."""
+
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
+
+    def __call__(self, ctx: CommandContext) -> None:
+        language = ctx.language
+        directory = SlackDirectory(self.deps.engine, ctx.client, self.deps.now)
+        with Session(self.deps.engine) as session:
+            actor = load_actor(session, self.deps.settings, directory, ctx.team_id, ctx.user_id)
+        try:
+            require_admin(actor)
+        except Refused as problem:
+            ctx.reply(t(language, problem.key, **problem.params))
+            return
+        user_id = parse_user(ctx.command.args[0]) if len(ctx.command.args) == 1 else None
+        if user_id is None:
+            ctx.reply(t(language, "summary.forget_usage"))
+            return
+        with session_scope(self.deps.engine) as session:
+            done = forget_person(session, team_id=ctx.team_id, user_id=user_id, now=self.deps.now())
+        for channel, ts in done.messages:  # after commit: the prompts Mentori had sent them
+            try:
+                ctx.client.chat_delete(channel=channel, ts=ts)
+            except SlackApiError as error:
+                log.info("could not delete a prompt of an erased person: %s", error.response.get("error"))
+        if not done.anything:
+            ctx.reply(t(language, "summary.forget_nothing", user=user_id))
+            return
+        ctx.reply(t(language, "summary.forget_done", user=user_id, memberships=done.memberships,
+                    deliveries=done.deliveries, answers=done.answers, experiments=done.experiments,
+                    meetings=done.meetings, notes=done.notes, summaries=done.summaries, other=done.other))  # fmt: skip
+
+
+def register(app: App, deps: Deps, router: CommandRouter) -> None:
+    """`/mentori summary`, `/mentori export`, `/mentori forget`."""
+    router.add("summary", SummaryCommand(deps))
+    router.add("export", ExportCommand(deps))
+    router.add("forget", ForgetCommand(deps))
+

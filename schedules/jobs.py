@@ -1,0 +1,194 @@
+"""The scheduler's jobs: functions at module level taking plain values, so APScheduler stores them by reference.
+
+A job needs the database, Slack clients and the clock. It does not receive them — a stored job must not hold
+objects — but takes them from the process-wide `JobContext`, registered once when the process starts:
+
+    from schedules import jobs
+    jobs.register(jobs.build_context(settings, engine))   # schedules.scheduler.start_scheduler does this
+    jobs.send_due()                                        # what the scheduler calls every 15 seconds
+
+Tests register a context of their own (with the fake Slack's clients and a frozen clock) and call the jobs directly:
+freezegun does not reach APScheduler's thread.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from slack_sdk import WebClient
+from sqlalchemy import Engine, or_
+from sqlmodel import Session, col, select
+
+from bot.deps import Deps
+from bot.directory import FRESH_FOR, SlackDirectory, UnknownUser
+from bot.settings import Settings
+from schedules.failures import report_failures
+from schedules.planner import replan_member
+from schedules.reminders import send_reminders
+from schedules.sender import Sender, SendReport
+from storage.db import session_scope
+from storage.models import Cohort, CohortStatus, Member, MemberStatus, Role, SlackUser
+
+log = logging.getLogger(__name__)
+
+SEND_CONCURRENCY = 16
+LOOKUP_PAUSE = 0.6  # seconds between users.info calls: 100 a minute, within Slack's tier 4
+
+
+@dataclass
+class JobContext:
+    """What jobs use in this process: the database and clock (`deps`), Slack clients per workspace, an identity."""
+
+    deps: Deps
+    posting_client: Callable[[str], WebClient]  # team id → a client without retry handlers: the sender retries
+    reading_client: Callable[[str], WebClient]  # team id → a client that retries by itself (users.info)
+    worker: str = field(default_factory=lambda: worker_name())
+    concurrency: int = SEND_CONCURRENCY
+    stop: threading.Event = field(default_factory=threading.Event)  # set when the process is shutting down
+
+    @property
+    def engine(self) -> Engine:
+        return self.deps.engine
+
+    def now(self) -> datetime:
+        return self.deps.now()
+
+
+_context: JobContext | None = None
+_lock = threading.Lock()
+
+
+def register(context: JobContext) -> None:
+    """Make `context` the one every job of this process uses."""
+    global _context
+    with _lock:
+        _context = context
+
+
+def unregister() -> None:
+    global _context
+    with _lock:
+        _context = None
+
+
+def context() -> JobContext:
+    """The registered context; a job running without one is a wiring mistake, said plainly."""
+    current = _context
+    if current is None:
+        raise RuntimeError("no JobContext registered: call schedules.jobs.register(...) when the process starts")
+    return current
+
+
+def worker_name() -> str:
+    """host:pid:random — unique per process, readable in `claimed_by`."""
+    return f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def build_context(settings: Settings, engine: Engine, *, concurrency: int = SEND_CONCURRENCY) -> JobContext:
+    """A context with the workspace clients of `settings` (one bot token, or each installation's in OAuth mode)."""
+    from bot.app import make_client
+    from bot.metrics import MeteredWebClient
+    from bot.workspaces import Workspaces
+
+    token = None if settings.oauth else settings.slack_bot_token
+    posting = MeteredWebClient(token=token, base_url=settings.slack_api_url, timeout=10, retry_handlers=[])
+    reading = make_client(token, settings.slack_api_url)
+    return JobContext(
+        deps=Deps(settings=settings, engine=engine),
+        posting_client=Workspaces(settings, engine, posting).client_for,
+        reading_client=Workspaces(settings, engine, reading).client_for,
+        concurrency=concurrency,
+    )
+
+
+# -- the jobs ----------------------------------------------------------------------------------------------------------
+
+
+def send_due() -> SendReport:
+    """Send every prompt that is due, then tell coaches about new permanent failures (every 15 s)."""
+    ctx = context()
+    sender = Sender(engine=ctx.engine, client_for=ctx.posting_client, now=ctx.now, worker=ctx.worker,
+                    concurrency=ctx.concurrency, stop=ctx.stop)  # fmt: skip
+    report = sender.run()
+    report_failures(ctx.engine, ctx.posting_client, now=ctx.now())
+    triage = report.triage
+    if report.claimed or triage.late or triage.deferred or triage.replanned or triage.cancelled:
+        log.info(
+            "outbox: %d claimed, %d sent (%d found already in the DM), %d failed, %d given back, %d cancelled; "
+            "triage: %d skipped as late, %d moved into working hours, %d re-planned for a pause, %d cancelled; %.1f s",
+            report.claimed, report.sent, report.found, report.failed, report.released, report.cancelled,
+            triage.late, triage.deferred, triage.replanned, triage.cancelled, report.seconds,
+        )  # fmt: skip
+    return report
+
+
+def remind() -> int:
+    """Post the reminders due now (hourly)."""
+    ctx = context()
+    posted = send_reminders(ctx.engine, ctx.posting_client, now=ctx.now())
+    if posted:
+        log.info("reminders: %d posted", posted)
+    return posted
+
+
+def refresh_timezones(limit: int = 5000, pause: float = LOOKUP_PAUSE) -> int:
+    """Look up active mentors whose cached Slack record is older than a day (daily, one users.info call per
+    `pause` seconds); a mentor whose time zone changed gets their waiting prompts re-planned. Returns how many."""
+    ctx = context()
+    now = ctx.now()
+    with Session(ctx.engine) as session:
+        stale = session.exec(
+            select(Member.team_id, Member.user_id, SlackUser.tz)
+            .join(Cohort, col(Cohort.id) == col(Member.cohort_id))
+            .outerjoin(
+                SlackUser,
+                (col(SlackUser.team_id) == col(Member.team_id)) & (col(SlackUser.user_id) == col(Member.user_id)),
+            )
+            .where(
+                Member.role == Role.MENTOR,
+                Member.status == MemberStatus.ACTIVE,
+                Cohort.status == CohortStatus.ACTIVE,
+                or_(col(SlackUser.user_id).is_(None), col(SlackUser.checked_at) < now - FRESH_FOR),
+            )
+            .distinct()
+            .order_by(col(Member.team_id), col(Member.user_id))
+            .limit(limit)
+        ).all()
+    moved = 0
+    for number, (team_id, user_id, before) in enumerate(stale):
+        if number and ctx.stop.wait(pause):
+            break
+        directory = SlackDirectory(ctx.engine, ctx.reading_client(team_id), now=ctx.now)
+        try:
+            user = directory.user(team_id, user_id, refresh=True)
+        except (UnknownUser, LookupError):
+            continue
+        if user.tz and user.tz != before:
+            moved += _replan_everywhere(ctx, team_id, user_id)
+    return moved
+
+
+def _replan_everywhere(ctx: JobContext, team_id: str, user_id: str) -> int:
+    """Re-plan the waiting prompts of `user_id` in every cohort they mentor in (after their time zone changed)."""
+    with session_scope(ctx.engine) as session:
+        rows = session.exec(
+            select(Member, Cohort)
+            .join(Cohort, col(Cohort.id) == col(Member.cohort_id))
+            .where(
+                Member.team_id == team_id,
+                Member.user_id == user_id,
+                Member.role == Role.MENTOR,
+                Member.status == MemberStatus.ACTIVE,
+                Cohort.status == CohortStatus.ACTIVE,
+            )
+        ).all()
+        for member, cohort in rows:
+            replan_member(session, cohort, member, ctx.now())
+    return len(rows)

@@ -1,0 +1,135 @@
+"""One reminder for an unanswered prompt: a reply in its thread, also shown in the DM.
+
+A sent prompt (status `sent`: not answered, not skipped) is reminded once, `Cohort.reminder_days` working days after
+it went out (0 turns reminders off), in the mentor's working hours — unless the next prompt has reached the mentor
+by then. A prompt the mentor snoozed is reminded at the moment the snooze chose (`snoozed_until`) instead.
+`reminded_at` is set before the reply is posted, so two workers never remind twice; a failed post is not retried.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from slack_sdk import WebClient
+from sqlalchemy import Engine, func, update
+from sqlmodel import Session, col, select
+
+from bot.blocks.prompt import reminder_message
+from bot.programmes import Step, programme_by_id
+from schedules.calendar import add_working_days, is_working_moment
+from schedules.outbox import grace, reachable
+from schedules.planner import mentor_context
+from schedules.sender import SlackFailure, call
+from storage.db import session_scope
+from storage.models import Cohort, Delivery, DeliveryStatus, Member
+from storage.types import AwareDateTime
+
+log = logging.getLogger(__name__)
+
+LOOK_BACK = timedelta(days=60)  # prompts sent longer ago than this are never reminded
+
+
+@dataclass(frozen=True)
+class Reminder:
+    delivery_id: int
+    team_id: str
+    channel_id: str
+    message_ts: str
+    message: dict[str, object]
+
+
+def due_reminders(session: Session, *, now: datetime) -> list[Reminder]:
+    """The reminders that should go out now, each already marked (`reminded_at`) so no one sends it twice."""
+    rows = session.exec(
+        select(Delivery, Member, Cohort)
+        .join(Member, col(Member.id) == col(Delivery.member_id))
+        .join(Cohort, col(Cohort.id) == col(Delivery.cohort_id))
+        .where(
+            col(Delivery.status) == DeliveryStatus.SENT,
+            col(Delivery.reminded_at).is_(None),
+            col(Delivery.message_ts).is_not(None),
+            col(Delivery.sent_at) >= now - LOOK_BACK,
+        )
+        .order_by(col(Delivery.sent_at), col(Delivery.id))
+    ).all()
+    if not rows:
+        return []
+    latest = _latest_sent(session, {member.id for _, member, _ in rows})  # type: ignore[misc]
+    policies = {}
+    for cohort in {cohort.id: cohort for _, _, cohort in rows}.values():
+        policies.update(mentor_context(session, cohort, [m for _, m, c in rows if c.id == cohort.id]))
+    reminders = []
+    for delivery, member, cohort in rows:
+        if not reachable(cohort, member) or delivery.sent_at is None:
+            continue
+        step = _step(cohort, delivery.step_id)
+        if step is None or step.kind == "kickoff":
+            continue
+        policy = policies[member.id]
+        if delivery.snoozed_until is not None:
+            moment = delivery.snoozed_until
+        elif cohort.reminder_days > 0 and latest.get(member.id, delivery.sent_at) <= delivery.sent_at:  # type: ignore[arg-type]
+            moment = add_working_days(delivery.sent_at, cohort.reminder_days, policy)
+        else:
+            continue  # reminders are off, or the next prompt has gone out
+        if moment > now or now - moment > grace(cohort) or not is_working_moment(now, policy):
+            continue
+        marked = session.exec(
+            update(Delivery)
+            .where(
+                col(Delivery.id) == delivery.id,
+                col(Delivery.status) == DeliveryStatus.SENT,
+                col(Delivery.reminded_at).is_(None),
+            )
+            .values(reminded_at=now)
+        )
+        if marked.rowcount != 1:
+            continue
+        language = member.language or cohort.language
+        reminders.append(
+            Reminder(
+                delivery_id=int(delivery.id or 0),
+                team_id=delivery.team_id,
+                channel_id=delivery.channel_id or member.user_id,
+                message_ts=str(delivery.message_ts),
+                message=reminder_message(step, language),
+            )
+        )
+    return reminders
+
+
+def send_reminders(engine: Engine, client_for: Callable[[str], WebClient], *, now: datetime) -> int:
+    """Mark and post the reminders due now; returns how many were posted."""
+    with session_scope(engine) as session:
+        reminders = due_reminders(session, now=now)
+    posted = 0
+    for reminder in reminders:
+        try:
+            call(client_for(reminder.team_id).chat_postMessage, channel=reminder.channel_id,
+                 thread_ts=reminder.message_ts, reply_broadcast=True, **reminder.message)  # fmt: skip
+            posted += 1
+        except (SlackFailure, LookupError) as error:
+            log.warning("the reminder of delivery %s could not be posted: %s", reminder.delivery_id,
+                        getattr(error, "code", error.__class__.__name__),
+                        extra={"delivery_id": reminder.delivery_id})  # fmt: skip
+    return posted
+
+
+def _latest_sent(session: Session, member_ids: set[int]) -> dict[int, datetime]:
+    """When each mentor's newest prompt reached them."""
+    rows = session.exec(
+        select(Delivery.member_id, func.max(Delivery.sent_at, type_=AwareDateTime))
+        .where(col(Delivery.member_id).in_(sorted(member_ids)), col(Delivery.sent_at).is_not(None))
+        .group_by(col(Delivery.member_id))
+    ).all()
+    return {member_id: moment for member_id, moment in rows if moment is not None}
+
+
+def _step(cohort: Cohort, step_id: str) -> Step | None:
+    try:
+        return programme_by_id(cohort.programme).step(step_id)
+    except KeyError:
+        return None

@@ -1,0 +1,117 @@
+"""`python -m bot worker` as a process against the fake Slack as a process: killed with SIGKILL in the middle of a
+fan-out to 200 mentors and started again, it leaves every mentor with exactly one kickoff DM."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine
+
+from storage.db import make_engine
+from storage.models import Delivery, DeliveryStatus
+from tests.support import outbox_world as world
+from tests.support.process import ROOT
+
+pytestmark = pytest.mark.e2e
+KICKOFF = datetime(2027, 1, 11, 12, 0, tzinfo=UTC)  # Monday, 14:00 in Helsinki
+MENTORS = [f"U{number:07d}" for number in range(1, 201)]  # the users the fake Slack process creates
+
+
+@contextmanager
+def fake_slack_process(*args: str) -> Iterator[str]:
+    """tests.support.fake_slack as its own process; yields its base URL (http://127.0.0.1:PORT)."""
+    process = subprocess.Popen([sys.executable, "-m", "tests.support.fake_slack", "--port", "0", *args], cwd=ROOT,
+                               stdout=subprocess.PIPE, text=True)  # fmt: skip
+    try:
+        line = process.stdout.readline() if process.stdout else ""
+        assert line.startswith("FAKE_SLACK_URL="), f"the fake Slack did not start: {line!r}"
+        yield line.strip().split("=", 1)[1].removesuffix("/api/")
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def read(url: str) -> Any:
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return json.loads(response.read())
+
+
+def start_worker(database_url: str, api: str, at: datetime, log: Path) -> subprocess.Popen[bytes]:
+    """The real `python -m bot worker`, its clock starting at `at`."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("SLACK_", "MENTORI_"))}
+    env.update({"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_API_URL": f"{api}/api/", "DATABASE_URL": database_url,
+                "PYTHONUNBUFFERED": "1", "LOG_LEVEL": "INFO"})  # fmt: skip
+    with log.open("ab") as out:
+        return subprocess.Popen([sys.executable, "-m", "tests.support.clocked", "--at", at.isoformat(), "worker"],
+                                cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)  # fmt: skip
+
+
+def wait_for(what: str, condition: Callable[[], bool], log: Path, timeout: float = 40) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.02)
+    raise AssertionError(f"{what} did not happen within {timeout} s; the worker said:\n{log.read_text()[-4000:]}")
+
+
+def kickoff_rows(engine: Engine) -> list[Delivery]:
+    return world.deliveries(engine, Delivery.step_id == "s1-kickoff")
+
+
+def test_a_worker_killed_mid_fan_out_and_started_again_sends_every_mentor_exactly_one_prompt(
+    database_url: str, tmp_path: Path
+) -> None:
+    engine = make_engine(database_url)
+    log = tmp_path / "worker.log"
+    with fake_slack_process("--latency", "0.2", "--users", str(len(MENTORS))) as api:
+        seeded = world.seed(engine, dates=(date(2027, 1, 11), date(2027, 2, 8), date(2027, 3, 8)), mentors=MENTORS,
+                            coach=None, checked_at=KICKOFF)  # fmt: skip
+        assert world.plan(engine, seeded.cohort, 1, KICKOFF) > len(MENTORS)
+
+        def posted() -> int:
+            return int(read(f"{api}/_fake/stats")["calls"].get("chat.postMessage", 0))
+
+        first = start_worker(database_url, api, KICKOFF, log)
+        try:
+            wait_for("the first 50 posts", lambda: posted() >= 50, log)
+        finally:
+            first.send_signal(signal.SIGKILL)
+            first.wait(timeout=10)
+        before = posted()
+        assert before < len(MENTORS), "the fan-out had finished before the kill: nothing was tested"
+        unfinished = [row for row in kickoff_rows(engine) if row.status != DeliveryStatus.SENT]
+        assert any(row.status == DeliveryStatus.SENDING for row in unfinished)  # claimed by the dead worker
+
+        second = start_worker(database_url, api, KICKOFF + timedelta(minutes=5), log)  # past the 2-minute lease
+        try:
+            wait_for("every kickoff sent", lambda: all(r.status == DeliveryStatus.SENT for r in kickoff_rows(engine)),
+                     log)  # fmt: skip
+        finally:
+            second.send_signal(signal.SIGTERM)
+            assert second.wait(timeout=20) == 0, log.read_text()[-4000:]
+
+        messages = [m for m in read(f"{api}/_fake/messages") if m.get("metadata")]
+        stats = read(f"{api}/_fake/stats")
+    rows = kickoff_rows(engine)
+    per_delivery = Counter(m["metadata"]["event_payload"]["delivery_id"] for m in messages)
+    assert sorted(per_delivery) == sorted(row.id for row in rows) and set(per_delivery.values()) == {1}
+    assert Counter(m["channel"] for m in messages) == Counter({f"D{user[1:]}": 1 for user in MENTORS})
+    assert {(m["channel"], m["ts"]) for m in messages} == {(row.channel_id, row.message_ts) for row in rows}
+    assert stats["calls"]["chat.postMessage"] == len(MENTORS)  # nothing was posted twice, not even briefly
+    assert stats["calls"].get("conversations.history", 0) >= 1  # the taken-over claims were looked up first
+    assert stats["invalid"] == []
+    engine.dispose()

@@ -1,0 +1,166 @@
+"""`/mentori summary`, `/mentori export` and `/mentori forget` through the real app, against the fake Slack."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+import pytest
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+from bot.app import create_app
+from bot.deps import Deps
+from bot.settings import Settings
+from storage.db import session_scope
+from storage.models import Organisation, SummaryPost
+from tests.support.app_driver import SlackDriver
+from tests.support.cohorts import Commands
+from tests.support.fake_slack import FakeSlack
+from tests.support.summary_cohort import (
+    ADMIN,
+    COACH,
+    OTHER_COACH,
+    OUTSIDER,
+    SummaryCohort,
+    add_people,
+    build,
+    mentor_id,
+)
+
+Driver = Callable[[datetime], Commands]
+
+
+@pytest.fixture
+def cohort(engine: Engine, fake_slack: FakeSlack) -> SummaryCohort:
+    add_people(fake_slack)
+    built = build(engine, language="fi")
+    built.fill("before-session-3")
+    return built
+
+
+@pytest.fixture
+def at(settings: Settings, engine: Engine, fake_slack: FakeSlack, signing_secret: str) -> Driver:
+    """Commands typed at a given moment."""
+
+    def make(now: datetime) -> Commands:
+        deps = Deps(settings=settings, engine=engine, now=lambda: now)
+        return Commands(SlackDriver(create_app(deps), signing_secret), fake_slack)
+
+    return make
+
+
+def _posts(fake: FakeSlack) -> list[str]:
+    return [call.args["channel"] for call in fake.calls_to("chat.postMessage")]
+
+
+def test_a_coach_posts_the_current_summary_to_every_hr_channel_once(
+    cohort: SummaryCohort, at: Driver, fake_slack: FakeSlack
+) -> None:
+    now = cohort.moment("before-session-3") + timedelta(hours=2)
+    reply = at(now).say('summary "Kevät 2027"')
+    assert "“Summary for HR before session 3” for *Kela* is now in <#GHRKELA>." in reply
+    assert sorted(_posts(fake_slack)) == ["GHRKELA", "GHRKIRJ", "GHRVERO"]
+    kela = next(c for c in fake_slack.calls_to("chat.postMessage") if c.args["channel"] == "GHRKELA")
+    assert "Yhteenveto HR:lle ennen tapaamista 3" in kela.args["text"]  # the cohort's language, not the coach's
+    again = at(now + timedelta(days=1)).say('summary "Kevät 2027"')
+    assert "was already posted to <#GHRKELA>" in again and "same figures" in again
+    assert len(_posts(fake_slack)) == 3
+    assert fake_slack.invalid == []
+
+
+def test_hr_posts_only_their_own_organisations_summary(
+    cohort: SummaryCohort, at: Driver, fake_slack: FakeSlack
+) -> None:
+    reply = at(cohort.moment("before-session-3")).say("summary Kevät 2027", user_id="UHRKELA")
+    assert "<#GHRKELA>" in reply and "Verohallinto" not in reply
+    assert _posts(fake_slack) == ["GHRKELA"]
+    with Session(cohort.engine) as session:  # the other organisations' figures are counted once, ready for them
+        rows = session.exec(select(SummaryPost)).all()
+    assert len(rows) == 3 and sum(1 for row in rows if row.message_ts) == 1
+
+
+@pytest.mark.parametrize("user", [mentor_id(0, 0), "UHRMUU", OTHER_COACH, OUTSIDER])
+@pytest.mark.parametrize("command", ["summary", "export"])
+def test_others_are_refused(cohort: SummaryCohort, at: Driver, fake_slack: FakeSlack, user: str, command: str) -> None:
+    reply = at(cohort.moment("before-session-3")).say(f'{command} "Kevät 2027"', user_id=user)
+    assert "only the coaches of *Kevät 2027* and the HR contacts of its organisations" in reply
+    assert _posts(fake_slack) == [] and fake_slack.uploads == []
+    with Session(cohort.engine) as session:
+        assert session.exec(select(SummaryPost)).all() == []
+
+
+def test_before_the_first_summary_step_it_says_when(cohort: SummaryCohort, at: Driver, fake_slack: FakeSlack) -> None:
+    reply = at(cohort.moment("before-session-2") - timedelta(days=1)).say('summary "Kevät 2027"')
+    assert "has no summary yet: the first one is due" in reply
+    assert _posts(fake_slack) == []
+
+
+def test_an_unknown_cohort_or_none_says_how_to_write_it(cohort: SummaryCohort, at: Driver) -> None:
+    commands = at(cohort.moment("before-session-3"))
+    assert "`/mentori summary <cohort>`" in commands.say("summary")
+    assert "`/mentori summary <cohort>`" in commands.say("summary Nope")
+
+
+@pytest.mark.parametrize(
+    ("channel", "expected"),
+    [
+        ("CPUBLIC", "is a public channel, and HR summaries may only go to a private one"),
+        ("GNOTIN", "Mentori is not a member of that channel"),
+        ("GHRKELA", "is also another organisation's HR channel"),
+        (None, "has no HR channel yet"),
+    ],
+)
+def test_a_channel_mentori_may_not_use_is_refused_with_how_to_fix_it(
+    cohort: SummaryCohort, at: Driver, fake_slack: FakeSlack, channel: str | None, expected: str
+) -> None:
+    with session_scope(cohort.engine) as session:
+        vero = session.get(Organisation, cohort.organisations[0])
+        assert vero is not None
+        vero.hr_channel_id = channel
+        session.add(vero)
+    reply = at(cohort.moment("before-session-3")).say('summary "Kevät 2027"', user_id="UHRVERO")
+    assert "The summary for *Verohallinto* was not posted" in reply and expected in reply
+    assert _posts(fake_slack) == []
+
+
+def test_hr_exports_their_figures_to_their_channel(cohort: SummaryCohort, at: Driver, fake_slack: FakeSlack) -> None:
+    reply = at(cohort.moment("before-session-3")).say('export "Kevät 2027"', user_id="UHRKELA")
+    assert "The CSV for *Kela* is now in <#GHRKELA>." in reply
+    [upload] = fake_slack.uploads
+    assert upload["channel_id"] == "GHRKELA" and upload["name"] == "mentori-before-session-3.csv"
+    rows = list(csv.DictReader(io.StringIO(upload["content"].decode())))
+    groups = {row["group"] for row in rows if row["value"]}
+    assert groups == {"cohort", "Kela"}
+    assert all(int(row["respondents"]) >= 5 for row in rows if row["respondents"])
+    assert not any("m:" in value for row in rows for value in row.values())
+
+
+def test_a_coach_gets_the_cohort_wide_export_in_a_direct_message(
+    cohort: SummaryCohort, at: Driver, fake_slack: FakeSlack
+) -> None:
+    reply = at(cohort.moment("before-session-3")).say('export "Kevät 2027"')
+    assert "cohort-wide CSV" in reply
+    [upload] = fake_slack.uploads
+    assert upload["channel_id"] == fake_slack.dm_id(COACH)
+    rows = list(csv.DictReader(io.StringIO(upload["content"].decode())))
+    shown = {row["group"] for row in rows if row["value"]}
+    assert "Kirjasto" not in shown and "Verohallinto" not in shown  # 2 mentors, and the 5 that would reveal them
+    assert {row["withheld_reason"] for row in rows if row["group"] == "Kirjasto"} == {"small_group"}
+
+
+def test_forget_is_for_admins_only(cohort: SummaryCohort, at: Driver) -> None:
+    reply = at(cohort.moment("before-session-3")).say(f"forget <@{mentor_id(1, 0)}>", user_id=COACH)
+    assert "only workspace admins" in reply
+
+
+def test_forget_confirms_what_was_removed(cohort: SummaryCohort, at: Driver) -> None:
+    commands = at(cohort.moment("before-session-3"))
+    commands.say('summary "Kevät 2027"')
+    reply = commands.say(f"forget <@{mentor_id(1, 0)}|someone>", user_id=ADMIN)
+    assert f"Everything Mentori held about <@{mentor_id(1, 0)}> is erased: 1 memberships" in reply
+    assert "summary figures anonymised" in reply
+    assert "holds nothing about" in commands.say(f"forget <@{mentor_id(1, 0)}>", user_id=ADMIN)
+    assert "`/mentori forget @person`" in commands.say("forget someone", user_id=ADMIN)

@@ -1,0 +1,370 @@
+"""The outbox: every prompt reaches its mentor once — across restarts, retries, Slack's errors and a second sender."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+from freezegun import freeze_time
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+from bot.blocks.prompt import prompt_metadata
+from bot.settings import Settings
+from schedules import jobs
+from schedules.outbox import claim_due
+from schedules.sender import Sender
+from storage.db import make_engine, session_scope
+from storage.models import Cohort, CohortStatus, Delivery, DeliveryStatus, Member, MemberStatus
+from tests.support import outbox_world as world
+from tests.support.fake_slack import FakeSlack
+
+DATES = (date(2027, 1, 11), date(2027, 2, 8), date(2027, 3, 8))
+KICKOFF = datetime(2027, 1, 11, 12, 0, tzinfo=UTC)  # Monday, 14:00 in Helsinki: the kickoff DMs are due at once
+MENTORS = [f"UM{number:02d}" for number in range(1, 21)]
+
+
+@pytest.fixture
+def sending(settings: Settings, engine: Engine, fake_slack: FakeSlack) -> Iterator[jobs.JobContext]:
+    with world.registered(world.context(settings, engine, fake_slack)) as ctx:
+        yield ctx
+
+
+def kicked_off(engine: Engine, fake: FakeSlack, mentors: list[str] = MENTORS, **seed: Any) -> world.Seeded:
+    """A cohort whose session 1 was just kicked off: one kickoff DM per mentor is due now."""
+    world.add_people(fake, mentors)
+    seeded = world.seed(engine, dates=DATES, mentors=mentors, **seed)
+    world.plan(engine, seeded.cohort, 1, KICKOFF)
+    return seeded
+
+
+def kickoffs(engine: Engine) -> list[Delivery]:
+    return world.deliveries(engine, Delivery.step_id == "s1-kickoff")
+
+
+def sender(engine: Engine, fake: FakeSlack, *, worker: str = "sender-a", at: datetime = KICKOFF,
+           timeout: float = 5, **options: Any) -> Sender:  # fmt: skip
+    from slack_sdk import WebClient
+
+    client = WebClient(token="xoxb-test", base_url=fake.url, timeout=timeout, retry_handlers=[])
+    return Sender(engine=engine, client_for=lambda _team: client, now=lambda: at, worker=worker, **options)
+
+
+def assert_each_prompt_once(engine: Engine, fake: FakeSlack, rows: list[Delivery]) -> None:
+    """Every row is sent, its one message is in the mentor's DM, and its ts is the one stored."""
+    posted = Counter(world.prompt_ids(fake))
+    assert {row.id: posted[row.id] for row in rows} == {row.id: 1 for row in rows}
+    with Session(engine) as session:
+        for row in rows:
+            stored = session.get(Delivery, row.id)
+            assert stored is not None and stored.status == DeliveryStatus.SENT
+            message = next(m for m in world.prompts_in(fake) if m["metadata"]["event_payload"]["delivery_id"] == row.id)
+            assert (stored.channel_id, stored.message_ts) == (message["channel"], message["ts"])
+
+
+# -- claiming ------------------------------------------------------------------------------------------------------
+
+
+def test_two_senders_with_their_own_connections_claim_disjoint_rows(database_url: str, fake_slack: FakeSlack) -> None:
+    setup = make_engine(database_url)
+    kicked_off(setup, fake_slack)
+    setup.dispose()
+    claimed: dict[str, list[int]] = {"a": [], "b": []}
+    start = threading.Barrier(2)
+
+    def claim_all(name: str) -> None:
+        engine = make_engine(database_url)
+        start.wait()
+        while batch := claim_due(engine, worker=name, now=KICKOFF, limit=3):
+            claimed[name] += [claim.id for claim in batch]
+        engine.dispose()
+
+    threads = [threading.Thread(target=claim_all, args=(name,)) for name in claimed]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not set(claimed["a"]) & set(claimed["b"])
+    assert sorted(claimed["a"] + claimed["b"]) == sorted(row.id for row in kickoffs(make_engine(database_url)))
+
+
+def test_two_sender_processes_send_every_prompt_exactly_once(database_url: str, fake_slack: FakeSlack) -> None:
+    mentors = [f"UM{number:02d}" for number in range(1, 61)]
+    setup = make_engine(database_url)
+    kicked_off(setup, fake_slack, mentors)
+    fake_slack.latency = 0.03
+    engines = [make_engine(database_url), make_engine(database_url)]
+    runs = [sender(engine, fake_slack, worker=name, concurrency=3, batch=4)
+            for engine, name in zip(engines, ("sender-a", "sender-b"), strict=True)]  # fmt: skip
+    start = threading.Barrier(2)
+
+    def together(run: Sender) -> None:
+        start.wait()
+        run.run()
+
+    threads = [threading.Thread(target=together, args=(run,)) for run in runs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    rows = kickoffs(setup)
+    assert len(rows) == 60
+    assert_each_prompt_once(setup, fake_slack, rows)
+    assert {row.claimed_by for row in rows} == {"sender-a", "sender-b"}  # both took part
+    assert len(fake_slack.calls_to("chat.postMessage")) == 60
+    for engine in [*engines, setup]:
+        engine.dispose()
+
+
+# -- restarts --------------------------------------------------------------------------------------------------------
+
+
+def test_a_restart_in_the_middle_of_a_fan_out_recovers_without_duplicates(
+    engine: Engine, fake_slack: FakeSlack, sending: jobs.JobContext
+) -> None:
+    kicked_off(engine, fake_slack)
+    # A sender claimed 12 rows, posted 5 of them and died before storing anything.
+    dead = claim_due(engine, worker="dead-sender", now=KICKOFF, limit=12)
+    with Session(engine) as session:
+        users = {m.id: m.user_id for m in session.exec(select(Member))}
+    client = world.posting_client(fake_slack)
+    for claim in dead[:5]:
+        client.chat_postMessage(channel=users[claim.member_id], text="kickoff", metadata=prompt_metadata(claim.id))
+
+    with freeze_time(KICKOFF + timedelta(minutes=1)):  # its lease has not run out: its rows wait
+        report = jobs.send_due()
+    assert report.sent == len(MENTORS) - 12
+    assert {row.status for row in kickoffs(engine) if row.id in {c.id for c in dead}} == {DeliveryStatus.SENDING}
+
+    with freeze_time(KICKOFF + timedelta(minutes=3)):
+        report = jobs.send_due()
+    assert (report.claimed, report.sent, report.found) == (12, 12, 5)
+    assert_each_prompt_once(engine, fake_slack, kickoffs(engine))
+    assert len(fake_slack.calls_to("chat.postMessage")) == len(MENTORS)  # 5 by the dead sender, 15 after it
+    assert len(fake_slack.calls_to("conversations.history")) == 12  # each taken-over row looked for in its DM
+
+
+def test_stopping_gives_back_what_was_not_sent_and_the_next_run_sends_it_once(
+    engine: Engine, fake_slack: FakeSlack
+) -> None:
+    kicked_off(engine, fake_slack)
+    fake_slack.latency = 0.05
+    stop = threading.Event()
+    run = sender(engine, fake_slack, concurrency=2, batch=4, stop=stop)
+    threading.Timer(0.3, stop.set).start()
+    report = run.run()
+    assert 0 < report.sent < len(MENTORS) and report.released > 0
+    waiting = [row for row in kickoffs(engine) if row.status == DeliveryStatus.PLANNED]
+    assert len([row for row in waiting if row.last_error == "stopped"]) == report.released
+    assert {row.claimed_by for row in waiting} == {None}  # given back before posting: no need to look in the DM
+    sender(engine, fake_slack, worker="sender-b").run()
+    assert_each_prompt_once(engine, fake_slack, kickoffs(engine))
+    assert fake_slack.calls_to("conversations.history") == []  # given back unposted: nothing to look for
+
+
+# -- transient errors ----------------------------------------------------------------------------------------------
+
+
+def test_a_burst_of_429s_is_retried_after_retry_after_and_nothing_is_sent_twice(
+    engine: Engine, fake_slack: FakeSlack
+) -> None:
+    kicked_off(engine, fake_slack, MENTORS[:10])
+    fake_slack.script("chat.postMessage", *[{"status": 429, "retry_after": 1}] * 6)
+    started = time.monotonic()
+    report = sender(engine, fake_slack, concurrency=4).run()
+    elapsed = time.monotonic() - started
+    assert report.sent == 10 and report.retries == 6
+    assert fake_slack.ratelimited == 6 and len(fake_slack.calls_to("chat.postMessage")) == 16
+    assert elapsed >= 1.0  # no post was retried before its Retry-After
+    assert fake_slack.calls_to("conversations.history") == []  # a 429 means it was not posted: no need to look
+    assert_each_prompt_once(engine, fake_slack, kickoffs(engine))
+
+
+def test_a_retry_after_longer_than_the_runs_patience_leaves_the_prompt_for_the_next_run(
+    engine: Engine, fake_slack: FakeSlack
+) -> None:
+    kicked_off(engine, fake_slack, MENTORS[:1])
+    fake_slack.script("chat.postMessage", {"status": 429, "retry_after": 90})
+    report = sender(engine, fake_slack).run()
+    assert (report.sent, report.released) == (0, 1)
+    [row] = kickoffs(engine)
+    assert (row.status, row.last_error, row.claimed_by) == (DeliveryStatus.PLANNED, "ratelimited", None)
+    sender(engine, fake_slack, at=KICKOFF + timedelta(minutes=2)).run()
+    assert_each_prompt_once(engine, fake_slack, kickoffs(engine))
+
+
+def test_a_post_that_timed_out_but_reached_slack_is_found_in_the_dm_not_posted_again(
+    engine: Engine, fake_slack: FakeSlack
+) -> None:
+    kicked_off(engine, fake_slack, MENTORS[:2])
+    fake_slack.script("chat.postMessage", {"delay": 1.5})  # Slack posts it, but answers after the client gave up
+    report = sender(engine, fake_slack, timeout=0.5, settle=2.0).run()
+    assert (report.sent, report.found) == (2, 1)
+    assert_each_prompt_once(engine, fake_slack, kickoffs(engine))
+    assert len(fake_slack.calls_to("conversations.history")) == 1
+
+
+def test_a_server_error_is_retried_after_looking_in_the_dm(engine: Engine, fake_slack: FakeSlack) -> None:
+    kicked_off(engine, fake_slack, MENTORS[:1])
+    fake_slack.script("chat.postMessage", {"status": 503, "error": "service_unavailable"})
+    report = sender(engine, fake_slack, settle=0.1).run()
+    assert (report.sent, report.found) == (1, 0)
+    assert len(fake_slack.calls_to("chat.postMessage")) == 2
+    assert len(fake_slack.calls_to("conversations.history")) == 1
+    assert_each_prompt_once(engine, fake_slack, kickoffs(engine))
+
+
+# -- permanent errors ------------------------------------------------------------------------------------------------
+
+
+def _coach_messages(fake: FakeSlack) -> list[dict[str, Any]]:
+    return [m for m in fake.messages if m["channel"] == FakeSlack.dm_id(world.COACH)]
+
+
+def test_permanent_errors_fail_the_prompt_and_the_coaches_hear_once_per_kind(
+    engine: Engine, fake_slack: FakeSlack, sending: jobs.JobContext
+) -> None:
+    seeded = kicked_off(engine, fake_slack, MENTORS[:6])
+    for gone in ("UM01", "UM02"):
+        fake_slack.add_user(gone, name=gone, deleted=True)
+    del fake_slack.users["UM03"]  # not in the workspace at all
+    with freeze_time(KICKOFF):
+        report = jobs.send_due()
+    assert (report.sent, report.failed) == (3, 3)
+    errors = {row.member_id: (row.status, row.last_error) for row in kickoffs(engine)}
+    assert errors[seeded.members["UM01"]] == errors[seeded.members["UM02"]] == (DeliveryStatus.FAILED, "user_disabled")
+    assert errors[seeded.members["UM03"]] == (DeliveryStatus.FAILED, "user_not_found")
+    told = _coach_messages(fake_slack)
+    assert len(told) == 2  # one per kind of error
+    disabled = next(m for m in told if "user_disabled" in str(m["blocks"]))
+    assert "<@UM01>, <@UM02>" in str(disabled["blocks"]) and "*2*" in str(disabled["blocks"])
+
+    # The next prompts fail for the same mentors: nothing new to tell.
+    with freeze_time(datetime(2027, 1, 12, 7, 0, tzinfo=UTC)):
+        jobs.send_due()
+    assert len(_coach_messages(fake_slack)) == 2
+    # A mentor who joins late has already left Slack too: the coaches hear about that one only.
+    fake_slack.add_user("UM07", name="UM07", deleted=True)
+    with session_scope(engine) as session:
+        session.add(Member(team_id=world.TEAM, cohort_id=seeded.cohort, user_id="UM07", role="mentor"))
+    world.plan(engine, seeded.cohort, 1, datetime(2027, 1, 13, 6, 0, tzinfo=UTC))
+    with freeze_time(datetime(2027, 1, 13, 7, 0, tzinfo=UTC)):
+        jobs.send_due()
+    told = _coach_messages(fake_slack)
+    assert len(told) == 3
+    assert "<@UM07>" in str(told[-1]["blocks"]) and "UM01" not in str(told[-1]["blocks"])
+    assert "user_disabled" in str(told[-1]["blocks"])
+    assert not fake_slack.invalid
+
+
+def test_a_revoked_token_fails_the_fan_out_without_a_call_per_mentor(
+    settings: Settings, engine: Engine, fake_slack: FakeSlack
+) -> None:
+    kicked_off(engine, fake_slack)
+    from slack_sdk import WebClient
+
+    revoked = WebClient(token="xoxb-revoked", base_url=fake_slack.url, retry_handlers=[])
+    ctx = world.context(settings, engine, fake_slack, concurrency=2)
+    ctx.posting_client = lambda _team: revoked
+    with world.registered(ctx):
+        with freeze_time(KICKOFF):
+            report = jobs.send_due()
+        assert report.failed == len(MENTORS)
+        assert {(row.status, row.last_error) for row in kickoffs(engine)} == {(DeliveryStatus.FAILED, "invalid_auth")}
+        assert len(fake_slack.calls_to("conversations.open")) <= 3  # the threads' first calls (and the coach's)
+        with freeze_time(KICKOFF + timedelta(minutes=1)):
+            jobs.send_due()
+    assert all(row.error_reported_at == KICKOFF for row in kickoffs(engine))  # reported once, in the first run
+
+
+# -- catching up after downtime --------------------------------------------------------------------------------------
+
+
+def test_after_downtime_a_prompt_within_grace_goes_out_and_an_older_one_is_skipped_as_late(
+    engine: Engine, fake_slack: FakeSlack, sending: jobs.JobContext
+) -> None:
+    seeded = kicked_off(engine, fake_slack, MENTORS[:1])
+    member = seeded.members["UM01"]
+    # Nothing ran from the kickoff until Tuesday 19 January 10:00 (Helsinki): Monday's prompt is 25 h late.
+    with freeze_time(datetime(2027, 1, 19, 8, 0, tzinfo=UTC)):
+        report = jobs.send_due()
+    assert world.delivery(engine, member, "s1-goal").status == DeliveryStatus.SENT  # due Tuesday 09:00
+    for step_id in ("s1-kickoff", "s1-self-efficacy-t0", "s1-hr-meeting", "s1-learning-without-course"):
+        row = world.delivery(engine, member, step_id)
+        assert (row.status, row.last_error) == (DeliveryStatus.SKIPPED, "late")
+        assert row.id not in world.prompt_ids(fake_slack)
+    assert report.triage.late == 4 and report.sent == 1
+
+
+def test_a_longer_grace_sends_what_a_day_of_downtime_held_back(
+    engine: Engine, fake_slack: FakeSlack, sending: jobs.JobContext
+) -> None:
+    seeded = kicked_off(engine, fake_slack, MENTORS[:1], grace_hours=48)
+    with freeze_time(datetime(2027, 1, 19, 8, 0, tzinfo=UTC)):
+        jobs.send_due()
+    member = seeded.members["UM01"]
+    assert world.delivery(engine, member, "s1-learning-without-course").status == DeliveryStatus.SENT
+    assert world.delivery(engine, member, "s1-hr-meeting").last_error == "late"  # Wednesday 13 January: too old
+
+
+def test_a_prompt_caught_up_after_hours_waits_for_the_next_morning_if_the_grace_allows(
+    engine: Engine, fake_slack: FakeSlack, sending: jobs.JobContext
+) -> None:
+    seeded = kicked_off(engine, fake_slack, MENTORS[:1])
+    strict = world.seed(engine, name="Strict", dates=DATES, mentors=["UM09"], coach=None, grace_hours=12)
+    fake_slack.add_user("UM09")
+    world.plan(engine, strict.cohort, 1, KICKOFF)
+    with freeze_time(datetime(2027, 1, 18, 7, 0, tzinfo=UTC)):
+        jobs.send_due()  # Monday's prompt goes out; then the sender is down until Tuesday 17:00 in Helsinki
+    with freeze_time(datetime(2027, 1, 19, 15, 0, tzinfo=UTC)):
+        report = jobs.send_due()
+    assert report.sent == 0 and (report.triage.deferred, report.triage.late) == (1, 1)
+    waiting = world.delivery(engine, seeded.members["UM01"], "s1-goal")  # due Tuesday 09:00: 8 h ago
+    assert waiting.status == DeliveryStatus.PLANNED and waiting.not_before == datetime(2027, 1, 20, 7, 0, tzinfo=UTC)
+    late = world.delivery(engine, strict.members["UM09"], "s1-goal")  # Wednesday 09:00 would be 24 h > 12 h late
+    assert (late.status, late.last_error) == (DeliveryStatus.SKIPPED, "late")
+    with freeze_time(datetime(2027, 1, 20, 7, 0, tzinfo=UTC)):
+        jobs.send_due()
+    assert world.delivery(engine, seeded.members["UM01"], "s1-goal").status == DeliveryStatus.SENT
+
+
+def test_a_kickoff_on_friday_evening_reaches_mentors_on_monday_morning_not_skipped_as_late(
+    engine: Engine, fake_slack: FakeSlack, sending: jobs.JobContext
+) -> None:
+    world.add_people(fake_slack, ["UM01"])
+    seeded = world.seed(engine, dates=(date(2027, 1, 15), date(2027, 2, 12), date(2027, 3, 12)), mentors=["UM01"])
+    friday_evening = datetime(2027, 1, 15, 17, 0, tzinfo=UTC)  # 19:00 in Helsinki
+    world.plan(engine, seeded.cohort, 1, friday_evening)
+    with freeze_time(friday_evening):
+        jobs.send_due()
+    row = world.delivery(engine, seeded.members["UM01"], "s1-kickoff")
+    assert row.status == DeliveryStatus.PLANNED and row.not_before == datetime(2027, 1, 18, 7, 0, tzinfo=UTC)
+    with freeze_time(datetime(2027, 1, 18, 7, 0, tzinfo=UTC)):
+        jobs.send_due()
+    assert world.delivery(engine, seeded.members["UM01"], "s1-kickoff").status == DeliveryStatus.SENT
+
+
+def test_prompts_of_a_removed_mentor_or_an_archived_cohort_are_cancelled_not_sent(
+    engine: Engine, fake_slack: FakeSlack, sending: jobs.JobContext
+) -> None:
+    seeded = kicked_off(engine, fake_slack, MENTORS[:3])
+    other = world.seed(engine, name="Autumn", dates=DATES, mentors=["UM09"], coach=None)
+    fake_slack.add_user("UM09")
+    world.plan(engine, other.cohort, 1, KICKOFF)
+    with session_scope(engine) as session:  # changed behind the planner's back: the sender must notice
+        gone = session.get(Member, seeded.members["UM01"])
+        archived = session.get(Cohort, other.cohort)
+        assert gone is not None and archived is not None
+        gone.status = MemberStatus.REMOVED
+        archived.status = CohortStatus.ARCHIVED
+    with freeze_time(KICKOFF):
+        report = jobs.send_due()
+    assert report.sent == 2 and report.triage.cancelled == 2
+    cancelled = [row for row in kickoffs(engine) if row.status == DeliveryStatus.CANCELLED]
+    assert {row.member_id for row in cancelled} == {seeded.members["UM01"], other.members["UM09"]}
+    assert not {row.id for row in cancelled} & set(world.prompt_ids(fake_slack))

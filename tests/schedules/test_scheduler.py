@@ -1,0 +1,73 @@
+"""The scheduler: its stored jobs, and one leader among the processes that run it."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import Engine, text
+
+from bot.settings import Settings
+from schedules import jobs
+from schedules.scheduler import JOB_DEFAULTS, STORED, SchedulerService
+from tests.support import outbox_world as world
+from tests.support.fake_slack import FakeSlack
+
+
+def _stored(engine: Engine) -> dict[str, float]:
+    with engine.connect() as connection:
+        rows = connection.execute(text("SELECT id, next_run_time FROM apscheduler_jobs ORDER BY id")).all()
+    return {row[0]: row[1] for row in rows}
+
+
+def _service(settings: Settings, engine: Engine, fake: FakeSlack, name: str) -> SchedulerService:
+    return SchedulerService(world.context(settings, engine, fake, worker=name), elect_every=3600)
+
+
+def test_the_leader_stores_its_jobs_with_explicit_ids_once_whatever_the_restarts(
+    settings: Settings, engine: Engine, fake_slack: FakeSlack
+) -> None:
+    service = _service(settings, engine, fake_slack, "first").start()
+    try:
+        assert service.leader and service.running
+        stored = _stored(engine)
+        assert sorted(stored) == ["refresh_timezones", "remind", "send_due"]
+        jobs_by_id = {job.id: job for job in service.scheduler.get_jobs(jobstore=STORED)}
+        assert str(jobs_by_id["send_due"].trigger) == "interval[0:00:15]"
+        assert "minute='0'" in str(jobs_by_id["remind"].trigger)
+        assert "hour='2'" in str(jobs_by_id["refresh_timezones"].trigger)
+        assert all(job.coalesce and job.max_instances == 1 for job in jobs_by_id.values())
+        assert jobs_by_id["send_due"].func_ref == "schedules.jobs:send_due"  # by reference: no objects stored
+    finally:
+        service.stop()
+    again = _service(settings, engine, fake_slack, "again").start()
+    try:
+        assert sorted(_stored(engine)) == ["refresh_timezones", "remind", "send_due"]
+        assert _stored(engine)["remind"] == stored["remind"]  # the hourly run keeps its place across a restart
+    finally:
+        again.stop()
+    assert JOB_DEFAULTS == {"misfire_grace_time": 60, "coalesce": True, "max_instances": 1}
+
+
+def test_a_second_process_stands_by_and_takes_over_when_the_leader_stops(
+    settings: Settings, engine: Engine, fake_slack: FakeSlack
+) -> None:
+    leader = _service(settings, engine, fake_slack, "leader").start()
+    standby = _service(settings, engine, fake_slack, "standby").start()
+    try:
+        assert leader.leader and not standby.leader
+        assert standby.scheduler.get_job("send_due.standby") is not None  # it helps sending meanwhile
+        assert standby.scheduler.get_job("remind") is None
+        leader.stop()
+        standby.elect()
+        assert standby.leader and standby.scheduler.get_job("send_due.standby") is None
+        assert {job.id for job in standby.scheduler.get_jobs(jobstore=STORED)} == {
+            "send_due", "remind", "refresh_timezones"
+        }  # fmt: skip
+    finally:
+        leader.stop()
+        standby.stop()
+
+
+def test_a_job_without_a_registered_context_says_how_to_wire_it() -> None:
+    jobs.unregister()
+    with pytest.raises(RuntimeError, match=r"jobs\.register"):
+        jobs.send_due()
