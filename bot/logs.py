@@ -10,7 +10,9 @@ from datetime import UTC, datetime
 
 SECRET = re.compile(r"\b(xox[abposr]-|xapp-)[A-Za-z0-9-]+")
 # These libraries log request and response bodies at DEBUG, which would carry reflections and tokens.
-QUIET_LIBRARIES = ("slack_bolt", "slack_sdk", "urllib3", "apscheduler.executors", "sqlalchemy.engine")
+QUIET_LIBRARIES = ("slack_bolt", "slack_sdk", "urllib3", "apscheduler.executors")
+# SQLAlchemy logs every statement with its parameters (answer texts included) already at INFO.
+SILENT_LIBRARIES = ("sqlalchemy.engine", "sqlalchemy.pool")
 
 
 def redact(text: str) -> str:
@@ -57,3 +59,5 @@ def configure_logging(level: str, fmt: str = "text") -> None:
     root.setLevel(level)
     for name in QUIET_LIBRARIES:
         logging.getLogger(name).setLevel(max(logging.INFO, logging.getLevelName(level)))
+    for name in SILENT_LIBRARIES:
+        logging.getLogger(name).setLevel(logging.WARNING)
