@@ -69,13 +69,18 @@ def seed(url: str, mentors: int) -> list[int]:
     engine = make_engine(url)
     users = [f"U{number:07d}" for number in range(1, mentors + 1)]
     with engine.begin() as connection:
-        cohort = connection.execute(insert(Cohort).values(team_id="T111", name="Bench", language="en",
-                                                          created_at=MONDAY).returning(Cohort.id)).scalar_one()  # fmt: skip
+        cohort = connection.execute(
+            insert(Cohort).values(team_id="T111", name="Bench", language="en", created_at=MONDAY).returning(Cohort.id)
+        ).scalar_one()
         for number, day in enumerate((date(2027, 1, 11), date(2027, 2, 8), date(2027, 3, 8)), start=1):
-            connection.execute(insert(ProgrammeSession).values(team_id="T111", cohort_id=cohort, number=number,
-                                                               date=day))  # fmt: skip
-        organisation = connection.execute(insert(Organisation).values(
-            team_id="T111", cohort_id=cohort, name="Vero", created_at=MONDAY).returning(Organisation.id)).scalar_one()  # fmt: skip
+            connection.execute(
+                insert(ProgrammeSession).values(team_id="T111", cohort_id=cohort, number=number, date=day)
+            )
+        organisation = connection.execute(
+            insert(Organisation)
+            .values(team_id="T111", cohort_id=cohort, name="Vero", created_at=MONDAY)
+            .returning(Organisation.id)
+        ).scalar_one()
         connection.execute(insert(Goal).values(team_id="T111", organisation_id=organisation,
                                                text="Growing into an expert role"))  # fmt: skip
         connection.execute(insert(SlackUser), [{"team_id": "T111", "user_id": user, "tz": "Europe/Helsinki",

@@ -48,10 +48,10 @@ def run_worker(settings: Settings) -> int:
     import signal
     import threading
 
+    require_token(settings)
     from schedules.scheduler import stop_scheduler
     from storage.db import make_engine
 
-    require_token(settings)
     engine = make_engine(settings.database_url)
     require_current_schema(engine)
     stopping = threading.Event()

@@ -23,12 +23,22 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
 from sqlalchemy import Engine, or_
 from sqlmodel import Session, col, select
 
 from bot.deps import Deps
 from bot.directory import FRESH_FOR, SlackDirectory, UnknownUser
+from bot.metrics import MeteredWebClient
+from bot.privacy import PrivacyPolicy
+from bot.retention import run_retention
 from bot.settings import Settings
+from bot.summaries import post_due_summaries
+from bot.workspaces import Workspaces
 from schedules.failures import report_failures
 from schedules.planner import replan_member
 from schedules.reminders import send_reminders
@@ -47,7 +57,7 @@ class JobContext:
     """What jobs use in this process: the database and clock (`deps`), Slack clients per workspace, an identity."""
 
     deps: Deps
-    posting_client: Callable[[str], WebClient]  # team id → a client without retry handlers: the sender retries
+    posting_client: Callable[[str], WebClient]  # team id → a client without retry handlers: posts are not repeated
     reading_client: Callable[[str], WebClient]  # team id → a client that retries by itself (users.info)
     worker: str = field(default_factory=lambda: worker_name())
     concurrency: int = SEND_CONCURRENCY
@@ -93,13 +103,18 @@ def worker_name() -> str:
 
 def build_context(settings: Settings, engine: Engine, *, concurrency: int = SEND_CONCURRENCY) -> JobContext:
     """A context with the workspace clients of `settings` (one bot token, or each installation's in OAuth mode)."""
-    from bot.app import make_client
-    from bot.metrics import MeteredWebClient
-    from bot.workspaces import Workspaces
-
     token = None if settings.oauth else settings.slack_bot_token
     posting = MeteredWebClient(token=token, base_url=settings.slack_api_url, timeout=10, retry_handlers=[])
-    reading = make_client(token, settings.slack_api_url)
+    reading = MeteredWebClient(
+        token=token,
+        base_url=settings.slack_api_url,
+        timeout=10,
+        retry_handlers=[
+            RateLimitErrorRetryHandler(max_retry_count=3),
+            ServerErrorRetryHandler(max_retry_count=2),
+            ConnectionErrorRetryHandler(max_retry_count=2),
+        ],
+    )
     return JobContext(
         deps=Deps(settings=settings, engine=engine),
         posting_client=Workspaces(settings, engine, posting).client_for,
@@ -136,6 +151,22 @@ def remind() -> int:
     if posted:
         log.info("reminders: %d posted", posted)
     return posted
+
+
+def post_summaries() -> int:
+    """Post each active cohort's HR summary once its summary step has come (every 15 minutes)."""
+    ctx = context()
+    policy = PrivacyPolicy(min_group=ctx.deps.settings.min_group)
+    made = post_due_summaries(ctx.engine, ctx.posting_client, ctx.now(), policy=policy)
+    if made:
+        log.info("summaries: %d posted", made)
+    return made
+
+
+def purge_expired() -> int:
+    """Purge the words of cohorts that ended more than MENTORI_RETENTION_DAYS ago (daily). Returns answers purged."""
+    ctx = context()
+    return int(run_retention(ctx.engine, ctx.deps.settings, ctx.now()).answers)
 
 
 def refresh_timezones(limit: int = 5000, pause: float = LOOKUP_PAUSE) -> int:

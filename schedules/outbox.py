@@ -6,8 +6,8 @@ two senders (two processes, or a sender and a coach re-planning) never both act 
 
 - PostgreSQL: `SELECT … FOR UPDATE SKIP LOCKED` picks rows no other transaction holds, and the same statement flips
   them to `sending` with `claimed_by`/`claimed_at`.
-- SQLite: candidates are read, then each is taken with `UPDATE … WHERE id = ? AND status = 'planned'` (or, for a
-  stale claim, `status = 'sending' AND claimed_at = <the stale value>`); rowcount 1 means it is ours.
+- SQLite: a conditional `UPDATE … WHERE id IN (<due ids>) AND <still due> RETURNING …`: SQLite runs one writer
+  at a time and the UPDATE re-checks each row, so the rows it returns are ours.
 
 A row left in `sending` (its sender died) is claimed again once its lease has run out. `claimed_by` stays set on a
 row that may already be in the mentor's DM, so whoever claims it next looks there before posting (`check_first`).
@@ -94,8 +94,8 @@ def triage_due(session: Session, *, now: datetime, limit: int = 20000) -> Triage
     done = Triage()
     if not rows:
         return done
-    cohorts = _by_id(session, Cohort, {row.cohort_id for row in rows})
-    members = _by_id(session, Member, {row.member_id for row in rows})
+    cohorts = by_id(session, Cohort, {row.cohort_id for row in rows})
+    members = by_id(session, Member, {row.member_id for row in rows})
     policies: dict[int, Any] = {}
     for cohort in cohorts.values():
         mine = [m for m in members.values() if m.cohort_id == cohort.id]
@@ -137,7 +137,8 @@ def reachable(cohort: Cohort | None, member: Member | None) -> bool:
     )
 
 
-def _by_id(session: Session, model: Any, ids: Iterable[int]) -> dict[int, Any]:
+def by_id(session: Session, model: Any, ids: Iterable[int]) -> dict[int, Any]:
+    """Rows of `model` by primary key, in one query."""
     wanted = sorted(set(ids))
     if not wanted:
         return {}
@@ -186,47 +187,29 @@ def _claim_skip_locked(engine: Engine, due: Any, worker: str, now: datetime, lim
 
 
 def _claim_conditionally(engine: Engine, due: Any, worker: str, now: datetime, limit: int) -> list[Claim]:
-    while True:  # a round where another sender took every candidate first is not "nothing is due": read again
-        claims, candidates = _claim_round(engine, due, worker, now, limit)
-        if claims or not candidates:
-            return claims
-
-
-def _claim_round(engine: Engine, due: Any, worker: str, now: datetime, limit: int) -> tuple[list[Claim], int]:
-    with engine.connect() as connection:
-        candidates = connection.execute(
-            core_select(TABLE.c.id, TABLE.c.status, TABLE.c.claimed_by, TABLE.c.claimed_at)
-            .where(due)
-            .order_by(TABLE.c.not_before, TABLE.c.id)
-            .limit(limit)
-        ).all()
-    if not candidates:
-        return [], 0
-    taken: dict[int, str | None] = {}
-    # The transaction's first statement is a write, so SQLite takes its write lock (waiting for another sender)
-    # before reading anything: each conditional UPDATE then sees the newest committed state.
+    claimed = []
+    # Each UPDATE re-checks `due` for the rows it changes, and SQLite runs one writer at a time: the rows it
+    # returns are this worker's alone. A transaction that starts with a write takes the write lock before reading,
+    # so it always sees the newest committed state. Taken-over rows (claimed_by set) are told apart from fresh ones
+    # by doing them in their own statement.
     with engine.begin() as connection:
-        for row in candidates:
-            still = (
-                TABLE.c.status == DeliveryStatus.PLANNED
-                if row.status == DeliveryStatus.PLANNED
-                else and_(TABLE.c.status == DeliveryStatus.SENDING, TABLE.c.claimed_at == row.claimed_at)
+        for earlier, first in ((TABLE.c.claimed_by.is_not(None), True), (TABLE.c.claimed_by.is_(None), False)):
+            wanted = limit - len(claimed)
+            if wanted <= 0:
+                break
+            picked = (
+                core_select(TABLE.c.id).where(due, earlier).order_by(TABLE.c.not_before, TABLE.c.id).limit(wanted)
             )
-            result = connection.execute(
+            rows = connection.execute(
                 update(TABLE)
-                .where(TABLE.c.id == row.id, still)
+                .where(TABLE.c.id.in_(picked.scalar_subquery()), due, earlier)
                 .values(
                     status=DeliveryStatus.SENDING, claimed_by=worker, claimed_at=now, attempts=TABLE.c.attempts + 1
                 )
-            )
-            if result.rowcount == 1:
-                taken[row.id] = row.claimed_by
-        rows = connection.execute(
-            core_select(*(TABLE.c[name] for name in _RETURNED))
-            .where(TABLE.c.id.in_(list(taken)))
-            .order_by(TABLE.c.not_before, TABLE.c.id)
-        ).all() if taken else []  # fmt: skip
-    return [_claim(row._mapping, previous=taken[row.id]) for row in rows], len(candidates)
+                .returning(*(TABLE.c[name] for name in _RETURNED))
+            ).all()
+            claimed += [_claim(row._mapping, previous=worker if first else None) for row in rows]
+    return sorted(claimed, key=lambda claim: (claim.not_before, claim.id))
 
 
 def _claim(row: Any, *, previous: str | None) -> Claim:

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import func, update
 from sqlmodel import Session, col, select
@@ -47,12 +47,21 @@ def work_policy(
 ) -> WorkPolicy:
     """When this mentor may be sent something: their time zone, the cohort's hours, their country's holidays."""
     return WorkPolicy(
-        tz=(user.tz if user and user.tz else cohort.timezone),
+        tz=(user.tz if user and user.tz and _known_zone(user.tz) else cohort.timezone),
         start=_clock(cohort.work_start),
         end=_clock(cohort.work_end),
         country=(organisation.country if organisation else cohort.country),
         paused_until=member.paused_until,
     )
+
+
+def _known_zone(tz: str) -> bool:
+    """Whether this machine knows the time zone Slack reported (else the cohort's is used, not an error)."""
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
 
 
 def _clock(value: str) -> time:

@@ -4,6 +4,7 @@ A sent prompt (status `sent`: not answered, not skipped) is reminded once, `Coho
 it went out (0 turns reminders off), in the mentor's working hours — unless the next prompt has reached the mentor
 by then. A prompt the mentor snoozed is reminded at the moment the snooze chose (`snoozed_until`) instead.
 `reminded_at` is set before the reply is posted, so two workers never remind twice; a failed post is not retried.
+A reminder more than the cohort's grace late (the scheduler was down) is left out rather than sent days late.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from storage.types import AwareDateTime
 
 log = logging.getLogger(__name__)
 
-LOOK_BACK = timedelta(days=60)  # prompts sent longer ago than this are never reminded
+LOOK_BACK = timedelta(days=21)  # prompts sent longer ago than this are never reminded
 
 
 @dataclass(frozen=True)

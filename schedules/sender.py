@@ -48,6 +48,7 @@ from schedules.outbox import (
     Claim,
     Outcome,
     Triage,
+    by_id,
     claim_due,
     grace,
     known_channels,
@@ -339,8 +340,8 @@ class Sender:
         ready: list[Task] = []
         settled: list[Outcome] = []
         with Session(self.engine) as session:
-            cohorts = _by_id(session, Cohort, (claim.cohort_id for claim in claims))
-            members = _by_id(session, Member, (claim.member_id for claim in claims))
+            cohorts = by_id(session, Cohort, (claim.cohort_id for claim in claims))
+            members = by_id(session, Member, (claim.member_id for claim in claims))
             channels = known_channels(session, members)
             contexts = step_contexts(session, members.values(), now=moment)
             per_cohort: dict[int, tuple[Programme, dict[int, date], dict[int, WorkPolicy]]] = {}
@@ -525,10 +526,3 @@ def step_contexts(session: Session, members: Iterable[Member], *, now: datetime)
             weeks=weeks,
         )
     return contexts
-
-
-def _by_id(session: Session, model: Any, ids: Iterable[int]) -> dict[int, Any]:
-    wanted = sorted(set(ids))
-    if not wanted:
-        return {}
-    return {row.id: row for row in session.exec(select(model).where(col(model.id).in_(wanted)))}

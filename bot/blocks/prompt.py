@@ -58,21 +58,20 @@ def prompt_message(step: Step, language: str, *, question: str, place: Place, de
     """`text`, `blocks` and `metadata` of a prompt DM: the question, why it matters, its place, three buttons."""
     label = step.label.get(language)
     value = str(delivery_id)
+    notes = [t(language, "prompt.dm.hint")]
+    if step.why is not None:
+        notes.insert(0, t(language, "prompt.dm.why", why=step.why.get(language)))
     blocks: list[Block] = [
         context(f"*{label}* · {place_text(language, place)}"),
         section(question),
-    ]
-    if step.why is not None:
-        blocks.append(context(t(language, "prompt.dm.why", why=step.why.get(language))))
-    blocks.append(
+        context("\n".join(notes)),
         actions(
             button(t(language, "prompt.button.answer"), ANSWER_ACTION, value, style="primary"),
             button(t(language, "prompt.button.snooze"), SNOOZE_ACTION, value),
             button(t(language, "prompt.button.skip"), SKIP_ACTION, value),
             block_id="prompt",
-        )
-    )
-    blocks.append(context(t(language, "prompt.dm.hint")))
+        ),
+    ]
     text = clip(t(language, "prompt.dm.text", label=label, question=question))
     return {"text": text, "blocks": blocks, "metadata": prompt_metadata(delivery_id)}
 

@@ -13,14 +13,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from freezegun import freeze_time
 from sqlalchemy import Engine
-from sqlmodel import Session
 
 from bot.programmes import programme_by_id
 from bot.settings import Settings
 from schedules import jobs
 from schedules.planner import replan_member
 from storage.db import session_scope
-from storage.models import Cohort, DeliveryStatus, Member
+from storage.models import Cohort, DeliveryStatus, Member, SlackUser
 from tests.support import outbox_world as world
 from tests.support.fake_slack import FakeSlack
 
@@ -191,9 +190,6 @@ def test_the_sent_prompt_reads_in_the_mentors_language_with_their_organisations_
     seeded = arrange(engine, fake_slack, "s1-goal", date(2027, 1, 19), world.Mentor("UFI", language="fi"),
                      world.Mentor("UEN"))  # fmt: skip
     send_at(local("2027-01-19 09:00"))
-    with Session(engine) as session:
-        rows = {user: session.get(Member, member) for user, member in seeded.members.items()}
-        assert rows["UFI"] is not None
     by_channel = {m["channel"]: m for m in world.prompts_in(fake_slack)
                   if m["metadata"]["event_payload"]["delivery_id"]
                   in {world.delivery(engine, seeded.members[u], "s1-goal").id for u in ("UFI", "UEN")}}  # fmt: skip
@@ -202,3 +198,16 @@ def test_the_sent_prompt_reads_in_the_mentors_language_with_their_organisations_
     assert "Tapaaminen 1 → 2, viikko 2" in finnish["blocks"][0]["elements"][0]["text"]
     assert "Session 1 → 2, week 2" in english["blocks"][0]["elements"][0]["text"]
     assert not fake_slack.invalid and not fake_slack.warnings
+
+
+def test_a_time_zone_this_machine_does_not_know_falls_back_to_the_cohorts_and_blocks_no_one(
+    engine: Engine, fake_slack: FakeSlack, sending: jobs.JobContext
+) -> None:
+    seeded = arrange(engine, fake_slack, "s1-learning-without-course", date(2027, 1, 18), world.Mentor("UM01"))
+    with session_scope(engine) as session:
+        cached = session.get(SlackUser, (world.TEAM, "UM01"))
+        assert cached is not None
+        cached.tz = "Mars/Olympus_Mons"
+        session.add(cached)
+    send_at(local("2027-01-18 09:00"))
+    assert world.delivery(engine, seeded.members["UM01"], "s1-learning-without-course").status == DeliveryStatus.SENT

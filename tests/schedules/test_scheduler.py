@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+from freezegun import freeze_time
 from sqlalchemy import Engine, text
 
 from bot.settings import Settings
 from schedules import jobs
 from schedules.scheduler import JOB_DEFAULTS, STORED, SchedulerService
 from tests.support import outbox_world as world
+from tests.support import summary_cohort
 from tests.support.fake_slack import FakeSlack
 
 
@@ -29,7 +33,7 @@ def test_the_leader_stores_its_jobs_with_explicit_ids_once_whatever_the_restarts
     try:
         assert service.leader and service.running
         stored = _stored(engine)
-        assert sorted(stored) == ["refresh_timezones", "remind", "send_due"]
+        assert sorted(stored) == ["post_summaries", "purge_expired", "refresh_timezones", "remind", "send_due"]
         jobs_by_id = {job.id: job for job in service.scheduler.get_jobs(jobstore=STORED)}
         assert str(jobs_by_id["send_due"].trigger) == "interval[0:00:15]"
         assert "minute='0'" in str(jobs_by_id["remind"].trigger)
@@ -40,7 +44,7 @@ def test_the_leader_stores_its_jobs_with_explicit_ids_once_whatever_the_restarts
         service.stop()
     again = _service(settings, engine, fake_slack, "again").start()
     try:
-        assert sorted(_stored(engine)) == ["refresh_timezones", "remind", "send_due"]
+        assert sorted(_stored(engine)) == sorted(stored)
         assert _stored(engine)["remind"] == stored["remind"]  # the hourly run keeps its place across a restart
     finally:
         again.stop()
@@ -60,11 +64,30 @@ def test_a_second_process_stands_by_and_takes_over_when_the_leader_stops(
         standby.elect()
         assert standby.leader and standby.scheduler.get_job("send_due.standby") is None
         assert {job.id for job in standby.scheduler.get_jobs(jobstore=STORED)} == {
-            "send_due", "remind", "refresh_timezones"
+            "send_due", "remind", "refresh_timezones", "post_summaries", "purge_expired"
         }  # fmt: skip
     finally:
         leader.stop()
         standby.stop()
+
+
+def test_the_summary_job_posts_each_organisations_summary_once_when_its_step_has_come(
+    settings: Settings, engine: Engine, fake_slack: FakeSlack
+) -> None:
+    cohort = summary_cohort.build(engine)
+    summary_cohort.add_people(fake_slack)
+    cohort.fill("before-session-2")
+    due = cohort.moment("before-session-2")
+    with world.registered(world.context(settings, engine, fake_slack)):
+        with freeze_time(due - timedelta(minutes=15)):
+            assert jobs.post_summaries() == 0
+        with freeze_time(due):
+            assert jobs.post_summaries() == 3
+        with freeze_time(due + timedelta(minutes=15)):
+            assert jobs.post_summaries() == 0
+    assert sorted(call.args["channel"] for call in fake_slack.calls_to("chat.postMessage")) == [
+        "GHRKELA", "GHRKIRJ", "GHRVERO"
+    ]  # fmt: skip
 
 
 def test_a_job_without_a_registered_context_says_how_to_wire_it() -> None:
