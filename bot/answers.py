@@ -19,11 +19,11 @@ from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from bot.cohorts import Invalid
+from bot.planning import work_policy
 from bot.programmes import Programme, Step, programme_by_id
 from bot.programmes.model import SUMMARY_PERIODS
 from bot.programmes.render import StepContext, fill
-from schedules.calendar import next_working_morning
-from schedules.planner import work_policy
+from bot.work_calendar import next_working_morning
 from storage.models import (
     Answer,
     Cohort,

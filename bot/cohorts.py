@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 
 from bot.authz import Actor
 from bot.i18n import LANGUAGES
-from schedules.planner import cancel_open, replan_cohort
+from bot.planning import cancel_open, replan_cohort
 from storage.models import (
     Cohort,
     CohortStatus,

@@ -11,10 +11,10 @@ from sqlmodel import Session, col, select
 
 from bot.authz import Actor, require_manager
 from bot.cohorts import Invalid
+from bot.planning import PlanResult, mentor_context, plan_block
 from bot.programmes import Programme, programme_by_id
 from bot.programmes.render import StepContext
 from bot.status import NextStep, next_steps
-from schedules.planner import PlanResult, mentor_context, plan_block
 from storage.models import (
     Cohort,
     CohortStatus,

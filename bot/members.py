@@ -18,7 +18,7 @@ from bot.cohorts import Invalid, require_active, sessions_of
 from bot.directory import SlackDirectory, UnknownUser
 from bot.i18n import LANGUAGES
 from bot.organisations import goals_of
-from schedules.planner import cancel_open, plan_block, replan_member
+from bot.planning import cancel_open, plan_block, replan_member
 from storage.models import (
     Cohort,
     Delivery,

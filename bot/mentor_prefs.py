@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 from bot.answers import mentor_zone
 from bot.cohorts import Invalid
 from bot.i18n import LANGUAGES
-from schedules.planner import replan_member
+from bot.planning import replan_member
 from storage.models import Cohort, CohortStatus, Delivery, DeliveryStatus, Member, MemberStatus, Role
 
 PAUSE_MAX_DAYS = 365

@@ -33,14 +33,15 @@ from sqlmodel import Session, col, select
 
 from bot.deps import Deps
 from bot.directory import FRESH_FOR, SlackDirectory, UnknownUser
+from bot.mentor_prefs import mentor_memberships
 from bot.metrics import MeteredWebClient
+from bot.planning import replan_member
 from bot.privacy import PrivacyPolicy
 from bot.retention import run_retention
 from bot.settings import Settings
 from bot.summaries import post_due_summaries
 from bot.workspaces import Workspaces
 from schedules.failures import report_failures
-from schedules.planner import replan_member
 from schedules.reminders import send_reminders
 from schedules.sender import Sender, SendReport
 from storage.db import session_scope
@@ -209,17 +210,7 @@ def refresh_timezones(limit: int = 5000, pause: float = LOOKUP_PAUSE) -> int:
 def _replan_everywhere(ctx: JobContext, team_id: str, user_id: str) -> int:
     """Re-plan the waiting prompts of `user_id` in every cohort they mentor in (after their time zone changed)."""
     with session_scope(ctx.engine) as session:
-        rows = session.exec(
-            select(Member, Cohort)
-            .join(Cohort, col(Cohort.id) == col(Member.cohort_id))
-            .where(
-                Member.team_id == team_id,
-                Member.user_id == user_id,
-                Member.role == Role.MENTOR,
-                Member.status == MemberStatus.ACTIVE,
-                Cohort.status == CohortStatus.ACTIVE,
-            )
-        ).all()
-        for member, cohort in rows:
-            replan_member(session, cohort, member, ctx.now())
-    return len(rows)
+        memberships = mentor_memberships(session, team_id=team_id, user_id=user_id)
+        for membership in memberships:
+            replan_member(session, membership.cohort, membership.member, ctx.now())
+    return len(memberships)

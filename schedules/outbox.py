@@ -26,8 +26,8 @@ from sqlalchemy import Engine, and_, bindparam, or_, update
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
-from schedules.calendar import next_slot
-from schedules.planner import mentor_context, replan_member, update_open
+from bot.planning import mentor_context, replan_member, update_open
+from bot.work_calendar import next_slot
 from storage.models import Cohort, CohortStatus, Delivery, DeliveryStatus, Member, MemberStatus, Role
 
 log = logging.getLogger(__name__)

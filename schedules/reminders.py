@@ -19,10 +19,10 @@ from sqlalchemy import Engine, func, update
 from sqlmodel import Session, col, select
 
 from bot.blocks.prompt import reminder_message
+from bot.planning import mentor_context
 from bot.programmes import Step, programme_by_id
-from schedules.calendar import add_working_days, is_working_moment
+from bot.work_calendar import add_working_days, is_working_moment
 from schedules.outbox import grace, reachable
-from schedules.planner import mentor_context
 from schedules.sender import SlackFailure, call
 from storage.db import session_scope
 from storage.models import Cohort, Delivery, DeliveryStatus, Member

@@ -39,9 +39,10 @@ from sqlmodel import Session, col, select
 from bot.blocks.kickoff import kickoff_message
 from bot.blocks.prompt import Place, kickoff_prompt, metadata_delivery_id, prompt_message
 from bot.kickoff import kickoff_context
+from bot.planning import mentor_context, session_dates
 from bot.programmes import Programme, Step, programme_by_id
 from bot.programmes.render import StepContext, fill
-from schedules.calendar import WorkPolicy, next_slot
+from bot.work_calendar import WorkPolicy, next_slot
 from schedules.outbox import (
     LATE,
     LEASE,
@@ -56,7 +57,6 @@ from schedules.outbox import (
     record,
     triage_due,
 )
-from schedules.planner import mentor_context, session_dates
 from storage.db import session_scope
 from storage.models import (
     Cohort,

@@ -11,7 +11,7 @@ from bot import cohorts, members, organisations
 from bot.cohorts import Invalid
 from bot.directory import SlackDirectory
 from bot.members import Outcome
-from schedules.planner import plan_block
+from bot.planning import plan_block
 from storage.db import session_scope
 from storage.models import Delivery, DeliveryStatus, Member, MemberStatus, ProgrammeSession, Role
 from tests.support.cohorts import MENTOR, NOW, Seeded, add_people, members_of, seed

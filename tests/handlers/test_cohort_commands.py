@@ -10,10 +10,10 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from bot.deps import Deps
+from bot.planning import plan_block
 from bot.programmes import programme_by_id
 from bot.settings import Settings
-from schedules.calendar import nominal_moment
-from schedules.planner import plan_block
+from bot.work_calendar import nominal_moment
 from storage.db import session_scope
 from storage.models import (
     Cohort,

@@ -14,10 +14,10 @@ import pytest
 from freezegun import freeze_time
 from sqlalchemy import Engine
 
+from bot.planning import replan_member
 from bot.programmes import programme_by_id
 from bot.settings import Settings
 from schedules import jobs
-from schedules.planner import replan_member
 from storage.db import session_scope
 from storage.models import Cohort, DeliveryStatus, Member, SlackUser
 from tests.support import outbox_world as world

@@ -14,8 +14,8 @@ from sqlmodel import col
 
 from bot.programmes import programme_by_id
 from bot.settings import Settings
+from bot.work_calendar import WorkPolicy, next_working_morning
 from schedules import jobs
-from schedules.calendar import WorkPolicy, next_working_morning
 from storage.db import session_scope
 from storage.models import Delivery, DeliveryStatus, Member
 from tests.support import outbox_world as world

@@ -16,9 +16,9 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from bot.deps import Deps
+from bot.planning import plan_block
 from bot.settings import Settings
 from schedules import jobs
-from schedules.planner import plan_block
 from storage.db import session_scope
 from storage.models import Cohort, Delivery, Goal, Member, Organisation, ProgrammeSession, Role, SlackUser
 from tests.support.fake_slack import FakeSlack

@@ -19,10 +19,10 @@ from bot.blocks.kickoff import (
 )
 from bot.i18n import LANGUAGES
 from bot.kickoff import KickoffContext, KickoffResult, Outcome
+from bot.planning import PlanResult
 from bot.programmes import programme_by_id
 from bot.programmes.render import StepContext
 from bot.status import NextStep
-from schedules.planner import PlanResult
 from tests.support.golden import assert_golden
 
 PROGRAMME = programme_by_id("feeniks")

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from schedules.calendar import (
+from bot.work_calendar import (
     NoSlotError,
     WorkPolicy,
     add_working_days,

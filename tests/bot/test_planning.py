@@ -10,10 +10,10 @@ from freezegun import freeze_time
 from sqlalchemy import Engine
 from sqlmodel import select
 
+from bot.planning import cancel_open, replan_cohort, replan_member
 from bot.settings import Settings
 from schedules import jobs
 from schedules.outbox import claim_due
-from schedules.planner import cancel_open, replan_cohort, replan_member
 from storage.db import session_scope
 from storage.models import Cohort, Delivery, DeliveryStatus, Member, ProgrammeSession, SlackUser
 from tests.support import outbox_world as world

@@ -12,7 +12,7 @@ from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from bot.programmes import Programme, Step, programme_by_id
-from schedules.calendar import WorkPolicy, next_slot, nominal_moment
+from bot.work_calendar import WorkPolicy, next_slot, nominal_moment
 from storage.models import (
     Cohort,
     Delivery,
