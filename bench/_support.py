@@ -48,7 +48,7 @@ def wait_for(url_host: str, port: int, path: str = "/healthz", timeout: float = 
 def load(port: int, requests: int, concurrency: int, make: Callable[[], tuple[bytes, dict[str, str]]]) -> list[float]:
     """POST `requests` bodies to /slack/events over keep-alive connections; returns each latency in seconds."""
     latencies: list[float] = []
-    failures: list[int] = []
+    failures: list[str] = []
     lock = threading.Lock()
     counter = iter(range(requests))
 
@@ -62,12 +62,12 @@ def load(port: int, requests: int, concurrency: int, make: Callable[[], tuple[by
             started = time.perf_counter()
             connection.request("POST", "/slack/events", body=body, headers=headers)
             response = connection.getresponse()
-            response.read()
+            answer = response.read()
             elapsed = time.perf_counter() - started
             with lock:
                 latencies.append(elapsed)
                 if response.status != 200:
-                    failures.append(response.status)
+                    failures.append(f"{response.status} {answer[:120]!r}")
 
     threads = [threading.Thread(target=worker) for _ in range(concurrency)]
     for thread in threads:

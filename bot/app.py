@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from slack_bolt import App
@@ -35,6 +36,7 @@ from handlers import (
 )
 
 log = logging.getLogger(__name__)
+LISTENER_THREADS = 32
 
 
 def make_client(token: str | None, base_url: str, *, timeout: int = 10) -> WebClient:
@@ -64,6 +66,8 @@ def create_app(deps: Deps, *, client: WebClient | None = None) -> App:
         signing_secret=settings.slack_signing_secret,
         client=client,
         logger=logging.getLogger("slack_bolt.App"),
+        # Work done after ack() runs here; Bolt's default of 5 threads let slow listeners delay others' acks.
+        listener_executor=ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="listener"),
         **_authorization(settings, workspaces, client),
     )
     router = commands.register(app, deps)
