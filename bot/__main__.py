@@ -221,10 +221,7 @@ def _import(args: argparse.Namespace) -> int:
     from storage.types import utcnow
 
     settings = _settings()
-    if not settings.slack_bot_token:
-        raise SettingsError(
-            "SLACK_BOT_TOKEN is not set: put the Bot User OAuth Token (xoxb-…) in .env or the environment."
-        )
+    settings.require_bot_token()
     return run_import(
         engine=make_engine(settings.database_url),
         client=make_client(settings.slack_bot_token, settings.slack_api_url),

@@ -48,7 +48,7 @@ def run_worker(settings: Settings) -> int:
     import signal
     import threading
 
-    require_token(settings)
+    settings.require_web_api()  # a worker only calls the Web API: no signing secret needed
     from schedules.scheduler import stop_scheduler
     from storage.db import make_engine
 
@@ -65,19 +65,6 @@ def run_worker(settings: Settings) -> int:
     stop_scheduler()
     engine.dispose()
     return 0
-
-
-def require_token(settings: Settings) -> None:
-    """A worker talks to Slack's Web API only: it needs a bot token (or OAuth installs), not the signing secret."""
-    if settings.oauth:
-        if not settings.encryption_key:
-            raise SettingsError(
-                "MENTORI_ENCRYPTION_KEY is not set: OAuth installs keep their tokens encrypted with it."
-            )
-    elif not settings.slack_bot_token:
-        raise SettingsError(
-            "SLACK_BOT_TOKEN is not set: put the Bot User OAuth Token (xoxb-…) in .env or the environment."
-        )
 
 
 def _start_scheduler(settings: Settings, engine: Engine) -> Any:

@@ -17,6 +17,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = f"sqlite:///{PROJECT_ROOT / 'data' / 'mentori.sqlite3'}"
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_AUTHORIZE_URL = "https://slack.com/oauth/v2/authorize"
+_TOKEN_HOWTO = "the Bot User OAuth Token (xoxb-…) from OAuth & Permissions"
 _KEY_HOWTO = (
     "a key to encrypt tokens at rest, made with "
     "`python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'`"
@@ -64,14 +65,19 @@ class Settings:
     def socket_mode(self) -> bool:
         return bool(self.slack_app_token)
 
-    def require_slack(self) -> None:
-        """Fail unless the tokens needed to talk to Slack are present and well formed."""
+    def require_bot_token(self) -> None:
+        _require(self.slack_bot_token, "SLACK_BOT_TOKEN", _TOKEN_HOWTO)
+
+    def require_web_api(self) -> None:
+        """Fail unless Mentori can call Slack's Web API: a bot token, or OAuth installs with their key."""
         if self.oauth:
             _require(self.encryption_key, "MENTORI_ENCRYPTION_KEY", _KEY_HOWTO)
         else:
-            _require(
-                self.slack_bot_token, "SLACK_BOT_TOKEN", "the Bot User OAuth Token (xoxb-…) from OAuth & Permissions"
-            )
+            self.require_bot_token()
+
+    def require_slack(self) -> None:
+        """Fail unless Mentori can both call the Web API and verify Slack's requests."""
+        self.require_web_api()
         _require(
             self.slack_signing_secret,
             "SLACK_SIGNING_SECRET",

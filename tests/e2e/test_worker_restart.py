@@ -130,7 +130,8 @@ def test_a_worker_without_a_token_stops_with_one_line(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
-        "mentori: SLACK_BOT_TOKEN is not set: put the Bot User OAuth Token (xoxb-…) in .env or the environment."
+        "mentori: SLACK_BOT_TOKEN is not set: put the Bot User OAuth Token (xoxb-…) from OAuth & Permissions "
+        "in .env or the environment."
     ]
 
 
