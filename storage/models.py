@@ -301,3 +301,25 @@ class ProcessedEvent(SQLModel, table=True):
     event_id: str = Field(primary_key=True, max_length=64)
     team_id: str = Field(max_length=32)
     received_at: datetime = _timestamp(nullable=False)
+
+
+class QueuedCommand(SQLModel, table=True):
+    """A `/mentori` command a `web` process acknowledged, waiting for a worker to carry it out."""
+
+    __tablename__ = "queued_command"
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)  # Slack's form fields, without its token
+    enqueued_at: datetime = _timestamp(nullable=False)
+
+
+class WorkerBeat(SQLModel, table=True):
+    """A worker process that is alive, and whether it leads the scheduler; written every few seconds."""
+
+    __tablename__ = "worker_beat"
+
+    worker: str = Field(primary_key=True, max_length=200)
+    leader: bool = Field(default=False)
+    started_at: datetime = _timestamp(nullable=False)
+    beat_at: datetime = _timestamp(nullable=False)

@@ -27,7 +27,7 @@ def test_database_is_at_the_newest_revision(engine: Engine) -> None:
 def test_every_model_table_exists_with_a_team_id_where_it_belongs(engine: Engine) -> None:
     tables = set(inspect(engine).get_table_names())
     assert set(SQLModel.metadata.tables) <= tables
-    workspace_tables = set(SQLModel.metadata.tables) - {"slack_user", "processed_event"}
+    workspace_tables = set(SQLModel.metadata.tables) - {"slack_user", "processed_event", "worker_beat"}
     for name in workspace_tables:
         columns = {column["name"] for column in inspect(engine).get_columns(name)}
         assert "team_id" in columns, f"{name} has no team_id"
