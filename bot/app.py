@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -20,20 +21,10 @@ from bot.installations import token_rotator
 from bot.metrics import MeteredWebClient
 from bot.scopes import BOT_SCOPES
 from bot.settings import Settings
-from bot.workspaces import Workspaces
-from handlers import (
-    cohort_commands,
-    cohort_views,
-    commands,
-    events,
-    home,
-    kickoff,
-    lifecycle,
-    mentor_actions,
-    mentor_views,
-    status,
-    summary,
-)
+from bot.workspaces import NotInstalled, Workspaces
+from handlers import cohort_views, commands, events, home, kickoff, lifecycle, mentor_actions, mentor_views
+from handlers.subcommands import build_router
+from storage.command_queue import Queued
 
 log = logging.getLogger(__name__)
 LISTENER_THREADS = 32
@@ -52,8 +43,9 @@ def make_client(token: str | None, base_url: str, *, timeout: int = 10) -> WebCl
     return client
 
 
-def create_app(deps: Deps, *, client: WebClient | None = None) -> App:
-    """The Bolt app with every listener registered.
+def create_app(deps: Deps, *, client: WebClient | None = None, queue_commands: bool = False) -> App:
+    """The Bolt app with every listener registered; with `queue_commands` (the `web` role), `/mentori` commands
+    that open no form are acknowledged and left to the workers.
 
     With one bot token, Bolt verifies it with auth.test at once; in OAuth mode each workspace's token comes from
     the installation store, refreshed when it rotates.
@@ -70,14 +62,11 @@ def create_app(deps: Deps, *, client: WebClient | None = None) -> App:
         listener_executor=ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="listener"),
         **_authorization(settings, workspaces, client),
     )
-    router = commands.register(app, deps)
-    cohort_commands.register(app, deps, router)
-    cohort_views.register(app, deps)
-    kickoff.register(app, deps, router)
-    status.register(app, deps, router)
-    summary.register(app, deps, router)
     home_publisher = home.register(app, deps)
-    mentor_actions.register(app, deps, router, home_publisher)
+    commands.register(app, build_router(deps, home_publisher, queue=queue_commands))
+    cohort_views.register(app, deps)
+    kickoff.register(app, deps)
+    mentor_actions.register(app, deps, home_publisher)
     mentor_views.register(app, deps, home_publisher)
     events.register(app, deps, home_publisher)
     lifecycle.register(app, deps, workspaces)
@@ -102,3 +91,21 @@ def _authorization(settings: Settings, workspaces: Workspaces, client: WebClient
         authorize.token_rotator = token_rotator(settings.slack_client_id or "", settings.slack_client_secret or "",
                                                 client)  # fmt: skip
     return {"oauth_settings": oauth, "installation_store": workspaces.store}
+
+
+def queued_command_runner(deps: Deps) -> Callable[[Queued], None]:
+    """What a worker does with a command a web process queued: run it with its workspace's client."""
+    settings = deps.settings
+    client = make_client(None if settings.oauth else settings.slack_bot_token, settings.slack_api_url)
+    workspaces = Workspaces(settings, deps.engine, client)
+    router = build_router(deps, home.HomePublisher(deps))
+
+    def run(queued: Queued) -> None:
+        try:
+            team_client = workspaces.client_for(queued.team_id)
+        except NotInstalled:
+            log.info("a queued command for %s dropped: Mentori is no longer installed there", queued.team_id)
+            return
+        router.run_queued(queued, team_client)
+
+    return run

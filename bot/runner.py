@@ -58,13 +58,24 @@ def run_worker(settings: Settings) -> int:
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stopping.set())
     service = _start_scheduler(settings, engine)
+    commands = _start_command_consumer(settings, engine)
     log.info("Mentori worker %s running (%s)", service.context.worker, "leader" if service.leader else "standby")
     while not stopping.wait(1.0):
         pass
     log.info("Mentori worker stopping: finishing what it is sending")
+    commands.stop()
     stop_scheduler()
     engine.dispose()
     return 0
+
+
+def _start_command_consumer(settings: Settings, engine: Engine) -> Any:
+    """The commands web processes queued: this worker takes its share of them."""
+    from bot.app import queued_command_runner
+    from bot.deps import Deps
+    from schedules.command_consumer import CommandConsumer
+
+    return CommandConsumer(engine, queued_command_runner(Deps(settings=settings, engine=engine))).start()
 
 
 def _start_scheduler(settings: Settings, engine: Engine) -> Any:
@@ -81,7 +92,8 @@ def run_web(settings: Settings) -> int:
     require_current_schema(make_engine(settings.database_url))
     log.info("Mentori web on port %s: %s workers × %s threads", settings.port, settings.web_workers,
              settings.web_threads)  # fmt: skip
-    serve(lambda: build_wsgi(settings), port=settings.port, workers=settings.web_workers, threads=settings.web_threads)
+    serve(lambda: build_wsgi(settings, queue_commands=True), port=settings.port, workers=settings.web_workers,
+          threads=settings.web_threads)  # fmt: skip
     return 0
 
 
@@ -97,30 +109,36 @@ def require_current_schema(engine: Engine) -> None:
         )
 
 
-def build_wsgi(settings: Settings, *, migrate: bool = False, scheduler: bool = False) -> WsgiApp:
-    """The HTTP app of one server process, with its own engine and Slack client; with `scheduler`, /healthz also
-    reports whether this process's scheduler runs."""
+def build_wsgi(settings: Settings, *, migrate: bool = False, scheduler: bool = False,
+               queue_commands: bool = False) -> WsgiApp:  # fmt: skip
+    """The HTTP app of one server process, with its own engine and Slack client.
+
+    With `scheduler` (`run`), /healthz also requires this process's scheduler to run. With `queue_commands`
+    (`web`), commands go to the workers, and /healthz reports whether a worker leads the scheduler without
+    failing on it: a load balancer must not take every web replica away because the worker is down.
+    """
     from bot.app import create_app
     from bot.deps import Deps
     from bot.metrics import database_registry
-    from bot.web import MentoriWsgi, database_health
+    from bot.web import MentoriWsgi, database_health, leader_health
     from storage.db import make_engine, upgrade
 
     engine = make_engine(settings.database_url)
     if migrate:
         upgrade(engine)
-    app = create_app(Deps(settings=settings, engine=engine))
-    health = database_health(engine)
-    if scheduler:
-        from schedules.scheduler import current_service
+    app = create_app(Deps(settings=settings, engine=engine), queue_commands=queue_commands)
+    registry = database_registry(engine)
+    if not scheduler:
+        return MentoriWsgi(app, leader_health(engine), registry, informational=frozenset({"scheduler"}))
+    from schedules.scheduler import current_service
 
-        database_only = health
+    database_only = database_health(engine)
 
-        def health() -> dict[str, bool]:
-            service = current_service()
-            return {**database_only(), "scheduler": bool(service and service.running)}
+    def health() -> dict[str, bool]:
+        service = current_service()
+        return {**database_only(), "scheduler": bool(service and service.running)}
 
-    return MentoriWsgi(app, health, database_registry(engine))
+    return MentoriWsgi(app, health, registry)
 
 
 def _run_socket_mode(settings: Settings) -> int:

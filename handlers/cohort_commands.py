@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import IntegrityError
@@ -27,7 +26,7 @@ from bot.cohorts import Invalid
 from bot.deps import Deps
 from bot.directory import SlackDirectory
 from bot.i18n import LANGUAGES, day, t
-from handlers.commands import CommandContext, CommandRouter
+from handlers.commands import CommandContext, CommandRouter, FormTest
 from storage.db import session_scope
 from storage.models import Cohort, CohortStatus, Role
 
@@ -511,7 +510,12 @@ class CohortCommands:
             ctx.reply(caller.say("forms.error.open", error=str(code)) + "\n" + caller.say(usage_key))
 
 
-def register(app: App, deps: Deps, router: CommandRouter) -> None:
+def opens_form(verb: str, most_args: int) -> FormTest:
+    """A group invocation opens a form when its verb is `verb` with at most `most_args` words after it."""
+    return lambda args: bool(args) and args[0].lower() == verb and len(args) - 1 <= most_args
+
+
+def add_subcommands(router: CommandRouter, deps: Deps) -> None:
     """Add `cohort`, `coach`, `org`, `goal` and `member` to the `/mentori` router (the forms' submissions are
     registered by handlers.cohort_views)."""
     commands = CohortCommands(deps)
@@ -521,12 +525,16 @@ def register(app: App, deps: Deps, router: CommandRouter) -> None:
         "show": (commands.cohort_show, "cohorts.usage.show"),
         "dates": (commands.cohort_dates, "cohorts.usage.dates"),
         "archive": (commands.cohort_archive, "cohorts.usage.archive"),
-    }))  # fmt: skip
+    }), opens_form=opens_form("create", 0))  # fmt: skip
     router.add("coach", commands.group("coach", {
         "add": (commands.coach_add, "members.usage.coach_add"),
         "remove": (commands.coach_remove, "members.usage.coach_remove"),
     }))  # fmt: skip
-    router.add("org", commands.group("org", {"add": (commands.org_add, "organisations.usage.add")}))
+    router.add(
+        "org",
+        commands.group("org", {"add": (commands.org_add, "organisations.usage.add")}),
+        opens_form=opens_form("add", 1),
+    )
     router.add("goal", commands.group("goal", {
         "add": (commands.goal_add, "organisations.usage.goal_add"),
         "list": (commands.goal_list, "organisations.usage.goal_list"),
@@ -535,4 +543,4 @@ def register(app: App, deps: Deps, router: CommandRouter) -> None:
     router.add("member", commands.group("member", {
         "add": (commands.member_add, "members.usage.add"),
         "remove": (commands.member_remove, "members.usage.remove"),
-    }))  # fmt: skip
+    }), opens_form=opens_form("add", 1))  # fmt: skip

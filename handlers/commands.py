@@ -1,10 +1,16 @@
-"""`/mentori`: parse the text, answer help at once, route everything else to its subcommand."""
+"""`/mentori`: parse the text, answer help at once, route everything else to its subcommand.
+
+In the `web` role the router only acknowledges: the subcommand is queued for a worker (`storage.command_queue`),
+so that no work shares a CPU with the next request's ack. Subcommands that open a form run here, after the ack,
+because a modal must be opened within three seconds of the command (Slack's `trigger_id`).
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -16,8 +22,13 @@ from bot.commands import COMMAND_NAMES, CommandSyntaxError, ParsedCommand, parse
 from bot.deps import Deps
 from bot.i18n import t
 from bot.people import language_for
+from storage import command_queue
 
 log = logging.getLogger(__name__)
+
+# A queued command not started within this time is answered "run it again" instead: the user has moved on,
+# and Slack's response_url stops working after 30 minutes.
+QUEUED_FOR_AT_MOST = timedelta(minutes=2)
 
 
 @dataclass(frozen=True)
@@ -45,19 +56,31 @@ class CommandContext:
 
 
 Subcommand = Callable[[CommandContext], None]
+FormTest = Callable[[tuple[str, ...]], bool]
+
+
+def never(_args: tuple[str, ...]) -> bool:
+    return False
+
+
+@dataclass(frozen=True)
+class Entry:
+    handler: Subcommand
+    opens_form: FormTest  # given the arguments: whether this invocation opens a modal
 
 
 class CommandRouter:
     """Dispatches `/mentori <name> …` to the subcommand registered under that name."""
 
-    def __init__(self, deps: Deps) -> None:
+    def __init__(self, deps: Deps, *, queue: bool = False) -> None:
         self.deps = deps
-        self.subcommands: dict[str, Subcommand] = {}
+        self.queue = queue  # True in the `web` role: workers carry out what does not open a form
+        self.subcommands: dict[str, Entry] = {}
 
-    def add(self, name: str, handler: Subcommand) -> None:
+    def add(self, name: str, handler: Subcommand, *, opens_form: FormTest = never) -> None:
         if name not in COMMAND_NAMES:
             raise ValueError(f"{name!r} is not a /mentori subcommand listed in bot.commands")
-        self.subcommands[name] = handler
+        self.subcommands[name] = Entry(handler, opens_form)
 
     @property
     def available(self) -> frozenset[str]:
@@ -68,22 +91,54 @@ class CommandRouter:
             command: ParsedCommand | None = parse_command(str(body.get("text", "")))
         except CommandSyntaxError as error:
             command, problem = None, str(error)
-        handler = self.subcommands.get(command.name) if command else None
-        if handler is not None:
+        entry = self.subcommands.get(command.name) if command else None
+        if entry is not None:
             ack()  # first: Slack shows an error if the ack takes over 3 s
+            assert command is not None
+            if self.queue and not entry.opens_form(command.args):
+                self.enqueue(body, respond)
+            else:
+                self.execute(entry, command, body, respond, client)
+            return
         language = self.language(body)
         if command is None:
             ack(text=t(language, "help.syntax", problem=problem), response_type="ephemeral")
-            return
-        if handler is None:
+        else:
             self.answer_help(ack, language, command)
-            return
-        context = CommandContext(self.deps, command, body, language, respond, client)
+
+    def enqueue(self, body: dict[str, Any], respond: Respond) -> None:
         try:
-            handler(context)
+            command_queue.enqueue(self.deps.engine, str(body.get("team_id", "")), body, now=self.deps.now())
+        except Exception:
+            log.exception("queueing a /mentori command failed")
+            respond(text=t(self.deps.settings.language, "common.error"), response_type="ephemeral")
+
+    def run_queued(self, queued: command_queue.Queued, client: WebClient) -> None:
+        """Carry out a command a web process queued (in a worker)."""
+        body = queued.payload
+        respond = Respond(response_url=body.get("response_url"))
+        command = parse_command(str(body.get("text", "")))
+        entry = self.subcommands.get(command.name)
+        if entry is None:
+            log.warning("a queued /mentori %s has no handler in this version; dropped", command.name)
+            return
+        if self.deps.now() - queued.enqueued_at > QUEUED_FOR_AT_MOST:
+            log.warning("a queued /mentori %s waited %s; answered 'too late'", command.name,
+                        self.deps.now() - queued.enqueued_at)  # fmt: skip
+            respond(text=t(self.language(body), "common.too_late"), response_type="ephemeral")
+            return
+        self.execute(entry, command, body, respond, client)
+
+    def execute(self, entry: Entry, command: ParsedCommand, body: dict[str, Any], respond: Respond,
+                client: WebClient) -> None:  # fmt: skip
+        """Run the subcommand; a failure is logged and the user told, never shown as a traceback."""
+        language = self.deps.settings.language
+        try:
+            language = self.language(body)
+            entry.handler(CommandContext(self.deps, command, body, language, respond, client))
         except Exception:
             log.exception("/mentori %s failed", command.name)
-            context.reply(t(language, "common.error"))
+            respond(text=t(language, "common.error"), response_type="ephemeral", replace_original=False)
 
     def language(self, body: dict[str, Any]) -> str:
         team_id, user_id = str(body.get("team_id", "")), str(body.get("user_id", ""))
@@ -100,8 +155,6 @@ class CommandRouter:
         )
 
 
-def register(app: App, deps: Deps) -> CommandRouter:
-    """Wire `/mentori` into the app; returns the router so other modules can add subcommands."""
-    router = CommandRouter(deps)
+def register(app: App, router: CommandRouter) -> None:
+    """Wire `/mentori` into the app."""
     app.command("/mentori")(router)
-    return router

@@ -252,10 +252,14 @@ def _selected(values: dict[str, Any], block_id: str) -> str | None:
     return str(option["value"]) if isinstance(option, dict) and option.get("value") else None
 
 
-def register(app: App, deps: Deps, router: CommandRouter) -> None:
-    """`/mentori kickoff`, its form, and the Confirm/Cancel buttons of the out-of-order question."""
+def add_subcommands(router: CommandRouter, deps: Deps) -> None:
+    """`/mentori kickoff` (with no arguments it opens the form)."""
+    router.add("kickoff", Kickoffs(deps).command, opens_form=lambda args: not args)
+
+
+def register(app: App, deps: Deps) -> None:
+    """The kickoff form, and the Confirm/Cancel buttons of the out-of-order question."""
     kickoffs = Kickoffs(deps)
-    router.add("kickoff", kickoffs.command)
     app.action(CONFIRM_ACTION)(kickoffs.confirm)
     app.action(CANCEL_ACTION)(kickoffs.cancel)
     app.view(KICKOFF_FORM)(kickoffs.submit)

@@ -215,12 +215,18 @@ class MentorActions:
         self.publisher.publish(context.client, context.team_id, context.user_id)
 
 
-def register(app: App, deps: Deps, router: CommandRouter, publisher: HomePublisher) -> None:
+def add_subcommands(router: CommandRouter, deps: Deps, publisher: HomePublisher) -> None:
+    """`/mentori pause` and `/mentori resume`."""
+    actions = MentorActions(deps, publisher)
+    router.add("pause", actions.pause_command)
+    router.add("resume", actions.resume_command)
+
+
+def register(app: App, deps: Deps, publisher: HomePublisher) -> None:
+    """The buttons under a prompt and under a mentor's stray DM."""
     actions = MentorActions(deps, publisher)
     app.action(PROMPT_ANSWER)(actions.answer)
     app.action(ANSWER_EDIT)(actions.answer)
     app.action(PROMPT_SNOOZE)(actions.snooze)
     app.action(PROMPT_SKIP)(actions.skip)
     app.action(NOTE_ATTACH)(actions.attach_note)
-    router.add("pause", actions.pause_command)
-    router.add("resume", actions.resume_command)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from slack_bolt import App
 from sqlmodel import Session
 
 from bot.authz import Actor, Refused, load_actor, require_manager
@@ -54,6 +53,6 @@ class StatusCommand:
         raise Invalid("status.error.name_cohort")
 
 
-def register(app: App, deps: Deps, router: CommandRouter) -> None:
+def add_subcommands(router: CommandRouter, deps: Deps) -> None:
     """`/mentori status`."""
     router.add("status", StatusCommand(deps))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 
-from slack_bolt import App
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
@@ -190,7 +189,7 @@ class ForgetCommand:
                     meetings=done.meetings, notes=done.notes, summaries=done.summaries, other=done.other))  # fmt: skip
 
 
-def register(app: App, deps: Deps, router: CommandRouter) -> None:
+def add_subcommands(router: CommandRouter, deps: Deps) -> None:
     """`/mentori summary`, `/mentori export`, `/mentori forget`."""
     router.add("summary", SummaryCommand(deps))
     router.add("export", ExportCommand(deps))

@@ -20,7 +20,7 @@ import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
@@ -44,6 +44,7 @@ from bot.workspaces import Workspaces
 from schedules.failures import report_failures
 from schedules.reminders import send_reminders
 from schedules.sender import Sender, SendReport
+from storage import worker_beats
 from storage.db import session_scope
 from storage.models import Cohort, CohortStatus, Member, MemberStatus, Role, SlackUser
 
@@ -165,8 +166,10 @@ def post_summaries() -> int:
 
 
 def purge_expired() -> int:
-    """Purge the words of cohorts that ended more than MENTORI_RETENTION_DAYS ago (daily). Returns answers purged."""
+    """Purge the words of cohorts that ended more than MENTORI_RETENTION_DAYS ago, and the heartbeats of workers
+    long gone (daily). Returns answers purged."""
     ctx = context()
+    worker_beats.forget_silent(ctx.engine, now=datetime.now(UTC))  # heartbeats are in wall-clock time
     return int(run_retention(ctx.engine, ctx.deps.settings, ctx.now()).answers)
 
 

@@ -32,6 +32,7 @@ from sqlalchemy.engine import make_url
 
 from bot.settings import Settings
 from schedules import jobs
+from storage import worker_beats
 
 log = logging.getLogger(__name__)
 
@@ -168,17 +169,27 @@ class SchedulerService:
         return self
 
     def elect(self) -> None:
-        """Lead if the lock is free; step down if it was lost."""
+        """Lead if the lock is free; step down if it was lost; then tell the others this process is alive."""
         with self._guard:
-            if self.leader and not self.lock.held():
-                log.warning("scheduler lost the leader lock; standing by")
-                self._stand_by()
-            elif not self.leader and self.lock.acquire():
-                self._lead()
-            elif not self.leader and self.scheduler.get_job("send_due.standby") is None:
-                self.scheduler.add_job(jobs.send_due, IntervalTrigger(seconds=SEND_EVERY), id="send_due.standby",
-                                       jobstore=LOCAL, replace_existing=True,
-                                       next_run_time=datetime.now(UTC))  # fmt: skip
+            self._hold_election()
+        self._beat()
+
+    def _beat(self) -> None:
+        try:  # wall-clock time: a heartbeat is about the process, not the programme's (test) clock
+            worker_beats.beat(self.context.engine, self.context.worker, leader=self.leader, now=datetime.now(UTC))
+        except Exception as error:
+            log.warning("writing this worker's heartbeat failed: %s", error.__class__.__name__)
+
+    def _hold_election(self) -> None:
+        if self.leader and not self.lock.held():
+            log.warning("scheduler lost the leader lock; standing by")
+            self._stand_by()
+        elif not self.leader and self.lock.acquire():
+            self._lead()
+        elif not self.leader and self.scheduler.get_job("send_due.standby") is None:
+            self.scheduler.add_job(jobs.send_due, IntervalTrigger(seconds=SEND_EVERY), id="send_due.standby",
+                                   jobstore=LOCAL, replace_existing=True,
+                                   next_run_time=datetime.now(UTC))  # fmt: skip
 
     def _lead(self) -> None:
         if self.scheduler.get_job("send_due.standby") is not None:
@@ -207,6 +218,10 @@ class SchedulerService:
             self.scheduler.shutdown(wait=True)
         self.lock.release()
         self.leader = False
+        try:
+            worker_beats.stopped(self.context.engine, self.context.worker)
+        except Exception as error:
+            log.debug("removing this worker's heartbeat failed: %s", error.__class__.__name__)
         jobs.unregister()
         log.info("scheduler stopped (%s)", self.context.worker)
 

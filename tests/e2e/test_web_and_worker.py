@@ -1,0 +1,56 @@
+"""The scaled-out roles as processes: `python -m bot web` acknowledges and queues, `python -m bot worker` answers."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+
+import pytest
+from sqlalchemy import Engine
+
+from tests.support import slack_requests as requests
+from tests.support.coach_world import COACH, add_people, build
+from tests.support.fake_slack import FakeSlack
+from tests.support.process import bot_process, free_port, http
+
+pytestmark = pytest.mark.e2e
+SECRET = "e2e-signing-secret"
+
+
+def wait_until(what: str, condition: Callable[[], bool], timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what} did not happen within {timeout} s")
+        time.sleep(0.05)
+
+
+def test_web_acknowledges_a_command_and_the_worker_answers_it(
+    database_url: str, engine: Engine, fake_slack: FakeSlack
+) -> None:
+    add_people(fake_slack)
+    build(engine)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": fake_slack.url,
+           "DATABASE_URL": database_url, "PORT": str(port), "WEB_WORKERS": "2", "MENTORI_LANG": "en"}  # fmt: skip
+    with bot_process("web", env=env, ready_url=f"{base}/healthz"):
+        assert json.loads(http("GET", f"{base}/healthz")[1]) == {
+            "status": "degraded", "database": True, "scheduler": False,
+        }  # fmt: skip
+        command = requests.slash_command('status "Spring 2027"', user_id=COACH,
+                                         response_url=fake_slack.response_url("status"))  # fmt: skip
+        status, body = http("POST", f"{base}/slack/events", command, requests.sign(SECRET, command))
+        assert (status, body) == (200, "")
+        time.sleep(0.5)
+        assert fake_slack.calls_to("response_url") == []  # nobody carries it out until a worker runs
+
+        with bot_process("worker", env=env):
+            wait_until("the worker's answer", lambda: len(fake_slack.calls_to("response_url")) == 1)
+            (answer,) = fake_slack.calls_to("response_url")
+            assert answer.args["text"] == "How Spring 2027 is doing"
+            assert answer.args["response_type"] == "ephemeral"
+            wait_until("a leading worker on /healthz",
+                       lambda: json.loads(http("GET", f"{base}/healthz")[1])["scheduler"] is True)  # fmt: skip
+    assert fake_slack.invalid == []
