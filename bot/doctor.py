@@ -1,9 +1,10 @@
-"""`python -m bot doctor`: checks the Slack token, the database, the scheduler and every HR channel."""
+"""`python -m bot doctor`: checks the Slack token, the database, the scheduler, the workers and every HR channel."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -11,6 +12,7 @@ from sqlalchemy import Engine, inspect, text
 from sqlmodel import Session, select
 
 from bot.scopes import BOT_SCOPES
+from storage import command_queue, worker_beats
 from storage.db import current_revision, database_answers, head_revision
 from storage.models import Cohort, CohortStatus, Organisation
 
@@ -23,6 +25,7 @@ class Finding:
 
 
 Check = Callable[[], list[Finding]]
+COMMANDS_LATE = timedelta(seconds=10)
 
 
 def run_checks(engine: Engine, client: WebClient) -> list[Finding]:
@@ -31,6 +34,7 @@ def run_checks(engine: Engine, client: WebClient) -> list[Finding]:
     findings += check_database(engine)
     if findings[-1].ok:
         findings += check_scheduler(engine)
+        findings += check_workers(engine)
         findings += check_hr_channels(engine, client)
     return findings
 
@@ -114,6 +118,25 @@ def check_scheduler(engine: Engine) -> list[Finding]:
     if not jobs:
         return [Finding(False, "The scheduler's job table is empty.", "Start `python -m bot worker`.")]
     return [Finding(True, f"Scheduler jobs stored: {', '.join(jobs)}.")]
+
+
+def check_workers(engine: Engine, now: datetime | None = None) -> list[Finding]:
+    """A process leading the scheduler was heard from lately, and no command waits for a worker."""
+    now = now or datetime.now(UTC)
+    alive = worker_beats.workers(engine, now=now)
+    if alive.leader is None:
+        heard = f"{alive.alive} worker(s) running, none leading" if alive.alive else "No worker has been heard from"
+        findings = [Finding(False, f"{heard} in the last minute: prompts are not sent, and behind `web` no "
+                            "/mentori command is answered.",
+                            "Start `python -m bot worker` (or `python -m bot run`), and read its log.")]  # fmt: skip
+    else:
+        findings = [Finding(True, f"{alive.alive} worker(s) running; {alive.leader} leads the scheduler.")]
+    waiting, oldest = command_queue.backlog(engine)
+    if oldest is not None and now - oldest > COMMANDS_LATE:
+        findings.append(Finding(False, f"{waiting} /mentori command(s) wait for a worker, the oldest since "
+                                f"{oldest:%Y-%m-%d %H:%M:%S} UTC.",
+                                "Start another `python -m bot worker`, or see why the workers are busy."))  # fmt: skip
+    return findings
 
 
 def check_hr_channels(engine: Engine, client: WebClient) -> list[Finding]:

@@ -1,9 +1,10 @@
-"""Prometheus metrics: request latency, Slack API errors by method, deliveries by status."""
+"""Prometheus metrics: request latency, Slack API errors by method, deliveries by status, queued commands."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
@@ -15,6 +16,7 @@ from slack_sdk.web import SlackResponse
 from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
+from storage import command_queue
 from storage.models import Delivery, DeliveryStatus
 
 REGISTRY = CollectorRegistry(auto_describe=True)
@@ -67,6 +69,21 @@ class DeliveryCollector(Collector):
         yield family
 
 
+class QueueCollector(Collector):
+    """The commands waiting for a worker, and how long the oldest has waited."""
+
+    def __init__(self, engine: Engine, now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self.engine = engine
+        self.now = now
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        count, oldest = command_queue.backlog(self.engine)
+        yield GaugeMetricFamily("mentori_commands_queued", "Commands waiting for a worker", value=count)
+        waited = (self.now() - oldest).total_seconds() if oldest else 0.0
+        yield GaugeMetricFamily("mentori_commands_oldest_wait_seconds", "How long the oldest queued command has "
+                                "waited", value=max(0.0, waited))  # fmt: skip
+
+
 def render_metrics(database: CollectorRegistry) -> bytes:
     """The text exposition of this process's counters plus the database-derived gauges."""
     return generate_latest(REGISTRY) + generate_latest(database)
@@ -75,6 +92,7 @@ def render_metrics(database: CollectorRegistry) -> bytes:
 def database_registry(engine: Engine) -> CollectorRegistry:
     registry = CollectorRegistry(auto_describe=False)
     registry.register(DeliveryCollector(engine))
+    registry.register(QueueCollector(engine))
     return registry
 
 

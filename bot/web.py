@@ -6,6 +6,7 @@ import json
 import logging
 import uuid
 from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
 from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry
@@ -13,6 +14,7 @@ from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
 from bot.metrics import Timer, render_metrics
+from storage import worker_beats
 from storage.db import database_answers
 
 log = logging.getLogger(__name__)
@@ -26,10 +28,12 @@ class MentoriWsgi:
     """Routes /healthz and /metrics itself and hands everything else to Bolt's WSGI adapter."""
 
     def __init__(
-        self, app: App, health: Callable[[], dict[str, bool]], metrics: CollectorRegistry | None = None
-    ) -> None:
+        self, app: App, health: Callable[[], dict[str, bool]], metrics: CollectorRegistry | None = None,
+        *, informational: frozenset[str] = frozenset(),
+    ) -> None:  # fmt: skip
         self.slack = SlackRequestHandler(app, path="/slack/events")
         self.health = health
+        self.informational = informational  # reported, but not a reason to take this process out of service
         self.metrics = metrics or CollectorRegistry()
 
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
@@ -53,8 +57,9 @@ class MentoriWsgi:
 
     def healthz(self, start_response: StartResponse) -> Iterable[bytes]:
         checks = self.health()
-        healthy = all(checks.values())
-        body = json.dumps({"status": "ok" if healthy else "unavailable", **checks}).encode()
+        healthy = all(ok for name, ok in checks.items() if name not in self.informational)
+        state = ("ok" if all(checks.values()) else "degraded") if healthy else "unavailable"
+        body = json.dumps({"status": state, **checks}).encode()
         status = "200 OK" if healthy else "503 Service Unavailable"
         start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
         return [body]
@@ -62,3 +67,17 @@ class MentoriWsgi:
 
 def database_health(engine: Any) -> Callable[[], dict[str, bool]]:
     return lambda: {"database": database_answers(engine)}
+
+
+def leader_health(engine: Any) -> Callable[[], dict[str, bool]]:
+    """For `web`: the database, and whether a worker leading the scheduler was heard from within a minute."""
+
+    def health() -> dict[str, bool]:
+        checks = {"database": database_answers(engine)}
+        try:
+            checks["scheduler"] = worker_beats.workers(engine, now=datetime.now(UTC)).leader is not None
+        except Exception:
+            checks["scheduler"] = False
+        return checks
+
+    return health

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from slack_sdk import WebClient
@@ -9,8 +10,9 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from bot.app import make_client
-from bot.doctor import check_database, check_hr_channels, check_slack, run_checks
+from bot.doctor import Finding, check_database, check_hr_channels, check_slack, check_workers, run_checks
 from bot.scopes import BOT_SCOPES
+from storage import command_queue, worker_beats
 from storage.db import make_engine
 from storage.models import Cohort, Organisation
 from tests.support.fake_slack import FakeSlack
@@ -68,3 +70,25 @@ def test_the_whole_run_reports_the_scheduler_when_no_jobs_exist(engine: Engine, 
     fake_slack.scopes = sorted(BOT_SCOPES)
     findings = run_checks(engine, _client(fake_slack))
     assert any("python -m bot worker" in finding.fix for finding in findings if not finding.ok)
+
+
+def test_workers_are_reported_missing_then_leading(engine: Engine) -> None:
+    now = datetime(2027, 1, 11, 12, 0, tzinfo=UTC)
+    (finding,) = check_workers(engine, now)
+    assert not finding.ok and finding.what.startswith("No worker has been heard from in the last minute")
+    worker_beats.beat(engine, "host-a:1", leader=False, now=now)
+    (finding,) = check_workers(engine, now)
+    assert not finding.ok and finding.what.startswith("1 worker(s) running, none leading")
+    worker_beats.beat(engine, "host-b:2", leader=True, now=now)
+    assert check_workers(engine, now) == [Finding(True, "2 worker(s) running; host-b:2 leads the scheduler.")]
+
+
+def test_commands_waiting_for_a_worker_are_reported(engine: Engine) -> None:
+    now = datetime(2027, 1, 11, 12, 0, tzinfo=UTC)
+    worker_beats.beat(engine, "host-a:1", leader=True, now=now)
+    command_queue.enqueue(engine, "T111", {"text": "status"}, now=now - timedelta(seconds=5))
+    assert all(finding.ok for finding in check_workers(engine, now))
+    command_queue.enqueue(engine, "T111", {"text": "status"}, now=now - timedelta(minutes=1))
+    late = check_workers(engine, now)[-1]
+    assert not late.ok
+    assert late.what == "2 /mentori command(s) wait for a worker, the oldest since 2027-01-11 11:59:00 UTC."

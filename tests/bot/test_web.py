@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from slack_sdk.errors import SlackApiError
@@ -11,7 +12,10 @@ from sqlalchemy import Engine
 from bot.app import create_app, make_client
 from bot.deps import Deps
 from bot.metrics import REGISTRY, database_registry
+from bot.runner import build_wsgi
+from bot.settings import Settings
 from bot.web import MentoriWsgi, database_health
+from storage import command_queue, worker_beats
 from storage.db import make_engine
 from tests.support import slack_requests as requests
 from tests.support.fake_slack import FakeSlack
@@ -59,3 +63,25 @@ def test_slack_api_errors_are_counted_by_method(fake_slack: FakeSlack) -> None:
     with pytest.raises(SlackApiError):
         client.users_info(user="U404")
     assert REGISTRY.get_sample_value("mentori_slack_api_errors_total", labels) == before + 1
+
+
+def test_a_web_process_reports_whether_a_worker_leads_the_scheduler_without_failing_on_it(
+    settings: Settings, engine: Engine
+) -> None:
+    wsgi = build_wsgi(settings, queue_commands=True)
+    status, body = _call(wsgi, "GET", "/healthz")
+    assert status == 200  # the load balancer keeps this replica: acks still work while the worker restarts
+    assert json.loads(body) == {"status": "degraded", "database": True, "scheduler": False}
+
+    worker_beats.beat(engine, "worker-host:4242", leader=True, now=datetime.now(UTC))
+    status, body = _call(wsgi, "GET", "/healthz")
+    assert (status, json.loads(body)) == (200, {"status": "ok", "database": True, "scheduler": True})
+
+
+def test_metrics_show_the_commands_waiting_for_a_worker(deps: Deps, engine: Engine) -> None:
+    command_queue.enqueue(engine, "T111", {"text": "status"}, now=datetime.now(UTC) - timedelta(seconds=30))
+    body = _call(_wsgi(deps, engine), "GET", "/metrics")[1]
+    assert "mentori_commands_queued 1.0" in body
+    (line,) = [line for line in body.splitlines() if line.startswith("mentori_commands_oldest_wait_seconds ")]
+    waited = float(line.split()[1])
+    assert 30 <= waited < 90
