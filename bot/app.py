@@ -24,7 +24,7 @@ from bot.settings import Settings
 from bot.workspaces import NotInstalled, Workspaces
 from handlers import cohort_views, commands, events, home, kickoff, lifecycle, mentor_actions, mentor_views
 from handlers.subcommands import build_router
-from storage.command_queue import Queued
+from storage.work_queue import COMMAND, EVENT, Queued
 
 log = logging.getLogger(__name__)
 LISTENER_THREADS = 32
@@ -43,9 +43,9 @@ def make_client(token: str | None, base_url: str, *, timeout: int = 10) -> WebCl
     return client
 
 
-def create_app(deps: Deps, *, client: WebClient | None = None, queue_commands: bool = False) -> App:
-    """The Bolt app with every listener registered; with `queue_commands` (the `web` role), `/mentori` commands
-    that open no form are acknowledged and left to the workers.
+def create_app(deps: Deps, *, client: WebClient | None = None, queue: bool = False) -> App:
+    """The Bolt app with every listener registered; with `queue` (the `web` role), events and the `/mentori`
+    commands that open no form are acknowledged and left to the workers.
 
     With one bot token, Bolt verifies it with auth.test at once; in OAuth mode each workspace's token comes from
     the installation store, refreshed when it rotates.
@@ -63,12 +63,12 @@ def create_app(deps: Deps, *, client: WebClient | None = None, queue_commands: b
         **_authorization(settings, workspaces, client),
     )
     home_publisher = home.register(app, deps)
-    commands.register(app, build_router(deps, home_publisher, queue=queue_commands))
+    commands.register(app, build_router(deps, home_publisher, queue=queue))
     cohort_views.register(app, deps)
     kickoff.register(app, deps)
     mentor_actions.register(app, deps, home_publisher)
     mentor_views.register(app, deps, home_publisher)
-    events.register(app, deps, home_publisher)
+    events.register(app, deps, home_publisher, queue=queue)
     lifecycle.register(app, deps, workspaces)
     return app
 
@@ -93,19 +93,24 @@ def _authorization(settings: Settings, workspaces: Workspaces, client: WebClient
     return {"oauth_settings": oauth, "installation_store": workspaces.store}
 
 
-def queued_command_runner(deps: Deps) -> Callable[[Queued], None]:
-    """What a worker does with a command a web process queued: run it with its workspace's client."""
+def queued_work_runner(deps: Deps) -> Callable[[Queued], None]:
+    """What a worker does with a command or event a web process queued: handle it with its workspace's client."""
     settings = deps.settings
     client = make_client(None if settings.oauth else settings.slack_bot_token, settings.slack_api_url)
     workspaces = Workspaces(settings, deps.engine, client)
-    router = build_router(deps, home.HomePublisher(deps))
+    publisher = home.HomePublisher(deps)
+    handlers = {COMMAND: build_router(deps, publisher).run_queued, EVENT: events.DmEvents(deps, publisher).run_queued}
 
     def run(queued: Queued) -> None:
+        handler = handlers.get(queued.kind)
+        if handler is None:
+            log.warning("queued %s dropped: this version does not know it", queued.kind)
+            return
         try:
             team_client = workspaces.client_for(queued.team_id)
         except NotInstalled:
-            log.info("a queued command for %s dropped: Mentori is no longer installed there", queued.team_id)
+            log.info("queued %s for %s dropped: Mentori is no longer installed there", queued.kind, queued.team_id)
             return
-        router.run_queued(queued, team_client)
+        handler(queued, team_client)
 
     return run

@@ -12,7 +12,7 @@ from sqlalchemy import Engine, inspect, text
 from sqlmodel import Session, select
 
 from bot.scopes import BOT_SCOPES
-from storage import command_queue, worker_beats
+from storage import work_queue, worker_beats
 from storage.db import current_revision, database_answers, head_revision
 from storage.models import Cohort, CohortStatus, Organisation
 
@@ -121,7 +121,7 @@ def check_scheduler(engine: Engine) -> list[Finding]:
 
 
 def check_workers(engine: Engine, now: datetime | None = None) -> list[Finding]:
-    """A process leading the scheduler was heard from lately, and no command waits for a worker."""
+    """A process leading the scheduler was heard from lately, and nothing has waited long for a worker."""
     now = now or datetime.now(UTC)
     alive = worker_beats.workers(engine, now=now)
     if alive.leader is None:
@@ -131,9 +131,9 @@ def check_workers(engine: Engine, now: datetime | None = None) -> list[Finding]:
                             "Start `python -m bot worker` (or `python -m bot run`), and read its log.")]  # fmt: skip
     else:
         findings = [Finding(True, f"{alive.alive} worker(s) running; {alive.leader} leads the scheduler.")]
-    waiting, oldest = command_queue.backlog(engine)
+    waiting, oldest = work_queue.backlog(engine)
     if oldest is not None and now - oldest > COMMANDS_LATE:
-        findings.append(Finding(False, f"{waiting} /mentori command(s) wait for a worker, the oldest since "
+        findings.append(Finding(False, f"{waiting} command(s) or event(s) wait for a worker, the oldest since "
                                 f"{oldest:%Y-%m-%d %H:%M:%S} UTC.",
                                 "Start another `python -m bot worker`, or see why the workers are busy."))  # fmt: skip
     return findings

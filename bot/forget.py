@@ -25,6 +25,7 @@ from sqlmodel import Session, SQLModel
 
 from bot.data_rights import erase_person
 from bot.summaries import person_key
+from storage import work_queue
 from storage.models import Member, SummaryPost
 
 
@@ -56,7 +57,7 @@ def forget_person(session: Session, *, team_id: str, user_id: str, now: datetime
     erased = erase_person(session, team_id=team_id, user_id=user_id, now=now)
     summaries = _anonymise_summaries(session, team_id, member_ids)
     deleted = _delete_dependants(session, "member", set(member_ids))
-    other = _clear_user_id(session, team_id, user_id)
+    other = _clear_user_id(session, team_id, user_id) + _forget_queued(session, team_id, user_id)
     deliveries = deleted.pop("delivery", 0)
     memberships = deleted.pop("member", 0)
     for name in ("answer", "experiment", "hr_meeting", "dm_note"):
@@ -133,6 +134,14 @@ def _delete_dependants(session: Session, root: str, ids: set[Any]) -> dict[str, 
         if total:
             counts[table.name] = total
     return counts
+
+
+def _forget_queued(session: Session, team_id: str, user_id: str) -> int:
+    """Commands and events of theirs still waiting for a worker (a DM's text among them)."""
+    ids = work_queue.by_person(session.connection(), team_id, user_id)
+    if ids:
+        session.execute(delete(work_queue.TABLE).where(work_queue.TABLE.c.id.in_(ids)))
+    return len(ids)
 
 
 def _clear_user_id(session: Session, team_id: str, user_id: str) -> int:

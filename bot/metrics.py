@@ -1,4 +1,4 @@
-"""Prometheus metrics: request latency, Slack API errors by method, deliveries by status, queued commands."""
+"""Prometheus metrics: request latency, Slack API errors by method, deliveries by status, queued work."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from slack_sdk.web import SlackResponse
 from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
-from storage import command_queue
+from storage import work_queue
 from storage.models import Delivery, DeliveryStatus
 
 REGISTRY = CollectorRegistry(auto_describe=True)
@@ -70,17 +70,18 @@ class DeliveryCollector(Collector):
 
 
 class QueueCollector(Collector):
-    """The commands waiting for a worker, and how long the oldest has waited."""
+    """The commands and events waiting for a worker, and how long the oldest has waited."""
 
     def __init__(self, engine: Engine, now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self.engine = engine
         self.now = now
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        count, oldest = command_queue.backlog(self.engine)
-        yield GaugeMetricFamily("mentori_commands_queued", "Commands waiting for a worker", value=count)
+        count, oldest = work_queue.backlog(self.engine)
+        yield GaugeMetricFamily("mentori_queued_work", "Commands and events waiting for a worker",
+                                value=count)  # fmt: skip
         waited = (self.now() - oldest).total_seconds() if oldest else 0.0
-        yield GaugeMetricFamily("mentori_commands_oldest_wait_seconds", "How long the oldest queued command has "
+        yield GaugeMetricFamily("mentori_queued_work_oldest_wait_seconds", "How long the oldest queued item has "
                                 "waited", value=max(0.0, waited))  # fmt: skip
 
 

@@ -58,24 +58,24 @@ def run_worker(settings: Settings) -> int:
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stopping.set())
     service = _start_scheduler(settings, engine)
-    commands = _start_command_consumer(settings, engine)
+    queued = _start_work_consumer(settings, engine)
     log.info("Mentori worker %s running (%s)", service.context.worker, "leader" if service.leader else "standby")
     while not stopping.wait(1.0):
         pass
     log.info("Mentori worker stopping: finishing what it is sending")
-    commands.stop()
+    queued.stop()
     stop_scheduler()
     engine.dispose()
     return 0
 
 
-def _start_command_consumer(settings: Settings, engine: Engine) -> Any:
-    """The commands web processes queued: this worker takes its share of them."""
-    from bot.app import queued_command_runner
+def _start_work_consumer(settings: Settings, engine: Engine) -> Any:
+    """The commands and events web processes queued: this worker takes its share of them."""
+    from bot.app import queued_work_runner
     from bot.deps import Deps
-    from schedules.command_consumer import CommandConsumer
+    from schedules.work_consumer import WorkConsumer
 
-    return CommandConsumer(engine, queued_command_runner(Deps(settings=settings, engine=engine))).start()
+    return WorkConsumer(engine, queued_work_runner(Deps(settings=settings, engine=engine))).start()
 
 
 def _start_scheduler(settings: Settings, engine: Engine) -> Any:
@@ -92,7 +92,7 @@ def run_web(settings: Settings) -> int:
     require_current_schema(make_engine(settings.database_url))
     log.info("Mentori web on port %s: %s workers × %s threads", settings.port, settings.web_workers,
              settings.web_threads)  # fmt: skip
-    serve(lambda: build_wsgi(settings, queue_commands=True), port=settings.port, workers=settings.web_workers,
+    serve(lambda: build_wsgi(settings, queue=True), port=settings.port, workers=settings.web_workers,
           threads=settings.web_threads)  # fmt: skip
     return 0
 
@@ -110,10 +110,10 @@ def require_current_schema(engine: Engine) -> None:
 
 
 def build_wsgi(settings: Settings, *, migrate: bool = False, scheduler: bool = False,
-               queue_commands: bool = False) -> WsgiApp:  # fmt: skip
+               queue: bool = False) -> WsgiApp:  # fmt: skip
     """The HTTP app of one server process, with its own engine and Slack client.
 
-    With `scheduler` (`run`), /healthz also requires this process's scheduler to run. With `queue_commands`
+    With `scheduler` (`run`), /healthz also requires this process's scheduler to run. With `queue`
     (`web`), commands go to the workers, and /healthz reports whether a worker leads the scheduler without
     failing on it: a load balancer must not take every web replica away because the worker is down.
     """
@@ -126,7 +126,7 @@ def build_wsgi(settings: Settings, *, migrate: bool = False, scheduler: bool = F
     engine = make_engine(settings.database_url)
     if migrate:
         upgrade(engine)
-    app = create_app(Deps(settings=settings, engine=engine), queue_commands=queue_commands)
+    app = create_app(Deps(settings=settings, engine=engine), queue=queue)
     registry = database_registry(engine)
     if not scheduler:
         return MentoriWsgi(app, leader_health(engine), registry, informational=frozenset({"scheduler"}))

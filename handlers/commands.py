@@ -1,6 +1,6 @@
 """`/mentori`: parse the text, answer help at once, route everything else to its subcommand.
 
-In the `web` role the router only acknowledges: the subcommand is queued for a worker (`storage.command_queue`),
+In the `web` role the router only acknowledges: the command is queued for a worker (`storage.work_queue`),
 so that no work shares a CPU with the next request's ack. Subcommands that open a form run here, after the ack,
 because a modal must be opened within three seconds of the command (Slack's `trigger_id`).
 """
@@ -22,7 +22,7 @@ from bot.commands import COMMAND_NAMES, CommandSyntaxError, ParsedCommand, parse
 from bot.deps import Deps
 from bot.i18n import t
 from bot.people import language_for
-from storage import command_queue
+from storage import work_queue
 
 log = logging.getLogger(__name__)
 
@@ -108,12 +108,13 @@ class CommandRouter:
 
     def enqueue(self, body: dict[str, Any], respond: Respond) -> None:
         try:
-            command_queue.enqueue(self.deps.engine, str(body.get("team_id", "")), body, now=self.deps.now())
+            work_queue.enqueue(self.deps.engine, work_queue.COMMAND, str(body.get("team_id", "")), body,
+                               now=self.deps.now())  # fmt: skip
         except Exception:
             log.exception("queueing a /mentori command failed")
             respond(text=t(self.deps.settings.language, "common.error"), response_type="ephemeral")
 
-    def run_queued(self, queued: command_queue.Queued, client: WebClient) -> None:
+    def run_queued(self, queued: work_queue.Queued, client: WebClient) -> None:
         """Carry out a command a web process queued (in a worker)."""
         body = queued.payload
         respond = Respond(response_url=body.get("response_url"))

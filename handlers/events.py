@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from slack_bolt import App
@@ -25,10 +26,12 @@ from bot.deps import Deps
 from bot.i18n import day, t
 from handlers.home import HomePublisher, explain
 from handlers.mentor_actions import refresh_prompt_message
+from storage import work_queue
 from storage.db import session_scope
 
 log = logging.getLogger(__name__)
 HUMAN_SUBTYPES = (None, "file_share")
+HOME_STALE_AFTER = timedelta(minutes=2)
 
 
 def human_dm(event: dict[str, Any]) -> bool:
@@ -147,9 +150,28 @@ class DmEvents:
             return
         self.publisher.publish(client, str(body.get("team_id") or ""), str(event["user"]))
 
+    def enqueue(self, body: dict[str, Any]) -> None:
+        """In `web`: leave the event to a worker (Bolt has acknowledged it already)."""
+        team_id = str(body.get("team_id") or (body.get("event") or {}).get("team") or "")
+        try:
+            work_queue.enqueue(self.deps.engine, work_queue.EVENT, team_id, body, now=self.deps.now())
+        except Exception:
+            log.exception("queueing a %s event failed", (body.get("event") or {}).get("type"))
 
-def register(app: App, deps: Deps, publisher: HomePublisher) -> None:
+    def run_queued(self, queued: work_queue.Queued, client: WebClient) -> None:
+        """In a worker: handle an event a web process queued. A DM is always handled — it may be an answer —
+        but a Home opened minutes ago is not drawn any more."""
+        body = queued.payload
+        event = body.get("event") or {}
+        if event.get("type") == "message" and human_dm(event):
+            self.message(body, event, client)
+        elif event.get("type") == "app_home_opened" and self.deps.now() - queued.enqueued_at <= HOME_STALE_AFTER:
+            self.home_opened(body, event, client)
+
+
+def register(app: App, deps: Deps, publisher: HomePublisher, *, queue: bool = False) -> None:
+    """DMs and Home openings; with `queue` (the `web` role) they are left to the workers."""
     events = DmEvents(deps, publisher)
-    app.event("message", matchers=[human_dm])(events.message)
+    app.event("message", matchers=[human_dm])(events.enqueue if queue else events.message)
     app.event("message", matchers=[other_dm])(lambda: None)
-    app.event("app_home_opened")(events.home_opened)
+    app.event("app_home_opened")(events.enqueue if queue else events.home_opened)

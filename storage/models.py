@@ -303,14 +303,15 @@ class ProcessedEvent(SQLModel, table=True):
     received_at: datetime = _timestamp(nullable=False)
 
 
-class QueuedCommand(SQLModel, table=True):
-    """A `/mentori` command a `web` process acknowledged, waiting for a worker to carry it out."""
+class QueuedWork(SQLModel, table=True):
+    """A command or event a `web` process acknowledged, waiting for a worker to carry it out."""
 
-    __tablename__ = "queued_command"
+    __tablename__ = "queued_work"
 
     id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=16)  # command | event
     team_id: str = Field(max_length=32)
-    payload: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)  # Slack's form fields, without its token
+    payload: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)  # what Slack sent, without its token
     enqueued_at: datetime = _timestamp(nullable=False)
 
 

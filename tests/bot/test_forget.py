@@ -12,6 +12,7 @@ from sqlmodel import Session, SQLModel
 from bot.forget import forget_person
 from bot.privacy import PrivacyPolicy
 from bot.summaries import COHORT, ensure_summary
+from storage import work_queue
 from storage.db import session_scope
 from storage.models import Cohort, Delivery, DmNote, Member, ProgrammeSession, Role, SlackUser
 from tests.support.summary_cohort import TEAM, build, mentor_id
@@ -70,6 +71,10 @@ def test_after_forget_no_row_in_any_table_names_the_person(engine: Engine) -> No
             select(Delivery).where(Delivery.member_id == cohort.mentors[PERSON])
         ).scalars().first()
         session.add(DmNote(team_id=TEAM, delivery_id=delivery.id, channel_id="D1", message_ts="1.1", text="hei"))
+    queued_dm = {"team_id": TEAM, "event": {"type": "message", "user": PERSON, "text": "my reflection"}}
+    work_queue.enqueue(engine, work_queue.EVENT, TEAM, queued_dm, now=NOW)
+    work_queue.enqueue(engine, work_queue.COMMAND, TEAM, {"user_id": PERSON, "text": "pause"}, now=NOW)
+    work_queue.enqueue(engine, work_queue.COMMAND, TEAM, {"user_id": "USOMEONE", "text": "status"}, now=NOW)
     ids = _member_ids(engine, PERSON)
     assert len(ids) == 2 and _mentions(engine, PERSON, ids)  # the checker finds the person before
     with Session(engine) as session:
@@ -84,6 +89,7 @@ def test_after_forget_no_row_in_any_table_names_the_person(engine: Engine) -> No
     with Session(engine) as session:
         assert len(session.execute(select(Member)).all()) == before - 2  # nobody else was touched
         assert session.get(Cohort, cohort.other_cohort_id) is not None
+    assert [item.payload["user_id"] for item in work_queue.take(engine, 10)] == ["USOMEONE"]
 
 
 def test_the_next_summary_does_not_give_away_what_the_erased_person_contributed(engine: Engine) -> None:

@@ -15,7 +15,7 @@ from bot.metrics import REGISTRY, database_registry
 from bot.runner import build_wsgi
 from bot.settings import Settings
 from bot.web import MentoriWsgi, database_health
-from storage import command_queue, worker_beats
+from storage import work_queue, worker_beats
 from storage.db import make_engine
 from tests.support import slack_requests as requests
 from tests.support.fake_slack import FakeSlack
@@ -68,7 +68,7 @@ def test_slack_api_errors_are_counted_by_method(fake_slack: FakeSlack) -> None:
 def test_a_web_process_reports_whether_a_worker_leads_the_scheduler_without_failing_on_it(
     settings: Settings, engine: Engine
 ) -> None:
-    wsgi = build_wsgi(settings, queue_commands=True)
+    wsgi = build_wsgi(settings, queue=True)
     status, body = _call(wsgi, "GET", "/healthz")
     assert status == 200  # the load balancer keeps this replica: acks still work while the worker restarts
     assert json.loads(body) == {"status": "degraded", "database": True, "scheduler": False}
@@ -79,9 +79,9 @@ def test_a_web_process_reports_whether_a_worker_leads_the_scheduler_without_fail
 
 
 def test_metrics_show_the_commands_waiting_for_a_worker(deps: Deps, engine: Engine) -> None:
-    command_queue.enqueue(engine, "T111", {"text": "status"}, now=datetime.now(UTC) - timedelta(seconds=30))
+    work_queue.enqueue(engine, "command", "T111", {"text": "status"}, now=datetime.now(UTC) - timedelta(seconds=30))
     body = _call(_wsgi(deps, engine), "GET", "/metrics")[1]
-    assert "mentori_commands_queued 1.0" in body
-    (line,) = [line for line in body.splitlines() if line.startswith("mentori_commands_oldest_wait_seconds ")]
+    assert "mentori_queued_work 1.0" in body
+    (line,) = [line for line in body.splitlines() if line.startswith("mentori_queued_work_oldest_wait_seconds ")]
     waited = float(line.split()[1])
     assert 30 <= waited < 90

@@ -1,4 +1,4 @@
-"""The worker's command consumer: every queued command runs once, on a bounded number of threads."""
+"""The worker's consumer of the work queue: every queued item runs once, on a bounded number of threads."""
 
 from __future__ import annotations
 
@@ -11,15 +11,15 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import Engine
 
-from schedules.command_consumer import CommandConsumer
-from storage import command_queue
+from schedules.work_consumer import WorkConsumer
+from storage import work_queue
 
 NOW = datetime(2027, 1, 11, 12, 0, tzinfo=UTC)
 
 
 def fill(engine: Engine, count: int) -> None:
     for number in range(count):
-        command_queue.enqueue(engine, "T111", {"n": number}, now=NOW)
+        work_queue.enqueue(engine, "command", "T111", {"n": number}, now=NOW)
 
 
 def wait_until(condition: Callable[[], bool], timeout: float = 20) -> None:
@@ -33,36 +33,36 @@ def test_two_consumers_on_one_database_run_every_command_exactly_once(engine: En
     ran: Counter[int] = Counter()
     lock = threading.Lock()
 
-    def run(queued: command_queue.Queued) -> None:
+    def run(queued: work_queue.Queued) -> None:
         time.sleep(0.002)
         with lock:
             ran[queued.payload["n"]] += 1
 
     fill(engine, 200)
-    consumers = [CommandConsumer(engine, run, threads=3, idle_wait=0.01).start() for _ in range(2)]
+    consumers = [WorkConsumer(engine, run, threads=3, idle_wait=0.01).start() for _ in range(2)]
     try:
         wait_until(lambda: sum(ran.values()) >= 200)
     finally:
         for consumer in consumers:
             consumer.stop()
     assert ran == Counter(range(200))
-    assert command_queue.backlog(engine)[0] == 0
+    assert work_queue.backlog(engine)[0] == 0
 
 
 def test_a_consumer_takes_no_more_than_it_has_threads_for(engine: Engine) -> None:
     release = threading.Event()
     running: list[int] = []
 
-    def run(queued: command_queue.Queued) -> None:
+    def run(queued: work_queue.Queued) -> None:
         running.append(queued.payload["n"])
         release.wait(10)
 
     fill(engine, 10)
-    consumer = CommandConsumer(engine, run, threads=2, idle_wait=0.01).start()
+    consumer = WorkConsumer(engine, run, threads=2, idle_wait=0.01).start()
     try:
         wait_until(lambda: len(running) == 2)
         time.sleep(0.1)
-        assert command_queue.backlog(engine)[0] == 8  # the rest is left for other workers
+        assert work_queue.backlog(engine)[0] == 8  # the rest is left for other workers
     finally:
         release.set()
         consumer.stop()
@@ -71,32 +71,32 @@ def test_a_consumer_takes_no_more_than_it_has_threads_for(engine: Engine) -> Non
 def test_a_failing_command_does_not_stop_the_ones_after_it(engine: Engine, caplog: pytest.LogCaptureFixture) -> None:
     done: list[int] = []
 
-    def run(queued: command_queue.Queued) -> None:
+    def run(queued: work_queue.Queued) -> None:
         if queued.payload["n"] == 0:
             raise RuntimeError("boom")
         done.append(queued.payload["n"])
 
     fill(engine, 3)
-    consumer = CommandConsumer(engine, run, threads=1, idle_wait=0.01).start()
+    consumer = WorkConsumer(engine, run, threads=1, idle_wait=0.01).start()
     try:
         wait_until(lambda: len(done) == 2)
     finally:
         consumer.stop()
     assert sorted(done) == [1, 2]
-    assert "a queued command failed" in caplog.text
+    assert "queued command failed" in caplog.text
 
 
 def test_stopping_lets_the_running_command_finish_and_takes_nothing_more(engine: Engine) -> None:
     started, finished = threading.Event(), threading.Event()
 
-    def run(queued: command_queue.Queued) -> None:
+    def run(queued: work_queue.Queued) -> None:
         started.set()
         time.sleep(0.3)
         finished.set()
 
     fill(engine, 5)
-    consumer = CommandConsumer(engine, run, threads=1, idle_wait=0.01).start()
+    consumer = WorkConsumer(engine, run, threads=1, idle_wait=0.01).start()
     assert started.wait(10)
     consumer.stop()
     assert finished.is_set()
-    assert command_queue.backlog(engine)[0] == 4
+    assert work_queue.backlog(engine)[0] == 4

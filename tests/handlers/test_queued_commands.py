@@ -11,11 +11,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import Engine
 
-import storage.command_queue
-from bot.app import create_app, queued_command_runner
+import storage.work_queue
+from bot.app import create_app, queued_work_runner
 from bot.deps import Deps
 from bot.settings import Settings
-from storage import command_queue
+from storage import work_queue
 from tests.support.app_driver import SlackDriver
 from tests.support.coach_world import ADMIN, COACH, STATUS_AT, World, add_people, build, fill_block_1, snapshot
 from tests.support.fake_slack import FakeSlack
@@ -39,13 +39,13 @@ def world(fake_slack: FakeSlack, engine: Engine) -> World:
 @pytest.fixture
 def web(deps: Deps, signing_secret: str) -> SlackDriver:
     """The app as a `web` process runs it."""
-    return SlackDriver(create_app(deps, queue_commands=True), signing_secret)
+    return SlackDriver(create_app(deps, queue=True), signing_secret)
 
 
 def run_queue(deps: Deps) -> int:
     """What a worker does: take every queued command and carry it out."""
-    run = queued_command_runner(deps)
-    taken = command_queue.take(deps.engine, 100)
+    run = queued_work_runner(deps)
+    taken = work_queue.take(deps.engine, 100)
     for queued in taken:
         run(queued)
     return len(taken)
@@ -57,7 +57,7 @@ def test_a_queued_status_is_acknowledged_at_once_and_answered_by_the_worker_as_i
     reply = web.command(STATUS, user_id=COACH, response_url=fake_slack.response_url("queued"))
     assert (reply.status, reply.body) == (200, "")
     assert fake_slack.calls_to("response_url") == []
-    assert command_queue.backlog(deps.engine)[0] == 1
+    assert work_queue.backlog(deps.engine)[0] == 1
 
     assert run_queue(deps) == 1
     slack.command(STATUS, user_id=COACH, response_url=fake_slack.response_url("inline"))
@@ -76,7 +76,7 @@ def test_a_command_that_opens_a_form_opens_it_from_the_web_process(
     assert [call.args["view"]["callback_id"] for call in fake_slack.calls_to("views.open")] == [
         "kickoff", "cohort_create",
     ]  # fmt: skip
-    assert command_queue.backlog(deps.engine)[0] == 0
+    assert work_queue.backlog(deps.engine)[0] == 0
 
 
 def test_the_same_commands_with_arguments_are_queued(web: SlackDriver, deps: Deps, fake_slack: FakeSlack,
@@ -84,7 +84,7 @@ def test_the_same_commands_with_arguments_are_queued(web: SlackDriver, deps: Dep
     web.command('kickoff "Spring 2027" 2', user_id=COACH, response_url=fake_slack.response_url())
     web.command("cohort list", user_id=ADMIN, response_url=fake_slack.response_url())
     assert fake_slack.calls_to("views.open") == []
-    assert command_queue.backlog(deps.engine)[0] == 2
+    assert work_queue.backlog(deps.engine)[0] == 2
     run_queue(deps)
     said = [call.args["text"] for call in fake_slack.calls_to("response_url")]
     assert len(said) == 2 and "Session 2 of Spring 2027 has started" in said[0]
@@ -95,7 +95,7 @@ def test_a_command_no_worker_took_within_two_minutes_is_answered_run_it_again_an
 ) -> None:
     queued_at = STATUS_AT - timedelta(minutes=3)
     web_deps = Deps(settings=settings, engine=engine, now=lambda: queued_at)
-    SlackDriver(create_app(web_deps, queue_commands=True), web.secret).command(
+    SlackDriver(create_app(web_deps, queue=True), web.secret).command(
         'kickoff "Spring 2027" 2', user_id=COACH, response_url=fake_slack.response_url()
     )
     before = snapshot(engine)
@@ -113,7 +113,7 @@ def test_when_the_queue_cannot_be_written_the_user_is_told_and_nothing_is_done(
     def database_down(*_args: object, **_kwargs: object) -> None:
         raise OSError("connection refused")
 
-    monkeypatch.setattr(storage.command_queue, "enqueue", database_down)
+    monkeypatch.setattr(storage.work_queue, "enqueue", database_down)
     reply = web.command(STATUS, user_id=COACH, response_url=fake_slack.response_url())
     assert reply.status == 200
     (answer,) = fake_slack.calls_to("response_url")
@@ -124,4 +124,4 @@ def test_when_the_queue_cannot_be_written_the_user_is_told_and_nothing_is_done(
 def test_help_and_mistakes_are_still_answered_in_the_ack(web: SlackDriver, deps: Deps, world: World) -> None:
     assert "/mentori kickoff" in web.command("help", user_id=COACH).text
     assert "Sorry, I didn't understand `statsu`" in web.command("statsu", user_id=COACH).text
-    assert command_queue.backlog(deps.engine)[0] == 0
+    assert work_queue.backlog(deps.engine)[0] == 0

@@ -1,4 +1,5 @@
-"""The worker's side of the command queue: take what web processes queued and run it on a few threads."""
+"""The worker's side of the work queue: take the commands and events web processes queued; run them on a few
+threads."""
 
 from __future__ import annotations
 
@@ -7,21 +8,21 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
-from storage import command_queue
+from storage import work_queue
 
 log = logging.getLogger(__name__)
 
 THREADS = 4
-IDLE_WAIT = 0.1  # seconds between looks at an empty queue: what a command may wait for a free worker
+IDLE_WAIT = 0.1  # seconds between looks at an empty queue: how long an item may wait for an idle worker
 ERROR_WAIT = 2.0  # seconds to wait after the database failed to answer
 
 
-class CommandConsumer:
-    """Takes only as many commands as it has free threads, so other workers get the rest at once."""
+class WorkConsumer:
+    """Takes only as many items as it has free threads, so other workers get the rest at once."""
 
-    def __init__(self, engine: Engine, run: Callable[[command_queue.Queued], None], *, threads: int = THREADS,
+    def __init__(self, engine: Engine, run: Callable[[work_queue.Queued], None], *, threads: int = THREADS,
                  idle_wait: float = IDLE_WAIT) -> None:  # fmt: skip
         self.engine = engine
         self.run = run
@@ -29,15 +30,15 @@ class CommandConsumer:
         self.idle_wait = idle_wait
         self._free = threading.Semaphore(threads)
         self._stopping = threading.Event()
-        self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="command")
-        self._loop = threading.Thread(target=self._take_while_running, name="command-queue", daemon=True)
+        self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="queued")
+        self._loop = threading.Thread(target=self._take_while_running, name="work-queue", daemon=True)
 
-    def start(self) -> CommandConsumer:
+    def start(self) -> WorkConsumer:
         self._loop.start()
         return self
 
     def stop(self) -> None:
-        """Take nothing more; let the commands already taken finish."""
+        """Take nothing more; let what was already taken finish."""
         self._stopping.set()
         if self._loop.is_alive():
             self._loop.join()
@@ -52,9 +53,9 @@ class CommandConsumer:
                 break
             slots = 1 + self._more_free_slots()
             try:
-                taken = command_queue.take(self.engine, slots) if self._anything_waiting() else []
+                taken = work_queue.take(self.engine, slots) if work_queue.anything_waiting(self.engine) else []
             except Exception as error:
-                log.warning("taking queued commands failed: %s", error.__class__.__name__)
+                log.warning("taking queued work failed: %s", error.__class__.__name__)
                 taken = []
                 self._stopping.wait(ERROR_WAIT)
             for _ in range(slots - len(taken)):
@@ -70,15 +71,10 @@ class CommandConsumer:
             count += 1
         return count
 
-    def _anything_waiting(self) -> bool:
-        """A cheap read first: an empty queue costs no write lock on SQLite."""
-        with self.engine.connect() as connection:
-            return connection.execute(select(command_queue.TABLE.c.id).limit(1)).first() is not None
-
-    def _run_one(self, queued: command_queue.Queued) -> None:
+    def _run_one(self, queued: work_queue.Queued) -> None:
         try:
             self.run(queued)
         except Exception:
-            log.exception("a queued command failed")
+            log.exception("queued %s failed", queued.kind)
         finally:
             self._free.release()

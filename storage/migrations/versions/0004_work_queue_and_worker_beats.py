@@ -1,4 +1,4 @@
-"""Commands queued by web processes for the workers, and the workers' heartbeats
+"""Commands and events queued by web processes for the workers, and the workers' heartbeats
 
 Revision ID: 0004
 Revises: 0003
@@ -23,8 +23,9 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     op.create_table(
-        "queued_command",
+        "queued_work",
         sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("kind", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
         sa.Column("team_id", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
         sa.Column("payload", sa.JSON(), nullable=False),
         sa.Column("enqueued_at", storage.types.AwareDateTime(timezone=True), nullable=False),
@@ -42,4 +43,4 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("worker_beat")
-    op.drop_table("queued_command")
+    op.drop_table("queued_work")
