@@ -7,46 +7,28 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine
 
-from bot.deps import Deps
-from bot.settings import Settings
 from storage.models import DeliveryStatus
+from tests.support import mentors
 from tests.support.app_driver import SlackDriver
-from tests.support.fake_slack import FakeSlack
 from tests.support.mentors import (
     MENTOR,
     NOW,
     OTHER,
-    World,
-    add_people,
+    REFLECTION,
+    T0,
     answer_of,
     delivery,
     mentor_rows,
+    opened_view,
     post_summary,
-    seed,
     send_prompt,
     view_text,
 )
 
-REFLECTION = "s1-learning-without-course"
-T0 = "s1-self-efficacy-t0"
 THUMBS = "s2-experiment-thumbs"
 
-
-@pytest.fixture
-def deps(settings: Settings, engine: Engine) -> Deps:
-    return Deps(settings=settings, engine=engine, now=lambda: NOW)
-
-
-@pytest.fixture
-def world(fake_slack: FakeSlack, engine: Engine) -> World:
-    add_people(fake_slack)
-    return seed(engine)
-
-
-def _opened(fake: FakeSlack) -> dict[str, Any]:
-    return fake.calls_to("views.open")[-1].args["view"]
+deps, world = mentors.deps, mentors.world  # fixtures: the clock stopped at NOW, the seeded programme
 
 
 def _click(slack: SlackDriver, action_id: str, delivery_id: int, user_id: str = MENTOR) -> None:
@@ -74,7 +56,7 @@ def _values(text: str | None = "I learned by asking a colleague.", consent: bool
 def test_the_answer_button_opens_the_modal_with_the_question(slack, fake_slack, engine, world, slack_client) -> None:
     sent = send_prompt(engine, slack_client, world.mentor, REFLECTION)
     _click(slack, "prompt.answer", sent.id)
-    view = _opened(fake_slack)
+    view = opened_view(fake_slack)
     text = view_text(view)
     assert view["callback_id"] == "answer"
     assert "What's the last thing you learned at work without a course" in text
@@ -128,7 +110,7 @@ def test_a_too_long_answer_is_refused_with_its_length(slack, engine, world, slac
 def test_a_self_efficacy_check_in_stores_each_rating(slack, fake_slack, engine, world, slack_client) -> None:
     sent = send_prompt(engine, slack_client, world.mentor, T0)
     _click(slack, "prompt.answer", sent.id)
-    view = _opened(fake_slack)
+    view = opened_view(fake_slack)
     items = [b for b in view["blocks"] if str(b.get("block_id", "")).startswith("item_")]
     assert [b["block_id"] for b in items] == [f"item_SE{n}" for n in range(1, 7)]
     options = items[0]["element"]["options"]
@@ -151,7 +133,7 @@ def test_a_rating_outside_the_scale_is_refused(slack, engine, world, slack_clien
 def test_an_experiment_check_in_takes_one_tap(slack, fake_slack, engine, world, slack_client) -> None:
     sent = send_prompt(engine, slack_client, world.mentor, THUMBS, block=2)
     _click(slack, "prompt.answer", sent.id)
-    thumbs = next(b for b in _opened(fake_slack)["blocks"] if b.get("block_id") == "thumbs")
+    thumbs = next(b for b in opened_view(fake_slack)["blocks"] if b.get("block_id") == "thumbs")
     assert [o["text"]["text"][0] for o in thumbs["element"]["options"]] == ["👍", "🤔", "👎"]
     reply = _submit(slack, sent.id, _values(text=None, thumbs="sideways"))
     assert reply.json["errors"] == {"thumbs": "Please choose one of the options."}
@@ -165,7 +147,7 @@ def test_edit_opens_the_answer_filled_in_and_saves_the_change(slack, fake_slack,
     sent = send_prompt(engine, slack_client, world.mentor, REFLECTION)
     _submit(slack, sent.id, _values(consent=True))
     _click(slack, "answer.edit", sent.id)
-    view = _opened(fake_slack)
+    view = opened_view(fake_slack)
     blocks = {block.get("block_id"): block for block in view["blocks"]}
     assert view["title"]["text"] == "Edit your answer"
     assert blocks["text"]["element"]["initial_value"] == "I learned by asking a colleague."
@@ -180,7 +162,7 @@ def test_after_the_summary_went_out_an_edit_is_politely_refused(slack, fake_slac
     _submit(slack, sent.id, _values())
     post_summary(engine, world, "before-session-2", NOW - timedelta(days=1))
     _click(slack, "answer.edit", sent.id)
-    notice = view_text(_opened(fake_slack))
+    notice = view_text(opened_view(fake_slack))
     assert "can no longer be changed: the HR summary for its period went out on Mon 18 Jan 2027" in notice
     reply = _submit(slack, sent.id, _values(text="Sneaky change"))  # a form opened before the summary went out
     assert reply.json["response_action"] == "update"
@@ -202,7 +184,7 @@ def test_a_late_first_answer_is_kept_and_says_it_missed_the_summary(slack, fake_
     sent = send_prompt(engine, slack_client, world.mentor, REFLECTION)
     post_summary(engine, world, "before-session-2")
     _click(slack, "prompt.answer", sent.id)
-    assert "has already gone out, so this answer stays with you" in view_text(_opened(fake_slack))
+    assert "has already gone out, so this answer stays with you" in view_text(opened_view(fake_slack))
     _submit(slack, sent.id, _values(text="Better late"))
     assert answer_of(engine, sent.id).text == "Better late"  # type: ignore[union-attr]
     update = fake_slack.calls_to("chat.update")[-1].args
@@ -215,7 +197,7 @@ def test_a_late_first_answer_is_kept_and_says_it_missed_the_summary(slack, fake_
 def test_another_mentors_prompt_cannot_be_opened(slack, fake_slack, engine, world, slack_client) -> None:
     theirs = send_prompt(engine, slack_client, world.mentor, REFLECTION)
     _click(slack, "prompt.answer", theirs.id, user_id=OTHER)
-    view = _opened(fake_slack)
+    view = opened_view(fake_slack)
     assert view.get("callback_id") != "answer"
     assert "couldn't find that prompt among yours" in view_text(view)
     assert "learned at work" not in view_text(view)
@@ -225,7 +207,7 @@ def test_another_mentors_answer_cannot_be_read_through_edit(slack, fake_slack, e
     theirs = send_prompt(engine, slack_client, world.mentor, REFLECTION)
     _submit(slack, theirs.id, _values(text="My private thought"))
     _click(slack, "answer.edit", theirs.id, user_id=OTHER)
-    assert "My private thought" not in view_text(_opened(fake_slack))
+    assert "My private thought" not in view_text(opened_view(fake_slack))
 
 
 @pytest.mark.parametrize("metadata", ["theirs", "not-a-number", None])

@@ -6,54 +6,35 @@ import json
 from datetime import date
 from typing import Any
 
-import pytest
 from sqlalchemy import Engine
 from sqlmodel import select
 
-from bot.deps import Deps
-from bot.settings import Settings
 from storage.db import session_scope
 from storage.models import Answer, Cohort, DeliveryStatus, DmNote, Experiment, HrMeeting, Member, MemberStatus
-from tests.support import slack_requests
+from tests.support import mentors, slack_requests
 from tests.support.app_driver import SlackDriver
-from tests.support.fake_slack import FakeSlack
 from tests.support.mentors import (
     MENTOR,
     NOW,
     OTHER,
+    REFLECTION,
     STRANGER,
     World,
-    add_people,
     delivery,
     member,
     mentor_rows,
+    opened_view,
     plan,
     rows,
-    seed,
     send_prompt,
     view_text,
 )
 
-REFLECTION = "s1-learning-without-course"
-
-
-@pytest.fixture
-def deps(settings: Settings, engine: Engine) -> Deps:
-    return Deps(settings=settings, engine=engine, now=lambda: NOW)
-
-
-@pytest.fixture
-def world(fake_slack: FakeSlack, engine: Engine) -> World:
-    add_people(fake_slack)
-    return seed(engine)
+deps, world = mentors.deps, mentors.world  # fixtures: the clock stopped at NOW, the seeded programme
 
 
 def _click(slack: SlackDriver, action_id: str, value: str = "x", user_id: str = MENTOR) -> None:
     assert slack.action(action_id, value, user_id=user_id, view={"type": "home", "blocks": []}).status == 200
-
-
-def _opened(fake: FakeSlack) -> dict[str, Any]:
-    return fake.calls_to("views.open")[-1].args["view"]
 
 
 def _submit(slack: SlackDriver, callback_id: str, values: dict[str, Any], metadata: dict[str, Any],
@@ -87,7 +68,7 @@ def _edit_values(status: str | None = "running", outcome: str | None = None, dec
 
 def test_a_mentor_registers_an_experiment_for_their_organisations_goal(slack, fake_slack, engine, world) -> None:
     _click(slack, "home.experiment_new", "new")
-    view = _opened(fake_slack)
+    view = opened_view(fake_slack)
     goal = next(b for b in view["blocks"] if b.get("block_id") == "goal")
     assert [o["text"]["text"] for o in goal["element"]["options"]] == ["Growing into an expert role"]
     assert json.loads(view["private_metadata"]) == {"member": world.mentor}
@@ -95,7 +76,11 @@ def test_a_mentor_registers_an_experiment_for_their_organisations_goal(slack, fa
     assert reply.body == ""
     [experiment] = rows(engine, Experiment)
     assert (experiment.member_id, experiment.title, experiment.goal_id, experiment.status) == (
-        world.mentor, "Learning lunch", world.goal, "planned")
+        world.mentor,
+        "Learning lunch",
+        world.goal,
+        "planned",
+    )
     assert (experiment.plan_when, experiment.plan_then) == ("a new colleague starts", "invite them to lunch")
     home = view_text(fake_slack.home_views[MENTOR])
     assert "*Learning lunch* · planned" in home
@@ -124,7 +109,7 @@ def test_status_outcome_and_decision_are_recorded(slack, fake_slack, engine, wor
     _submit(slack, "experiment_new", _experiment_values(), {"member": world.mentor})
     [experiment] = rows(engine, Experiment)
     _click(slack, "home.experiment_edit", str(experiment.id))
-    view = _opened(fake_slack)
+    view = opened_view(fake_slack)
     assert view["callback_id"] == "experiment_edit" and "Learning lunch" in view_text(view)
     _submit(slack, "experiment_edit", _edit_values("running"), {"experiment": experiment.id})
     [running] = rows(engine, Experiment)
@@ -133,7 +118,11 @@ def test_status_outcome_and_decision_are_recorded(slack, fake_slack, engine, wor
             {"experiment": experiment.id})  # fmt: skip
     [done] = rows(engine, Experiment)
     assert (done.status, done.outcome, done.decision, done.started_at) == (
-        "done", "Three lunches, twelve people.", "spread", NOW)
+        "done",
+        "Three lunches, twelve people.",
+        "spread",
+        NOW,
+    )
     assert "Decision: Spread" in view_text(fake_slack.home_views[MENTOR])
 
 
@@ -151,7 +140,7 @@ def test_another_mentors_experiment_can_be_neither_read_nor_changed(slack, fake_
     _submit(slack, "experiment_new", _experiment_values(title="Secret plan"), {"member": world.mentor})
     [experiment] = rows(engine, Experiment)
     _click(slack, "home.experiment_edit", str(experiment.id), user_id=OTHER)
-    assert "Secret plan" not in view_text(_opened(fake_slack))
+    assert "Secret plan" not in view_text(opened_view(fake_slack))
     before = mentor_rows(engine)
     reply = _submit(slack, "experiment_edit", _edit_values("dropped"), {"experiment": experiment.id}, user_id=OTHER)
     assert reply.json["response_action"] == "update"
@@ -164,7 +153,7 @@ def test_the_check_in_prompt_names_the_running_experiment(slack, fake_slack, eng
     _submit(slack, "experiment_edit", _edit_values("running"), {"experiment": experiment.id})
     sent = send_prompt(engine, slack_client, world.mentor, "s2-experiment-thumbs", block=2)
     assert slack.action("prompt.answer", str(sent.id), user_id=MENTOR, channel_id="D111").status == 200
-    assert "Learning lunch has been running for 1 weeks" in view_text(_opened(fake_slack))
+    assert "Learning lunch has been running for 1 weeks" in view_text(opened_view(fake_slack))
 
 
 # -- HR meetings -------------------------------------------------------------------------------------------------
@@ -176,7 +165,7 @@ def _meeting(held_on: str | None, notes: str | None = "Agreed on a learning day.
 
 def test_a_mentor_logs_an_hr_meeting_with_private_notes(slack, fake_slack, engine, world) -> None:
     _click(slack, "home.hr_meeting", "new")
-    view = _opened(fake_slack)
+    view = opened_view(fake_slack)
     picker = next(b for b in view["blocks"] if b.get("block_id") == "held_on")["element"]
     assert picker["initial_date"] == "2027-01-19"
     _submit(slack, "hr_meeting", _meeting("2027-01-18"), {"member": world.mentor})
@@ -202,7 +191,7 @@ def test_a_meeting_cannot_be_logged_for_another_mentor(slack, engine, world) -> 
 
 def test_someone_who_is_no_mentor_cannot_log_a_meeting(slack, fake_slack, engine, world) -> None:
     _click(slack, "home.hr_meeting", "new", user_id=STRANGER)
-    assert "You're not a mentor in an active cohort" in view_text(_opened(fake_slack))
+    assert "You're not a mentor in an active cohort" in view_text(opened_view(fake_slack))
 
 
 # -- export and erasure ------------------------------------------------------------------------------------------
@@ -224,7 +213,7 @@ def _activity(slack: SlackDriver, engine: Engine, world: World, slack_client: An
 def test_export_sends_the_mentors_own_data_to_their_dm(slack, fake_slack, engine, world, slack_client) -> None:
     _activity(slack, engine, world, slack_client)
     _click(slack, "home.export", "export")
-    assert "on Mentori's *Messages* tab" in view_text(_opened(fake_slack))
+    assert "on Mentori's *Messages* tab" in view_text(opened_view(fake_slack))
     [upload] = fake_slack.uploads
     assert upload["channel_id"] == "D111"
     assert upload["name"] == "mentori-my-data-2027-01-19.json"
@@ -257,7 +246,7 @@ def test_delete_my_data_asks_first_then_erases_only_that_person(slack, fake_slac
     with session_scope(engine) as session:
         session.get(Cohort, world.cohort).created_by = MENTOR  # type: ignore[union-attr]
     _click(slack, "home.erase", "erase")
-    confirm = _opened(fake_slack)
+    confirm = opened_view(fake_slack)
     assert confirm["callback_id"] == "data_erase" and "deletes for good" in view_text(confirm)
     assert rows(engine, Answer)[0].text == "My reflection.", "opening the dialog deletes nothing"
     prompt_ts = delivery(engine, answered).message_ts

@@ -10,11 +10,9 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine
 
-from bot.deps import Deps
-from bot.settings import Settings
 from storage.db import session_scope
 from storage.models import Answer, Delivery, DeliveryStatus, Experiment, Member
-from tests.support import slack_requests
+from tests.support import mentors, slack_requests
 from tests.support.app_driver import SlackDriver
 from tests.support.fake_slack import FakeSlack
 from tests.support.mentors import (
@@ -22,29 +20,16 @@ from tests.support.mentors import (
     MENTOR,
     NOW,
     OTHER,
+    REFLECTION,
     STRANGER,
-    World,
-    add_people,
     delivery,
     member,
     plan,
-    seed,
     send_prompt,
     view_text,
 )
 
-REFLECTION = "s1-learning-without-course"
-
-
-@pytest.fixture
-def deps(settings: Settings, engine: Engine) -> Deps:
-    return Deps(settings=settings, engine=engine, now=lambda: NOW)
-
-
-@pytest.fixture
-def world(fake_slack: FakeSlack, engine: Engine) -> World:
-    add_people(fake_slack)
-    return seed(engine)
+deps, world = mentors.deps, mentors.world  # fixtures: the clock stopped at NOW, the seeded programme
 
 
 def _open_home(slack: SlackDriver, fake: FakeSlack, user_id: str = MENTOR) -> dict:

@@ -5,40 +5,25 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import Engine
 
 from bot.app import create_app
 from bot.deps import Deps
-from bot.settings import Settings
 from storage.models import DeliveryStatus
+from tests.support import mentors
 from tests.support.app_driver import SlackDriver
 from tests.support.fake_slack import FakeSlack
 from tests.support.mentors import (
     MENTOR,
-    NOW,
     OTHER,
-    World,
-    add_people,
+    REFLECTION,
     answer_of,
     delivery,
     mentor_rows,
-    seed,
     send_prompt,
     view_text,
 )
 
-REFLECTION = "s1-learning-without-course"
-
-
-@pytest.fixture
-def deps(settings: Settings, engine: Engine) -> Deps:
-    return Deps(settings=settings, engine=engine, now=lambda: NOW)
-
-
-@pytest.fixture
-def world(fake_slack: FakeSlack, engine: Engine) -> World:
-    add_people(fake_slack)
-    return seed(engine)
+deps, world = mentors.deps, mentors.world  # fixtures: the clock stopped at NOW, the seeded programme
 
 
 def _click(slack: SlackDriver, fake: FakeSlack, action_id: str, sent, user_id: str = MENTOR) -> None:

@@ -6,10 +6,13 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import pytest
 from slack_sdk import WebClient
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
+from bot.deps import Deps
+from bot.settings import Settings
 from storage.db import session_scope
 from storage.models import (
     Answer,
@@ -32,6 +35,8 @@ NOW = datetime(2027, 1, 19, 10, 0, tzinfo=UTC)  # Tuesday 19 January 2027, 12:00
 DATES = (date(2027, 1, 11), date(2027, 2, 8), date(2027, 3, 8))
 MENTOR, OTHER, COACH, STRANGER = "U111", "U222", "UCOACH", "USTRANGER"
 TEAM = "T111"
+REFLECTION = "s1-learning-without-course"  # session 1's reflection: a free-text answer
+T0 = "s1-self-efficacy-t0"  # the self-efficacy baseline: six ratings from 1 to 5
 
 
 @dataclass(frozen=True)
@@ -74,6 +79,19 @@ def seed(engine: Engine, *, language: str = "en", started: int = 1) -> World:
         session.add_all([mentor, other, coach])
         session.flush()
         return World(cohort.id, vero.id, goal.id, mentor.id, other.id, coach.id)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def deps(settings: Settings, engine: Engine) -> Deps:
+    """The app's dependencies with the clock at NOW; import it into a test module to drive the app on that day."""
+    return Deps(settings=settings, engine=engine, now=lambda: NOW)
+
+
+@pytest.fixture
+def world(fake_slack: FakeSlack, engine: Engine) -> World:
+    """The seeded programme, with the coach and the stranger known to the fake Slack."""
+    add_people(fake_slack)
+    return seed(engine)
 
 
 def prompt_blocks(delivery_id: int, text: str) -> list[dict[str, Any]]:
@@ -172,3 +190,8 @@ def view_text(node: Any) -> str:
     if isinstance(node, list):
         return "\n".join(view_text(item) for item in node)
     return node if isinstance(node, str) else ""
+
+
+def opened_view(fake: FakeSlack) -> dict[str, Any]:
+    """The view of the latest views.open call."""
+    return fake.calls_to("views.open")[-1].args["view"]
