@@ -15,7 +15,6 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from bot.cohorts import Invalid
@@ -360,8 +359,8 @@ def question(session: Session, prompt: Prompt, language: str, *, now: datetime) 
 
 def keep_note(session: Session, prompt: Prompt, *, channel_id: str, message_ts: str, text: str,
               now: datetime) -> DmNote:  # fmt: skip
-    """Keep a DM so the mentor can attach it to `prompt` with one click; older unattached notes are forgotten."""
-    session.execute(delete(DmNote).where(col(DmNote.created_at) < now - timedelta(days=NOTE_DAYS)))
+    """Keep a DM so the mentor can attach it to `prompt` with one click (for NOTE_DAYS; the daily purge drops it
+    after that)."""
     note = DmNote(team_id=prompt.cohort.team_id, delivery_id=prompt.delivery_id, channel_id=channel_id,
                   message_ts=message_ts, text=text, created_at=now)  # fmt: skip
     session.add(note)
@@ -369,14 +368,14 @@ def keep_note(session: Session, prompt: Prompt, *, channel_id: str, message_ts: 
     return note
 
 
-def own_note(session: Session, *, team_id: str, user_id: str, note_id: Any) -> tuple[DmNote, Prompt]:
-    """The kept DM and its prompt, only if both are the user's own."""
+def own_note(session: Session, *, team_id: str, user_id: str, note_id: Any, now: datetime) -> tuple[DmNote, Prompt]:
+    """The kept DM and its prompt, only if both are the user's own and the DM is not over NOTE_DAYS old."""
     try:
         wanted = int(str(note_id))
     except ValueError:
         raise Invalid("mentor.error.note_gone") from None
     note = session.get(DmNote, wanted)
-    if note is None or note.team_id != team_id:
+    if note is None or note.team_id != team_id or note.created_at < now - timedelta(days=NOTE_DAYS):
         raise Invalid("mentor.error.note_gone")
     try:
         prompt = own_prompt(session, team_id=team_id, user_id=user_id, delivery_id=note.delivery_id)

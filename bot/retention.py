@@ -6,15 +6,27 @@ import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine, delete, update
 from sqlmodel import Session, col, select
 
+from bot.answers import NOTE_DAYS
 from bot.programmes import programme_by_id
 from bot.settings import Settings
 from storage.db import session_scope
-from storage.models import Answer, Cohort, Experiment, HrMeeting, Member, ProgrammeSession, SummaryPost
+from storage.models import (
+    Answer,
+    Cohort,
+    DmNote,
+    Experiment,
+    HrMeeting,
+    Member,
+    ProcessedEvent,
+    ProgrammeSession,
+    SummaryPost,
+)
 
 log = logging.getLogger(__name__)
+EVENT_IDS_KEPT = timedelta(days=7)
 
 
 @dataclass(frozen=True)
@@ -63,6 +75,14 @@ def purge_expired(session: Session, *, retention_days: int, now: datetime) -> Pu
     return Purged(len(expired), int(answers or 0), int(notes or 0))
 
 
+def purge_transient(session: Session, *, now: datetime) -> tuple[int, int]:
+    """Drop DMs kept for attaching that nobody attached within NOTE_DAYS, and the record of Events API event ids
+    older than EVENT_IDS_KEPT (Slack retries within the hour). Returns (notes, event ids) dropped."""
+    notes = session.execute(delete(DmNote).where(col(DmNote.created_at) < now - timedelta(days=NOTE_DAYS))).rowcount
+    events = session.execute(delete(ProcessedEvent).where(col(ProcessedEvent.received_at) < now - EVENT_IDS_KEPT))
+    return int(notes or 0), int(events.rowcount or 0)
+
+
 def _ended_before(session: Session, cohort: Cohort, cutoff: date) -> bool:
     dates = {row.number: row.date for row in session.exec(
         select(ProgrammeSession).where(ProgrammeSession.cohort_id == cohort.id)
@@ -77,6 +97,7 @@ def run_retention(engine: Engine, settings: Settings, now: datetime) -> Purged:
     What stays are the summaries' figures, which already passed the privacy filter.
     """
     with session_scope(engine) as session:
+        purge_transient(session, now=now)
         purged = purge_expired(session, retention_days=settings.retention_days, now=now)
         cutoff = now.date() - timedelta(days=settings.retention_days)
         expired = [cohort.id for cohort in session.exec(select(Cohort)) if _ended_before(session, cohort, cutoff)]

@@ -149,7 +149,8 @@ class MentorActions:
         language = self.publisher.language(team_id, user_id)
         try:
             with session_scope(self.deps.engine) as session:
-                note, prompt = answers.own_note(session, team_id=team_id, user_id=user_id, note_id=action_value(body))
+                note, prompt = answers.own_note(session, team_id=team_id, user_id=user_id, note_id=action_value(body),
+                                                now=self.deps.now())  # fmt: skip
                 added = answers.answer_from_reply(session, prompt, text=note.text, now=self.deps.now(), source="dm")
                 session.delete(note)
                 label = prompt.step.label.get(language)

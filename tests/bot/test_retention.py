@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from bot.retention import purge_expired
-from storage.models import Answer, Cohort, Delivery, HrMeeting, Member, ProgrammeSession
+from bot.retention import purge_expired, purge_transient
+from storage.models import Answer, Cohort, Delivery, DmNote, HrMeeting, Member, ProcessedEvent, ProgrammeSession
 
 T = "T111"
 
@@ -59,3 +59,22 @@ def test_nothing_is_purged_before_the_retention_period(engine: Engine) -> None:
         _cohort_with_answer(session, "recent", date(2026, 6, 1))
         session.commit()
         assert purge_expired(session, retention_days=180, now=datetime(2026, 11, 27, tzinfo=UTC)).answers == 0
+
+
+def test_unattached_dms_after_a_week_and_event_ids_after_seven_days_are_dropped_in_every_workspace(
+    engine: Engine,
+) -> None:
+    now = datetime(2026, 11, 27, 12, tzinfo=UTC)
+    with Session(engine) as session:
+        answer = _cohort_with_answer(session, "live", date(2026, 11, 2))
+        session.flush()
+        for team, days in (("T111", 8), ("T222", 8), ("T111", 6)):
+            session.add(DmNote(team_id=team, delivery_id=answer.delivery_id, channel_id="D1", message_ts=f"{days}.1",
+                               text="kept", created_at=now - timedelta(days=days)))  # fmt: skip
+        session.add(ProcessedEvent(event_id="Ev0OLD", team_id="T111", received_at=now - timedelta(days=8)))
+        session.add(ProcessedEvent(event_id="Ev0NEW", team_id="T222", received_at=now - timedelta(hours=1)))
+        session.commit()
+        assert purge_transient(session, now=now) == (2, 1)
+        session.commit()
+        assert [note.message_ts for note in session.exec(select(DmNote))] == ["6.1"]
+        assert [event.event_id for event in session.exec(select(ProcessedEvent))] == ["Ev0NEW"]

@@ -5,48 +5,31 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-import pytest
-from sqlalchemy import Engine
-
-from bot.deps import Deps
-from bot.settings import Settings
 from storage.db import session_scope
 from storage.models import DeliveryStatus, DmNote, Member
-from tests.support import slack_requests
+from tests.support import mentors, slack_requests
 from tests.support.app_driver import SlackDriver
 from tests.support.fake_slack import FakeSlack
 from tests.support.mentors import (
     MENTOR,
     NOW,
     OTHER,
+    REFLECTION,
     STRANGER,
-    World,
-    add_people,
+    T0,
     answer_of,
     delivery,
     member,
     mentor_rows,
     post_summary,
     rows,
-    seed,
     send_prompt,
     view_text,
 )
 
-REFLECTION = "s1-learning-without-course"
-T0 = "s1-self-efficacy-t0"
 DM = "D111"
 
-
-@pytest.fixture
-def deps(settings: Settings, engine: Engine) -> Deps:
-    return Deps(settings=settings, engine=engine, now=lambda: NOW)
-
-
-@pytest.fixture
-def world(fake_slack: FakeSlack, engine: Engine) -> World:
-    add_people(fake_slack)
-    return seed(engine)
+deps, world = mentors.deps, mentors.world  # fixtures: the clock stopped at NOW, the seeded programme
 
 
 def _reply(slack: SlackDriver, text: str, *, thread_ts: str | None, user_id: str = MENTOR, channel: str = DM,
@@ -192,6 +175,17 @@ def test_a_kept_dm_cannot_be_attached_by_someone_else(slack, fake_slack, engine,
     slack.action("note.attach", str(note.id), user_id=OTHER, channel_id="D222")
     assert mentor_rows(engine) == before
     assert "no longer waiting" in view_text(fake_slack.calls_to("views.open")[-1].args["view"])
+
+
+def test_a_kept_dm_over_a_week_old_can_no_longer_be_attached(slack, fake_slack, engine, world, slack_client) -> None:
+    sent = send_prompt(engine, slack_client, world.mentor, REFLECTION)
+    _reply(slack, "Written long ago.", thread_ts=None)
+    [note] = rows(engine, DmNote)
+    with session_scope(engine) as session:
+        session.get(DmNote, note.id).created_at = NOW - timedelta(days=8)
+    slack.action("note.attach", str(note.id), user_id=MENTOR, channel_id=DM)
+    assert answer_of(engine, sent.id) is None
+    assert "more than a week old" in view_text(fake_slack.calls_to("views.open")[-1].args["view"])
 
 
 def test_a_dm_with_no_open_prompt_gets_help_and_is_not_kept(slack, fake_slack, engine, world) -> None:
