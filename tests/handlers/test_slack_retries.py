@@ -16,39 +16,26 @@ from sqlalchemy import Engine, select
 from sqlmodel import Session, SQLModel
 
 from bot import answers
-from bot.deps import Deps
-from bot.settings import Settings
 from storage.models import Answer, DeliveryStatus, DmNote, ProcessedEvent
+from tests.support import mentors
 from tests.support import slack_requests as requests
 from tests.support.app_driver import SlackDriver
 from tests.support.fake_slack import Call, FakeSlack
 from tests.support.mentors import (
     COACH,
     MENTOR,
-    NOW,
+    REFLECTION,
     World,
-    add_people,
     answer_of,
     delivery,
     rows,
-    seed,
     send_prompt,
     view_text,
 )
 
-REFLECTION = "s1-learning-without-course"
 WAIT = 10  # seconds: only reached when something is broken
 
-
-@pytest.fixture
-def deps(settings: Settings, engine: Engine) -> Deps:
-    return Deps(settings=settings, engine=engine, now=lambda: NOW)
-
-
-@pytest.fixture
-def world(fake_slack: FakeSlack, engine: Engine) -> World:
-    add_people(fake_slack)
-    return seed(engine)
+deps, world = mentors.deps, mentors.world  # fixtures: the clock stopped at NOW, the seeded programme
 
 
 def retry_headers(slack: SlackDriver, body: bytes, number: int, reason: str = "http_timeout") -> dict[str, str]:
