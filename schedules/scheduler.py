@@ -196,12 +196,14 @@ class SchedulerService:
             self.scheduler.remove_job("send_due.standby", jobstore=LOCAL)
         self.scheduler.pause()  # the stored jobs are replaced before any of the old ones can run
         try:
-            self.scheduler.add_jobstore(SQLAlchemyJobStore(engine=self.context.engine), STORED)
+            store = SQLAlchemyJobStore(engine=self.context.engine)
+            self.scheduler.add_jobstore(store, STORED)
             for spec in stored_jobs():
-                self.scheduler.add_job(jobstore=STORED, replace_existing=True, **spec)
+                self.scheduler.add_job(jobstore=STORED, replace_existing=True, **_keeping_its_place(store, spec))
         finally:
             self.scheduler.resume()
         self.leader = True
+        log.info("this worker now leads the scheduler (%s)", self.context.worker)
 
     def _stand_by(self) -> None:
         self.scheduler.remove_jobstore(STORED, shutdown=False)
@@ -224,6 +226,22 @@ class SchedulerService:
             log.debug("removing this worker's heartbeat failed: %s", error.__class__.__name__)
         jobs.unregister()
         log.info("scheduler stopped (%s)", self.context.worker)
+
+
+def _keeping_its_place(store: SQLAlchemyJobStore, spec: dict[str, Any]) -> dict[str, Any]:
+    """A stored job whose schedule is unchanged keeps its next run time, even one that passed while no leader
+    was up: replacing it would compute the next run from now and silently skip the missed one, which the
+    scheduler otherwise makes up once within its grace time."""
+    if "next_run_time" in spec:
+        return spec
+    try:
+        stored = store.lookup_job(spec["id"])
+    except Exception as error:  # a job stored by an older version that no longer loads
+        log.warning("stored job %s could not be read (%s); rescheduling it", spec["id"], error.__class__.__name__)
+        return spec
+    if stored is None or stored.next_run_time is None or str(stored.trigger) != str(spec["trigger"]):
+        return spec
+    return {**spec, "next_run_time": stored.next_run_time}
 
 
 _service: SchedulerService | None = None

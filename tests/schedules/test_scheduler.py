@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import time
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from freezegun import freeze_time
 from sqlalchemy import Engine, text
 
@@ -69,6 +72,32 @@ def test_a_second_process_stands_by_and_takes_over_when_the_leader_stops(
     finally:
         leader.stop()
         standby.stop()
+
+
+def test_a_run_missed_while_no_leader_was_up_is_made_up_once_by_the_next_leader(
+    settings: Settings, engine: Engine, fake_slack: FakeSlack
+) -> None:
+    first = _service(settings, engine, fake_slack, "first").start()
+    first.stop()  # the stored jobs stay behind, as when a leader dies
+    missed = datetime.now(UTC) - timedelta(minutes=5)  # within remind's grace time of 30 minutes
+    store = SQLAlchemyJobStore(engine=engine)
+    store.start(first.scheduler, STORED)
+    job = store.lookup_job("remind")
+    job.next_run_time = missed
+    store.update_job(job)
+
+    ran: list[str] = []
+    again = _service(settings, engine, fake_slack, "again")
+    again.scheduler.add_listener(lambda event: ran.append(event.job_id), EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
+    again.start()
+    try:
+        deadline = time.monotonic() + 10
+        while "remind" not in ran and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert ran.count("remind") == 1
+        assert again.scheduler.get_job("remind", jobstore=STORED).next_run_time > datetime.now(UTC)
+    finally:
+        again.stop()
 
 
 def test_the_summary_job_posts_each_organisations_summary_once_when_its_step_has_come(
