@@ -11,8 +11,7 @@ import sys
 import time
 import urllib.request
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -23,25 +22,11 @@ from sqlalchemy import Engine
 from storage.db import make_engine
 from storage.models import Delivery, DeliveryStatus
 from tests.support import outbox_world as world
-from tests.support.process import ROOT
+from tests.support.process import ROOT, fake_slack_process
 
 pytestmark = pytest.mark.e2e
 KICKOFF = datetime(2027, 1, 11, 12, 0, tzinfo=UTC)  # Monday, 14:00 in Helsinki
 MENTORS = [f"U{number:07d}" for number in range(1, 201)]  # the users the fake Slack process creates
-
-
-@contextmanager
-def fake_slack_process(*args: str) -> Iterator[str]:
-    """tests.support.fake_slack as its own process; yields its base URL (http://127.0.0.1:PORT)."""
-    process = subprocess.Popen([sys.executable, "-m", "tests.support.fake_slack", "--port", "0", *args], cwd=ROOT,
-                               stdout=subprocess.PIPE, text=True)  # fmt: skip
-    try:
-        line = process.stdout.readline() if process.stdout else ""
-        assert line.startswith("FAKE_SLACK_URL="), f"the fake Slack did not start: {line!r}"
-        yield line.strip().split("=", 1)[1].removesuffix("/api/")
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 def read(url: str) -> Any:
