@@ -19,6 +19,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 from bot.deps import Deps
 from bot.installations import token_rotator
 from bot.metrics import MeteredWebClient
+from bot.queue_writer import QueueWriter
 from bot.scopes import BOT_SCOPES
 from bot.settings import Settings
 from bot.workspaces import NotInstalled, Workspaces
@@ -43,8 +44,8 @@ def make_client(token: str | None, base_url: str, *, timeout: int = 10) -> WebCl
     return client
 
 
-def create_app(deps: Deps, *, client: WebClient | None = None, queue: bool = False) -> App:
-    """The Bolt app with every listener registered; with `queue` (the `web` role), events and the `/mentori`
+def create_app(deps: Deps, *, client: WebClient | None = None, writer: QueueWriter | None = None) -> App:
+    """The Bolt app with every listener registered; with a `writer` (the `web` role), events and the `/mentori`
     commands that open no form are acknowledged and left to the workers.
 
     With one bot token, Bolt verifies it with auth.test at once; in OAuth mode each workspace's token comes from
@@ -63,12 +64,12 @@ def create_app(deps: Deps, *, client: WebClient | None = None, queue: bool = Fal
         **_authorization(settings, workspaces, client),
     )
     home_publisher = home.register(app, deps)
-    commands.register(app, build_router(deps, home_publisher, queue=queue))
+    commands.register(app, build_router(deps, home_publisher, writer=writer))
     cohort_views.register(app, deps)
     kickoff.register(app, deps)
     mentor_actions.register(app, deps, home_publisher)
     mentor_views.register(app, deps, home_publisher)
-    events.register(app, deps, home_publisher, queue=queue)
+    events.register(app, deps, home_publisher, writer=writer)
     lifecycle.register(app, deps, workspaces)
     return app
 

@@ -92,8 +92,13 @@ def run_web(settings: Settings) -> int:
     require_current_schema(make_engine(settings.database_url))
     log.info("Mentori web on port %s: %s workers × %s threads", settings.port, settings.web_workers,
              settings.web_threads)  # fmt: skip
+    def worker_exit(_server: object, _worker: object) -> None:
+        from bot.queue_writer import close_all
+
+        close_all()
+
     serve(lambda: build_wsgi(settings, queue=True), port=settings.port, workers=settings.web_workers,
-          threads=settings.web_threads)  # fmt: skip
+          threads=settings.web_threads, worker_exit=worker_exit)  # fmt: skip
     return 0
 
 
@@ -113,20 +118,23 @@ def build_wsgi(settings: Settings, *, migrate: bool = False, scheduler: bool = F
                queue: bool = False) -> WsgiApp:  # fmt: skip
     """The HTTP app of one server process, with its own engine and Slack client.
 
-    With `scheduler` (`run`), /healthz also requires this process's scheduler to run. With `queue`
-    (`web`), commands go to the workers, and /healthz reports whether a worker leads the scheduler without
-    failing on it: a load balancer must not take every web replica away because the worker is down.
+    With `scheduler` (`run`), /healthz also requires this process's scheduler to run. With `queue` (`web`),
+    commands and events go to the workers through a QueueWriter, and /healthz reports whether a worker leads the
+    scheduler without failing on it: a load balancer must not take every web replica away because the worker is
+    down.
     """
     from bot.app import create_app
     from bot.deps import Deps
     from bot.metrics import database_registry
+    from bot.queue_writer import QueueWriter
     from bot.web import MentoriWsgi, database_health, leader_health
     from storage.db import make_engine, upgrade
 
     engine = make_engine(settings.database_url)
     if migrate:
         upgrade(engine)
-    app = create_app(Deps(settings=settings, engine=engine), queue=queue)
+    writer = QueueWriter(engine).start() if queue else None
+    app = create_app(Deps(settings=settings, engine=engine), writer=writer)
     registry = database_registry(engine)
     if not scheduler:
         return MentoriWsgi(app, leader_health(engine), registry, informational=frozenset({"scheduler"}))

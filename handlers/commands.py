@@ -22,6 +22,7 @@ from bot.commands import COMMAND_NAMES, CommandSyntaxError, ParsedCommand, parse
 from bot.deps import Deps
 from bot.i18n import t
 from bot.people import language_for
+from bot.queue_writer import Pending, QueueWriter
 from storage import work_queue
 
 log = logging.getLogger(__name__)
@@ -72,9 +73,9 @@ class Entry:
 class CommandRouter:
     """Dispatches `/mentori <name> …` to the subcommand registered under that name."""
 
-    def __init__(self, deps: Deps, *, queue: bool = False) -> None:
+    def __init__(self, deps: Deps, *, writer: QueueWriter | None = None) -> None:
         self.deps = deps
-        self.queue = queue  # True in the `web` role: workers carry out what does not open a form
+        self.writer = writer  # in the `web` role: workers carry out what does not open a form
         self.subcommands: dict[str, Entry] = {}
 
     def add(self, name: str, handler: Subcommand, *, opens_form: FormTest = never) -> None:
@@ -95,7 +96,7 @@ class CommandRouter:
         if entry is not None:
             ack()  # first: Slack shows an error if the ack takes over 3 s
             assert command is not None
-            if self.queue and not entry.opens_form(command.args):
+            if self.writer is not None and not entry.opens_form(command.args):
                 self.enqueue(body, respond)
             else:
                 self.execute(entry, command, body, respond, client)
@@ -107,12 +108,15 @@ class CommandRouter:
             self.answer_help(ack, language, command)
 
     def enqueue(self, body: dict[str, Any], respond: Respond) -> None:
-        try:
-            work_queue.enqueue(self.deps.engine, work_queue.COMMAND, str(body.get("team_id", "")), body,
-                               now=self.deps.now())  # fmt: skip
-        except Exception:
-            log.exception("queueing a /mentori command failed")
+        assert self.writer is not None
+
+        def lost() -> None:
             respond(text=t(self.deps.settings.language, "common.error"), response_type="ephemeral")
+
+        item = work_queue.Item(work_queue.COMMAND, str(body.get("team_id", "")), body, self.deps.now())
+        if not self.writer.put(Pending(item, lost)):
+            log.error("the queue for the workers is full: a /mentori command was refused")
+            lost()
 
     def run_queued(self, queued: work_queue.Queued, client: WebClient) -> None:
         """Carry out a command a web process queued (in a worker)."""

@@ -24,6 +24,7 @@ from bot.blocks.answer_modal import dm_help_message
 from bot.cohorts import Invalid
 from bot.deps import Deps
 from bot.i18n import day, t
+from bot.queue_writer import Pending, QueueWriter
 from handlers.home import HomePublisher, explain
 from handlers.mentor_actions import refresh_prompt_message
 from storage import work_queue
@@ -60,9 +61,10 @@ class Response:
 
 
 class DmEvents:
-    def __init__(self, deps: Deps, publisher: HomePublisher) -> None:
+    def __init__(self, deps: Deps, publisher: HomePublisher, writer: QueueWriter | None = None) -> None:
         self.deps = deps
         self.publisher = publisher
+        self.writer = writer  # in the `web` role: events are left to the workers
 
     def message(self, body: dict[str, Any], event: dict[str, Any], client: WebClient) -> None:
         team_id = str(body.get("team_id") or event.get("team") or "")
@@ -152,11 +154,11 @@ class DmEvents:
 
     def enqueue(self, body: dict[str, Any]) -> None:
         """In `web`: leave the event to a worker (Bolt has acknowledged it already)."""
+        assert self.writer is not None
         team_id = str(body.get("team_id") or (body.get("event") or {}).get("team") or "")
-        try:
-            work_queue.enqueue(self.deps.engine, work_queue.EVENT, team_id, body, now=self.deps.now())
-        except Exception:
-            log.exception("queueing a %s event failed", (body.get("event") or {}).get("type"))
+        if not self.writer.put(Pending(work_queue.Item(work_queue.EVENT, team_id, body, self.deps.now()))):
+            log.error("the queue for the workers is full: a %s event was dropped",
+                      (body.get("event") or {}).get("type"))  # fmt: skip
 
     def run_queued(self, queued: work_queue.Queued, client: WebClient) -> None:
         """In a worker: handle an event a web process queued. A DM is always handled — it may be an answer —
@@ -169,9 +171,10 @@ class DmEvents:
             self.home_opened(body, event, client)
 
 
-def register(app: App, deps: Deps, publisher: HomePublisher, *, queue: bool = False) -> None:
-    """DMs and Home openings; with `queue` (the `web` role) they are left to the workers."""
-    events = DmEvents(deps, publisher)
-    app.event("message", matchers=[human_dm])(events.enqueue if queue else events.message)
+def register(app: App, deps: Deps, publisher: HomePublisher, *, writer: QueueWriter | None = None) -> None:
+    """DMs and Home openings; with a `writer` (the `web` role) they are left to the workers."""
+    events = DmEvents(deps, publisher, writer)
+    queued = writer is not None
+    app.event("message", matchers=[human_dm])(events.enqueue if queued else events.message)
     app.event("message", matchers=[other_dm])(lambda: None)
-    app.event("app_home_opened")(events.enqueue if queue else events.home_opened)
+    app.event("app_home_opened")(events.enqueue if queued else events.home_opened)

@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 from bot.app import create_app, make_client
 from bot.deps import Deps
 from bot.metrics import REGISTRY, database_registry
+from bot.queue_writer import close_all
 from bot.runner import build_wsgi
 from bot.settings import Settings
 from bot.web import MentoriWsgi, database_health
@@ -69,13 +70,16 @@ def test_a_web_process_reports_whether_a_worker_leads_the_scheduler_without_fail
     settings: Settings, engine: Engine
 ) -> None:
     wsgi = build_wsgi(settings, queue=True)
-    status, body = _call(wsgi, "GET", "/healthz")
-    assert status == 200  # the load balancer keeps this replica: acks still work while the worker restarts
-    assert json.loads(body) == {"status": "degraded", "database": True, "scheduler": False}
+    try:
+        status, body = _call(wsgi, "GET", "/healthz")
+        assert status == 200  # the load balancer keeps this replica: acks still work while the worker restarts
+        assert json.loads(body) == {"status": "degraded", "database": True, "scheduler": False}
 
-    worker_beats.beat(engine, "worker-host:4242", leader=True, now=datetime.now(UTC))
-    status, body = _call(wsgi, "GET", "/healthz")
-    assert (status, json.loads(body)) == (200, {"status": "ok", "database": True, "scheduler": True})
+        worker_beats.beat(engine, "worker-host:4242", leader=True, now=datetime.now(UTC))
+        status, body = _call(wsgi, "GET", "/healthz")
+        assert (status, json.loads(body)) == (200, {"status": "ok", "database": True, "scheduler": True})
+    finally:
+        close_all()
 
 
 def test_metrics_show_the_commands_waiting_for_a_worker(deps: Deps, engine: Engine) -> None:

@@ -12,15 +12,19 @@ import pytest
 from sqlalchemy import Engine
 
 import storage.work_queue
-from bot.app import create_app, queued_work_runner
+from bot.app import create_app
 from bot.deps import Deps
+from bot.queue_writer import QueueWriter
 from bot.settings import Settings
 from storage import work_queue
+from tests.support import queued
 from tests.support.app_driver import SlackDriver
 from tests.support.coach_world import ADMIN, COACH, STATUS_AT, World, add_people, build, fill_block_1, snapshot
 from tests.support.fake_slack import FakeSlack
+from tests.support.queued import run_queue
 
 STATUS = 'status "Spring 2027"'
+writer = queued.writer  # fixture: what a web process hands its queued work to
 
 
 @pytest.fixture
@@ -37,29 +41,21 @@ def world(fake_slack: FakeSlack, engine: Engine) -> World:
 
 
 @pytest.fixture
-def web(deps: Deps, signing_secret: str) -> SlackDriver:
+def web(deps: Deps, signing_secret: str, writer: QueueWriter) -> SlackDriver:
     """The app as a `web` process runs it."""
-    return SlackDriver(create_app(deps, queue=True), signing_secret)
-
-
-def run_queue(deps: Deps) -> int:
-    """What a worker does: take every queued command and carry it out."""
-    run = queued_work_runner(deps)
-    taken = work_queue.take(deps.engine, 100)
-    for queued in taken:
-        run(queued)
-    return len(taken)
+    return SlackDriver(create_app(deps, writer=writer), signing_secret)
 
 
 def test_a_queued_status_is_acknowledged_at_once_and_answered_by_the_worker_as_it_would_be_at_once(
-    web: SlackDriver, slack: SlackDriver, deps: Deps, fake_slack: FakeSlack, world: World
+    web: SlackDriver, slack: SlackDriver, writer: QueueWriter, deps: Deps, fake_slack: FakeSlack, world: World
 ) -> None:
     reply = web.command(STATUS, user_id=COACH, response_url=fake_slack.response_url("queued"))
     assert (reply.status, reply.body) == (200, "")
     assert fake_slack.calls_to("response_url") == []
+    writer.flush()
     assert work_queue.backlog(deps.engine)[0] == 1
 
-    assert run_queue(deps) == 1
+    assert run_queue(deps, writer) == 1
     slack.command(STATUS, user_id=COACH, response_url=fake_slack.response_url("inline"))
     queued, inline = fake_slack.calls_to("response_url")
     assert queued.args["_name"] == "queued" and inline.args["_name"] == "inline"
@@ -69,37 +65,39 @@ def test_a_queued_status_is_acknowledged_at_once_and_answered_by_the_worker_as_i
 
 
 def test_a_command_that_opens_a_form_opens_it_from_the_web_process(
-    web: SlackDriver, deps: Deps, fake_slack: FakeSlack, world: World
+    web: SlackDriver, writer: QueueWriter, deps: Deps, fake_slack: FakeSlack, world: World
 ) -> None:
     web.command("kickoff", user_id=COACH, response_url=fake_slack.response_url())
     web.command("cohort create", user_id=ADMIN, response_url=fake_slack.response_url())
     assert [call.args["view"]["callback_id"] for call in fake_slack.calls_to("views.open")] == [
         "kickoff", "cohort_create",
     ]  # fmt: skip
+    writer.flush()
     assert work_queue.backlog(deps.engine)[0] == 0
 
 
-def test_the_same_commands_with_arguments_are_queued(web: SlackDriver, deps: Deps, fake_slack: FakeSlack,
-                                                     world: World) -> None:  # fmt: skip
+def test_the_same_commands_with_arguments_are_queued(web: SlackDriver, writer: QueueWriter, deps: Deps,
+                                                     fake_slack: FakeSlack, world: World) -> None:  # fmt: skip
     web.command('kickoff "Spring 2027" 2', user_id=COACH, response_url=fake_slack.response_url())
     web.command("cohort list", user_id=ADMIN, response_url=fake_slack.response_url())
     assert fake_slack.calls_to("views.open") == []
+    writer.flush()
     assert work_queue.backlog(deps.engine)[0] == 2
-    run_queue(deps)
+    run_queue(deps, writer)
     said = [call.args["text"] for call in fake_slack.calls_to("response_url")]
     assert len(said) == 2 and "Session 2 of Spring 2027 has started" in said[0]
 
 
 def test_a_command_no_worker_took_within_two_minutes_is_answered_run_it_again_and_not_carried_out(
-    web: SlackDriver, settings: Settings, engine: Engine, fake_slack: FakeSlack, world: World
+    web: SlackDriver, writer: QueueWriter, settings: Settings, engine: Engine, fake_slack: FakeSlack, world: World
 ) -> None:
     queued_at = STATUS_AT - timedelta(minutes=3)
     web_deps = Deps(settings=settings, engine=engine, now=lambda: queued_at)
-    SlackDriver(create_app(web_deps, queue=True), web.secret).command(
+    SlackDriver(create_app(web_deps, writer=writer), web.secret).command(
         'kickoff "Spring 2027" 2', user_id=COACH, response_url=fake_slack.response_url()
     )
     before = snapshot(engine)
-    run_queue(Deps(settings=settings, engine=engine, now=lambda: STATUS_AT))
+    run_queue(Deps(settings=settings, engine=engine, now=lambda: STATUS_AT), writer)
     (answer,) = fake_slack.calls_to("response_url")
     assert answer.args["text"] == (
         "Sorry, Mentori was too busy to get to this in time, and did nothing. Please run the command again."
@@ -108,20 +106,25 @@ def test_a_command_no_worker_took_within_two_minutes_is_answered_run_it_again_an
 
 
 def test_when_the_queue_cannot_be_written_the_user_is_told_and_nothing_is_done(
-    web: SlackDriver, deps: Deps, fake_slack: FakeSlack, world: World, monkeypatch: pytest.MonkeyPatch
-) -> None:
+    web: SlackDriver, writer: QueueWriter, deps: Deps, fake_slack: FakeSlack, world: World,
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
+) -> None:  # fmt: skip
     def database_down(*_args: object, **_kwargs: object) -> None:
         raise OSError("connection refused")
 
-    monkeypatch.setattr(storage.work_queue, "enqueue", database_down)
+    monkeypatch.setattr(storage.work_queue, "enqueue_many", database_down)
     reply = web.command(STATUS, user_id=COACH, response_url=fake_slack.response_url())
     assert reply.status == 200
+    writer.flush()
+    assert "1 queued items were lost: the database did not take them" in caplog.text
     (answer,) = fake_slack.calls_to("response_url")
     assert answer.args["text"].startswith("Sorry, something went wrong on Mentori's side and nothing was changed.")
     assert answer.args["response_type"] == "ephemeral"
 
 
-def test_help_and_mistakes_are_still_answered_in_the_ack(web: SlackDriver, deps: Deps, world: World) -> None:
+def test_help_and_mistakes_are_still_answered_in_the_ack(web: SlackDriver, writer: QueueWriter, deps: Deps,
+                                                          world: World) -> None:  # fmt: skip
     assert "/mentori kickoff" in web.command("help", user_id=COACH).text
     assert "Sorry, I didn't understand `statsu`" in web.command("statsu", user_id=COACH).text
+    writer.flush()
     assert work_queue.backlog(deps.engine)[0] == 0

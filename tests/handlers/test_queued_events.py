@@ -7,39 +7,34 @@ from datetime import timedelta
 from slack_sdk import WebClient
 from sqlalchemy import Engine
 
-from bot.app import create_app, queued_work_runner
+from bot.app import create_app
 from bot.deps import Deps
-from storage import work_queue
-from tests.support import mentors, slack_requests
+from bot.queue_writer import QueueWriter
+from tests.support import mentors, queued, slack_requests
 from tests.support.app_driver import SlackDriver
 from tests.support.fake_slack import FakeSlack
 from tests.support.mentors import MENTOR, NOW, REFLECTION, World, answer_of, send_prompt, view_text
+from tests.support.queued import run_queue
 
 deps, world = mentors.deps, mentors.world  # fixtures: the clock stopped at NOW, the seeded programme
+writer = queued.writer  # fixture: what a web process hands its queued work to
 
 
-def web(deps: Deps, secret: str) -> SlackDriver:
-    return SlackDriver(create_app(deps, queue=True), secret)
-
-
-def run_queue(deps: Deps) -> int:
-    run = queued_work_runner(deps)
-    taken = work_queue.take(deps.engine, 100)
-    for queued in taken:
-        run(queued)
-    return len(taken)
+def web(deps: Deps, secret: str, writer: QueueWriter) -> SlackDriver:
+    return SlackDriver(create_app(deps, writer=writer), secret)
 
 
 def test_an_answer_in_a_thread_is_acknowledged_by_web_and_saved_by_the_worker(
-    deps: Deps, signing_secret: str, fake_slack: FakeSlack, engine: Engine, world: World, slack_client: WebClient
+    deps: Deps, signing_secret: str, writer: QueueWriter, fake_slack: FakeSlack, engine: Engine, world: World,
+    slack_client: WebClient,
 ) -> None:
     sent = send_prompt(engine, slack_client, world.mentor, REFLECTION)
     reply = slack_requests.message_im("From a colleague.", user_id=MENTOR, thread_ts=sent.message_ts)
-    assert web(deps, signing_secret).post(reply).status == 200
+    assert web(deps, signing_secret, writer).post(reply).status == 200
     assert answer_of(engine, sent.id) is None
     assert fake_slack.calls_to("reactions.add") == []
 
-    assert run_queue(deps) == 1
+    assert run_queue(deps, writer) == 1
     answer = answer_of(engine, sent.id)
     assert answer is not None and answer.text == "From a colleague."
     assert len(fake_slack.calls_to("reactions.add")) == 1
@@ -47,30 +42,31 @@ def test_an_answer_in_a_thread_is_acknowledged_by_web_and_saved_by_the_worker(
 
 
 def test_a_retried_event_queued_twice_is_saved_once(
-    deps: Deps, signing_secret: str, fake_slack: FakeSlack, engine: Engine, world: World, slack_client: WebClient
+    deps: Deps, signing_secret: str, writer: QueueWriter, fake_slack: FakeSlack, engine: Engine, world: World,
+    slack_client: WebClient,
 ) -> None:
     sent = send_prompt(engine, slack_client, world.mentor, REFLECTION)
     ts = slack_requests.new_ts()
-    driver = web(deps, signing_secret)
+    driver = web(deps, signing_secret, writer)
     for retry in (None, 1):
         body = slack_requests.message_im("Once.", user_id=MENTOR, thread_ts=sent.message_ts, ts=ts,
                                          event_id="Ev0QUEUED")  # fmt: skip
         headers = {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"} if retry else None
         assert driver.post(body, headers).status == 200
-    assert run_queue(deps) == 2
+    assert run_queue(deps, writer) == 2
     assert answer_of(engine, sent.id).text == "Once."  # type: ignore[union-attr]
     assert len(fake_slack.calls_to("reactions.add")) == 1
 
 
 def test_the_home_tab_is_drawn_by_the_worker_unless_it_was_opened_minutes_ago(
-    deps: Deps, signing_secret: str, fake_slack: FakeSlack, engine: Engine, world: World
+    deps: Deps, signing_secret: str, writer: QueueWriter, fake_slack: FakeSlack, engine: Engine, world: World
 ) -> None:
-    web(deps, signing_secret).post(slack_requests.app_home_opened(MENTOR))
+    web(deps, signing_secret, writer).post(slack_requests.app_home_opened(MENTOR))
     assert MENTOR not in fake_slack.home_views
-    run_queue(deps)
+    run_queue(deps, writer)
     assert "Spring 2027" in view_text(fake_slack.home_views[MENTOR])
 
     fake_slack.home_views.clear()
-    web(deps, signing_secret).post(slack_requests.app_home_opened(MENTOR))
-    run_queue(Deps(settings=deps.settings, engine=engine, now=lambda: NOW + timedelta(minutes=3)))
+    web(deps, signing_secret, writer).post(slack_requests.app_home_opened(MENTOR))
+    run_queue(Deps(settings=deps.settings, engine=engine, now=lambda: NOW + timedelta(minutes=3)), writer)
     assert MENTOR not in fake_slack.home_views
