@@ -1,4 +1,4 @@
-"""What the benchmarks share: the fake Slack as a process, load generation, percentiles."""
+"""What the benchmarks share: the fake Slack as a process, a throw-away database, load generation, percentiles."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -91,3 +92,32 @@ def describe(values: list[float]) -> str:
 
 def machine() -> str:
     return f"{os.cpu_count()} CPUs, Python {sys.version.split()[0]}, {sys.platform}"
+
+
+@contextmanager
+def database(postgres: str | None) -> Iterator[str]:
+    """A fresh, migrated database: an SQLite file, or a throw-away database on the given PostgreSQL server."""
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+
+    from storage.db import make_engine, upgrade
+
+    if postgres is None:
+        with tempfile.TemporaryDirectory() as folder:
+            url = f"sqlite:///{folder}/bench.sqlite3"
+            upgrade(make_engine(url))
+            yield url
+        return
+    server = make_url(postgres)
+    name = f"mentori_bench_{os.getpid()}"
+    admin = make_engine(server.render_as_string(hide_password=False), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = server.set(database=name).render_as_string(hide_password=False)
+    upgrade(make_engine(url))
+    try:
+        yield url
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

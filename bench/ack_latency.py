@@ -1,10 +1,14 @@
 """Ack latency of `/mentori status` over HTTP against `python -m bot web`, with a bare acking Bolt app as baseline.
 
-Both run under the same gunicorn configuration on this machine, one after the other, in this script. Mentori's
-web processes only acknowledge and queue; a `python -m bot worker` beside them (at a lower CPU priority, as the
-systemd units in deploy/ run it) carries the commands out and answers on each command's response_url, which
-points at the fake Slack. The script waits for every answer and reports when the last arrived.
-Usage: python bench/ack_latency.py [--requests 2000] [--concurrency 32] [--worker-nice 10]
+Both run under the same gunicorn configuration on this machine, in alternating rounds in this script. Mentori's
+web processes only acknowledge and queue; a `python -m bot worker` (at a lower CPU priority, as the systemd
+units in deploy/ run it) carries the commands out and answers on each command's response_url, which points at
+the fake Slack. By default the worker is started after each round's requests, as on a deployment where workers
+run on other machines; with --worker-beside it runs during the requests, sharing this machine's CPUs (and the
+database's) with web. Each round waits for every answer before the next starts.
+Usage: python bench/ack_latency.py [--requests 2000] [--concurrency 32] [--rounds 3] [--worker-beside]
+                                   [--worker-nice 10]
+                                   [--postgres postgresql+psycopg://USER@HOST:5432/DB]
 """
 
 from __future__ import annotations
@@ -12,18 +16,28 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench._support import PYTHON, ROOT, describe, fake_slack_process, load, machine, percentile, wait_for
+from bench._support import (
+    PYTHON,
+    ROOT,
+    database,
+    describe,
+    fake_slack_process,
+    load,
+    machine,
+    percentile,
+    wait_for,
+)
 from tests.support import slack_requests
 from tests.support.process import free_port
 
@@ -86,46 +100,65 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds of baseline and Mentori")
+    parser.add_argument("--worker-beside", action="store_true",
+                        help="run the worker during the requests too (default: start it after each round's requests)")
     parser.add_argument("--worker-nice", type=int, default=10, help="the worker's niceness (0: same as web)")
+    parser.add_argument("--postgres", default=None, help="a PostgreSQL server URL (default: an SQLite file)")
     args = parser.parse_args()
     warm_up = min(100, args.requests)
-    with tempfile.TemporaryDirectory() as tmp, fake_slack_process("--users", "10") as api:
+    rounds: list[tuple[list[float], list[float], float]] = []
+    with fake_slack_process("--users", "10") as api, database(args.postgres) as url:
         base = api.removesuffix("/").removesuffix("/api")
-        database = f"sqlite:///{tmp}/bench.sqlite3"
-        prepare_database(database)
+        prepare_database(url)
 
         def request() -> tuple[bytes, dict[str, str]]:
             body = slack_requests.slash_command("status Bench", response_url=f"{base}/_fake/response_url/bench")
             return body, slack_requests.sign(SECRET, body)
 
         env = {"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": api,
-               "DATABASE_URL": database, "WEB_WORKERS": str(WORKERS), "WEB_THREADS": str(THREADS),
+               "DATABASE_URL": url, "WEB_WORKERS": str(WORKERS), "WEB_THREADS": str(THREADS),
                "LOG_LEVEL": "WARNING"}  # fmt: skip
-        port = free_port()
-        with process([PYTHON, "bench/bare_app.py", str(port), str(WORKERS), str(THREADS)], env):
-            wait_for("127.0.0.1", port)
-            load(port, warm_up, args.concurrency, request)
-            baseline = load(port, args.requests, args.concurrency, request)
-        port = free_port()
+        bare, web = free_port(), free_port()
+        worker = [PYTHON, "-m", "bot", "worker"]
         with (
-            process([PYTHON, "-m", "bot", "web"], {**env, "PORT": str(port)}),
-            process([PYTHON, "-m", "bot", "worker"], env, nice=args.worker_nice),
+            process([PYTHON, "bench/bare_app.py", str(bare), str(WORKERS), str(THREADS)], env),
+            process([PYTHON, "-m", "bot", "web"], {**env, "PORT": str(web)}),
         ):
-            wait_for("127.0.0.1", port)
-            load(port, warm_up, args.concurrency, request)
-            wait_for_answers(base, warm_up)
-            started = time.monotonic()
-            mentori = load(port, args.requests, args.concurrency, request)
-            acked = time.monotonic() - started
-            drained = wait_for_answers(base, warm_up + args.requests)
-    print(f"machine: {machine()}; gunicorn {WORKERS} workers × {THREADS} threads; SQLite; "
-          f"{args.requests} requests at concurrency {args.concurrency}; worker at nice {args.worker_nice}")  # fmt: skip
-    print(f"bare Bolt ack (baseline): {describe(baseline)}")
-    print(f"mentori /mentori status:  {describe(mentori)}")
-    print(f"ratio p50 {percentile(mentori, 50) / percentile(baseline, 50):.2f}  "
-          f"p99 {percentile(mentori, 99) / percentile(baseline, 99):.2f}  (aim: p99 ratio ≤ 1.5)")  # fmt: skip
-    print(f"all {args.requests} acked in {acked:.1f} s; every status answer posted {drained:.1f} s after the last ack "
-          f"({args.requests / (acked + drained):.0f} commands/s carried out)")  # fmt: skip
+            wait_for("127.0.0.1", bare)
+            wait_for("127.0.0.1", web)
+            load(bare, warm_up, args.concurrency, request)
+            load(web, warm_up, args.concurrency, request)
+            with process(worker, env, nice=args.worker_nice):
+                wait_for_answers(base, warm_up)
+            answered = warm_up
+            for _ in range(args.rounds):
+                baseline = load(bare, args.requests, args.concurrency, request)
+                with ExitStack() as beside:
+                    if args.worker_beside:
+                        beside.enter_context(process(worker, env, nice=args.worker_nice))
+                    mentori = load(web, args.requests, args.concurrency, request)
+                    answered += args.requests
+                    if not args.worker_beside:
+                        beside.enter_context(process(worker, env, nice=args.worker_nice))
+                    rounds.append((baseline, mentori, wait_for_answers(base, answered)))
+    report(args, rounds)
+
+
+def report(args: argparse.Namespace, rounds: list[tuple[list[float], list[float], float]]) -> None:
+    print(f"machine: {machine()}; gunicorn {WORKERS} workers × {THREADS} threads; "
+          f"{'PostgreSQL' if args.postgres else 'SQLite'}; {args.requests} requests at concurrency "
+          f"{args.concurrency} per run; worker at nice {args.worker_nice}, "
+          f"{'running beside web' if args.worker_beside else 'started after each round'}")  # fmt: skip
+    ratios = []
+    for number, (baseline, mentori, drained) in enumerate(rounds, start=1):
+        ratio = percentile(mentori, 99) / percentile(baseline, 99)
+        ratios.append(ratio)
+        print(f"round {number}: bare Bolt ack (baseline) {describe(baseline)}")
+        print(f"         mentori /mentori status  {describe(mentori)}")
+        print(f"         p50 ratio {percentile(mentori, 50) / percentile(baseline, 50):.2f}  p99 ratio {ratio:.2f}; "
+              f"every command answered {drained:.1f} s after the last ack")  # fmt: skip
+    print(f"median p99 ratio over {len(rounds)} rounds: {statistics.median(ratios):.2f}  (aim: ≤ 1.5)")
 
 
 if __name__ == "__main__":

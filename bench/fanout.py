@@ -17,15 +17,11 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing
-import os
 import queue
 import sys
-import tempfile
 import time
 import urllib.request
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -33,40 +29,11 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench._support import fake_slack_process, machine
+from bench._support import database, fake_slack_process, machine
 
 MONDAY = datetime(2027, 1, 18, 7, 0, tzinfo=UTC)  # 09:00 in Helsinki: the prompt is due for everyone
 STEP = "s1-learning-without-course"
 CALLS_PER_MENTOR = 2  # conversations.open, chat.postMessage
-
-
-@contextmanager
-def database(postgres: str | None) -> Iterator[str]:
-    """A fresh, migrated database: an SQLite file, or a throw-away database on the given PostgreSQL server."""
-    from sqlalchemy import text
-    from sqlalchemy.engine import make_url
-
-    from storage.db import make_engine, upgrade
-
-    if postgres is None:
-        with tempfile.TemporaryDirectory() as folder:
-            url = f"sqlite:///{folder}/bench.sqlite3"
-            upgrade(make_engine(url))
-            yield url
-        return
-    server = make_url(postgres)
-    name = f"mentori_bench_{os.getpid()}"
-    admin = make_engine(server.render_as_string(hide_password=False), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = server.set(database=name).render_as_string(hide_password=False)
-    upgrade(make_engine(url))
-    try:
-        yield url
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 def seed(url: str, mentors: int) -> list[int]:
