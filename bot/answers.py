@@ -122,11 +122,13 @@ def _prompt(session: Session, delivery: Delivery, member: Member, cohort: Cohort
 def prompt_for_thread(
     session: Session, *, team_id: str, user_id: str, channel_id: str, thread_ts: str
 ) -> Prompt | None:
-    """The user's prompt whose DM started the thread `thread_ts`, if that is what it is."""
+    """The user's prompt whose DM started the thread `thread_ts`, if that is what it is. Its delivery row stays
+    locked until the caller's transaction ends (PostgreSQL), so two replies in one thread are saved one after the
+    other: the second is added to the first's answer instead of both creating one."""
     delivery = session.exec(
-        select(Delivery).where(
-            Delivery.team_id == team_id, Delivery.channel_id == channel_id, Delivery.message_ts == thread_ts
-        )
+        select(Delivery)
+        .where(Delivery.team_id == team_id, Delivery.channel_id == channel_id, Delivery.message_ts == thread_ts)
+        .with_for_update()
     ).first()
     if delivery is None:
         return None

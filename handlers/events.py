@@ -74,24 +74,33 @@ class DmEvents:
         if not text or not channel:
             return
         language = self.publisher.language(team_id, user_id)
-        now = self.deps.now()
-        try:
-            with session_scope(self.deps.engine) as session:
-                if not answers.claim_event(session, event_id=str(body.get("event_id") or ""), team_id=team_id,
-                                           now=now):  # fmt: skip
+        for attempt in (1, 2):
+            try:
+                response = self.record(body, team_id, user_id, channel, ts, thread_ts, text, language)
+                break
+            except IntegrityError:
+                # The same event delivered twice at once (the retry then finds it claimed and stops), or two
+                # messages racing for the same answer (the retry adds to the other's): once more settles both.
+                if attempt == 2:
+                    log.warning("a DM could not be saved: it kept clashing with another write")
                     return
-                prompt = None
-                if thread_ts and thread_ts != ts:
-                    prompt = answers.prompt_for_thread(session, team_id=team_id, user_id=user_id, channel_id=channel,
-                                                       thread_ts=str(thread_ts))  # fmt: skip
-                if prompt is not None:
-                    response = self.thread_reply(session, prompt, text, language)
-                else:
-                    response = self.stray_message(session, team_id, user_id, channel, ts, text, language)
-        except IntegrityError:
-            log.info("an event arrived twice at once; the other delivery handled it")
-            return
-        self.respond(client, team_id, user_id, channel, ts, language, response)
+        if response is not None:
+            self.respond(client, team_id, user_id, channel, ts, language, response)
+
+    def record(self, body: dict[str, Any], team_id: str, user_id: str, channel: str, ts: str, thread_ts: Any,
+               text: str, language: str) -> Response | None:  # fmt: skip
+        """Save what the DM means, in one transaction with its event id; None when the event was handled before."""
+        with session_scope(self.deps.engine) as session:
+            if not answers.claim_event(session, event_id=str(body.get("event_id") or ""), team_id=team_id,
+                                       now=self.deps.now()):  # fmt: skip
+                return None
+            prompt = None
+            if thread_ts and thread_ts != ts:
+                prompt = answers.prompt_for_thread(session, team_id=team_id, user_id=user_id, channel_id=channel,
+                                                   thread_ts=str(thread_ts))  # fmt: skip
+            if prompt is not None:
+                return self.thread_reply(session, prompt, text, language)
+            return self.stray_message(session, team_id, user_id, channel, ts, text, language)
 
     def thread_reply(self, session: Session, prompt: answers.Prompt, text: str, language: str) -> Response:
         """A reply in a prompt's thread is its answer (or is added to it while the answer may change)."""

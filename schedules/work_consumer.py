@@ -60,8 +60,8 @@ class WorkConsumer:
                 self._stopping.wait(ERROR_WAIT)
             for _ in range(slots - len(taken)):
                 self._free.release()
-            for queued in taken:
-                self._pool.submit(self._run_one, queued)
+            for items in by_sender(taken):
+                self._pool.submit(self._run_in_order, items)
             if not taken:
                 self._stopping.wait(self.idle_wait)
 
@@ -71,10 +71,21 @@ class WorkConsumer:
             count += 1
         return count
 
-    def _run_one(self, queued: work_queue.Queued) -> None:
-        try:
-            self.run(queued)
-        except Exception:
-            log.exception("queued %s failed", queued.kind)
-        finally:
-            self._free.release()
+    def _run_in_order(self, items: list[work_queue.Queued]) -> None:
+        for queued in items:
+            try:
+                self.run(queued)
+            except Exception:
+                log.exception("queued %s failed", queued.kind)
+            finally:
+                self._free.release()
+
+
+def by_sender(taken: list[work_queue.Queued]) -> list[list[work_queue.Queued]]:
+    """The items grouped by who sent them, each group in the order it arrived: one person's messages are handled
+    one after the other, as they wrote them; different people's at the same time."""
+    groups: dict[tuple[str, str] | int, list[work_queue.Queued]] = {}
+    for queued in taken:
+        who = work_queue.sender(queued.payload)
+        groups.setdefault((queued.team_id, who) if who else queued.id, []).append(queued)
+    return list(groups.values())

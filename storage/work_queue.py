@@ -80,10 +80,11 @@ def anything_waiting(engine: Engine) -> bool:
 def by_person(connection: Connection, team_id: str, user_id: str) -> list[int]:
     """The ids of queued items sent by this person (a command they typed, an event of theirs)."""
     rows = connection.execute(select(TABLE.c.id, TABLE.c.payload).where(TABLE.c.team_id == team_id)).all()
-    return [row.id for row in rows if _sender(row.payload) == user_id]
+    return [row.id for row in rows if sender(row.payload) == user_id]
 
 
-def _sender(payload: dict[str, Any]) -> str | None:
+def sender(payload: dict[str, Any]) -> str | None:
+    """Who sent what Slack delivered: the user who typed a command or wrote a DM."""
     event = payload.get("event")
     return str(event.get("user")) if isinstance(event, dict) else payload.get("user_id")
 

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 from slack_sdk import WebClient
 from sqlalchemy import Engine
 
-from bot.app import create_app
+from bot.app import create_app, queued_work_runner
 from bot.deps import Deps
 from bot.queue_writer import QueueWriter
+from schedules.work_consumer import WorkConsumer
 from tests.support import mentors, queued, slack_requests
 from tests.support.app_driver import SlackDriver
 from tests.support.fake_slack import FakeSlack
@@ -70,3 +72,23 @@ def test_the_home_tab_is_drawn_by_the_worker_unless_it_was_opened_minutes_ago(
     web(deps, signing_secret, writer).post(slack_requests.app_home_opened(MENTOR))
     run_queue(Deps(settings=deps.settings, engine=engine, now=lambda: NOW + timedelta(minutes=3)), writer)
     assert MENTOR not in fake_slack.home_views
+
+
+def test_two_replies_waiting_together_are_both_saved_in_the_order_they_were_written(
+    deps: Deps, signing_secret: str, writer: QueueWriter, fake_slack: FakeSlack, engine: Engine, world: World,
+    slack_client: WebClient,
+) -> None:
+    sent = send_prompt(engine, slack_client, world.mentor, REFLECTION)
+    for text in ("First part.", "Second part.", "Third part."):
+        body = slack_requests.message_im(text, user_id=MENTOR, thread_ts=sent.message_ts)
+        assert web(deps, signing_secret, writer).post(body).status == 200
+    writer.flush()
+    consumer = WorkConsumer(engine, queued_work_runner(deps), threads=4, idle_wait=0.01).start()
+    try:
+        deadline = time.monotonic() + 10
+        while len(fake_slack.calls_to("reactions.add")) < 3 and time.monotonic() < deadline:
+            time.sleep(0.01)
+    finally:
+        consumer.stop()
+    assert answer_of(engine, sent.id).text == "First part.\n\nSecond part.\n\nThird part."  # type: ignore[union-attr]
+    assert len(fake_slack.calls_to("reactions.add")) == 3

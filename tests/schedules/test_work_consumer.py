@@ -7,11 +7,12 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine
 
-from schedules.work_consumer import WorkConsumer
+from schedules.work_consumer import WorkConsumer, by_sender
 from storage import work_queue
 
 NOW = datetime(2027, 1, 11, 12, 0, tzinfo=UTC)
@@ -100,3 +101,17 @@ def test_stopping_lets_the_running_command_finish_and_takes_nothing_more(engine:
     consumer.stop()
     assert finished.is_set()
     assert work_queue.backlog(engine)[0] == 4
+
+
+def test_one_persons_items_run_one_after_the_other_and_different_peoples_apart() -> None:
+    def item(number: int, team: str, payload: dict[str, Any]) -> work_queue.Queued:
+        return work_queue.Queued(number, "event", team, payload, NOW)
+
+    taken = [
+        item(1, "T111", {"event": {"type": "message", "user": "UA"}}),
+        item(2, "T111", {"user_id": "UB", "text": "status"}),
+        item(3, "T111", {"event": {"type": "message", "user": "UA"}}),
+        item(4, "T222", {"event": {"type": "message", "user": "UA"}}),  # another workspace's UA
+        item(5, "T111", {"event": {"type": "app_home_opened"}}),  # nobody to keep in order with
+    ]
+    assert [[queued.id for queued in group] for group in by_sender(taken)] == [[1, 3], [2], [4], [5]]
