@@ -44,7 +44,8 @@ def make_client(token: str | None, base_url: str, *, timeout: int = 10) -> WebCl
     return client
 
 
-def create_app(deps: Deps, *, client: WebClient | None = None, writer: QueueWriter | None = None) -> App:
+def create_app(deps: Deps, *, client: WebClient | None = None, writer: QueueWriter | None = None,
+               listener_executor: ThreadPoolExecutor | None = None) -> App:  # fmt: skip
     """The Bolt app with every listener registered; with a `writer` (the `web` role), events and the `/mentori`
     commands that open no form are acknowledged and left to the workers.
 
@@ -60,7 +61,7 @@ def create_app(deps: Deps, *, client: WebClient | None = None, writer: QueueWrit
         client=client,
         logger=logging.getLogger("slack_bolt.App"),
         # Work done after ack() runs here; Bolt's default of 5 threads let slow listeners delay others' acks.
-        listener_executor=ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="listener"),
+        listener_executor=listener_executor or listener_pool(),
         **_authorization(settings, workspaces, client),
     )
     home_publisher = home.register(app, deps)
@@ -72,6 +73,11 @@ def create_app(deps: Deps, *, client: WebClient | None = None, writer: QueueWrit
     events.register(app, deps, home_publisher, writer=writer)
     lifecycle.register(app, deps, workspaces)
     return app
+
+
+def listener_pool() -> ThreadPoolExecutor:
+    """Where Bolt runs listeners (and what they do after ack())."""
+    return ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="listener")
 
 
 def _authorization(settings: Settings, workspaces: Workspaces, client: WebClient) -> dict[str, Any]:

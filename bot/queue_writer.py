@@ -45,11 +45,14 @@ class QueueWriter:
 
     def start(self) -> QueueWriter:
         self._thread.start()
-        _running.append(self)
         return self
 
     def put(self, pending: Pending) -> bool:
-        """Hand an item over; False when the buffer is full (the database has been failing for a while)."""
+        """Hand an item over; False when the buffer is full (the database has been failing for a while) or the
+        writer has been closed."""
+        if self._closing.is_set():
+            log.error("a %s arrived after the queue writer was closed; it is not queued", pending.item.kind)
+            return False
         try:
             self._buffer.put_nowait(pending)
             return True
@@ -65,8 +68,6 @@ class QueueWriter:
         self._closing.set()
         if self._thread.is_alive():
             self._thread.join()
-        if self in _running:
-            _running.remove(self)
 
     def _write_until_closed(self) -> None:
         while not (self._closing.is_set() and self._buffer.empty()):
@@ -104,11 +105,3 @@ class QueueWriter:
                 except Exception as error:
                     log.warning("telling the user about a lost item failed: %s", error.__class__.__name__)
 
-
-_running: list[QueueWriter] = []
-
-
-def close_all() -> None:
-    """Before a web process exits: write what its writers still hold."""
-    for writer in list(_running):
-        writer.close()

@@ -7,6 +7,7 @@ master process stays small.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from bot.server import WsgiApp, serve
@@ -16,6 +17,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
 log = logging.getLogger(__name__)
+_on_exit: list[Callable[[], None]] = []  # what a web process does before it exits (set by build_wsgi)
 
 
 def run(settings: Settings) -> int:
@@ -63,8 +65,9 @@ def run_worker(settings: Settings) -> int:
     while not stopping.wait(1.0):
         pass
     log.info("Mentori worker stopping: finishing what it is sending")
-    queued.stop()
+    queued.begin_stop()
     stop_scheduler()
+    queued.stop()
     engine.dispose()
     return 0
 
@@ -92,14 +95,16 @@ def run_web(settings: Settings) -> int:
     require_current_schema(make_engine(settings.database_url))
     log.info("Mentori web on port %s: %s workers × %s threads", settings.port, settings.web_workers,
              settings.web_threads)  # fmt: skip
-    def worker_exit(_server: object, _worker: object) -> None:
-        from bot.queue_writer import close_all
-
-        close_all()
-
     serve(lambda: build_wsgi(settings, queue=True), port=settings.port, workers=settings.web_workers,
-          threads=settings.web_threads, worker_exit=worker_exit)  # fmt: skip
+          threads=settings.web_threads, worker_exit=lambda _server, _worker: before_exit())  # fmt: skip
     return 0
+
+
+def before_exit() -> None:
+    """In a web process about to exit: let acknowledged work reach the queue, then write it all."""
+    for step in _on_exit:
+        step()
+    _on_exit.clear()
 
 
 def require_current_schema(engine: Engine) -> None:
@@ -123,7 +128,7 @@ def build_wsgi(settings: Settings, *, migrate: bool = False, scheduler: bool = F
     scheduler without failing on it: a load balancer must not take every web replica away because the worker is
     down.
     """
-    from bot.app import create_app
+    from bot.app import create_app, listener_pool
     from bot.deps import Deps
     from bot.metrics import database_registry
     from bot.queue_writer import QueueWriter
@@ -133,8 +138,15 @@ def build_wsgi(settings: Settings, *, migrate: bool = False, scheduler: bool = F
     engine = make_engine(settings.database_url)
     if migrate:
         upgrade(engine)
-    writer = QueueWriter(engine).start() if queue else None
-    app = create_app(Deps(settings=settings, engine=engine), writer=writer)
+    # The writer has a connection of its own: listeners that hold the shared pool's connections while they call
+    # Slack must never keep acknowledged work from reaching the queue.
+    writer = QueueWriter(make_engine(settings.database_url, pool_size=1, max_overflow=0)).start() if queue else None
+    listeners = listener_pool()
+    app = create_app(Deps(settings=settings, engine=engine), writer=writer, listener_executor=listeners)
+    if writer is not None:
+        # On the way out, first write what was handed over (everything acknowledged is: commands and events are
+        # handed over before their ack), then let the listeners still running finish.
+        _on_exit[:] = [writer.close, lambda: listeners.shutdown(wait=True)]
     registry = database_registry(engine)
     if not scheduler:
         return MentoriWsgi(app, leader_health(engine), registry, informational=frozenset({"scheduler"}))

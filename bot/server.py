@@ -39,7 +39,7 @@ def serve(factory: Callable[[], WsgiApp], *, port: int, workers: int, threads: i
         "threads": threads,
         "worker_class": "gthread",
         "timeout": 30,
-        "graceful_timeout": 10,
+        "graceful_timeout": 30,  # time for a stopping worker to finish requests and write what it queued
         "keepalive": 5,
         "accesslog": None,
         "errorlog": "-",

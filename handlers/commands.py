@@ -94,12 +94,12 @@ class CommandRouter:
             command, problem = None, str(error)
         entry = self.subcommands.get(command.name) if command else None
         if entry is not None:
-            ack()  # first: Slack shows an error if the ack takes over 3 s
             assert command is not None
             if self.writer is not None and not entry.opens_form(command.args):
-                self.enqueue(body, respond)
-            else:
-                self.execute(entry, command, body, respond, client)
+                self.enqueue(ack, body, respond)
+                return
+            ack()  # first: Slack shows an error if the ack takes over 3 s
+            self.execute(entry, command, body, respond, client)
             return
         language = self.language(body)
         if command is None:
@@ -107,15 +107,19 @@ class CommandRouter:
         else:
             self.answer_help(ack, language, command)
 
-    def enqueue(self, body: dict[str, Any], respond: Respond) -> None:
+    def enqueue(self, ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+        """Hand the command to the workers, then acknowledge it: once Slack has its 200, the command is in the
+        writer's buffer, which a stopping web process writes out before it exits."""
         assert self.writer is not None
 
         def lost() -> None:
             respond(text=t(self.deps.settings.language, "common.error"), response_type="ephemeral")
 
         item = work_queue.Item(work_queue.COMMAND, str(body.get("team_id", "")), body, self.deps.now())
-        if not self.writer.put(Pending(item, lost)):
-            log.error("the queue for the workers is full: a /mentori command was refused")
+        accepted = self.writer.put(Pending(item, lost))
+        ack()
+        if not accepted:
+            log.error("the queue for the workers refused a /mentori command")
             lost()
 
     def run_queued(self, queued: work_queue.Queued, client: WebClient) -> None:

@@ -9,11 +9,12 @@ human's DM thread message as an assistant-thread event and its `say` would look 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from slack_bolt import App
+from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import IntegrityError
@@ -161,8 +162,19 @@ class DmEvents:
             return
         self.publisher.publish(client, str(body.get("team_id") or ""), str(event["user"]))
 
+    def queue_first(self, body: dict[str, Any], next: Callable[[], None]) -> BoltResponse | None:
+        """In `web`, as global middleware: a DM or a Home opening is handed to the workers before Slack gets its
+        200, so an acknowledged event is in the writer's buffer, which a stopping process writes out first."""
+        event = body.get("event") if body.get("type") == "event_callback" else None
+        if isinstance(event, dict) and (event.get("type") == "app_home_opened" or
+                                        (event.get("type") == "message" and human_dm(event))):  # fmt: skip
+            self.enqueue(body)
+            return BoltResponse(status=200, body="")
+        next()
+        return None
+
     def enqueue(self, body: dict[str, Any]) -> None:
-        """In `web`: leave the event to a worker (Bolt has acknowledged it already)."""
+        """In `web`: leave the event to a worker."""
         assert self.writer is not None
         team_id = str(body.get("team_id") or (body.get("event") or {}).get("team") or "")
         if not self.writer.put(Pending(work_queue.Item(work_queue.EVENT, team_id, body, self.deps.now()))):
@@ -183,7 +195,9 @@ class DmEvents:
 def register(app: App, deps: Deps, publisher: HomePublisher, *, writer: QueueWriter | None = None) -> None:
     """DMs and Home openings; with a `writer` (the `web` role) they are left to the workers."""
     events = DmEvents(deps, publisher, writer)
-    queued = writer is not None
-    app.event("message", matchers=[human_dm])(events.enqueue if queued else events.message)
+    if writer is not None:
+        app.middleware(events.queue_first)
+    else:
+        app.event("message", matchers=[human_dm])(events.message)
+        app.event("app_home_opened")(events.home_opened)
     app.event("message", matchers=[other_dm])(lambda: None)
-    app.event("app_home_opened")(events.enqueue if queued else events.home_opened)

@@ -37,6 +37,10 @@ class WorkConsumer:
         self._loop.start()
         return self
 
+    def begin_stop(self) -> None:
+        """Take nothing more (without waiting), so the rest of the process can stop meanwhile."""
+        self._stopping.set()
+
     def stop(self) -> None:
         """Take nothing more; let what was already taken finish."""
         self._stopping.set()

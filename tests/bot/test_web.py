@@ -12,8 +12,7 @@ from sqlalchemy import Engine
 from bot.app import create_app, make_client
 from bot.deps import Deps
 from bot.metrics import REGISTRY, database_registry
-from bot.queue_writer import close_all
-from bot.runner import build_wsgi
+from bot.runner import before_exit, build_wsgi
 from bot.settings import Settings
 from bot.web import MentoriWsgi, database_health
 from storage import work_queue, worker_beats
@@ -79,7 +78,7 @@ def test_a_web_process_reports_whether_a_worker_leads_the_scheduler_without_fail
         status, body = _call(wsgi, "GET", "/healthz")
         assert (status, json.loads(body)) == (200, {"status": "ok", "database": True, "scheduler": True})
     finally:
-        close_all()
+        before_exit()
 
 
 def test_metrics_show_the_commands_waiting_for_a_worker(deps: Deps, engine: Engine) -> None:

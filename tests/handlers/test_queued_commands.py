@@ -67,10 +67,12 @@ def test_a_queued_status_is_acknowledged_at_once_and_answered_by_the_worker_as_i
 def test_a_command_that_opens_a_form_opens_it_from_the_web_process(
     web: SlackDriver, writer: QueueWriter, deps: Deps, fake_slack: FakeSlack, world: World
 ) -> None:
-    web.command("kickoff", user_id=COACH, response_url=fake_slack.response_url())
-    web.command("cohort create", user_id=ADMIN, response_url=fake_slack.response_url())
+    for text, user_id in (("kickoff", COACH), ("cohort create", ADMIN), ("org add", COACH),
+                          ('org add "Spring 2027"', COACH), ("member add", COACH),
+                          ('member add "Spring 2027"', COACH)):  # fmt: skip
+        web.command(text, user_id=user_id, response_url=fake_slack.response_url())
     assert [call.args["view"]["callback_id"] for call in fake_slack.calls_to("views.open")] == [
-        "kickoff", "cohort_create",
+        "kickoff", "cohort_create", "org_add", "org_add", "member_add", "member_add",
     ]  # fmt: skip
     writer.flush()
     assert work_queue.backlog(deps.engine)[0] == 0
@@ -83,9 +85,14 @@ def test_the_same_commands_with_arguments_are_queued(web: SlackDriver, writer: Q
     assert fake_slack.calls_to("views.open") == []
     writer.flush()
     assert work_queue.backlog(deps.engine)[0] == 2
+    for text in ('org add "Spring 2027" Vero #hr-vero', 'member add "Spring 2027" <@UM01> Vero'):
+        web.command(text, user_id=COACH, response_url=fake_slack.response_url())
+    writer.flush()
+    assert fake_slack.calls_to("views.open") == []
+    assert work_queue.backlog(deps.engine)[0] == 4
     run_queue(deps, writer)
     said = [call.args["text"] for call in fake_slack.calls_to("response_url")]
-    assert len(said) == 2 and "Session 2 of Spring 2027 has started" in said[0]
+    assert len(said) == 4 and "Session 2 of Spring 2027 has started" in said[0]
 
 
 def test_a_command_no_worker_took_within_two_minutes_is_answered_run_it_again_and_not_carried_out(

@@ -249,7 +249,8 @@ def test_a_retry_arriving_while_the_first_delivery_is_saving_acts_once(
     assert first_claimed.wait(WAIT)
     dispatch(slack, body, retry=1)
     slack.executor.drain()
-    assert len(claims) == 2 and retry_writing.is_set()
+    # The retry lost the race on the event id, tried once more, and found the event handled.
+    assert len(claims) == 3 and retry_writing.is_set()
     assert answer_of(engine, sent.id).text == "Raced, one answer."  # type: ignore[union-attr]
     assert len(rows(engine, Answer)) == 1
     assert len(fake_slack.calls_to("reactions.add")) == 1 and len(fake_slack.calls_to("chat.update")) == 1
