@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 
 STORED = "database"  # the database job store: only the leader has it
 LOCAL = "default"  # the in-memory store every process has: the election, and a standby's sending
+ELECTION = "election"  # the executor of the election alone
 SEND_EVERY = 15  # seconds
 ELECT_EVERY = 10  # seconds
 JOB_DEFAULTS = {"misfire_grace_time": 60, "coalesce": True, "max_instances": 1}
@@ -149,7 +150,9 @@ class SchedulerService:
         self._guard = threading.Lock()
         self.scheduler = BackgroundScheduler(
             jobstores={LOCAL: MemoryJobStore()},
-            executors={"default": ThreadPoolExecutor(max_workers=4)},
+            # The election (and the heartbeat) has a thread of its own: long jobs must not make a live leader
+            # look dead.
+            executors={"default": ThreadPoolExecutor(max_workers=4), ELECTION: ThreadPoolExecutor(max_workers=1)},
             job_defaults=dict(JOB_DEFAULTS),
             timezone=UTC,
         )
@@ -164,7 +167,7 @@ class SchedulerService:
         self.scheduler.start()
         self.elect()
         self.scheduler.add_job(self.elect, IntervalTrigger(seconds=self.elect_every), id="elect", jobstore=LOCAL,
-                               replace_existing=True, misfire_grace_time=None)  # fmt: skip
+                               executor=ELECTION, replace_existing=True, misfire_grace_time=None)  # fmt: skip
         log.info("scheduler started as %s (%s)", "leader" if self.leader else "standby", self.context.worker)
         return self
 
