@@ -11,7 +11,7 @@ from slack_sdk import WebClient
 from slack_sdk.oauth.installation_store import Bot, Installation
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.token_rotation import TokenRotator
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 log = logging.getLogger(__name__)
 SECRET_FIELDS = ("bot_token", "bot_refresh_token", "user_token", "user_refresh_token")
@@ -56,6 +56,23 @@ class EncryptedInstallationStore(SQLAlchemyInstallationStore):
     def find_bot(self, **kwargs: Any) -> Bot | None:
         bot = super().find_bot(**kwargs)
         return self._transform(bot, self.cipher.decrypt) if bot else None
+
+    def find_bot_of_team(self, team_id: str) -> Bot | None:
+        """The workspace's bot, whether the workspace belongs to an Enterprise Grid organisation or not (jobs and
+        queued work know only the team id)."""
+        bot = self.find_bot(enterprise_id=None, team_id=team_id)
+        if bot is not None:
+            return bot
+        columns = self.bots.c
+        with self.engine.connect() as connection:
+            enterprise_id = connection.execute(
+                select(columns.enterprise_id)
+                .where(columns.client_id == self.client_id, columns.team_id == team_id,
+                       columns.enterprise_id.is_not(None))
+                .order_by(columns.installed_at.desc())
+                .limit(1)
+            ).scalar()  # fmt: skip
+        return self.find_bot(enterprise_id=enterprise_id, team_id=team_id) if enterprise_id else None
 
     def find_installation(self, **kwargs: Any) -> Installation | None:
         installation = super().find_installation(**kwargs)

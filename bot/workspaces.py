@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from slack_sdk import WebClient
@@ -14,6 +15,9 @@ from bot.installations import EncryptedInstallationStore, TokenCipher, token_rot
 from bot.settings import Settings
 
 ROTATE_BEFORE = timedelta(minutes=120)
+# A process other than the one that saw app_uninstalled keeps its client; it reads the store again this often,
+# so a workspace that reinstalled is served with its new token within minutes.
+RECHECK_AFTER = timedelta(minutes=5)
 
 
 class NotInstalled(LookupError):
@@ -23,12 +27,14 @@ class NotInstalled(LookupError):
 class Workspaces:
     """Hands out a client per team id; in OAuth mode it refreshes rotating tokens before they expire."""
 
-    def __init__(self, settings: Settings, engine: Engine, client: WebClient) -> None:
+    def __init__(self, settings: Settings, engine: Engine, client: WebClient,
+                 now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:  # fmt: skip
         self.settings = settings
         self.client = client
+        self.now = now
         self.store: EncryptedInstallationStore | None = None
         self.state_store: SQLAlchemyOAuthStateStore | None = None
-        self._clients: dict[str, tuple[WebClient, datetime | None]] = {}
+        self._clients: dict[str, tuple[WebClient, datetime | None, datetime]] = {}  # client, expiry, recheck at
         self._lock = threading.Lock()
         if settings.oauth:
             assert settings.slack_client_id and settings.encryption_key
@@ -43,7 +49,8 @@ class Workspaces:
             return self.client
         with self._lock:
             cached = self._clients.get(team_id)
-            if cached and (cached[1] is None or cached[1] - datetime.now(UTC) > ROTATE_BEFORE):
+            now = self.now()
+            if cached and now < cached[2] and (cached[1] is None or cached[1] - now > ROTATE_BEFORE):
                 return cached[0]
             bot = self._fresh_bot(team_id)
             client = WebClient(
@@ -51,12 +58,12 @@ class Workspaces:
                 retry_handlers=list(self.client.retry_handlers),
             )  # fmt: skip
             expires = datetime.fromtimestamp(bot.bot_token_expires_at, UTC) if bot.bot_token_expires_at else None
-            self._clients[team_id] = (client, expires)
+            self._clients[team_id] = (client, expires, now + RECHECK_AFTER)
             return client
 
     def _fresh_bot(self, team_id: str) -> Bot:
         assert self.store is not None
-        bot = self.store.find_bot(enterprise_id=None, team_id=team_id)
+        bot = self.store.find_bot_of_team(team_id)
         if bot is None or not bot.bot_token:
             raise NotInstalled(team_id)
         if bot.bot_refresh_token:

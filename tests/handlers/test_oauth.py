@@ -5,10 +5,11 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from cryptography.fernet import Fernet
+from slack_sdk.oauth.installation_store import Bot
 from sqlalchemy import Engine, text
 from sqlmodel import Session, select
 
@@ -17,7 +18,7 @@ from bot.deps import Deps
 from bot.metrics import database_registry
 from bot.settings import Settings
 from bot.web import MentoriWsgi, database_health
-from bot.workspaces import NotInstalled, Workspaces
+from bot.workspaces import RECHECK_AFTER, NotInstalled, Workspaces
 from storage.models import Cohort, Delivery, Member
 from tests.support import slack_requests as requests
 from tests.support.app_driver import SlackDriver
@@ -157,3 +158,25 @@ def test_signed_requests_from_a_workspace_without_an_install_do_nothing(
     body = requests.slash_command("help", team_id="TNOPE")
     reply = SlackDriver(create_app(oauth_deps), signing_secret, team_id="TNOPE").post(body)
     assert "/mentori kickoff" not in reply.body
+
+
+def test_a_workspace_of_an_enterprise_grid_org_is_found_by_its_team_id(oauth_deps: Deps, fake_slack: FakeSlack) -> None:
+    workspaces = Workspaces(oauth_deps.settings, oauth_deps.engine, create_app(oauth_deps).client)
+    store = workspaces.store
+    store.save_bot(Bot(app_id="A111", enterprise_id="E0GRID", team_id="TGRID", bot_token="xoxb-grid",
+                       bot_id="B1", bot_user_id="UBOT", installed_at=datetime.now(UTC).timestamp()))  # fmt: skip
+    assert workspaces.client_for("TGRID").token == "xoxb-grid"
+
+
+def test_another_process_picks_up_a_reinstalled_workspaces_new_token_within_minutes(
+    oauth_deps: Deps, fake_slack: FakeSlack
+) -> None:
+    wsgi = _wsgi(oauth_deps)
+    _install(wsgi, fake_slack, "code-1", "TAAA", "xoxb-old")
+    clock = [datetime.now(UTC)]
+    worker = Workspaces(oauth_deps.settings, oauth_deps.engine, create_app(oauth_deps).client, now=lambda: clock[0])
+    assert worker.client_for("TAAA").token == "xoxb-old"
+    _install(wsgi, fake_slack, "code-2", "TAAA", "xoxb-new")  # web saw the reinstall; the worker did not
+    assert worker.client_for("TAAA").token == "xoxb-old"
+    clock[0] += RECHECK_AFTER + timedelta(seconds=1)
+    assert worker.client_for("TAAA").token == "xoxb-new"

@@ -28,6 +28,7 @@ from bot.app import create_app
 from bot.blocks.kickoff import choice_value
 from bot.deps import Deps
 from bot.metrics import database_registry
+from bot.queue_writer import QueueWriter
 from bot.settings import Settings
 from bot.web import MentoriWsgi, database_health
 from storage.db import session_scope
@@ -48,9 +49,11 @@ from storage.models import (
     SummaryPost,
 )
 from storage.oauth_tables import oauth_metadata
+from tests.support import queued
 from tests.support import slack_requests as requests
 from tests.support.app_driver import SlackDriver, all_text
 from tests.support.fake_slack import Call, FakeSlack
+from tests.support.queued import run_queue
 from tests.support.wsgi import call_wsgi
 
 CLIENT_ID, CLIENT_SECRET = "111.222", "oauth-secret"
@@ -623,3 +626,20 @@ def test_a_dm_in_the_second_workspace_deletes_nothing_of_the_first(world: World)
     assert mentori.slack.post(requests.message_im("A note of my own", user_id="UM01", team_id=TWO)).status == 200
     assert _all(mentori.engine, DmNote, DmNote.team_id == TWO, DmNote.text == "A note of my own")
     world.check_first_workspace_untouched()
+
+
+writer = queued.writer  # fixture: what a web process hands its queued work to
+
+
+def test_a_queued_command_of_the_second_workspace_is_carried_out_with_its_own_token(
+    world: World, oauth_deps: Deps, writer: QueueWriter, fake_slack: FakeSlack, signing_secret: str
+) -> None:
+    web = SlackDriver(create_app(oauth_deps, writer=writer), signing_secret, team_id=TWO)
+    mark = len(fake_slack.calls)
+    reply = web.command('status "Spring 2027"', user_id=COACH, team_id=TWO, response_url=fake_slack.response_url("two"))
+    assert reply.status == 200
+    assert run_queue(oauth_deps, writer) == 1
+    calls = fake_slack.calls[mark:]
+    (answer,) = [call for call in calls if call.method == "response_url"]
+    assert "ONE-ONLY" not in str(answer.args)
+    assert {call.token for call in calls if call.method != "response_url"} <= {TOKENS[TWO]}
