@@ -22,6 +22,7 @@ from storage.models import (
     Member,
     ProcessedEvent,
     ProgrammeSession,
+    QueuedWork,
     SummaryPost,
 )
 
@@ -75,12 +76,15 @@ def purge_expired(session: Session, *, retention_days: int, now: datetime) -> Pu
     return Purged(len(expired), int(answers or 0), int(notes or 0))
 
 
-def purge_transient(session: Session, *, now: datetime) -> tuple[int, int]:
-    """Drop DMs kept for attaching that nobody attached within NOTE_DAYS, and the record of Events API event ids
-    older than EVENT_IDS_KEPT (Slack retries within the hour). Returns (notes, event ids) dropped."""
-    notes = session.execute(delete(DmNote).where(col(DmNote.created_at) < now - timedelta(days=NOTE_DAYS))).rowcount
+def purge_transient(session: Session, *, now: datetime) -> tuple[int, int, int]:
+    """Drop DMs kept for attaching that nobody attached within NOTE_DAYS, the record of Events API event ids older
+    than EVENT_IDS_KEPT (Slack retries within the hour), and queued work no worker took within NOTE_DAYS (a DM's
+    text among it). Returns (notes, event ids, queued items) dropped."""
+    cutoff = now - timedelta(days=NOTE_DAYS)
+    notes = session.execute(delete(DmNote).where(col(DmNote.created_at) < cutoff)).rowcount
     events = session.execute(delete(ProcessedEvent).where(col(ProcessedEvent.received_at) < now - EVENT_IDS_KEPT))
-    return int(notes or 0), int(events.rowcount or 0)
+    queued = session.execute(delete(QueuedWork).where(col(QueuedWork.enqueued_at) < cutoff))
+    return int(notes or 0), int(events.rowcount or 0), int(queued.rowcount or 0)
 
 
 def _ended_before(session: Session, cohort: Cohort, cutoff: date) -> bool:

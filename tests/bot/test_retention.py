@@ -8,7 +8,17 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from bot.retention import purge_expired, purge_transient
-from storage.models import Answer, Cohort, Delivery, DmNote, HrMeeting, Member, ProcessedEvent, ProgrammeSession
+from storage.models import (
+    Answer,
+    Cohort,
+    Delivery,
+    DmNote,
+    HrMeeting,
+    Member,
+    ProcessedEvent,
+    ProgrammeSession,
+    QueuedWork,
+)
 
 T = "T111"
 
@@ -61,7 +71,7 @@ def test_nothing_is_purged_before_the_retention_period(engine: Engine) -> None:
         assert purge_expired(session, retention_days=180, now=datetime(2026, 11, 27, tzinfo=UTC)).answers == 0
 
 
-def test_unattached_dms_after_a_week_and_event_ids_after_seven_days_are_dropped_in_every_workspace(
+def test_unattached_dms_event_ids_and_untaken_queued_work_are_dropped_after_a_week_in_every_workspace(
     engine: Engine,
 ) -> None:
     now = datetime(2026, 11, 27, 12, tzinfo=UTC)
@@ -73,8 +83,12 @@ def test_unattached_dms_after_a_week_and_event_ids_after_seven_days_are_dropped_
                                text="kept", created_at=now - timedelta(days=days)))  # fmt: skip
         session.add(ProcessedEvent(event_id="Ev0OLD", team_id="T111", received_at=now - timedelta(days=8)))
         session.add(ProcessedEvent(event_id="Ev0NEW", team_id="T222", received_at=now - timedelta(hours=1)))
+        for days in (8, 1):
+            session.add(QueuedWork(kind="event", team_id="T111", payload={"event": {"text": f"{days}"}},
+                                   enqueued_at=now - timedelta(days=days)))  # fmt: skip
         session.commit()
-        assert purge_transient(session, now=now) == (2, 1)
+        assert purge_transient(session, now=now) == (2, 1, 1)
         session.commit()
         assert [note.message_ts for note in session.exec(select(DmNote))] == ["6.1"]
         assert [event.event_id for event in session.exec(select(ProcessedEvent))] == ["Ev0NEW"]
+        assert [item.payload["event"]["text"] for item in session.exec(select(QueuedWork))] == ["1"]
