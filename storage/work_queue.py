@@ -41,11 +41,6 @@ class Item:
     enqueued_at: datetime
 
 
-def enqueue(engine: Engine, kind: str, team_id: str, payload: dict[str, Any], *, now: datetime) -> None:
-    """Store one request's payload for a worker."""
-    enqueue_many(engine, [Item(kind, team_id, payload, now)])
-
-
 def enqueue_many(engine: Engine, items: list[Item]) -> None:
     """Store several in one transaction (one statement)."""
     rows = [{"kind": item.kind, "team_id": item.team_id, "enqueued_at": item.enqueued_at,

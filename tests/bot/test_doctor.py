@@ -12,10 +12,11 @@ from sqlmodel import Session
 from bot.app import make_client
 from bot.doctor import Finding, check_database, check_hr_channels, check_slack, check_workers, run_checks
 from bot.scopes import BOT_SCOPES
-from storage import work_queue, worker_beats
+from storage import worker_beats
 from storage.db import make_engine
 from storage.models import Cohort, Organisation
 from tests.support.fake_slack import FakeSlack
+from tests.support.queued import enqueue
 
 
 def _client(fake: FakeSlack, token: str = "xoxb-test") -> WebClient:
@@ -86,9 +87,9 @@ def test_workers_are_reported_missing_then_leading(engine: Engine) -> None:
 def test_commands_waiting_for_a_worker_are_reported(engine: Engine) -> None:
     now = datetime(2027, 1, 11, 12, 0, tzinfo=UTC)
     worker_beats.beat(engine, "host-a:1", leader=True, now=now)
-    work_queue.enqueue(engine, "command", "T111", {"text": "status"}, now=now - timedelta(seconds=5))
+    enqueue(engine, "command", "T111", {"text": "status"}, now=now - timedelta(seconds=5))
     assert all(finding.ok for finding in check_workers(engine, now))
-    work_queue.enqueue(engine, "command", "T111", {"text": "status"}, now=now - timedelta(minutes=1))
+    enqueue(engine, "command", "T111", {"text": "status"}, now=now - timedelta(minutes=1))
     late = check_workers(engine, now)[-1]
     assert not late.ok
     assert late.what == "2 command(s) or event(s) wait for a worker, the oldest since 2027-01-11 11:59:00 UTC."

@@ -15,6 +15,7 @@ from bot.summaries import COHORT, ensure_summary
 from storage import work_queue
 from storage.db import session_scope
 from storage.models import Cohort, Delivery, DmNote, Member, ProgrammeSession, Role, SlackUser
+from tests.support.queued import enqueue
 from tests.support.summary_cohort import TEAM, build, mentor_id
 
 NOW = datetime(2027, 3, 6, 10, 0, tzinfo=UTC)
@@ -72,9 +73,9 @@ def test_after_forget_no_row_in_any_table_names_the_person(engine: Engine) -> No
         ).scalars().first()
         session.add(DmNote(team_id=TEAM, delivery_id=delivery.id, channel_id="D1", message_ts="1.1", text="hei"))
     queued_dm = {"team_id": TEAM, "event": {"type": "message", "user": PERSON, "text": "my reflection"}}
-    work_queue.enqueue(engine, work_queue.EVENT, TEAM, queued_dm, now=NOW)
-    work_queue.enqueue(engine, work_queue.COMMAND, TEAM, {"user_id": PERSON, "text": "pause"}, now=NOW)
-    work_queue.enqueue(engine, work_queue.COMMAND, TEAM, {"user_id": "USOMEONE", "text": "status"}, now=NOW)
+    enqueue(engine, work_queue.EVENT, TEAM, queued_dm, now=NOW)
+    enqueue(engine, work_queue.COMMAND, TEAM, {"user_id": PERSON, "text": "pause"}, now=NOW)
+    enqueue(engine, work_queue.COMMAND, TEAM, {"user_id": "USOMEONE", "text": "status"}, now=NOW)
     ids = _member_ids(engine, PERSON)
     assert len(ids) == 2 and _mentions(engine, PERSON, ids)  # the checker finds the person before
     with Session(engine) as session:

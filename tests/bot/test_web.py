@@ -15,10 +15,11 @@ from bot.metrics import REGISTRY, database_registry
 from bot.runner import before_exit, build_wsgi
 from bot.settings import Settings
 from bot.web import MentoriWsgi, database_health
-from storage import work_queue, worker_beats
+from storage import worker_beats
 from storage.db import make_engine
 from tests.support import slack_requests as requests
 from tests.support.fake_slack import FakeSlack
+from tests.support.queued import enqueue
 from tests.support.wsgi import call_wsgi
 
 
@@ -82,7 +83,7 @@ def test_a_web_process_reports_whether_a_worker_leads_the_scheduler_without_fail
 
 
 def test_metrics_show_the_commands_waiting_for_a_worker(deps: Deps, engine: Engine) -> None:
-    work_queue.enqueue(engine, "command", "T111", {"text": "status"}, now=datetime.now(UTC) - timedelta(seconds=30))
+    enqueue(engine, "command", "T111", {"text": "status"}, now=datetime.now(UTC) - timedelta(seconds=30))
     body = _call(_wsgi(deps, engine), "GET", "/metrics")[1]
     assert "mentori_queued_work 1.0" in body
     (line,) = [line for line in body.splitlines() if line.startswith("mentori_queued_work_oldest_wait_seconds ")]

@@ -14,13 +14,14 @@ from sqlalchemy import Engine
 
 from schedules.work_consumer import WorkConsumer, by_sender
 from storage import work_queue
+from tests.support.queued import enqueue
 
 NOW = datetime(2027, 1, 11, 12, 0, tzinfo=UTC)
 
 
 def fill(engine: Engine, count: int) -> None:
     for number in range(count):
-        work_queue.enqueue(engine, "command", "T111", {"n": number}, now=NOW)
+        enqueue(engine, "command", "T111", {"n": number}, now=NOW)
 
 
 def wait_until(condition: Callable[[], bool], timeout: float = 20) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine
@@ -29,3 +31,8 @@ def run_queue(deps: Deps, writer: QueueWriter) -> int:
     for queued in taken:
         run(queued)
     return len(taken)
+
+
+def enqueue(engine: Engine, kind: str, team_id: str, payload: dict[str, Any], *, now: datetime) -> None:
+    """Queue one item, as a web process's writer would."""
+    work_queue.enqueue_many(engine, [work_queue.Item(kind, team_id, payload, now)])
