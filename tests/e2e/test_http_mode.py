@@ -56,9 +56,10 @@ def test_health_help_and_signature_checks(running_bot: str, fake_slack: FakeSlac
     assert [call.method for call in fake_slack.calls] == ["auth.test"]
 
 
-def test_a_missing_token_stops_the_bot_with_one_line(tmp_path: Path) -> None:
+@pytest.mark.parametrize("role", ["run", "web", "worker"])
+def test_a_missing_token_stops_every_role_with_one_line(tmp_path: Path, role: str) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "bot", "run"],
+        [sys.executable, "-m", "bot", role],
         cwd=tmp_path,
         env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"},
         capture_output=True,
