@@ -12,7 +12,8 @@ SECRET = re.compile(r"\b(xox[abposr]-|xapp-)[A-Za-z0-9-]+")
 # These libraries log request and response bodies at DEBUG, which would carry reflections and tokens.
 QUIET_LIBRARIES = ("slack_bolt", "slack_sdk", "urllib3", "apscheduler.executors")
 # SQLAlchemy logs every statement with its parameters (answer texts included) already at INFO.
-SILENT_LIBRARIES = ("sqlalchemy.engine", "sqlalchemy.pool")
+# alembic.runtime.plugins lists its plugins at INFO whenever alembic is imported: noise at every start.
+SILENT_LIBRARIES = ("sqlalchemy.engine", "sqlalchemy.pool", "alembic.runtime.plugins")
 
 
 def redact(text: str) -> str:

@@ -89,9 +89,9 @@ def _start_scheduler(settings: Settings, engine: Engine) -> Any:
 
 def run_web(settings: Settings) -> int:
     """HTTP only, several processes: the role to scale out behind a load balancer."""
+    settings.require_slack()
     from storage.db import make_engine
 
-    settings.require_slack()
     require_current_schema(make_engine(settings.database_url))
     log.info("Mentori web on port %s: %s workers × %s threads", settings.port, settings.web_workers,
              settings.web_threads)  # fmt: skip
