@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
@@ -190,45 +191,48 @@ class HomeActions:
 
     def experiment_new(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
-        team_id, user_id = who(body)
-        language = self.publisher.language(team_id, user_id)
-        try:
-            with Session(self.deps.engine) as session:
-                membership = mentor_prefs.own_membership(session, team_id=team_id, user_id=user_id)
-                view = experiment_new_view(language, member_id=int(membership.member.id or 0),
-                                           goals=goal_choices(session, membership))  # fmt: skip
-        except Invalid as problem:
-            view = notice_view(language, t(language, "mentor.experiment.new_title"), explain(language, problem))
-        open_view(client, body, view)
+
+        def build(session: Session, language: str, team_id: str, user_id: str) -> dict[str, Any]:
+            membership = mentor_prefs.own_membership(session, team_id=team_id, user_id=user_id)
+            return experiment_new_view(language, member_id=int(membership.member.id or 0),
+                                       goals=goal_choices(session, membership))  # fmt: skip
+
+        self.open_form(body, client, "mentor.experiment.new_title", build)
 
     def experiment_edit(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
-        team_id, user_id = who(body)
-        language = self.publisher.language(team_id, user_id)
-        try:
-            with Session(self.deps.engine) as session:
-                experiment, _ = own_experiment(session, team_id=team_id, user_id=user_id,
-                                               experiment_id=action_value(body))  # fmt: skip
-                view = experiment_edit_view(
-                    language, experiment_id=int(experiment.id or 0), title=experiment.title,
-                    plan_when=experiment.plan_when, plan_then=experiment.plan_then, status=experiment.status,
-                    outcome=experiment.outcome, decision=experiment.decision,
-                )  # fmt: skip
-        except Invalid as problem:
-            view = notice_view(language, t(language, "mentor.experiment.edit_title"), explain(language, problem))
-        open_view(client, body, view)
+
+        def build(session: Session, language: str, team_id: str, user_id: str) -> dict[str, Any]:
+            experiment, _ = own_experiment(session, team_id=team_id, user_id=user_id,
+                                           experiment_id=action_value(body))  # fmt: skip
+            return experiment_edit_view(
+                language, experiment_id=int(experiment.id or 0), title=experiment.title,
+                plan_when=experiment.plan_when, plan_then=experiment.plan_then, status=experiment.status,
+                outcome=experiment.outcome, decision=experiment.decision,
+            )  # fmt: skip
+
+        self.open_form(body, client, "mentor.experiment.edit_title", build)
 
     def hr_meeting(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
+
+        def build(session: Session, language: str, team_id: str, user_id: str) -> dict[str, Any]:
+            membership = mentor_prefs.own_membership(session, team_id=team_id, user_id=user_id)
+            today = self.deps.now().astimezone(mentor_zone(session, membership.cohort, membership.member)).date()
+            return hr_meeting_view(language, member_id=int(membership.member.id or 0), today=today)
+
+        self.open_form(body, client, "mentor.hr.title", build)
+
+    def open_form(self, body: dict[str, Any], client: WebClient, title_key: str,
+                  build: Callable[[Session, str, str, str], dict[str, Any]]) -> None:  # fmt: skip
+        """Open the modal `build` makes from the mentor's own rows, or a notice saying why it cannot be opened."""
         team_id, user_id = who(body)
         language = self.publisher.language(team_id, user_id)
         try:
             with Session(self.deps.engine) as session:
-                membership = mentor_prefs.own_membership(session, team_id=team_id, user_id=user_id)
-                today = self.deps.now().astimezone(mentor_zone(session, membership.cohort, membership.member)).date()
-                view = hr_meeting_view(language, member_id=int(membership.member.id or 0), today=today)
+                view = build(session, language, team_id, user_id)
         except Invalid as problem:
-            view = notice_view(language, t(language, "mentor.hr.title"), explain(language, problem))
+            view = notice_view(language, t(language, title_key), explain(language, problem))
         open_view(client, body, view)
 
     def erase(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
