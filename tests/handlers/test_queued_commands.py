@@ -17,27 +17,16 @@ from bot.deps import Deps
 from bot.queue_writer import QueueWriter
 from bot.settings import Settings
 from storage import work_queue
-from tests.support import queued
+from tests.support import coach_world, queued
 from tests.support.app_driver import SlackDriver
-from tests.support.coach_world import ADMIN, COACH, STATUS_AT, World, add_people, build, fill_block_1, snapshot
+from tests.support.coach_world import ADMIN, COACH, STATUS_AT, World, snapshot
 from tests.support.fake_slack import FakeSlack
 from tests.support.queued import run_queue
 
 STATUS = 'status "Spring 2027"'
 writer = queued.writer  # fixture: what a web process hands its queued work to
 
-
-@pytest.fixture
-def deps(settings: Settings, engine: Engine) -> Deps:
-    return Deps(settings=settings, engine=engine, now=lambda: STATUS_AT)
-
-
-@pytest.fixture
-def world(fake_slack: FakeSlack, engine: Engine) -> World:
-    add_people(fake_slack)
-    world = build(engine)
-    fill_block_1(engine, world)
-    return world
+deps, world = coach_world.status_deps, coach_world.filled_world  # fixtures: the clock at STATUS_AT, block 1 sent
 
 
 @pytest.fixture

@@ -7,8 +7,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine
 
-from bot.deps import Deps
-from bot.settings import Settings
+from tests.support import coach_world
 from tests.support.app_driver import SlackDriver
 from tests.support.coach_world import (
     ADMIN,
@@ -17,11 +16,7 @@ from tests.support.coach_world import (
     MENTOR,
     OTHER_COACH,
     OUTSIDER,
-    STATUS_AT,
     World,
-    add_people,
-    build,
-    fill_block_1,
     snapshot,
 )
 from tests.support.fake_slack import Call, FakeSlack
@@ -42,18 +37,7 @@ SPRING = [
     "• Self-efficacy: pulse (SE5) — Tue 2 Feb 2027 at 09:00 · mentors: 14",
 ]
 
-
-@pytest.fixture
-def deps(settings: Settings, engine: Engine) -> Deps:
-    return Deps(settings=settings, engine=engine, now=lambda: STATUS_AT)
-
-
-@pytest.fixture
-def world(fake_slack: FakeSlack, engine: Engine) -> World:
-    add_people(fake_slack)
-    world = build(engine)
-    fill_block_1(engine, world)
-    return world
+deps, world = coach_world.status_deps, coach_world.filled_world  # fixtures: the clock at STATUS_AT, block 1 sent
 
 
 def _answer(slack: SlackDriver, fake: FakeSlack, text: str, user_id: str = COACH) -> Call:

@@ -9,9 +9,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
+from bot.deps import Deps
+from bot.settings import Settings
 from storage.db import session_scope
 from storage.models import (
     Answer,
@@ -197,3 +200,18 @@ def session_row(engine: Engine, cohort_id: int, number: int) -> ProgrammeSession
         return session.exec(
             select(ProgrammeSession).where(ProgrammeSession.cohort_id == cohort_id, ProgrammeSession.number == number)
         ).one()
+
+
+@pytest.fixture
+def status_deps(settings: Settings, engine: Engine) -> Deps:
+    """The app's dependencies with the clock at STATUS_AT."""
+    return Deps(settings=settings, engine=engine, now=lambda: STATUS_AT)
+
+
+@pytest.fixture
+def filled_world(fake_slack: FakeSlack, engine: Engine) -> World:
+    """Everyone in Slack, the cohorts built and block 1 sent, answered, skipped and failed as of STATUS_AT."""
+    add_people(fake_slack)
+    world = build(engine)
+    fill_block_1(engine, world)
+    return world
