@@ -14,15 +14,11 @@ from bot.directory import SlackDirectory
 from bot.forget import forget_person
 from bot.i18n import moment, t
 from bot.privacy import PrivacyPolicy
-from bot.summaries import (
-    check_channel,
-    ensure_summary,
-    next_period_moment,
-    org_group,
-    period_label,
-    post_summaries,
-    summary_csv,
-)
+from bot.summaries.export import summary_csv
+from bot.summaries.model import org_group
+from bot.summaries.periods import next_period_moment, period_label
+from bot.summaries.posting import check_channel, post_summaries
+from bot.summaries.store import ensure_summary
 from handlers.cohort_commands import parse_user
 from handlers.commands import CommandContext, CommandRouter
 from storage.db import session_scope

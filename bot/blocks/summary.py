@@ -9,7 +9,8 @@ from bot.blocks.kit import Block, context, divider, header, section
 from bot.i18n import day, t
 from bot.programmes import programme_by_id
 from bot.programmes.model import Programme
-from bot.summaries import COHORT, Summary, period_label
+from bot.summaries.model import COHORT, Summary
+from bot.summaries.periods import period_label
 
 SPARKS = "▁▂▃▄▅▆▇█"
 STATUSES = ("planned", "running", "done", "dropped")
