@@ -118,7 +118,7 @@ class HomePublisher:
         if coaches is None:
             return []
         try:
-            from bot.status import coach_home_blocks
+            from bot.privacy_gate import coach_home_blocks
         except ImportError:  # the coach side is optional for the mentor's Home
             return [section(t(language, "home.coach_fallback"))]
         actor = load_actor(session, self.deps.settings, SlackDirectory(self.deps.engine, client, self.deps.now),

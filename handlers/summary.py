@@ -7,6 +7,7 @@ import logging
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
+from bot import privacy_gate
 from bot.authz import Actor, Refused, load_actor, organisations_visible_to, require_admin
 from bot.cohorts import Invalid, find_cohort
 from bot.deps import Deps
@@ -14,11 +15,8 @@ from bot.directory import SlackDirectory
 from bot.forget import forget_person
 from bot.i18n import moment, t
 from bot.privacy import PrivacyPolicy
-from bot.summaries.export import summary_csv
-from bot.summaries.model import org_group
 from bot.summaries.periods import next_period_moment, period_label
 from bot.summaries.posting import check_channel, post_summaries
-from bot.summaries.store import ensure_summary
 from handlers.cohort_commands import parse_user
 from handlers.commands import CommandContext, CommandRouter
 from storage.db import session_scope
@@ -116,22 +114,23 @@ class ExportCommand(_Base):
         except (Refused, Invalid) as problem:
             self.problem(ctx, problem)
             return
-        summary = ensure_summary(self.deps.engine, int(cohort.id or 0), policy=self.policy, now=self.deps.now())
-        if summary is None:
+        now = self.deps.now()
+        with Session(self.deps.engine) as session:
+            audiences = privacy_gate.audiences_of(session, actor, cohort)
+        exports = [(audience, privacy_gate.csv_for(self.deps.engine, audience, policy=self.policy, now=now))
+                   for audience in audiences]  # fmt: skip
+        if not exports or exports[0][1] is None:
             ctx.reply(self.not_yet(ctx, cohort))
             return
-        period = period_label(cohort.programme, summary.period, summary.language)
-        comment = t(summary.language, "summary.export_comment", cohort=cohort.name, period=period)
-        filename = f"mentori-{summary.period}.csv"
         try:
             if actor.may_manage(cohort):
+                period, csv_text = exports[0][1]
                 channel = ctx.client.conversations_open(users=ctx.user_id)["channel"]["id"]
-                ctx.client.files_upload_v2(channel=channel, content=summary_csv(summary.view(None)), filename=filename,
-                                           title=filename, initial_comment=comment)  # fmt: skip
+                self.upload(ctx, cohort, channel, period, csv_text)
                 ctx.reply(t(language, "summary.export_cohort_done", cohort=cohort.name))
                 return
             lines = []
-            for organisation in organisations:
+            for organisation, (_, export) in zip(organisations, exports, strict=True):  # HR: one per organisation
                 try:
                     with Session(self.deps.engine) as session:
                         channel = check_channel(session, ctx.client, organisation)
@@ -139,15 +138,23 @@ class ExportCommand(_Base):
                     reason = t(language, problem.key, **problem.params)
                     lines.append(t(language, "summary.not_posted", organisation=organisation.name, problem=reason))
                     continue
-                csv_text = summary_csv(summary.view(org_group(int(organisation.id or 0))))
-                ctx.client.files_upload_v2(channel=channel, content=csv_text, filename=filename, title=filename,
-                                           initial_comment=comment)  # fmt: skip
+                period, csv_text = export or ("", "")
+                self.upload(ctx, cohort, channel, period, csv_text)
                 lines.append(t(language, "summary.export_done", organisation=organisation.name, channel=channel))
             ctx.reply("\n".join(lines))
         except SlackApiError as error:
             code = error.response.get("error") if error.response is not None else None
             log.warning("summary export upload failed: %s", code)
             ctx.reply(t(language, "summary.export_failed", error=str(code)))
+
+    @staticmethod
+    def upload(ctx: CommandContext, cohort: Cohort, channel: str, period: str, csv_text: str) -> None:
+        """One CSV file, named for its period, with a comment in the cohort's language."""
+        label = period_label(cohort.programme, period, cohort.language)
+        comment = t(cohort.language, "summary.export_comment", cohort=cohort.name, period=label)
+        filename = f"mentori-{period}.csv"
+        ctx.client.files_upload_v2(channel=channel, content=csv_text, filename=filename, title=filename,
+                                   initial_comment=comment)  # fmt: skip
 
 
 class ForgetCommand:
@@ -190,4 +197,3 @@ def add_subcommands(router: CommandRouter, deps: Deps) -> None:
     router.add("summary", SummaryCommand(deps))
     router.add("export", ExportCommand(deps))
     router.add("forget", ForgetCommand(deps))
-
