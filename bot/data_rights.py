@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
@@ -23,7 +23,7 @@ from sqlmodel import Session, col, select
 from bot.i18n import LANGUAGES
 from bot.programmes import programme_by_id
 from bot.summaries.model import person_key
-from bot.summaries.store import erase_from_summaries
+from bot.summaries.store import erase_from_summaries, withdraw_quote
 from storage.models import (
     Answer,
     Cohort,
@@ -40,6 +40,9 @@ from storage.models import (
     SlackUser,
     SummaryPost,
 )
+
+if TYPE_CHECKING:
+    from bot.answers import Prompt
 
 ERASED_PREFIX = "erased-"
 
@@ -69,6 +72,21 @@ def messages_sent_to(session: Session, team_id: str, member_ids: Sequence[int]) 
         )
     )
     return list(dict.fromkeys((str(channel), str(ts)) for channel, ts in rows))
+
+
+def stop_sharing(session: Session, prompt: Prompt) -> None:
+    """The mentor withdraws HR's permission to quote this answer: from now on and from every stored summary.
+
+    ``prompt`` is the mentor's own prompt (bot.answers.own_prompt). A summary already posted to Slack keeps what it
+    showed; later reads and exports of every period no longer have the quote.
+    """
+    answer = prompt.answer
+    if answer is None:
+        return
+    answer.consent_to_quote = False
+    session.add(answer)
+    withdraw_quote(session, prompt.delivery.team_id, person_key(answer.member_id), prompt.delivery.step_id)
+    session.flush()
 
 
 def export_person(session: Session, *, team_id: str, user_id: str, language: str, now: datetime) -> dict[str, Any]:

@@ -223,3 +223,17 @@ def _by(quote: object, people: dict[str, str | None]) -> bool:
     if not isinstance(quote, dict) or not quote.get("authors"):
         return True
     return any(author in people for author in quote["authors"])
+
+
+def withdraw_quote(session: Session, team_id: str, author: str, prompt: str) -> int:
+    """Remove the quotes ``author`` wrote to ``prompt`` from every stored summary; return how many were removed."""
+    removed = 0
+    for post in session.exec(select(SummaryPost).where(SummaryPost.team_id == team_id)):
+        quotes = post.figures.get("quotes", [])
+        kept = [q for q in quotes if not (isinstance(q, dict) and q.get("prompt") == prompt
+                                          and author in q.get("authors", []))]  # fmt: skip
+        if len(kept) != len(quotes):
+            removed += len(quotes) - len(kept)
+            post.figures = {**post.figures, "quotes": kept}
+            session.add(post)
+    return removed
