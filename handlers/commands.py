@@ -1,8 +1,9 @@
 """`/mentori`: parse the text, answer help at once, route everything else to its subcommand.
 
-In the `web` role the router only acknowledges: the command is queued for a worker (`storage.work_queue`),
-so that no work shares a CPU with the next request's ack. Subcommands that open a form run here, after the ack,
-because a modal must be opened within three seconds of the command (Slack's `trigger_id`).
+Where a command runs is decided at the composition root: in the `web` role, commands that `left_to_worker` accepts
+never reach this listener; a worker carries them out with `run_queued`. Subcommands that open a form run in the
+process that received them, after the ack, because a modal must be opened within three seconds of the command
+(Slack's `trigger_id`).
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ from bot.commands import COMMAND_NAMES, CommandSyntaxError, ParsedCommand, parse
 from bot.deps import Deps
 from bot.i18n import t
 from bot.people import language_for
-from bot.queue_writer import Pending, QueueWriter
 from storage import work_queue
 
 log = logging.getLogger(__name__)
@@ -73,9 +73,8 @@ class Entry:
 class CommandRouter:
     """Dispatches `/mentori <name> …` to the subcommand registered under that name."""
 
-    def __init__(self, deps: Deps, *, writer: QueueWriter | None = None) -> None:
+    def __init__(self, deps: Deps) -> None:
         self.deps = deps
-        self.writer = writer  # in the `web` role: workers carry out what does not open a form
         self.subcommands: dict[str, Entry] = {}
 
     def add(self, name: str, handler: Subcommand, *, opens_form: FormTest = never) -> None:
@@ -95,9 +94,6 @@ class CommandRouter:
         entry = self.subcommands.get(command.name) if command else None
         if entry is not None:
             assert command is not None
-            if self.writer is not None and not entry.opens_form(command.args):
-                self.enqueue(ack, body, respond)
-                return
             ack()  # first: Slack shows an error if the ack takes over 3 s
             self.execute(entry, command, body, respond, client)
             return
@@ -107,20 +103,15 @@ class CommandRouter:
         else:
             self.answer_help(ack, language, command)
 
-    def enqueue(self, ack: Ack, body: dict[str, Any], respond: Respond) -> None:
-        """Hand the command to the workers, then acknowledge it: once Slack has its 200, the command is in the
-        writer's buffer, which a stopping web process writes out before it exits."""
-        assert self.writer is not None
-
-        def lost() -> None:
-            respond(text=t(self.deps.settings.language, "common.error"), response_type="ephemeral")
-
-        item = work_queue.Item(work_queue.COMMAND, str(body.get("team_id", "")), body, self.deps.now())
-        accepted = self.writer.put(Pending(item, lost))
-        ack()
-        if not accepted:
-            log.error("the queue for the workers refused a /mentori command")
-            lost()
+    def left_to_worker(self, text: str) -> bool:
+        """Whether `/mentori <text>` may be carried out later, elsewhere: it opens no form (a modal needs the
+        command's trigger_id within three seconds) and is not answered in the ack (help, mistakes)."""
+        try:
+            command = parse_command(text)
+        except CommandSyntaxError:
+            return False
+        entry = self.subcommands.get(command.name)
+        return entry is not None and not entry.opens_form(command.args)
 
     def run_queued(self, queued: work_queue.Queued, client: WebClient) -> None:
         """Carry out a command a web process queued (in a worker)."""

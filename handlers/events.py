@@ -9,12 +9,11 @@ human's DM thread message as an assistant-thread event and its `say` would look 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from slack_bolt import App, BoltResponse
+from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import IntegrityError
@@ -25,7 +24,6 @@ from bot.blocks.answer_modal import dm_help_message
 from bot.cohorts import Invalid
 from bot.deps import Deps
 from bot.i18n import day, t
-from bot.queue_writer import Pending, QueueWriter
 from handlers.home import HomePublisher, explain
 from handlers.mentor_actions import refresh_prompt_message
 from storage import work_queue
@@ -62,10 +60,9 @@ class Response:
 
 
 class DmEvents:
-    def __init__(self, deps: Deps, publisher: HomePublisher, writer: QueueWriter | None = None) -> None:
+    def __init__(self, deps: Deps, publisher: HomePublisher) -> None:
         self.deps = deps
         self.publisher = publisher
-        self.writer = writer  # in the `web` role: events are left to the workers
 
     def message(self, body: dict[str, Any], event: dict[str, Any], client: WebClient) -> None:
         team_id = str(body.get("team_id") or event.get("team") or "")
@@ -162,25 +159,6 @@ class DmEvents:
             return
         self.publisher.publish(client, str(body.get("team_id") or ""), str(event["user"]))
 
-    def queue_first(self, body: dict[str, Any], next: Callable[[], None]) -> BoltResponse | None:
-        """In `web`, as global middleware: a DM or a Home opening is handed to the workers before Slack gets its
-        200, so an acknowledged event is in the writer's buffer, which a stopping process writes out first."""
-        event = body.get("event") if body.get("type") == "event_callback" else None
-        if isinstance(event, dict) and (event.get("type") == "app_home_opened" or
-                                        (event.get("type") == "message" and human_dm(event))):  # fmt: skip
-            self.enqueue(body)
-            return BoltResponse(status=200, body="")
-        next()
-        return None
-
-    def enqueue(self, body: dict[str, Any]) -> None:
-        """In `web`: leave the event to a worker."""
-        assert self.writer is not None
-        team_id = str(body.get("team_id") or (body.get("event") or {}).get("team") or "")
-        if not self.writer.put(Pending(work_queue.Item(work_queue.EVENT, team_id, body, self.deps.now()))):
-            log.error("the queue for the workers is full: a %s event was dropped",
-                      (body.get("event") or {}).get("type"))  # fmt: skip
-
     def run_queued(self, queued: work_queue.Queued, client: WebClient) -> None:
         """In a worker: handle an event a web process queued. A DM is always handled — it may be an answer —
         but a Home opened minutes ago is not drawn any more."""
@@ -192,12 +170,17 @@ class DmEvents:
             self.home_opened(body, event, client)
 
 
-def register(app: App, deps: Deps, publisher: HomePublisher, *, writer: QueueWriter | None = None) -> None:
-    """DMs and Home openings; with a `writer` (the `web` role) they are left to the workers."""
-    events = DmEvents(deps, publisher, writer)
-    if writer is not None:
-        app.middleware(events.queue_first)
-    else:
-        app.event("message", matchers=[human_dm])(events.message)
-        app.event("app_home_opened")(events.home_opened)
+def left_to_worker(body: dict[str, Any]) -> bool:
+    """The events a worker carries out: a DM a person wrote, and a Home tab opened."""
+    event = body.get("event") if body.get("type") == "event_callback" else None
+    return isinstance(event, dict) and (
+        event.get("type") == "app_home_opened" or (event.get("type") == "message" and human_dm(event))
+    )
+
+
+def register(app: App, deps: Deps, publisher: HomePublisher) -> None:
+    """DMs and Home openings."""
+    events = DmEvents(deps, publisher)
+    app.event("message", matchers=[human_dm])(events.message)
+    app.event("app_home_opened")(events.home_opened)
     app.event("message", matchers=[other_dm])(lambda: None)
