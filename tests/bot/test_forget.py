@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import Engine, select, update
 from sqlmodel import Session, SQLModel
 
-from bot.data_rights import erase_person, messages_sent_to
+from bot.data_rights import erase_person, export_person, messages_sent_to
 from bot.forget import forget_person
 from bot.privacy import PrivacyPolicy
 from bot.privacy_gate import Audience, Kind, csv_for
@@ -152,7 +152,9 @@ def test_erasure_takes_their_words_out_of_every_stored_summary_and_export(engine
     with Session(engine) as session:
         member_ids = [cohort.mentors[user_id]]
         sent = messages_sent_to(session, TEAM, member_ids)
+        held = export_person(session, team_id=TEAM, user_id=user_id, language="en", now=NOW)["quotes_held_for_hr"]
     assert sent  # the prompts Mentori posted to them
+    assert all(q["organisation"] == "Kela" for q in held) and any("Erasable reflection" in q["text"] for q in held)
 
     with session_scope(engine) as session:
         if how == "forget":
