@@ -94,7 +94,7 @@ def carried_from_earlier(session: Session, cohort: Cohort, period: str) -> Carri
     figures: dict[tuple[str, str], Figure] = {}
     withheld: dict[tuple[str, str], tuple[str, str, str]] = {}
     for before in earlier:  # a later period's copy is the same figure: the first one seen wins
-        rows = stored_rows(session, cohort, before)
+        rows = [row for row in stored_rows(session, cohort, before) if row.figures.get("format") == FORMAT]
         if not rows:
             continue
         summary = _from_rows(cohort, before, rows)
@@ -132,10 +132,14 @@ def summary_for(
     session: Session, cohort: Cohort, summary_step: Step, *, policy: PrivacyPolicy, now: datetime
 ) -> Summary:
     """The period's summary: read back if it was computed before, else computed and stored (in the caller's
-    transaction) for every organisation of the cohort."""
+    transaction) for every organisation of the cohort.
+
+    A period stored by an older Mentori (an earlier FORMAT, counted under weaker rules) is counted again once, and
+    its rows keep where and when they were posted.
+    """
     period = str(summary_step.period)
     rows = stored_rows(session, cohort, period)
-    if rows:
+    if rows and all(row.figures.get("format") == FORMAT for row in rows):
         summary = _from_rows(cohort, period, rows)
         _add_late_organisations(session, cohort, summary, {row.organisation_id for row in rows}, now)
         return summary
@@ -148,10 +152,18 @@ def summary_for(
         shown_before=shown_before(session, cohort, period),
         carried=carried_from_earlier(session, cohort, period),
     )
+    old = {row.organisation_id: row for row in rows}
     for group in summary.organisations:
         organisation_id = int(group.split(":", 1)[1])
-        session.add(SummaryPost(team_id=cohort.team_id, cohort_id=int(cohort.id or 0), organisation_id=organisation_id,
-                                period=period, figures=_payload(summary, group), created_at=now))  # fmt: skip
+        row = old.get(organisation_id) or SummaryPost(
+            team_id=cohort.team_id,
+            cohort_id=int(cohort.id or 0),
+            organisation_id=organisation_id,
+            period=period,
+            created_at=now,
+        )
+        row.figures = _payload(summary, group)
+        session.add(row)
     session.flush()
     return summary
 

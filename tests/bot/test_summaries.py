@@ -280,3 +280,26 @@ def test_the_job_never_posts_to_a_public_channel(cohort: SummaryCohort, fake_sla
 
 def test_sparklines_go_from_none_to_everyone() -> None:
     assert sparkline([0, 0.5, 1]) == "▁▅█"
+
+
+def test_a_period_stored_under_the_old_rules_is_counted_again_once(cohort: SummaryCohort) -> None:
+    cohort.fill("before-session-2")
+    kela = cohort.organisations[1]
+    with session_scope(cohort.engine) as session:  # as an older Mentori stored and posted it: a figure about one person
+        old = {"cohort_name": "Kevät 2027", "language": "fi", "programme": "feeniks", "min_group": 5,
+               "computed_at": "2027-02-05T08:00:00+00:00", "steps": [], "organisation": "Kela",
+               "figures": [{"group": f"org:{kela}", "metric": "se:T0", "value": {"items": {"SE2": [1.0, 1.0, 1.0]}},
+                            "respondents": 7, "people": [f"m:{i}" for i in range(7)]}],
+               "withheld": [], "quotes": ["Verohallinto kiitos"], "format": 1}  # fmt: skip
+        session.add(SummaryPost(team_id="T111", cohort_id=cohort.cohort_id, organisation_id=kela, figures=old,
+                                period="before-session-2", channel_id="GHRKELA", message_ts="1.5"))  # fmt: skip
+    moment = cohort.moment("before-session-2")
+    summary = ensure_summary(cohort.engine, cohort.cohort_id, policy=POLICY, now=moment)
+    assert summary is not None and summary.figure(org_group(kela), "se:T0") is None
+    assert all(f.respondents >= 5 for f in summary.figures) and "Verohallinto kiitos" not in str(summary.quotes)
+    with Session(cohort.engine) as session:
+        rows = session.exec(select(SummaryPost).where(SummaryPost.period == "before-session-2")).all()
+        assert len(rows) == 3 and {row.figures["format"] for row in rows} == {2}
+        assert [row.message_ts for row in rows if row.organisation_id == kela] == ["1.5"]  # still posted, once
+    again = ensure_summary(cohort.engine, cohort.cohort_id, policy=POLICY, now=moment + timedelta(days=1))
+    assert again is not None and again.computed_at == summary.computed_at  # counted again only that once
