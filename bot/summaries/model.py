@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-from bot.privacy import Withheld, explain_withheld
+from bot.privacy import QUOTES_METRIC, Withheld, explain_withheld
 
 COHORT = "cohort"
 FORMAT = 2  # version of the JSON stored in SummaryPost.figures (2: quotes per organisation, with their author)
@@ -68,7 +68,7 @@ class Summary:
         None: every group's figures and no quote (coaches and admins; quotes are for the author's own HR only).
         """
         if group is None:
-            return replace(self, quotes=())
+            return replace(self, quotes=(), withheld=tuple(w for w in self.withheld if w[1] != QUOTES_METRIC))
         keep = {COHORT, group}
         return replace(
             self,
