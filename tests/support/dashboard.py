@@ -12,13 +12,14 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
+from sqlalchemy import Engine
 from werkzeug.test import Client, TestResponse
 
 from bot.privacy import PrivacyPolicy
 from bot.settings import Settings
 from bot.summaries.store import ensure_summary
 from tests.support.fake_slack import FakeSlack
-from tests.support.summary_cohort import SummaryCohort
+from tests.support.summary_cohort import SummaryCohort, add_people, build
 
 ORIGIN = "https://localhost"
 DASHBOARD_KEY = "dashboard-test-key-" + "x" * 40
@@ -93,3 +94,10 @@ def summaries_over_time(cohort: SummaryCohort, periods: tuple[str, ...]) -> date
         at = cohort.moment(period) + timedelta(hours=1)
         ensure_summary(cohort.engine, cohort.cohort_id, policy=policy, now=at)
     return at
+
+
+def filled_world(engine: Engine, fake: FakeSlack, periods: tuple[str, ...]) -> tuple[SummaryCohort, datetime]:
+    """Everyone in the fake Slack, the summary cohort filled and its summaries stored period by period."""
+    add_people(fake)
+    cohort = build(engine)
+    return cohort, summaries_over_time(cohort, periods)

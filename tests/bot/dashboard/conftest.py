@@ -12,9 +12,9 @@ from bot.dashboard.mount import LazyDashboard
 from bot.deps import Deps
 from bot.settings import Settings
 from bot.web import MentoriWsgi, database_health
-from tests.support.dashboard import DashboardClient, dashboard_settings, summaries_over_time
+from tests.support.dashboard import DashboardClient, dashboard_settings, filled_world
 from tests.support.fake_slack import FakeSlack
-from tests.support.summary_cohort import SummaryCohort, add_people, build
+from tests.support.summary_cohort import SummaryCohort
 
 PERIODS = ("before-session-2", "before-session-3", "after-session-3")
 
@@ -28,9 +28,7 @@ class World:
 
 @pytest.fixture
 def world(settings: Settings, engine: Engine, fake_slack: FakeSlack) -> World:
-    add_people(fake_slack)
-    cohort = build(engine)
-    now = summaries_over_time(cohort, PERIODS)
+    cohort, now = filled_world(engine, fake_slack, PERIODS)
     deps = Deps(settings=dashboard_settings(settings, fake_slack), engine=engine, now=lambda: now)
     wsgi = MentoriWsgi(create_app(deps), database_health(engine), dashboard=LazyDashboard(deps))
     return World(cohort, deps, wsgi)
