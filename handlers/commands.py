@@ -18,10 +18,9 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot.blocks.help import help_blocks, help_text
-from bot.blocks.kit import clip
+from bot.blocks.kit import clip, message, say
 from bot.commands import COMMAND_NAMES, CommandSyntaxError, ParsedCommand, parse_command
 from bot.deps import Deps
-from bot.i18n import t
 from bot.people import language_for
 from storage import work_queue
 
@@ -53,7 +52,7 @@ class CommandContext:
 
     def reply(self, text: str, blocks: list[dict[str, Any]] | None = None) -> None:
         """An ephemeral answer to the person who typed the command."""
-        self.respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
+        self.respond(**message(text, blocks), response_type="ephemeral", replace_original=False)
 
 
 Subcommand = Callable[[CommandContext], None]
@@ -99,7 +98,7 @@ class CommandRouter:
             return
         language = self.language(body)
         if command is None:
-            ack(text=t(language, "help.syntax", problem=problem), response_type="ephemeral")
+            ack(text=say(language, "help.syntax", problem=problem), response_type="ephemeral")
         else:
             self.answer_help(ack, language, command)
 
@@ -125,7 +124,7 @@ class CommandRouter:
         if self.deps.now() - queued.enqueued_at > QUEUED_FOR_AT_MOST:
             log.warning("a queued /mentori %s waited %s; answered 'too late'", command.name,
                         self.deps.now() - queued.enqueued_at)  # fmt: skip
-            respond(text=t(self.language(body), "common.too_late"), response_type="ephemeral")
+            respond(text=say(self.language(body), "common.too_late"), response_type="ephemeral")
             return
         self.execute(entry, command, body, respond, client)
 
@@ -138,7 +137,7 @@ class CommandRouter:
             entry.handler(CommandContext(self.deps, command, body, language, respond, client))
         except Exception:
             log.exception("/mentori %s failed", command.name)
-            respond(text=t(language, "common.error"), response_type="ephemeral", replace_original=False)
+            respond(text=say(language, "common.error"), response_type="ephemeral", replace_original=False)
 
     def language(self, body: dict[str, Any]) -> str:
         team_id, user_id = str(body.get("team_id", "")), str(body.get("user_id", ""))
@@ -147,7 +146,7 @@ class CommandRouter:
     def answer_help(self, ack: Ack, language: str, command: ParsedCommand) -> None:
         problem = None
         if command.name != "help":
-            problem = t(language, "help.unknown", text=clip(command.raw.replace("`", "'"), 200))
+            problem = say(language, "help.unknown", text=clip(command.raw.replace("`", "'"), 200))
         ack(
             text=help_text(language, problem=problem),
             blocks=help_blocks(language, self.available, problem=problem),

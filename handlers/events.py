@@ -21,9 +21,10 @@ from sqlmodel import Session
 
 from bot import answers
 from bot.blocks.answer_modal import dm_help_message
+from bot.blocks.kit import fallback, joined, say
 from bot.cohorts import Invalid
 from bot.deps import Deps
-from bot.i18n import day, t
+from bot.i18n import day
 from handlers.home import HomePublisher, explain
 from handlers.mentor_actions import refresh_prompt_message
 from storage import work_queue
@@ -108,15 +109,15 @@ class DmEvents:
         except Invalid as problem:
             if problem.key == "mentor.error.closed":
                 posted = day(language, problem.params["posted"].date())
-                return Response(thread_lines=[t(language, "mentor.thread.closed", day=posted)])
+                return Response(thread_lines=[say(language, "mentor.thread.closed", day=posted)])
             return Response(thread_lines=[explain(language, problem)])
-        lines = [t(language, "mentor.thread.added")] if added else []
+        lines = [say(language, "mentor.thread.added")] if added else []
         answer = prompt.answer
         if (prompt.step.items or prompt.step.rating) and answer is not None and not answer.ratings:
-            lines.append(t(language, "mentor.thread.rate"))
+            lines.append(say(language, "mentor.thread.rate"))
         today = now.astimezone(answers.mentor_zone(session, prompt.cohort, prompt.member)).date()
         if prompt.member.paused_until is not None and prompt.member.paused_until >= today:
-            lines.append(t(language, "mentor.thread.paused", day=day(language, prompt.member.paused_until)))
+            lines.append(say(language, "mentor.thread.paused", day=day(language, prompt.member.paused_until)))
         return Response(react=True, thread_lines=lines, refresh=prompt.delivery_id)
 
     def stray_message(self, session: Session, team_id: str, user_id: str, channel: str, ts: str, text: str,
@@ -144,7 +145,7 @@ class DmEvents:
                     if (error.response or {}).get("error") != "already_reacted":
                         raise
             if response.thread_lines:
-                client.chat_postMessage(channel=channel, thread_ts=ts, text="\n".join(response.thread_lines))
+                client.chat_postMessage(channel=channel, thread_ts=ts, text=fallback(joined(response.thread_lines)))
             if response.message is not None:
                 client.chat_postMessage(channel=channel, **response.message)
         except SlackApiError as error:
