@@ -17,6 +17,7 @@ from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, R
 from slack_sdk.oauth import OpenIDConnectAuthorizeUrlGenerator
 from sqlalchemy import Engine
 
+from bot.names import clean_name
 from bot.settings import Settings
 from bot.workspaces import NotInstalled, Workspaces
 
@@ -97,7 +98,8 @@ class SlackSignIn:
         team_id, user_id = str(info.get(TEAM_CLAIM) or ""), str(info.get(USER_CLAIM) or info.get("sub") or "")
         if not team_id or not user_id or team_id != claims.get(TEAM_CLAIM) or user_id != claims.get(USER_CLAIM):
             raise SignInFailed("dashboard.signin.failed")
-        return Identity(team_id, user_id, str(info.get("name") or user_id), info.get("locale"))
+        name = clean_name(str(info.get("name") or ""))[:80] or user_id  # a profile name: shown, never trusted
+        return Identity(team_id, user_id, name, info.get("locale"))
 
     def workspace_client(self, team_id: str) -> WebClient:
         """The bot's client for the person's workspace; SignInFailed when Mentori does not serve that workspace."""
