@@ -283,6 +283,9 @@ class PeriodView:
     rate: Rate | None  # the organisation's answers of sent, over the prompts of the period
     cohort_rate: Rate | None
     self_efficacy: dict[str, dict[str, float]]  # checkpoint → item → median, the organisation's
+    assignments: tuple[int, int] | None  # (done, sent)
+    hr_meetings: tuple[int, int] | None  # (mentors who met HR, meetings)
+    experimenters: int | None  # mentors with an experiment
     withheld: dict[str, int]  # reason code → how many figures
     quotes: tuple[str, ...]
 
@@ -338,6 +341,9 @@ def organisation_view(
 
 def _period(summary: Summary, group: str, language: str) -> PeriodView:
     mentors = summary.figure(group, "mentors")
+    assignments = summary.figure(group, "assignments")
+    meetings = summary.figure(group, "hr_meetings")
+    experiments = summary.figure(group, "experiments")
     se: dict[str, dict[str, float]] = {}
     for figure in summary.figures:
         if figure.group == group and figure.metric.startswith("se:"):
@@ -351,6 +357,9 @@ def _period(summary: Summary, group: str, language: str) -> PeriodView:
         rate=_rate(summary, group),
         cohort_rate=_rate(summary, COHORT),
         self_efficacy=se,
+        assignments=(int(assignments.value["done"]), int(assignments.value["sent"])) if assignments else None,
+        hr_meetings=(int(meetings.value["mentors"]), int(meetings.value["meetings"])) if meetings else None,
+        experimenters=int(experiments.value["mentors"]) if experiments else None,
         withheld=summary.withheld_counts(),
         quotes=summary.quotes,
     )

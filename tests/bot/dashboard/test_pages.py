@@ -53,6 +53,12 @@ def test_the_hr_page_shows_what_the_hr_post_shows_and_nothing_more(world: World,
         assert f"{answered} of {sent} ({round(100 * answered / sent)}%)" in text, period
         for quote in view.quotes:
             assert quote in page
+        done = view.figure(org_group(kela), "assignments")
+        met = view.figure(org_group(kela), "hr_meetings")
+        if period == PERIODS[-1]:
+            assert done is not None and met is not None
+            assert f"Assignments done {done.value['done']} of {done.value['sent']}" in text
+            assert f"Mentors who have met HR {met.value['mentors']} ({met.value['meetings']} meetings in all)" in text
         assert "Verohallinto" not in page and "Kirjasto" not in page  # other organisations' names
     assert any(summary.quotes for summary in summaries.values())
 
