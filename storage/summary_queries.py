@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func
+from sqlalchemy import and_, func, or_
 from sqlmodel import Session, col, select
 
 from storage.models import (
@@ -57,12 +57,14 @@ def organisation_figures(
     step_ids: Iterable[str],
     rating_steps: Iterable[str],
     *,
-    meetings_from: date | None = None,
-    meetings_until: date | None = None,
+    meetings_from: datetime | None = None,
+    meetings_until: datetime | None = None,
 ) -> dict[int | None, OrganisationFigures]:
     """Every raw figure of the cohort's active mentors, by organisation id, for the deliveries of ``step_ids``.
 
-    HR meetings count only those held in [``meetings_from``, ``meetings_until``) where given.
+    HR meetings count those known at ``meetings_until`` (held before its day and logged before it) that were not
+    known at ``meetings_from``: held on or after its day, or logged after it (a meeting logged late is counted once,
+    in the period it was logged in).
     """
     steps = list(step_ids)
     figures: dict[int | None, OrganisationFigures] = defaultdict(OrganisationFigures)
@@ -112,8 +114,8 @@ def _activity(
 
 
 def _hr_meetings(
-    session: Session, cohort_id: int, figures: dict[int | None, OrganisationFigures], since: date | None,
-    until: date | None,
+    session: Session, cohort_id: int, figures: dict[int | None, OrganisationFigures], since: datetime | None,
+    until: datetime | None,
 ) -> None:  # fmt: skip
     query = (
         select(Member.organisation_id, HrMeeting.member_id, func.count())
@@ -121,10 +123,10 @@ def _hr_meetings(
         .where(_mentor_filter(cohort_id))
         .group_by(Member.organisation_id, HrMeeting.member_id)
     )
-    if since is not None:
-        query = query.where(col(HrMeeting.held_on) >= since)
     if until is not None:
-        query = query.where(col(HrMeeting.held_on) < until)
+        query = query.where(col(HrMeeting.held_on) < until.date(), col(HrMeeting.created_at) < until)
+    if since is not None:
+        query = query.where(or_(col(HrMeeting.held_on) >= since.date(), col(HrMeeting.created_at) >= since))
     for organisation_id, member_id, meetings in session.exec(query):
         figures[organisation_id].met_hr.add(member_id)
         figures[organisation_id].hr_meetings += meetings

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session, select
@@ -65,13 +65,13 @@ def since_previous(programme: Programme, summary_step: Step) -> list[Step]:
     return [step for step in programme.steps[start:index] if step.is_prompt]
 
 
-def meeting_window(session: Session, cohort: Cohort, summary_step: Step) -> tuple[date | None, date | None]:
-    """The days whose HR meetings a period counts: from the previous summary step's day up to this one's."""
+def meeting_window(session: Session, cohort: Cohort, summary_step: Step) -> tuple[datetime | None, datetime | None]:
+    """The period's span: from the previous summary step's moment (None for the first) to this one's."""
     dates = session_dates(session, cohort)
     steps = [step for step in summary_steps(programme_by_id(cohort.programme)) if step.session in dates]
     if summary_step not in steps:
         return None, None
     index = steps.index(summary_step)
-    until = step_moment(summary_step, dates, cohort.timezone).date()
-    since = step_moment(steps[index - 1], dates, cohort.timezone).date() if index else None
+    until = step_moment(summary_step, dates, cohort.timezone)
+    since = step_moment(steps[index - 1], dates, cohort.timezone) if index else None
     return since, until

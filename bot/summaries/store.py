@@ -249,3 +249,16 @@ def withdraw_quote(session: Session, team_id: str, author: str, prompt: str) -> 
             post.figures = {**post.figures, "quotes": kept}
             session.add(post)
     return removed
+
+
+def stored_summaries(session: Session, cohort: Cohort) -> list[Summary]:
+    """Every period of the cohort counted so far, read back from its stored rows, earliest period first."""
+    rows = session.exec(
+        select(SummaryPost).where(SummaryPost.cohort_id == cohort.id).order_by(col(SummaryPost.organisation_id))
+    )
+    by_period: dict[str, list[SummaryPost]] = {}
+    for row in rows:
+        by_period.setdefault(row.period, []).append(row)
+    order = {period: index for index, period in enumerate(SUMMARY_PERIODS)}
+    periods = sorted(by_period, key=lambda period: (order.get(period, len(order)), period))
+    return [_from_rows(cohort, period, by_period[period]) for period in periods]

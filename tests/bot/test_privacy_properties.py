@@ -199,7 +199,8 @@ def fill_period(engine: Engine, world: World, spec: Spec, period: str) -> None:
                                    ratings=ratings, consent_to_quote=rng.random() < 0.6))  # fmt: skip
             if rng.random() < 0.5:
                 held = DATES[min(stage + 1, 3)] - timedelta(days=3)
-                session.add(HrMeeting(team_id=world.team, member_id=member_id, held_on=held, notes="private"))
+                session.add(HrMeeting(team_id=world.team, member_id=member_id, held_on=held, notes="private",
+                                      created_at=moment(period) - timedelta(days=1)))  # fmt: skip
             if stage >= 1 and rng.random() < 0.7:
                 session.add(Experiment(team_id=world.team, member_id=member_id, title=f"Zq{member_id} plan",
                                        status=rng.choice(["planned", "running", "done", "dropped"]),
