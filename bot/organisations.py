@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 
 from bot.cohorts import Invalid, require_active, visible_name
 from bot.names import clean_name
+from bot.numbers import whole_number
 from storage.models import Cohort, Goal, Organisation
 
 log = logging.getLogger(__name__)
@@ -187,9 +188,10 @@ def add_goal(session: Session, organisation: Organisation, text: str) -> Goal:
 def remove_goal(session: Session, organisation: Organisation, number: str) -> Goal:
     """Remove the goal shown as `number` in the organisation's list (1 is the first)."""
     goals = goals_of(session, organisation)
-    if not number.strip().isdigit() or not 1 <= int(number) <= len(goals):
-        raise Invalid("organisations.error.goal_number", value=number, organisation=organisation.name)
-    goal = goals[int(number) - 1]
+    position = whole_number(number.strip())
+    if position is None or not 1 <= position <= len(goals):
+        raise Invalid("organisations.error.goal_number", value=number[:40], organisation=organisation.name)
+    goal = goals[position - 1]
     session.delete(goal)
     session.flush()
     return goal
