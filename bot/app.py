@@ -17,6 +17,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 
 from bot.deps import Deps
+from bot.inbound import GuardedApp
 from bot.installations import token_rotator
 from bot.metrics import MeteredWebClient
 from bot.queue_writer import QueueWriter
@@ -56,7 +57,7 @@ def create_app(deps: Deps, *, client: WebClient | None = None, writer: QueueWrit
     settings.require_slack()
     client = client or make_client(None if settings.oauth else settings.slack_bot_token, settings.slack_api_url)
     workspaces = Workspaces(settings, deps.engine, client)
-    app = App(
+    app = GuardedApp(
         signing_secret=settings.slack_signing_secret,
         client=client,
         logger=logging.getLogger("slack_bolt.App"),

@@ -41,7 +41,7 @@ def run(settings: Settings) -> int:
         stop_scheduler()
 
     serve(lambda: build_wsgi(settings, scheduler=True), port=settings.port, workers=1, threads=settings.web_threads,
-          post_fork=post_fork, worker_exit=worker_exit)  # fmt: skip
+          metrics=metrics_address(settings), post_fork=post_fork, worker_exit=worker_exit)  # fmt: skip
     return 0
 
 
@@ -96,8 +96,18 @@ def run_web(settings: Settings) -> int:
     log.info("Mentori web on port %s: %s workers × %s threads", settings.port, settings.web_workers,
              settings.web_threads)  # fmt: skip
     serve(lambda: build_wsgi(settings, queue=True), port=settings.port, workers=settings.web_workers,
-          threads=settings.web_threads, worker_exit=lambda _server, _worker: before_exit())  # fmt: skip
+          threads=settings.web_threads, metrics=metrics_address(settings),
+          worker_exit=lambda _server, _worker: before_exit())  # fmt: skip
     return 0
+
+
+def metrics_address(settings: Settings) -> str | None:
+    """Where /metrics is served (loopback by default), or None when METRICS_PORT=0."""
+    if not settings.metrics_port:
+        return None
+    host = settings.metrics_host
+    return f"[{host}]:{settings.metrics_port}" if ":" in host and not host.startswith("[") else \
+        f"{host}:{settings.metrics_port}"  # fmt: skip
 
 
 def before_exit() -> None:
@@ -149,7 +159,8 @@ def build_wsgi(settings: Settings, *, migrate: bool = False, scheduler: bool = F
         _on_exit[:] = [writer.close, lambda: listeners.shutdown(wait=True)]
     registry = database_registry(engine)
     if not scheduler:
-        return MentoriWsgi(app, leader_health(engine), registry, informational=frozenset({"scheduler"}))
+        return MentoriWsgi(app, leader_health(engine), registry, informational=frozenset({"scheduler"}),
+                           metrics_port=settings.metrics_port or None)  # fmt: skip
     from schedules.scheduler import current_service
 
     database_only = database_health(engine)
@@ -158,7 +169,7 @@ def build_wsgi(settings: Settings, *, migrate: bool = False, scheduler: bool = F
         service = current_service()
         return {**database_only(), "scheduler": bool(service and service.running)}
 
-    return MentoriWsgi(app, health, registry)
+    return MentoriWsgi(app, health, registry, metrics_port=settings.metrics_port or None)
 
 
 def _run_socket_mode(settings: Settings) -> int:
