@@ -145,7 +145,7 @@ def _trend(language: str, home: MentorHome) -> list[Block]:
 
 
 def _trend_line(language: str, item: TrendItem) -> str:
-    return f"`{sparkline(item.values)}` {_arrows(language, item.values)}  _{clip(escape(item.text), 90)}_"
+    return f"`{sparkline(item.values)}` {_arrows(language, item.values)}  _{clip(escape(item.text), 140)}_"
 
 
 def _experiments(language: str, home: MentorHome) -> list[Block]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from bot.blocks.home import HOME_EXPERIMENT_NEW
 from bot.blocks.kit import Block, actions, button, clip, context, section
 from bot.i18n import t
 from bot.programmes import Step
@@ -61,16 +62,18 @@ def prompt_message(step: Step, language: str, *, question: str, place: Place, de
     notes = [t(language, "prompt.dm.hint")]
     if step.why is not None:
         notes.insert(0, t(language, "prompt.dm.why", why=step.why.get(language)))
+    buttons = [button(t(language, "prompt.button.answer"), ANSWER_ACTION, value, style="primary")]
+    if step.form == "experiment":  # the Home tab's own "New experiment" button, so the plan becomes a record
+        buttons.append(button(t(language, "home.experiment_new"), HOME_EXPERIMENT_NEW, "new"))
+    buttons += [
+        button(t(language, "prompt.button.snooze"), SNOOZE_ACTION, value),
+        button(t(language, "prompt.button.skip"), SKIP_ACTION, value),
+    ]
     blocks: list[Block] = [
         context(f"*{label}* · {place_text(language, place)}"),
         section(question),
         context("\n".join(notes)),
-        actions(
-            button(t(language, "prompt.button.answer"), ANSWER_ACTION, value, style="primary"),
-            button(t(language, "prompt.button.snooze"), SNOOZE_ACTION, value),
-            button(t(language, "prompt.button.skip"), SKIP_ACTION, value),
-            block_id="prompt",
-        ),
+        actions(*buttons, block_id="prompt"),
     ]
     text = clip(t(language, "prompt.dm.text", label=label, question=question))
     return {"text": text, "blocks": blocks, "metadata": prompt_metadata(delivery_id)}

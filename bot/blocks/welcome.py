@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 from bot.blocks.kit import Block, context, header, section
-from bot.i18n import day, t
+from bot.i18n import day, plural, t
 
 
 def welcome_message(
@@ -41,7 +41,8 @@ def welcome_message(
     blocks.append(section(t(language, "welcome.pause")))
     notes = []
     if coaches:
-        notes.append(t(language, "welcome.coaches", coaches=", ".join(f"<@{user_id}>" for user_id in coaches)))
+        mentions = ", ".join(f"<@{user_id}>" for user_id in coaches)
+        notes.append(plural(language, "welcome.coaches", len(coaches), coaches=mentions))
     notes.append(t(language, "welcome.help"))
     blocks.append(context(*notes))
     return {"text": t(language, "welcome.text", cohort=cohort), "blocks": blocks}

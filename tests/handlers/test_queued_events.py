@@ -27,7 +27,12 @@ def web(deps: Deps, secret: str, writer: QueueWriter) -> SlackDriver:
 
 
 def test_an_answer_in_a_thread_is_acknowledged_by_web_and_saved_by_the_worker(
-    deps: Deps, signing_secret: str, writer: QueueWriter, fake_slack: FakeSlack, engine: Engine, world: World,
+    deps: Deps,
+    signing_secret: str,
+    writer: QueueWriter,
+    fake_slack: FakeSlack,
+    engine: Engine,
+    world: World,
     slack_client: WebClient,
 ) -> None:
     sent = send_prompt(engine, slack_client, world.mentor, REFLECTION)
@@ -44,7 +49,12 @@ def test_an_answer_in_a_thread_is_acknowledged_by_web_and_saved_by_the_worker(
 
 
 def test_a_retried_event_queued_twice_is_saved_once(
-    deps: Deps, signing_secret: str, writer: QueueWriter, fake_slack: FakeSlack, engine: Engine, world: World,
+    deps: Deps,
+    signing_secret: str,
+    writer: QueueWriter,
+    fake_slack: FakeSlack,
+    engine: Engine,
+    world: World,
     slack_client: WebClient,
 ) -> None:
     sent = send_prompt(engine, slack_client, world.mentor, REFLECTION)
@@ -75,7 +85,12 @@ def test_the_home_tab_is_drawn_by_the_worker_unless_it_was_opened_minutes_ago(
 
 
 def test_two_replies_waiting_together_are_both_saved_in_the_order_they_were_written(
-    deps: Deps, signing_secret: str, writer: QueueWriter, fake_slack: FakeSlack, engine: Engine, world: World,
+    deps: Deps,
+    signing_secret: str,
+    writer: QueueWriter,
+    fake_slack: FakeSlack,
+    engine: Engine,
+    world: World,
     slack_client: WebClient,
 ) -> None:
     sent = send_prompt(engine, slack_client, world.mentor, REFLECTION)
