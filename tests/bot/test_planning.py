@@ -146,3 +146,20 @@ def test_a_mentor_who_moved_to_new_york_gets_the_waiting_prompts_at_nine_there(
     assert rows["s1-assignment-1"].not_before == datetime(2027, 1, 18, 9, 0, tzinfo=NEW_YORK)
     stayed = by_step(engine, seeded.members["USTAYED"])
     assert stayed["s1-assignment-1"].not_before == datetime(2027, 1, 18, 9, 0, tzinfo=HELSINKI)
+
+
+def test_the_baseline_follows_the_kickoff_even_when_the_kickoff_comes_days_after_the_session(
+    engine: Engine, fake_slack: FakeSlack
+) -> None:
+    world.add_people(fake_slack, ["UM01"])
+    seeded = world.seed(engine, dates=DATES, mentors=["UM01"])
+    thursday = datetime(2027, 1, 14, 11, 0, tzinfo=UTC)  # session 1 was on Monday; the coach kicks off on Thursday
+    world.plan(engine, seeded.cohort, 1, thursday)
+    rows = by_step(engine, seeded.members["UM01"])
+    assert rows["s1-kickoff"].not_before == thursday
+    assert rows["s1-self-efficacy-t0"].not_before == thursday + timedelta(minutes=2)  # right after, not Monday
+    with session_scope(engine) as session:  # moving the (past) session date leaves the baseline with the kickoff
+        cohort = session.get(Cohort, seeded.cohort)
+        assert cohort is not None
+        replan_cohort(session, cohort, thursday + timedelta(minutes=1))
+    assert by_step(engine, seeded.members["UM01"])["s1-self-efficacy-t0"].not_before == thursday + timedelta(minutes=2)
