@@ -24,7 +24,7 @@ from sqlmodel import Session, col, select
 from bench._support import machine
 from bot.privacy import PrivacyPolicy
 from bot.programmes import default_programme
-from bot.summaries import compute_summary
+from bot.summaries.compute import compute_summary
 from storage.db import make_engine, upgrade
 from storage.models import Answer, Cohort, Delivery, Member, Organisation, ProgrammeSession
 

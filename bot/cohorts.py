@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 
 from bot.authz import Actor
 from bot.i18n import LANGUAGES
+from bot.names import clean_name
 from bot.planning import cancel_open, replan_cohort
 from storage.models import (
     Cohort,
@@ -44,8 +45,9 @@ COMMON_TIMEZONES = (
     "Europe/London",
     "UTC",
 )
-_FINNISH_DATE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
-_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+_FINNISH_DATE = re.compile(r"^([0-9]{1,2})\.([0-9]{1,2})\.([0-9]{4})$")
+_ISO_DATE = re.compile(r"^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})$")
+MAX_YEARS_AHEAD = 3  # a programme is planned at most this far ahead: further is a typo in the year
 
 
 class Invalid(ValueError):
@@ -75,6 +77,13 @@ def parse_day(text: str, *, field: str | None = None) -> date:
     raise Invalid("cohorts.error.date_format", field=field, value=value)
 
 
+def _years_after(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
 def today_in(timezone: str, now: datetime) -> date:
     """Today's date where the cohort lives."""
     return now.astimezone(ZoneInfo(timezone)).date()
@@ -85,12 +94,16 @@ def check_dates(dates: Sequence[date], *, today: date, unchanged: Mapping[int, d
     if len(dates) != len(SESSIONS):
         raise Invalid("cohorts.error.dates_count")
     kept = unchanged or {}
+    latest = _years_after(today, MAX_YEARS_AHEAD)
     for number, value in zip(SESSIONS, dates, strict=True):
         if value < today and kept.get(number) != value:
             raise Invalid(
                 "cohorts.error.date_past", field=f"session_{number}", n=number, value=value.isoformat(),
                 today=today.isoformat(),
             )  # fmt: skip
+        if value > latest and kept.get(number) != value:
+            raise Invalid("cohorts.error.date_far", field=f"session_{number}", n=number, value=value.isoformat(),
+                          latest=latest.isoformat())  # fmt: skip
     for number in SESSIONS[1:]:
         previous, value = dates[number - 2], dates[number - 1]
         if value <= previous:
@@ -100,8 +113,16 @@ def check_dates(dates: Sequence[date], *, today: date, unchanged: Mapping[int, d
             )  # fmt: skip
 
 
+def visible_name(text: str, *, field: str | None) -> str:
+    """`clean_name(text)`; refused when the text had something in it but nothing visible ("" stays "")."""
+    cleaned = clean_name(text)
+    if not cleaned and text.strip():
+        raise Invalid("common.invisible", field=field)
+    return cleaned
+
+
 def check_name(name: str, *, field: str | None = "name") -> str:
-    cleaned = " ".join(name.split())
+    cleaned = visible_name(name, field=field)
     if not cleaned:
         raise Invalid("cohorts.error.name_empty", field=field)
     if len(cleaned) > NAME_MAX:
@@ -130,7 +151,7 @@ def _by_name(team_id: str, name: str) -> Any:
 
 def find_cohort(session: Session, team_id: str, name: str) -> Cohort:
     """The workspace's cohort of that name, whatever its case; Invalid when there is none."""
-    cohort = session.exec(_by_name(team_id, " ".join(name.split()))).first()
+    cohort = session.exec(_by_name(team_id, clean_name(name))).first()
     if cohort is None:
         raise Invalid("cohorts.error.unknown_cohort", name=name)
     return cohort

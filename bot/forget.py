@@ -24,7 +24,7 @@ from sqlalchemy import JSON, String, Table, delete, select, update
 from sqlmodel import Session, SQLModel
 
 from bot.data_rights import erase_person
-from bot.summaries import person_key
+from bot.summaries.model import person_key
 from storage import work_queue
 from storage.models import Member, SummaryPost
 

@@ -26,8 +26,10 @@ from bot.blocks.cohort_forms import (
     notice_view,
     read_cohort_metadata,
 )
+from bot.blocks.kit import fallback, shown
 from bot.cohorts import Invalid
 from bot.deps import Deps
+from bot.numbers import whole_number
 from bot.people import language_for
 from handlers.cohort_commands import Caller, add_organisation, add_people, create_cohort, welcome_report
 from storage.models import Role
@@ -84,7 +86,7 @@ class CohortViews:
             assert isinstance(problem, Invalid)
             text = caller.say(problem.key, **problem.params)
             if problem.field in set(fields):
-                ack(response_action="errors", errors={problem.field: text})
+                ack(response_action="errors", errors={problem.field: shown(text)})
                 return
         ack(response_action="update", view=notice_view(caller.language, caller.say(title_key), text))
 
@@ -129,7 +131,7 @@ class CohortViews:
             chosen = _option(values, "organisation")
             added = add_people(
                 caller, cohort_id, user_ids=[str(u) for u in _element(values, "users").get("selected_users") or []],
-                role=role, organisation=int(chosen) if chosen and chosen.isdigit() else None,
+                role=role, organisation=whole_number(chosen),
             )  # fmt: skip
         except (Refused, Invalid) as problem:
             self.reject(ack, caller, problem, "forms.members.title", ("users", "role", "organisation"))
@@ -153,7 +155,7 @@ class CohortViews:
     def tell(client: WebClient, caller: Caller, text: str) -> None:
         """A DM to the person who submitted the form (a form has no response_url to answer on later)."""
         try:
-            client.chat_postMessage(channel=caller.user_id, text=text)
+            client.chat_postMessage(channel=caller.user_id, text=fallback(text))
         except SlackApiError as error:
             log.warning("could not tell the coach: %s", error.response.get("error") if error.response else None)
 

@@ -41,7 +41,7 @@ from bot.blocks.home import (
     intro_home_view,
     mentor_home_view,
 )
-from bot.blocks.kit import Block, section
+from bot.blocks.kit import Block, say, section
 from bot.cohorts import Invalid
 from bot.deps import Deps
 from bot.directory import SlackDirectory
@@ -70,7 +70,7 @@ def explain(language: str, problem: Invalid) -> str:
         elif isinstance(value, int) and not isinstance(value, bool):
             value = number(language, value)
         params[key] = value
-    return t(language, problem.key, **params)
+    return say(language, problem.key, **params)
 
 
 def who(body: dict[str, Any]) -> tuple[str, str]:
@@ -120,7 +120,7 @@ class HomePublisher:
         try:
             from bot.status import coach_home_blocks
         except ImportError:  # the coach side is optional for the mentor's Home
-            return [section(t(language, "home.coach_fallback"))]
+            return [section(say(language, "home.coach_fallback"))]
         actor = load_actor(session, self.deps.settings, SlackDirectory(self.deps.engine, client, self.deps.now),
                            team_id, user_id)  # fmt: skip
         return list(coach_home_blocks(session, actor, language, now))
@@ -148,7 +148,7 @@ class HomeActions:
         self.publisher = publisher
 
     def notice(self, client: WebClient, body: dict[str, Any], language: str, title_key: str, text: str) -> None:
-        open_view(client, body, notice_view(language, t(language, title_key), text))
+        open_view(client, body, notice_view(language, say(language, title_key), text))
 
     def pause(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
@@ -232,7 +232,7 @@ class HomeActions:
             with Session(self.deps.engine) as session:
                 view = build(session, language, team_id, user_id)
         except Invalid as problem:
-            view = notice_view(language, t(language, title_key), explain(language, problem))
+            view = notice_view(language, say(language, title_key), explain(language, problem))
         open_view(client, body, view)
 
     def erase(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
@@ -245,7 +245,7 @@ class HomeActions:
         ack()
         team_id, user_id = who(body)
         language = self.publisher.language(team_id, user_id)
-        self.notice(client, body, language, "mentor.data.export_title", t(language, "mentor.data.export_sent"))
+        self.notice(client, body, language, "mentor.data.export_title", say(language, "mentor.data.export_sent"))
         send_export(self.deps, client, team_id, user_id, language)
 
 
@@ -259,12 +259,13 @@ def send_export(deps: Deps, client: WebClient, team_id: str, user_id: str, langu
         channel = client.conversations_open(users=user_id)["channel"]["id"]
         client.files_upload_v2(
             channel=channel, content=content, filename=f"mentori-my-data-{now.date().isoformat()}.json",
-            title=t(language, "mentor.data.export_title"), initial_comment=t(language, "mentor.data.export_comment"),
+            title=t(language, "mentor.data.export_title"),
+            initial_comment=say(language, "mentor.data.export_comment"),
         )  # fmt: skip
     except SlackApiError as error:
         log.warning("data export upload failed: %s", _error_code(error))
         with contextlib.suppress(SlackApiError):
-            client.chat_postMessage(channel=user_id, text=t(language, "mentor.data.export_failed"))
+            client.chat_postMessage(channel=user_id, text=say(language, "mentor.data.export_failed"))
         return False
     return True
 

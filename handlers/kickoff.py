@@ -32,12 +32,13 @@ from bot.blocks.kickoff import (
     read_choice,
     receipt_message,
 )
-from bot.blocks.kit import section
+from bot.blocks.kit import fallback, message, say, section, shown
 from bot.cohorts import Invalid, find_cohort, get_cohort
 from bot.deps import Deps
 from bot.directory import SlackDirectory
 from bot.i18n import t
 from bot.kickoff import KickoffResult, Outcome, kickoff, parse_number
+from bot.numbers import whole_number
 from bot.people import language_for
 from bot.programmes import Programme, programme_by_id
 from bot.status import managed_cohorts
@@ -86,9 +87,9 @@ class Kickoffs:
 
     @staticmethod
     def problem_text(language: str, problem: Refused | Invalid) -> str:
-        text = t(language, problem.key, **problem.params)
+        text = say(language, problem.key, **problem.params)
         if problem.key in WITH_USAGE:
-            text += "\n" + t(language, "kickoff.usage.kickoff")
+            text += "\n" + say(language, "kickoff.usage.kickoff")
         return text
 
     @staticmethod
@@ -151,18 +152,20 @@ class Kickoffs:
         except SlackApiError as error:
             code = error.response.get("error") if error.response is not None else None
             log.warning("views.open failed: %s", code)
-            usage = t(ctx.language, "kickoff.usage.kickoff")
-            ctx.reply(t(ctx.language, "forms.error.open", error=str(code)) + "\n" + usage)
+            usage = say(ctx.language, "kickoff.usage.kickoff")
+            ctx.reply(say(ctx.language, "forms.error.open", error=str(code)) + "\n" + usage)
 
     # -- the Confirm and Cancel buttons under the out-of-order question ----------------------------------------
 
     def confirm(self, ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
         ack()
+        if not body.get("response_url"):
+            return  # these buttons exist only in Mentori's answer to a command; this click came from nowhere
         team_id, user_id = _who(body)
         language = self.language(team_id, user_id)
 
         def reply(text: str, blocks: list[dict[str, Any]] | None = None) -> None:
-            respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=True)
+            respond(**message(text, blocks), response_type="ephemeral", replace_original=True)
 
         choice = read_choice(_action_value(body))
         try:
@@ -177,9 +180,11 @@ class Kickoffs:
 
     def cancel(self, ack: Ack, body: dict[str, Any], respond: Respond) -> None:
         ack()
+        if not body.get("response_url"):
+            return
         team_id, user_id = _who(body)
-        text = t(self.language(team_id, user_id), "kickoff.confirm.cancelled")
-        respond(text=text, response_type="ephemeral", replace_original=True)
+        text = say(self.language(team_id, user_id), "kickoff.confirm.cancelled")
+        respond(text=fallback(text), response_type="ephemeral", replace_original=True)
 
     # -- the form and its confirmation ------------------------------------------------------------------------
 
@@ -189,21 +194,22 @@ class Kickoffs:
         values = ((body.get("view") or {}).get("state") or {}).get("values") or {}
         cohort_raw, number_raw = _selected(values, "cohort"), _selected(values, "session")
         errors = {}
-        if not cohort_raw or not cohort_raw.isdigit() or len(cohort_raw) > 9:
+        cohort_id = whole_number(cohort_raw)
+        if cohort_id is None:
             errors["cohort"] = t(language, "kickoff.error.choose_cohort")
         if not number_raw:
             errors["session"] = t(language, "kickoff.error.choose_session")
         if errors:
             ack(response_action="errors", errors=errors)
             return
-        self.submit_choice(ack, client, team_id, user_id, language, (int(cohort_raw), number_raw), confirmed=False)
+        self.submit_choice(ack, client, team_id, user_id, language, (cohort_id, number_raw), confirmed=False)
 
     def submit_confirmation(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         team_id, user_id = _who(body)
         language = self.language(team_id, user_id)
         choice = read_choice((body.get("view") or {}).get("private_metadata"))
         if choice is None:
-            ack(response_action="update", view=notice_view(language, [section(t(language, "cohorts.error.gone"))]))
+            ack(response_action="update", view=notice_view(language, [section(say(language, "cohorts.error.gone"))]))
             return
         self.submit_choice(ack, client, team_id, user_id, language, (choice[0], str(choice[1])), confirmed=True)
 
@@ -214,9 +220,9 @@ class Kickoffs:
             actor = self.actor(client, team_id, user_id)
             result = self.run(actor, cohort=choice[0], number=number, confirmed=confirmed)
         except (Refused, Invalid) as problem:
-            text = t(language, problem.key, **problem.params)
+            text = say(language, problem.key, **problem.params)
             if isinstance(problem, Invalid) and problem.field in FORM_FIELDS and not confirmed:
-                ack(response_action="errors", errors={problem.field: text})
+                ack(response_action="errors", errors={problem.field: shown(text)})
             else:
                 ack(response_action="update", view=notice_view(language, [section(text)]))
             return

@@ -8,21 +8,18 @@ from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
 from bot.authz import Actor, Refused, load_actor, organisations_visible_to, require_admin
+from bot.blocks.kit import joined, say
 from bot.cohorts import Invalid, find_cohort
 from bot.deps import Deps
 from bot.directory import SlackDirectory
 from bot.forget import forget_person
-from bot.i18n import moment, t
+from bot.i18n import moment
 from bot.privacy import PrivacyPolicy
-from bot.summaries import (
-    check_channel,
-    ensure_summary,
-    next_period_moment,
-    org_group,
-    period_label,
-    post_summaries,
-    summary_csv,
-)
+from bot.summaries.export import summary_csv
+from bot.summaries.model import org_group
+from bot.summaries.periods import next_period_moment, period_label
+from bot.summaries.posting import check_channel, post_summaries
+from bot.summaries.store import ensure_summary
 from handlers.cohort_commands import parse_user
 from handlers.commands import CommandContext, CommandRouter
 from storage.db import session_scope
@@ -64,13 +61,13 @@ class _Base:
         with Session(self.deps.engine) as session:
             when = next_period_moment(session, cohort)
         if when is None:
-            return t(ctx.language, "summary.error_no_dates", cohort=cohort.name)
-        return t(ctx.language, "summary.error_none_yet", cohort=cohort.name, moment=moment(ctx.language, when))
+            return say(ctx.language, "summary.error_no_dates", cohort=cohort.name)
+        return say(ctx.language, "summary.error_none_yet", cohort=cohort.name, moment=moment(ctx.language, when))
 
     def problem(self, ctx: CommandContext, problem: Refused | Invalid) -> None:
-        text = t(ctx.language, problem.key, **problem.params)
+        text = say(ctx.language, problem.key, **problem.params)
         if problem.key in ("cohorts.error.unknown_cohort",):
-            text += "\n" + t(ctx.language, self.usage)
+            text += "\n" + say(ctx.language, self.usage)
         ctx.reply(text)
 
 
@@ -95,16 +92,16 @@ class SummaryCommand(_Base):
         lines = []
         for posting in result.postings:
             if posting.problem is not None:
-                reason = t(language, posting.problem.key, **posting.problem.params)
-                lines.append(t(language, "summary.not_posted", organisation=posting.organisation, problem=reason))
+                reason = say(language, posting.problem.key, **posting.problem.params)
+                lines.append(say(language, "summary.not_posted", organisation=posting.organisation, problem=reason))
             elif posting.already:
                 when = moment(language, posting.posted_at) if posting.posted_at else str(posting.ts)
-                lines.append(t(language, "summary.already", period=period, organisation=posting.organisation,
+                lines.append(say(language, "summary.already", period=period, organisation=posting.organisation,
                                channel=posting.channel_id, when=when))  # fmt: skip
             else:
-                lines.append(t(language, "summary.posted", period=period, organisation=posting.organisation,
+                lines.append(say(language, "summary.posted", period=period, organisation=posting.organisation,
                                channel=posting.channel_id))  # fmt: skip
-        ctx.reply("\n".join(lines) or t(language, "summary.error_no_organisations", cohort=cohort.name))
+        ctx.reply(joined(lines) or say(language, "summary.error_no_organisations", cohort=cohort.name))
 
 
 class ExportCommand(_Base):
@@ -125,14 +122,14 @@ class ExportCommand(_Base):
             ctx.reply(self.not_yet(ctx, cohort))
             return
         period = period_label(cohort.programme, summary.period, summary.language)
-        comment = t(summary.language, "summary.export_comment", cohort=cohort.name, period=period)
+        comment = say(summary.language, "summary.export_comment", cohort=cohort.name, period=period)
         filename = f"mentori-{summary.period}.csv"
         try:
             if actor.may_manage(cohort):
                 channel = ctx.client.conversations_open(users=ctx.user_id)["channel"]["id"]
                 ctx.client.files_upload_v2(channel=channel, content=summary_csv(summary.view(None)), filename=filename,
                                            title=filename, initial_comment=comment)  # fmt: skip
-                ctx.reply(t(language, "summary.export_cohort_done", cohort=cohort.name))
+                ctx.reply(say(language, "summary.export_cohort_done", cohort=cohort.name))
                 return
             lines = []
             for organisation in organisations:
@@ -140,18 +137,18 @@ class ExportCommand(_Base):
                     with Session(self.deps.engine) as session:
                         channel = check_channel(session, ctx.client, organisation)
                 except Invalid as problem:
-                    reason = t(language, problem.key, **problem.params)
-                    lines.append(t(language, "summary.not_posted", organisation=organisation.name, problem=reason))
+                    reason = say(language, problem.key, **problem.params)
+                    lines.append(say(language, "summary.not_posted", organisation=organisation.name, problem=reason))
                     continue
                 csv_text = summary_csv(summary.view(org_group(int(organisation.id or 0))))
                 ctx.client.files_upload_v2(channel=channel, content=csv_text, filename=filename, title=filename,
                                            initial_comment=comment)  # fmt: skip
-                lines.append(t(language, "summary.export_done", organisation=organisation.name, channel=channel))
-            ctx.reply("\n".join(lines))
+                lines.append(say(language, "summary.export_done", organisation=organisation.name, channel=channel))
+            ctx.reply(joined(lines))
         except SlackApiError as error:
             code = error.response.get("error") if error.response is not None else None
             log.warning("summary export upload failed: %s", code)
-            ctx.reply(t(language, "summary.export_failed", error=str(code)))
+            ctx.reply(say(language, "summary.export_failed", error=str(code)))
 
 
 class ForgetCommand:
@@ -168,11 +165,11 @@ class ForgetCommand:
         try:
             require_admin(actor)
         except Refused as problem:
-            ctx.reply(t(language, problem.key, **problem.params))
+            ctx.reply(say(language, problem.key, **problem.params))
             return
         user_id = parse_user(ctx.command.args[0]) if len(ctx.command.args) == 1 else None
         if user_id is None:
-            ctx.reply(t(language, "summary.forget_usage"))
+            ctx.reply(say(language, "summary.forget_usage"))
             return
         with session_scope(self.deps.engine) as session:
             done = forget_person(session, team_id=ctx.team_id, user_id=user_id, now=self.deps.now())
@@ -182,9 +179,9 @@ class ForgetCommand:
             except SlackApiError as error:
                 log.info("could not delete a prompt of an erased person: %s", error.response.get("error"))
         if not done.anything:
-            ctx.reply(t(language, "summary.forget_nothing", user=user_id))
+            ctx.reply(say(language, "summary.forget_nothing", user=user_id))
             return
-        ctx.reply(t(language, "summary.forget_done", user=user_id, memberships=done.memberships,
+        ctx.reply(say(language, "summary.forget_done", user=user_id, memberships=done.memberships,
                     deliveries=done.deliveries, answers=done.answers, experiments=done.experiments,
                     meetings=done.meetings, notes=done.notes, summaries=done.summaries, other=done.other))  # fmt: skip
 
@@ -194,4 +191,3 @@ def add_subcommands(router: CommandRouter, deps: Deps) -> None:
     router.add("summary", SummaryCommand(deps))
     router.add("export", ExportCommand(deps))
     router.add("forget", ForgetCommand(deps))
-

@@ -39,7 +39,7 @@ from bot.planning import replan_member
 from bot.privacy import PrivacyPolicy
 from bot.retention import run_retention
 from bot.settings import Settings
-from bot.summaries import post_due_summaries
+from bot.summaries.posting import post_due_summaries
 from bot.workspaces import Workspaces
 from schedules.failures import report_failures
 from schedules.reminders import send_reminders

@@ -49,13 +49,16 @@ def t(language: str, key: str, **params: Any) -> str:
     return template.format(**params) if params else template
 
 
-def plural(language: str, key: str, count: int, **params: Any) -> str:
-    """The text for `count` of something: `key.one`, `key.other` (…) chosen by the language's CLDR plural rule."""
+def plural_key(language: str, key: str, count: int) -> str:
+    """`key.one`, `key.other` (…): the catalogue key for `count` of something by the language's CLDR plural rule."""
     language = language if language in LANGUAGES else LANGUAGES[0]
     form = Locale.parse(BABEL_LOCALES[language]).plural_form(count)
-    texts = catalogue(language)
-    chosen = f"{key}.{form}" if f"{key}.{form}" in texts else f"{key}.other"
-    return t(language, chosen, count=count, **params)
+    return f"{key}.{form}" if f"{key}.{form}" in catalogue(language) else f"{key}.other"
+
+
+def plural(language: str, key: str, count: int, **params: Any) -> str:
+    """The text for `count` of something, in the plural form the language's CLDR rule chooses."""
+    return t(language, plural_key(language, key, count), count=count, **params)
 
 
 def language_or_default(candidate: str | None, default: str) -> str:

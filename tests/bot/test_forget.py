@@ -11,7 +11,8 @@ from sqlmodel import Session, SQLModel
 
 from bot.forget import forget_person
 from bot.privacy import PrivacyPolicy
-from bot.summaries import COHORT, ensure_summary
+from bot.summaries.model import COHORT
+from bot.summaries.store import ensure_summary
 from storage import work_queue
 from storage.db import session_scope
 from storage.models import Cohort, Delivery, DmNote, Member, ProgrammeSession, Role, SlackUser

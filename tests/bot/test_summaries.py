@@ -14,7 +14,10 @@ from sqlmodel import Session, select
 from bot.blocks.summary import sparkline, summary_message
 from bot.privacy import PrivacyPolicy, scrub
 from bot.programmes.model import SUMMARY_PERIODS
-from bot.summaries import COHORT, ensure_summary, org_group, post_due_summaries, summary_csv
+from bot.summaries.export import summary_csv
+from bot.summaries.model import COHORT, org_group
+from bot.summaries.posting import post_due_summaries
+from bot.summaries.store import ensure_summary
 from storage.db import session_scope
 from storage.models import Answer, Member, MemberStatus, Organisation, SummaryPost
 from tests.bot.test_privacy import person_leaks

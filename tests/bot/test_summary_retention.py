@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 from bot.privacy import PrivacyPolicy
 from bot.retention import run_retention
 from bot.settings import Settings
-from bot.summaries import ensure_summary
+from bot.summaries.store import ensure_summary
 from storage.models import Answer, SummaryPost
 from tests.support.summary_cohort import build
 

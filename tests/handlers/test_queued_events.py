@@ -8,10 +8,11 @@ from datetime import timedelta
 from slack_sdk import WebClient
 from sqlalchemy import Engine
 
-from bot.app import create_app, queued_work_runner
+from bot.app import create_app, create_handover, queued_work_runner
 from bot.deps import Deps
 from bot.queue_writer import QueueWriter
 from schedules.work_consumer import WorkConsumer
+from storage import work_queue
 from tests.support import mentors, queued, slack_requests
 from tests.support.app_driver import SlackDriver
 from tests.support.fake_slack import FakeSlack
@@ -23,7 +24,7 @@ writer = queued.writer  # fixture: what a web process hands its queued work to
 
 
 def web(deps: Deps, secret: str, writer: QueueWriter) -> SlackDriver:
-    return SlackDriver(create_app(deps, writer=writer), secret)
+    return SlackDriver(create_app(deps), secret, handover=create_handover(deps, writer))
 
 
 def test_an_answer_in_a_thread_is_acknowledged_by_web_and_saved_by_the_worker(
@@ -107,3 +108,33 @@ def test_two_replies_waiting_together_are_both_saved_in_the_order_they_were_writ
         consumer.stop()
     assert answer_of(engine, sent.id).text == "First part.\n\nSecond part.\n\nThird part."  # type: ignore[union-attr]
     assert len(fake_slack.calls_to("reactions.add")) == 3
+
+
+def test_a_forged_dm_is_refused_before_it_reaches_the_queue(
+    deps: Deps, signing_secret: str, writer: QueueWriter, engine: Engine, world: World
+) -> None:
+    body = slack_requests.message_im("my answer", user_id=MENTOR)
+    reply = web(deps, signing_secret, writer).post(body, {"X-Slack-Signature": "v0=" + "1" * 64})
+    assert reply.status == 401
+    writer.flush()
+    assert work_queue.backlog(engine)[0] == 0
+
+
+def test_an_answer_with_a_nul_character_is_queued_and_saved_without_it(
+    deps: Deps, signing_secret: str, writer: QueueWriter, engine: Engine, world: World, slack_client: WebClient
+) -> None:
+    sent = send_prompt(engine, slack_client, world.mentor, REFLECTION)
+    reply = slack_requests.message_im("From a\x00 colleague.", user_id=MENTOR, thread_ts=sent.message_ts)
+    assert web(deps, signing_secret, writer).post(reply).status == 200
+    assert run_queue(deps, writer) == 1
+    answer = answer_of(engine, sent.id)
+    assert answer is not None and answer.text == "From a colleague."
+
+
+def test_an_event_not_shaped_as_slack_sends_it_is_refused_and_not_queued(
+    deps: Deps, signing_secret: str, writer: QueueWriter, engine: Engine, world: World
+) -> None:
+    body = slack_requests.event({"type": "message", "channel_type": "im", "user": ["U1"], "text": "hi", "ts": "1.2"})
+    assert web(deps, signing_secret, writer).post(body).status == 400
+    writer.flush()
+    assert work_queue.backlog(engine)[0] == 0

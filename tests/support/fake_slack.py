@@ -8,6 +8,7 @@ import collections
 import contextlib
 import json
 import random
+import re
 import signal
 import sys
 import threading
@@ -17,7 +18,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
 from tests.support.block_kit import validate_blocks, validate_view
@@ -36,6 +37,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "chat.delete": ("channel", "ts"),
     "conversations.open": (),
     "conversations.info": ("channel",),
+    "conversations.members": ("channel",),
     "conversations.replies": ("channel", "ts"),
     "conversations.history": ("channel",),
     "users.info": ("user",),
@@ -104,6 +106,7 @@ class Channel:
     is_member: bool = True
     is_im: bool = False
     user: str | None = None
+    members: tuple[str, ...] | None = None  # None: every person the fake knows is in it
 
     def to_api(self) -> dict[str, Any]:
         """The `channel` object of conversations.info."""
@@ -171,6 +174,9 @@ class FakeSlack:
         self.oauth_apps: dict[str, str] = {}
         self._grants: dict[str, dict[str, Any]] = {}
         self._refresh: dict[str, dict[str, Any]] = {}
+        self.oidc_user: tuple[str, str] | None = None  # (team id, user id) signed in to Slack in "the browser"
+        self._oidc_codes: dict[str, dict[str, Any]] = {}
+        self._oidc_tokens: dict[str, dict[str, Any]] = {}
         self.add_user("UBOT", name="mentori", is_bot=True)
 
     # -- lifecycle -------------------------------------------------------------------------------------
@@ -227,10 +233,10 @@ class FakeSlack:
         return user
 
     def add_channel(self, channel_id: str, *, name: str, is_private: bool = True, is_member: bool = True,
-                    is_im: bool = False) -> Channel:  # fmt: skip
-        """Add (or replace) a conversation."""
+                    is_im: bool = False, members: tuple[str, ...] | None = None) -> Channel:  # fmt: skip
+        """Add (or replace) a conversation; `members` (user ids) default to every person the fake knows."""
         with self._lock:
-            self.channels[channel_id] = Channel(channel_id, name, is_private, is_member, is_im)
+            self.channels[channel_id] = Channel(channel_id, name, is_private, is_member, is_im, members=members)
         return self.channels[channel_id]
 
     def add_token(self, token: str, team_id: str = "T111") -> None:
@@ -385,6 +391,101 @@ class FakeSlack:
             self._refresh[refresh] = grant
             body.update(refresh_token=refresh, expires_in=43200)
         return body
+
+    # -- Sign in with Slack (OpenID Connect) ---------------------------------------------------------------
+
+    @property
+    def oidc_authorize_url(self) -> str:
+        """Where the app sends a browser to sign in (Slack's is https://slack.com/openid/connect/authorize)."""
+        return f"{self.base}/openid/connect/authorize"
+
+    def sign_in_as(self, user_id: str | None, team_id: str = "T111") -> None:
+        """The person the next authorize request signs in (as if they were signed in to Slack); None: nobody."""
+        with self._lock:
+            self.oidc_user = (team_id, user_id) if user_id else None
+
+    def handle_oidc_authorize(self, query: str) -> tuple[int, dict[str, str], bytes]:
+        """/openid/connect/authorize: checks the request as Slack does, then redirects back with a code and state."""
+        args = dict(parse_qsl(query, keep_blank_values=True))
+        with self._lock:
+            self._calls.append(Call("openid.connect.authorize", dict(args), None))
+            signed_in = self.oidc_user
+        problems = []
+        if args.get("response_type") != "code":
+            problems.append("response_type must be code")
+        if "openid" not in re.split(r"[ ,]", args.get("scope", "")):
+            problems.append("scope must include openid")
+        if args.get("client_id") not in self.oauth_apps:
+            problems.append("unknown client_id")
+        if not args.get("redirect_uri", "").startswith(("http://", "https://")):
+            problems.append("redirect_uri must be an http(s) URL")
+        if not args.get("state"):
+            problems.append("state is missing")
+        if problems:
+            self.record_invalid("openid.connect.authorize", "; ".join(problems))
+            return 400, {}, "; ".join(problems).encode()
+        redirect = args["redirect_uri"]
+        joiner = "&" if "?" in redirect else "?"
+        if signed_in is None:
+            return (
+                302,
+                {"Location": f"{redirect}{joiner}{urlencode({'error': 'access_denied', 'state': args['state']})}"},
+                b"",
+            )
+        code = f"oidc-{self._next_id('C')}"
+        with self._lock:
+            self._oidc_codes[code] = {"team_id": signed_in[0], "user_id": signed_in[1], "client_id": args["client_id"],
+                                      "redirect_uri": args["redirect_uri"], "nonce": args.get("nonce")}  # fmt: skip
+        return 302, {"Location": f"{redirect}{joiner}{urlencode({'code': code, 'state': args['state']})}"}, b""
+
+    def handle_oidc_token(self, args: dict[str, Any], auth: str) -> Response:
+        """openid.connect.token: exchange a code (once) for an access token and an ID token carrying the nonce."""
+        with self._lock:
+            self._calls.append(Call("openid.connect.token", {k: v for k, v in args.items() if k != "client_secret"},
+                                    None))  # fmt: skip
+        client_id, secret = args.get("client_id"), args.get("client_secret")
+        if auth.startswith("Basic "):
+            client_id, _, secret = base64.b64decode(auth[6:]).decode().partition(":")
+        if not client_id or self.oauth_apps.get(client_id) != secret:
+            return _json(200, {"ok": False, "error": "invalid_client_id" if client_id not in self.oauth_apps
+                               else "bad_client_secret"})  # fmt: skip
+        if args.get("grant_type") not in (None, "authorization_code"):
+            self.record_invalid("openid.connect.token", f"grant_type {args.get('grant_type')!r} with a code")
+            return _json(200, {"ok": False, "error": "invalid_grant_type"})
+        with self._lock:
+            grant = self._oidc_codes.pop(str(args.get("code") or ""), None)
+        if grant is None or grant["client_id"] != client_id:
+            return _json(200, {"ok": False, "error": "invalid_code"})
+        if args.get("redirect_uri") != grant["redirect_uri"]:
+            self.record_invalid("openid.connect.token", "redirect_uri differs from the one sent to authorize")
+            return _json(200, {"ok": False, "error": "bad_redirect_uri"})
+        user = self.users.get(grant["user_id"])
+        access = f"xoxp-oidc-{self._next_id('A')}"
+        now = int(time.time())
+        claims = {
+            "iss": "https://slack.com", "sub": grant["user_id"], "aud": client_id, "exp": now + 3600, "iat": now,
+            "auth_time": now, "https://slack.com/user_id": grant["user_id"],
+            "https://slack.com/team_id": grant["team_id"],
+            "name": user.name if user else grant["user_id"], "locale": user.locale if user else "en-US",
+        }  # fmt: skip
+        if grant["nonce"]:
+            claims["nonce"] = grant["nonce"]
+        with self._lock:
+            self._oidc_tokens[access] = claims
+        return _json(200, {"ok": True, "access_token": access, "token_type": "Bearer", "id_token": _jwt(claims)})
+
+    def handle_oidc_userinfo(self, token: str | None) -> Response:
+        """openid.connect.userInfo with the access token from openid.connect.token."""
+        with self._lock:
+            self._calls.append(Call("openid.connect.userInfo", {}, token))
+            claims = self._oidc_tokens.get(token or "")
+        if token is None:
+            return _json(200, {"ok": False, "error": "not_authed"})
+        if claims is None:
+            return _json(200, {"ok": False, "error": "invalid_auth"})
+        info = {key: claims[key] for key in ("sub", "https://slack.com/user_id", "https://slack.com/team_id", "name",
+                                              "locale")}  # fmt: skip
+        return _json(200, {"ok": True, **info, "https://slack.com/team_name": "Workspace", "email_verified": False})
 
     def record_invalid(self, method: str, reason: str) -> None:
         """Note a request Slack would refuse because of the app."""
@@ -568,6 +669,21 @@ class FakeSlack:
             raise ApiError("channel_not_found")
         return {"channel": self.channels[args["channel"]].to_api()}
 
+    def _m_conversations_members(self, args: dict[str, Any], team_id: str) -> dict[str, Any]:
+        """conversations.members, paginated by `limit` and `cursor` (an offset); only for channels the bot is in."""
+        channel = self.channels.get(args["channel"])
+        if channel is None or channel.is_im or not channel.is_member:
+            raise ApiError("channel_not_found")
+        people = channel.members
+        if people is None:
+            people = tuple(user_id for user_id, user in self.users.items() if not user.is_bot)
+        members = sorted(people)
+        start = int(args.get("cursor") or 0)
+        limit = max(1, min(int(args.get("limit") or 100), 1000))
+        following = start + limit
+        cursor = str(following) if following < len(members) else ""
+        return {"members": members[start:following], "response_metadata": {"next_cursor": cursor}}
+
     def _m_conversations_replies(self, args: dict[str, Any], team_id: str) -> dict[str, Any]:
         """conversations.replies over the messages the fake knows (Bolt calls it for say() in DM threads)."""
         channel, ts = self._channel(args["channel"]).id, str(args["ts"])
@@ -674,6 +790,16 @@ class FakeSlack:
         return {"files": out}
 
 
+def _jwt(claims: dict[str, Any]) -> str:
+    """A token shaped like Slack's ID token (header.payload.signature); the fake's signature is random bytes."""
+
+    def part(data: bytes) -> str:
+        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+    header = json.dumps({"typ": "JWT", "alg": "RS256", "kid": "fake"}).encode()
+    return ".".join([part(header), part(json.dumps(claims).encode()), part(random.randbytes(32))])
+
+
 def _json(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> Response:
     """A JSON answer."""
     return status, headers or {}, body
@@ -726,6 +852,9 @@ class _Handler(BaseHTTPRequestHandler):
         content_type = self.headers.get("Content-Type") or ""
         if url.path.startswith("/api/"):
             self._reply(*self._api(url.path[5:], content_type, body, url.query))
+        elif url.path == "/openid/connect/authorize":
+            status, headers, text = self.fake.handle_oidc_authorize(url.query)
+            self._send(status, text, "text/plain", headers)
         elif url.path.startswith("/_fake/upload/"):
             status, text = self.fake.handle_upload(url.path.rsplit("/", 1)[1], body)
             self._send(status, text, "text/plain")
@@ -752,7 +881,11 @@ class _Handler(BaseHTTPRequestHandler):
             return _json(200, {"ok": False, "error": "invalid_form_data"})
         if method == "oauth.v2.access":
             return self.fake.handle_oauth_access(args, auth)
+        if method == "openid.connect.token":
+            return self.fake.handle_oidc_token(args, auth)
         token = auth.removeprefix("Bearer ").strip() if auth.startswith("Bearer ") else args.pop("token", None)
+        if method == "openid.connect.userInfo":
+            return self.fake.handle_oidc_userinfo(token)
         return self.fake.handle_api(method, args, token)
 
     def _state(self, what: str) -> Any:

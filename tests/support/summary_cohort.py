@@ -16,7 +16,7 @@ from sqlmodel import Session, select
 from bot.programmes import programme_by_id
 from bot.programmes.model import SUMMARY_PERIODS, Step
 from bot.programmes.timeline import step_moment
-from bot.summaries import period_steps, summary_steps
+from bot.summaries.periods import period_steps, summary_steps
 from storage.db import session_scope
 from storage.models import (
     Answer,

@@ -1,0 +1,65 @@
+"""Which summary period a cohort has reached, and which programme steps a period covers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, select
+
+from bot.programmes import programme_by_id
+from bot.programmes.model import SUMMARY_PERIODS, Programme, Step
+from bot.programmes.timeline import step_moment
+from storage.models import Cohort, ProgrammeSession
+
+
+def session_dates(session: Session, cohort: Cohort) -> dict[int, Any]:
+    rows = session.exec(select(ProgrammeSession).where(ProgrammeSession.cohort_id == cohort.id))
+    return {row.number: row.date for row in rows}
+
+
+def summary_steps(programme: Programme) -> list[Step]:
+    return [step for step in programme.steps if step.kind == "summary" and step.period in SUMMARY_PERIODS]
+
+
+def current_period(session: Session, cohort: Cohort, now: datetime) -> Step | None:
+    """The latest summary step whose moment (in the cohort's time zone) has passed, or None."""
+    dates = session_dates(session, cohort)
+    reached = [
+        step
+        for step in summary_steps(programme_by_id(cohort.programme))
+        if step.session in dates and step_moment(step, dates, cohort.timezone) <= now
+    ]
+    return reached[-1] if reached else None
+
+
+def next_period_moment(session: Session, cohort: Cohort) -> datetime | None:
+    dates = session_dates(session, cohort)
+    moments = [
+        step_moment(step, dates, cohort.timezone)
+        for step in summary_steps(programme_by_id(cohort.programme))
+        if step.session in dates
+    ]
+    return min(moments) if moments else None
+
+
+def period_label(programme_id: str, period: str, language: str) -> str:
+    """The period's name as its summary step is labelled in the programme (e.g. "Summary for HR before session 2")."""
+    for step in summary_steps(programme_by_id(programme_id)):
+        if step.period == period:
+            return step.label.get(language)
+    return period
+
+
+def period_steps(programme: Programme, summary_step: Step) -> list[Step]:
+    """The prompt steps a period covers: those before its summary step in the programme."""
+    index = programme.steps.index(summary_step)
+    return [step for step in programme.steps[:index] if step.is_prompt]
+
+
+def since_previous(programme: Programme, summary_step: Step) -> list[Step]:
+    """The prompt steps after the previous summary step: quotes are fresh in each post, never repeated."""
+    index = programme.steps.index(summary_step)
+    earlier = [i for i, step in enumerate(programme.steps[:index]) if step.kind == "summary"]
+    start = earlier[-1] + 1 if earlier else 0
+    return [step for step in programme.steps[start:index] if step.is_prompt]

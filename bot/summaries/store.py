@@ -1,0 +1,164 @@
+"""Each period is counted once: its figures are stored per organisation and read back on every later request."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from bot.privacy import Cell, PrivacyPolicy
+from bot.programmes.model import SUMMARY_PERIODS, Step
+from bot.summaries.compute import compute_summary
+from bot.summaries.model import FORMAT, Figure, Summary, org_group
+from bot.summaries.periods import current_period
+from storage.db import session_scope
+from storage.models import Cohort, Organisation, SummaryPost
+
+
+def _payload(summary: Summary, group: str) -> dict[str, Any]:
+    view = summary.view(group)
+    return {
+        "format": FORMAT,
+        "cohort_name": summary.cohort_name,
+        "language": summary.language,
+        "programme": summary.programme,
+        "min_group": summary.min_group,
+        "computed_at": summary.computed_at,
+        "steps": list(summary.steps),
+        "organisation": summary.organisations.get(group),
+        "figures": [
+            {
+                "group": f.group,
+                "metric": f.metric,
+                "value": f.value,
+                "respondents": f.respondents,
+                "people": list(f.people),
+            }
+            for f in view.figures
+        ],
+        "withheld": [list(w) for w in view.withheld],
+        "quotes": list(summary.quotes),
+    }
+
+
+def _from_rows(cohort: Cohort, period: str, rows: Sequence[SummaryPost]) -> Summary:
+    """Rebuild the period's summary from its stored rows (each holds the cohort figures and one organisation's)."""
+    first = rows[0].figures
+    figures: dict[tuple[str, str], Figure] = {}
+    withheld: dict[tuple[str, str], str] = {}
+    organisations: dict[str, str] = {}
+    for row in rows:
+        data = row.figures
+        if data.get("organisation") is not None:
+            organisations[org_group(row.organisation_id)] = data["organisation"]
+        for f in data.get("figures", []):
+            figures.setdefault((f["group"], f["metric"]), Figure(f["group"], f["metric"], f["value"], f["respondents"],
+                                                                 tuple(f.get("people", ()))))  # fmt: skip
+        for group, metric, reason in data.get("withheld", []):
+            withheld.setdefault((group, metric), reason)
+    return Summary(
+        cohort_id=int(cohort.id or 0),
+        cohort_name=str(first.get("cohort_name", cohort.name)),
+        language=str(first.get("language", cohort.language)),
+        programme=str(first.get("programme", cohort.programme)),
+        period=period,
+        min_group=int(first.get("min_group", 5)),
+        computed_at=str(first.get("computed_at", "")),
+        steps=tuple(first.get("steps", ())),
+        organisations=organisations,
+        figures=tuple(figures.values()),
+        withheld=tuple((g, m, r) for (g, m), r in withheld.items()),
+        quotes=tuple(first.get("quotes", ())),
+    )
+
+
+def stored_rows(session: Session, cohort: Cohort, period: str) -> list[SummaryPost]:
+    return list(session.exec(
+        select(SummaryPost).where(SummaryPost.cohort_id == cohort.id, SummaryPost.period == period)
+        .order_by(col(SummaryPost.organisation_id))
+    ))  # fmt: skip
+
+
+def shown_before(session: Session, cohort: Cohort, period: str) -> list[Cell]:
+    """Every figure stored for the cohort's earlier periods, as cells with their people."""
+    earlier = SUMMARY_PERIODS[: SUMMARY_PERIODS.index(period)] if period in SUMMARY_PERIODS else ()
+    rows = session.exec(
+        select(SummaryPost).where(SummaryPost.cohort_id == cohort.id, col(SummaryPost.period).in_(earlier))
+    )
+    seen: dict[tuple[str, str, frozenset[str]], Cell] = {}
+    for row in rows:
+        for f in row.figures.get("figures", []):
+            people = frozenset(f.get("people", ()))
+            seen.setdefault((f["group"], f["metric"], people), Cell(f["group"], f["metric"], len(people), None, people))
+    return list(seen.values())
+
+
+def summary_for(
+    session: Session, cohort: Cohort, summary_step: Step, *, policy: PrivacyPolicy, now: datetime
+) -> Summary:
+    """The period's summary: read back if it was computed before, else computed and stored (in the caller's
+    transaction) for every organisation of the cohort."""
+    period = str(summary_step.period)
+    rows = stored_rows(session, cohort, period)
+    if rows:
+        summary = _from_rows(cohort, period, rows)
+        _add_late_organisations(session, cohort, summary, {row.organisation_id for row in rows}, now)
+        return summary
+    summary = compute_summary(
+        session, cohort, summary_step, policy=policy, now=now, shown_before=shown_before(session, cohort, period)
+    )
+    for group in summary.organisations:
+        organisation_id = int(group.split(":", 1)[1])
+        session.add(SummaryPost(team_id=cohort.team_id, cohort_id=int(cohort.id or 0), organisation_id=organisation_id,
+                                period=period, figures=_payload(summary, group), created_at=now))  # fmt: skip
+    session.flush()
+    return summary
+
+
+def _add_late_organisations(
+    session: Session, cohort: Cohort, summary: Summary, stored: set[int], now: datetime
+) -> None:
+    """An organisation added after the period was counted gets the cohort-wide figures only, until the next period."""
+    for organisation in session.exec(select(Organisation).where(Organisation.cohort_id == cohort.id)):
+        if organisation.id is None or organisation.id in stored:
+            continue
+        group = org_group(organisation.id)
+        summary.organisations[group] = organisation.name
+        session.add(SummaryPost(team_id=cohort.team_id, cohort_id=int(cohort.id or 0), organisation_id=organisation.id,
+                                period=summary.period, figures=_payload(summary, group), created_at=now))  # fmt: skip
+    session.flush()
+
+
+def ensure_summary(engine: Engine, cohort_id: int, *, policy: PrivacyPolicy, now: datetime) -> Summary | None:
+    """The current period's summary of a cohort, computing and committing it if needed; None before the first one.
+
+    If another process stores the same period at the same moment, its figures win and are read back.
+    """
+    for _ in range(2):
+        try:
+            with session_scope(engine) as session:
+                cohort = session.get(Cohort, cohort_id)
+                step = current_period(session, cohort, now) if cohort else None
+                if cohort is None or step is None:
+                    return None
+                return summary_for(session, cohort, step, policy=policy, now=now)
+        except IntegrityError:
+            continue
+    raise RuntimeError("summary could not be stored")
+
+
+def stored_summaries(session: Session, cohort: Cohort) -> list[Summary]:
+    """Every period of the cohort counted so far, read back from its stored rows, earliest period first."""
+    rows = session.exec(
+        select(SummaryPost).where(SummaryPost.cohort_id == cohort.id).order_by(col(SummaryPost.organisation_id))
+    )
+    by_period: dict[str, list[SummaryPost]] = {}
+    for row in rows:
+        by_period.setdefault(row.period, []).append(row)
+    order = {period: index for index, period in enumerate(SUMMARY_PERIODS)}
+    periods = sorted(by_period, key=lambda period: (order.get(period, len(order)), period))
+    return [_from_rows(cohort, period, by_period[period]) for period in periods]
