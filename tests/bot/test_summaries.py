@@ -78,7 +78,7 @@ def test_what_each_organisation_sees_with_five_nine_and_two_mentors(cohort: Summ
     assert "Kirjasto" not in vero_post and "Kela" not in vero_post
     kela_post = _text(summary_message(summary.view(kela), "en"))
     assert "• Kela: 9 mentors" in kela_post
-    assert "• Kela: 7 of 9 assignments done" in kela_post
+    assert "• Kela: 6 of 9 assignments done" in kela_post
     assert "SE1–SE4 adapt the short Occupational Self-Efficacy Scale" in kela_post
 
 

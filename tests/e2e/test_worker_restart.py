@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, update
+from sqlmodel import col
 
-from storage.db import make_engine
+from storage.db import make_engine, session_scope
 from storage.models import Delivery, DeliveryStatus
 from tests.support import outbox_world as world
 from tests.support.process import ROOT, fake_slack_process
@@ -61,6 +62,10 @@ def test_a_worker_killed_mid_fan_out_and_started_again_sends_every_mentor_exactl
         seeded = world.seed(engine, dates=(date(2027, 1, 11), date(2027, 2, 8), date(2027, 3, 8)), mentors=MENTORS,
                             coach=None, checked_at=KICKOFF)  # fmt: skip
         assert world.plan(engine, seeded.cohort, 1, KICKOFF) > len(MENTORS)
+        with session_scope(engine) as session:  # the fan-out of the kickoffs alone: the T0 check-ins that follow
+            session.exec(  # them two minutes later would be due for the second worker too
+                update(Delivery).where(col(Delivery.step_id) != "s1-kickoff").values(status=DeliveryStatus.CANCELLED)
+            )
 
         def posted() -> int:
             return int(read(f"{api}/_fake/stats")["calls"].get("chat.postMessage", 0))
