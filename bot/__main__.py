@@ -217,14 +217,17 @@ def _programme_preview(args: argparse.Namespace) -> int:
 def _import(args: argparse.Namespace) -> int:
     from bot.app import make_client
     from bot.importer import run_import
+    from schedules.sender import send_now
     from storage.db import make_engine
     from storage.types import utcnow
 
     settings = _settings()
     settings.require_bot_token()
+    engine = make_engine(settings.database_url)
     return run_import(
-        engine=make_engine(settings.database_url),
+        engine=engine,
         client=make_client(settings.slack_bot_token, settings.slack_api_url),
+        send_now=lambda client, ids: send_now(engine, client, ids, now=utcnow) and None,
         path=args.file,
         cohort_name=args.cohort,
         dry_run=args.dry_run,

@@ -29,7 +29,14 @@ from bot.blocks.cohort_forms import (
 from bot.cohorts import Invalid
 from bot.deps import Deps
 from bot.people import language_for
-from handlers.cohort_commands import Caller, add_organisation, add_people, create_cohort, welcome_report
+from handlers.cohort_commands import (
+    Caller,
+    add_organisation,
+    add_people,
+    create_cohort,
+    send_welcomes,
+    welcome_report,
+)
 from storage.models import Role
 
 log = logging.getLogger(__name__)
@@ -138,7 +145,7 @@ class CohortViews:
         if added.welcomes:
             receipt += "\n" + caller.say("members.receipt.welcoming", count=len(added.welcomes))
         ack(response_action="update", view=notice_view(caller.language, caller.say("forms.members.title"), receipt))
-        failed = members.send_welcomes(client, added.welcomes)
+        failed = send_welcomes(caller, added.welcomes)
         if failed:
             self.tell(client, caller, welcome_report(caller, added.welcomes, failed))
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 
-from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
 from bot.authz import Actor, Refused, load_actor, organisations_visible_to, require_admin
@@ -13,6 +12,7 @@ from bot.deps import Deps
 from bot.directory import SlackDirectory
 from bot.forget import forget_person
 from bot.i18n import moment, t
+from bot.outbox import deliver, plan_deletions, plan_file
 from bot.privacy import PrivacyPolicy
 from bot.summaries.export import summary_csv
 from bot.summaries.model import org_group
@@ -22,7 +22,7 @@ from bot.summaries.store import ensure_summary
 from handlers.cohort_commands import parse_user
 from handlers.commands import CommandContext, CommandRouter
 from storage.db import session_scope
-from storage.models import Cohort, Organisation
+from storage.models import Cohort, DeliveryStatus, Organisation, OutboxMessage
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +82,7 @@ class SummaryCommand(_Base):
             return
         result = post_summaries(self.deps.engine, ctx.client, int(cohort.id or 0),
                                 [int(o.id or 0) for o in organisations], policy=self.policy,
-                                now=self.deps.now())  # fmt: skip
+                                now=self.deps.now(), send_now=self.deps.send_now)  # fmt: skip
         if result.period is None:
             ctx.reply(self.not_yet(ctx, cohort))
             return
@@ -93,6 +93,9 @@ class SummaryCommand(_Base):
             if posting.problem is not None:
                 reason = t(language, posting.problem.key, **posting.problem.params)
                 lines.append(t(language, "summary.not_posted", organisation=posting.organisation, problem=reason))
+            elif posting.queued:
+                lines.append(t(language, "summary.queued", period=period, organisation=posting.organisation,
+                               channel=posting.channel_id))  # fmt: skip
             elif posting.already:
                 when = moment(language, posting.posted_at) if posting.posted_at else str(posting.ts)
                 lines.append(t(language, "summary.already", period=period, organisation=posting.organisation,
@@ -122,32 +125,46 @@ class ExportCommand(_Base):
             return
         period = period_label(cohort.programme, summary.period, summary.language)
         comment = t(summary.language, "summary.export_comment", cohort=cohort.name, period=period)
+        now = self.deps.now()
         filename = f"mentori-{summary.period}.csv"
-        try:
-            if actor.may_manage(cohort):
-                channel = ctx.client.conversations_open(users=ctx.user_id)["channel"]["id"]
-                ctx.client.files_upload_v2(channel=channel, content=summary_csv(summary.view(None)), filename=filename,
-                                           title=filename, initial_comment=comment)  # fmt: skip
-                ctx.reply(t(language, "summary.export_cohort_done", cohort=cohort.name))
-                return
-            lines = []
-            for organisation in organisations:
-                try:
-                    with Session(self.deps.engine) as session:
-                        channel = check_channel(session, ctx.client, organisation)
-                except Invalid as problem:
-                    reason = t(language, problem.key, **problem.params)
-                    lines.append(t(language, "summary.not_posted", organisation=organisation.name, problem=reason))
-                    continue
-                csv_text = summary_csv(summary.view(org_group(int(organisation.id or 0))))
-                ctx.client.files_upload_v2(channel=channel, content=csv_text, filename=filename, title=filename,
-                                           initial_comment=comment)  # fmt: skip
-                lines.append(t(language, "summary.export_done", organisation=organisation.name, channel=channel))
-            ctx.reply("\n".join(lines))
-        except SlackApiError as error:
-            code = error.response.get("error") if error.response is not None else None
-            log.warning("summary export upload failed: %s", code)
-            ctx.reply(t(language, "summary.export_failed", error=str(code)))
+        if actor.may_manage(cohort):
+            with session_scope(self.deps.engine) as session:
+                row_id = plan_file(session, ctx.team_id, key=f"export:{cohort.id}:{ctx.user_id}:{now.isoformat()}",
+                                   content=summary_csv(summary.view(None)), filename=filename, title=filename,
+                                   comment=comment, now=now, user_id=ctx.user_id, cohort_id=cohort.id)  # fmt: skip
+            row = deliver(self.deps, ctx.client, [row_id])[row_id]
+            done = t(language, "summary.export_cohort_done", cohort=cohort.name)
+            ctx.reply(self.file_receipt(language, row, done, done))
+            return
+        lines = []
+        for organisation in organisations:
+            try:
+                with Session(self.deps.engine) as session:
+                    channel = check_channel(session, ctx.client, organisation)
+            except Invalid as problem:
+                reason = t(language, problem.key, **problem.params)
+                lines.append(t(language, "summary.not_posted", organisation=organisation.name, problem=reason))
+                continue
+            with session_scope(self.deps.engine) as session:
+                row_id = plan_file(session, ctx.team_id, key=f"export:{cohort.id}:{organisation.id}:{now.isoformat()}",
+                                   content=summary_csv(summary.view(org_group(int(organisation.id or 0)))),
+                                   filename=filename, title=filename, comment=comment, now=now, channel_id=channel,
+                                   cohort_id=cohort.id)  # fmt: skip
+            row = deliver(self.deps, ctx.client, [row_id])[row_id]
+            done = t(language, "summary.export_done", organisation=organisation.name, channel=channel)
+            waiting = t(language, "summary.export_queued", organisation=organisation.name, channel=channel)
+            lines.append(self.file_receipt(language, row, done, waiting))
+        ctx.reply("\n".join(lines))
+
+    @staticmethod
+    def file_receipt(language: str, row: OutboxMessage, done: str, waiting: str) -> str:
+        """What the command says of its file: there, on its way, or why it could not be sent."""
+        if row.status == DeliveryStatus.SENT:
+            return done
+        if row.status in (DeliveryStatus.FAILED, DeliveryStatus.SKIPPED):
+            log.warning("summary export upload failed: %s", row.last_error)
+            return t(language, "summary.export_failed", error=str(row.last_error))
+        return waiting
 
 
 class ForgetCommand:
@@ -172,11 +189,8 @@ class ForgetCommand:
             return
         with session_scope(self.deps.engine) as session:
             done = forget_person(session, team_id=ctx.team_id, user_id=user_id, now=self.deps.now())
-        for channel, ts in done.messages:  # after commit: the prompts Mentori had sent them
-            try:
-                ctx.client.chat_delete(channel=channel, ts=ts)
-            except SlackApiError as error:
-                log.info("could not delete a prompt of an erased person: %s", error.response.get("error"))
+            deletions = plan_deletions(session, ctx.team_id, done.messages, now=self.deps.now())
+        deliver(self.deps, ctx.client, deletions)  # the messages Mentori had sent them, gone from Slack too
         if not done.anything:
             ctx.reply(t(language, "summary.forget_nothing", user=user_id))
             return
@@ -190,4 +204,3 @@ def add_subcommands(router: CommandRouter, deps: Deps) -> None:
     router.add("summary", SummaryCommand(deps))
     router.add("export", ExportCommand(deps))
     router.add("forget", ForgetCommand(deps))
-

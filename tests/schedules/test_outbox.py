@@ -20,7 +20,7 @@ from schedules import jobs
 from schedules.outbox import claim_due
 from schedules.sender import Sender
 from storage.db import make_engine, session_scope
-from storage.models import Cohort, CohortStatus, Delivery, DeliveryStatus, Member, MemberStatus
+from storage.models import Cohort, CohortStatus, Delivery, DeliveryStatus, Member, MemberStatus, SlackUser
 from tests.support import outbox_world as world
 from tests.support.fake_slack import FakeSlack
 
@@ -226,7 +226,7 @@ def _coach_messages(fake: FakeSlack) -> list[dict[str, Any]]:
     return [m for m in fake.messages if m["channel"] == FakeSlack.dm_id(world.COACH)]
 
 
-def test_permanent_errors_fail_the_prompt_and_the_coaches_hear_once_per_kind(
+def test_permanent_errors_fail_the_prompt_and_the_coaches_hear_once_per_cause_in_one_message(
     engine: Engine, fake_slack: FakeSlack, sending: jobs.JobContext
 ) -> None:
     seeded = kicked_off(engine, fake_slack, MENTORS[:6])
@@ -240,14 +240,15 @@ def test_permanent_errors_fail_the_prompt_and_the_coaches_hear_once_per_kind(
     assert errors[seeded.members["UM01"]] == errors[seeded.members["UM02"]] == (DeliveryStatus.FAILED, "user_disabled")
     assert errors[seeded.members["UM03"]] == (DeliveryStatus.FAILED, "user_not_found")
     told = _coach_messages(fake_slack)
-    assert len(told) == 2  # one per kind of error
-    disabled = next(m for m in told if "user_disabled" in str(m["blocks"]))
-    assert "<@UM01>, <@UM02>" in str(disabled["blocks"]) and "*2*" in str(disabled["blocks"])
+    assert len(told) == 1  # one message for the cohort, naming each cause
+    blocks = str(told[0]["blocks"])
+    assert "<@UM01>, <@UM02>" in blocks and "*2*" in blocks and "user_disabled" in blocks
+    assert "<@UM03>" in blocks and "user_not_found" in blocks
 
     # The next prompts fail for the same mentors: nothing new to tell.
     with freeze_time(datetime(2027, 1, 12, 7, 0, tzinfo=UTC)):
         jobs.send_due()
-    assert len(_coach_messages(fake_slack)) == 2
+    assert len(_coach_messages(fake_slack)) == 1
     # A mentor who joins late has already left Slack too: the coaches hear about that one only.
     fake_slack.add_user("UM07", name="UM07", deleted=True)
     with session_scope(engine) as session:
@@ -256,30 +257,40 @@ def test_permanent_errors_fail_the_prompt_and_the_coaches_hear_once_per_kind(
     with freeze_time(datetime(2027, 1, 13, 7, 0, tzinfo=UTC)):
         jobs.send_due()
     told = _coach_messages(fake_slack)
-    assert len(told) == 3
+    assert len(told) == 2
     assert "<@UM07>" in str(told[-1]["blocks"]) and "UM01" not in str(told[-1]["blocks"])
     assert "user_disabled" in str(told[-1]["blocks"])
     assert not fake_slack.invalid
 
 
-def test_a_revoked_token_fails_the_fan_out_without_a_call_per_mentor(
+def test_a_refused_token_pauses_the_workspace_and_what_is_still_useful_goes_out_once_it_works_again(
     settings: Settings, engine: Engine, fake_slack: FakeSlack
 ) -> None:
     kicked_off(engine, fake_slack)
+    fake_slack.add_user("UADMIN", name="Admin", is_admin=True)
+    with session_scope(engine) as session:
+        session.add(SlackUser(team_id=world.TEAM, user_id="UADMIN", is_admin=True, checked_at=KICKOFF))
     from slack_sdk import WebClient
 
-    revoked = WebClient(token="xoxb-revoked", base_url=fake_slack.url, retry_handlers=[])
+    token = {"value": "xoxb-revoked"}
     ctx = world.context(settings, engine, fake_slack, concurrency=2)
-    ctx.posting_client = lambda _team: revoked
+    ctx.posting_client = lambda _team: WebClient(token=token["value"], base_url=fake_slack.url, retry_handlers=[])
     with world.registered(ctx):
         with freeze_time(KICKOFF):
             report = jobs.send_due()
-        assert report.failed == len(MENTORS)
-        assert {(row.status, row.last_error) for row in kickoffs(engine)} == {(DeliveryStatus.FAILED, "invalid_auth")}
-        assert len(fake_slack.calls_to("conversations.open")) <= 3  # the threads' first calls (and the coach's)
-        with freeze_time(KICKOFF + timedelta(minutes=1)):
+        assert (report.failed, report.sent, report.paused) == (0, 0, {world.TEAM})
+        assert {row.status for row in kickoffs(engine)} == {DeliveryStatus.PLANNED}  # nothing failed for good
+        assert len(fake_slack.calls_to("conversations.open")) <= 2  # the threads' first calls, not one per mentor
+        with freeze_time(KICKOFF + timedelta(minutes=5)):
+            jobs.send_due()  # still refused: nothing is tried beyond one auth.test
+        assert len(fake_slack.calls_to("conversations.open")) <= 2
+        token["value"] = "xoxb-test"  # someone reinstalled Mentori
+        with freeze_time(KICKOFF + timedelta(hours=1)):  # 15:00 in Helsinki: still working hours
             jobs.send_due()
-    assert all(row.error_reported_at == KICKOFF for row in kickoffs(engine))  # reported once, in the first run
+    assert_each_prompt_once(engine, fake_slack, kickoffs(engine))
+    told = [m for m in fake_slack.messages if m["channel"] in (FakeSlack.dm_id(world.COACH), FakeSlack.dm_id("UADMIN"))]
+    assert sorted(m["channel"] for m in told) == sorted([FakeSlack.dm_id(world.COACH), FakeSlack.dm_id("UADMIN")])
+    assert all("invalid_auth" in str(m["blocks"]) for m in told)  # once each, saying why
 
 
 # -- catching up after downtime --------------------------------------------------------------------------------------

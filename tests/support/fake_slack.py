@@ -127,6 +127,26 @@ class ApiError(Exception):
         self.error, self.invalid, self.errors = error, invalid, errors or []
 
 
+class Dropped(Exception):
+    """The connection is closed without an answer (a dropped connection); `applied` if the call took effect."""
+
+    def __init__(self, applied: bool) -> None:
+        super().__init__("dropped")
+        self.applied = applied
+
+
+@dataclass
+class Faults:
+    """Trouble to inject into every Web API call, each drawn at random (seeded): a 429 with Retry-After, a 503,
+    or a connection dropped before or after the call took effect."""
+
+    ratelimited: float = 0.0
+    server_error: float = 0.0
+    dropped: float = 0.0  # half of them after the call took effect: the app cannot know whether it did
+    retry_after: int = 1
+    methods: frozenset[str] | None = None  # only these methods (None: all)
+
+
 @dataclass
 class _Upload:
     """A file between files.getUploadURLExternal and files.completeUploadExternal."""
@@ -159,6 +179,8 @@ class FakeSlack:
         self.invalid: list[tuple[str, str]] = []
         self.warnings: list[tuple[str, str]] = []
         self.ratelimited = 0
+        self.faults = Faults()
+        self.injected: collections.Counter[str] = collections.Counter()
         self._calls: list[Call] = []
         self._scripts: dict[str, collections.deque[dict[str, Any]]] = collections.defaultdict(collections.deque)
         self._pending: dict[str, _Upload] = {}
@@ -288,7 +310,35 @@ class FakeSlack:
         time.sleep(self.latency)
         if method == "chat.postMessage" and self.ratelimit_ratio and self._roll():
             return self._ratelimit(1)
-        return self._run(method, args, team_id)
+        fault = self._fault(method)
+        if fault == "ratelimited":
+            return self._ratelimit(self.faults.retry_after)
+        if fault == "server_error":
+            return _json(503, {"ok": False, "error": "service_unavailable"})
+        if fault == "dropped_before":
+            raise Dropped(applied=False)
+        answer = self._run(method, args, team_id)
+        if fault == "dropped_after":
+            raise Dropped(applied=True)
+        return answer
+
+    def _fault(self, method: str) -> str | None:
+        """The fault this call gets, if any (seeded draws, counted in .injected)."""
+        faults = self.faults
+        if faults.methods is not None and method not in faults.methods:
+            return None
+        with self._lock:
+            draw = self._rng.random()
+            fault = None
+            if draw < faults.ratelimited:
+                fault = "ratelimited"
+            elif draw < faults.ratelimited + faults.server_error:
+                fault = "server_error"
+            elif draw < faults.ratelimited + faults.server_error + faults.dropped:
+                fault = "dropped_before" if self._rng.random() < 0.5 else "dropped_after"
+            if fault:
+                self.injected[fault] += 1
+            return fault
 
     def _scripted(self, method: str, entry: dict[str, Any]) -> Response | None:
         """Play one scripted answer; None means carry on with normal handling (after any delay)."""
@@ -522,6 +572,8 @@ class FakeSlack:
         out = {"type": "message", "user": "UBOT", "bot_id": "BBOT", "app_id": "A111", "team": team_id,
                "text": msg.get("text") or "", "ts": msg["ts"]}  # fmt: skip
         out.update({k: msg[k] for k in ("blocks", "thread_ts", "attachments", "metadata") if msg.get(k)})
+        if msg.get("file_names"):
+            out["files"] = [{"id": f, "name": n} for f, n in zip(msg["files"], msg["file_names"], strict=True)]
         return out
 
     def _m_chat_postEphemeral(self, args: dict[str, Any], team_id: str) -> dict[str, Any]:
@@ -670,7 +722,8 @@ class FakeSlack:
         if conv:
             self.messages.append({"channel": conv.id, "ts": self._next_ts(), "text": args.get("initial_comment"),
                                   "blocks": None, "thread_ts": args.get("thread_ts"), "user": "UBOT",
-                                  "files": [f["id"] for f in out]})  # fmt: skip
+                                  "files": [f["id"] for f in out],
+                                  "file_names": [f["name"] for f in out]})  # fmt: skip
         return {"files": out}
 
 
@@ -725,7 +778,10 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         content_type = self.headers.get("Content-Type") or ""
         if url.path.startswith("/api/"):
-            self._reply(*self._api(url.path[5:], content_type, body, url.query))
+            try:
+                self._reply(*self._api(url.path[5:], content_type, body, url.query))
+            except Dropped:
+                self.close_connection = True  # no answer at all: the client sees the connection go
         elif url.path.startswith("/_fake/upload/"):
             status, text = self.fake.handle_upload(url.path.rsplit("/", 1)[1], body)
             self._send(status, text, "text/plain")
