@@ -6,8 +6,13 @@ units in deploy/ run it) carries the commands out and answers on each command's 
 the fake Slack. By default the worker is started after each round's requests, as on a deployment where workers
 run on other machines; with --worker-beside it runs during the requests, sharing this machine's CPUs (and the
 database's) with web. Each round waits for every answer before the next starts.
+
+--sustained SECONDS: load each app with wrk (Debian's package `wrk`) for that long per round at each of
+--concurrency's values (e.g. 32,128), the worker beside web; the apps alternate, and no round waits for the
+worker's answers (it works through its backlog during the later rounds, as it would under sustained traffic).
+
 Usage: python bench/ack_latency.py [--requests 2000] [--concurrency 32] [--rounds 3] [--worker-beside]
-                                   [--worker-nice 10]
+                                   [--worker-nice 10] [--sustained 10 --concurrency 32,128]
                                    [--postgres postgresql+psycopg://USER@HOST:5432/DB]
 """
 
@@ -16,9 +21,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -99,13 +107,18 @@ def wait_for_answers(base: str, expected: int, timeout: float = 600) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=2000)
-    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--concurrency", default="32", help="connections; with --sustained, a comma-separated list")
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds of baseline and Mentori")
     parser.add_argument("--worker-beside", action="store_true",
                         help="run the worker during the requests too (default: start it after each round's requests)")
     parser.add_argument("--worker-nice", type=int, default=10, help="the worker's niceness (0: same as web)")
     parser.add_argument("--postgres", default=None, help="a PostgreSQL server URL (default: an SQLite file)")
+    parser.add_argument("--sustained", type=float, default=0, help="seconds of wrk load per app and round")
     args = parser.parse_args()
+    if args.sustained:
+        sustained(args)
+        return
+    args.concurrency = int(args.concurrency)
     warm_up = min(100, args.requests)
     rounds: list[tuple[list[float], list[float], float]] = []
     with fake_slack_process("--users", "10") as api, database(args.postgres) as url:
@@ -143,6 +156,93 @@ def main() -> None:
                         beside.enter_context(process(worker, env, nice=args.worker_nice))
                     rounds.append((baseline, mentori, wait_for_answers(base, answered)))
     report(args, rounds)
+
+
+UNITS = {"us": 1e-6, "ms": 1e-3, "s": 1.0}
+
+
+def wrk(port: int, seconds: float, connections: int, script: str) -> dict[str, float]:
+    """p50 and p99 ack latency (seconds), requests per second and non-2xx answers of one wrk run."""
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds:g}s", "--latency", "-s", script,
+               f"http://127.0.0.1:{port}/slack/events"]  # fmt: skip
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    found = {p: re.search(rf"^\s+{p}%\s+([\d.]+)(us|ms|s)$", output, re.M) for p in (50, 99)}
+    if not all(found.values()):
+        raise RuntimeError(f"wrk printed no latency distribution:\n{output}")
+    figures = {f"p{p}": float(m.group(1)) * UNITS[m.group(2)] for p, m in found.items() if m}
+    rate = re.search(r"^Requests/sec:\s+([\d.]+)", output, re.M)
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    return {**figures, "rps": float(rate.group(1)) if rate else 0.0, "errors": float(errors.group(1) if errors else 0)}
+
+
+def wrk_script(folder: str, body: bytes, headers: dict[str, str]) -> str:
+    """A wrk script posting one signed `/mentori status` (its timestamp stays valid for Slack's five minutes)."""
+    lines = ['wrk.method = "POST"', f"wrk.body = [[{body.decode()}]]"]
+    lines += [f'wrk.headers["{name}"] = "{value}"' for name, value in headers.items()]
+    path = os.path.join(folder, "status.lua")
+    with open(path, "w", encoding="utf-8") as script:
+        script.write("\n".join(lines) + "\n")
+    return path
+
+
+def sustained(args: argparse.Namespace) -> None:
+    """Alternate wrk rounds against the bare Bolt app and `web`, the worker running beside web throughout."""
+    if shutil.which("wrk") is None:
+        sys.exit("--sustained needs wrk: apt-get install wrk")
+    concurrencies = [int(c) for c in str(args.concurrency).split(",")]
+    results: dict[int, Rounds] = {c: [] for c in concurrencies}
+    with (
+        fake_slack_process("--users", "10") as api,
+        database(args.postgres) as url,
+        tempfile.TemporaryDirectory() as folder,
+    ):
+        base = api.removesuffix("/").removesuffix("/api")
+        prepare_database(url)
+        env = {"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": api,
+               "DATABASE_URL": url, "WEB_WORKERS": str(WORKERS), "WEB_THREADS": str(THREADS),
+               "LOG_LEVEL": "WARNING"}  # fmt: skip
+        bare, web = free_port(), free_port()
+        with (
+            process([PYTHON, "bench/bare_app.py", str(bare), str(WORKERS), str(THREADS)], env),
+            process([PYTHON, "-m", "bot", "web"], {**env, "PORT": str(web)}),
+            process([PYTHON, "-m", "bot", "worker"], env, nice=args.worker_nice),
+        ):
+            wait_for("127.0.0.1", bare)
+            wait_for("127.0.0.1", web)
+            body = slack_requests.slash_command("status Bench", response_url=f"{base}/_fake/response_url/bench")
+            for round_number in range(args.rounds):
+                # a fresh signature each round: Slack's timestamps are valid for five minutes
+                script = wrk_script(folder, body, slack_requests.sign(SECRET, body))
+                for connections in concurrencies:
+                    if round_number == 0:  # warm both up
+                        wrk(bare, 2, connections, script)
+                        wrk(web, 2, connections, script)
+                    baseline = wrk(bare, args.sustained, connections, script)
+                    mentori = wrk(web, args.sustained, connections, script)
+                    results[connections].append((baseline, mentori))
+    report_sustained(args, results)
+
+
+Rounds = list[tuple[dict[str, float], dict[str, float]]]
+
+
+def report_sustained(args: argparse.Namespace, results: dict[int, Rounds]) -> None:
+    print(f"machine: {machine()}; gunicorn {WORKERS} workers × {THREADS} threads; "
+          f"{'PostgreSQL' if args.postgres else 'SQLite'}; wrk for {args.sustained:g} s per app and round, "
+          f"alternating; worker at nice {args.worker_nice} beside web")  # fmt: skip
+    for connections, rounds in results.items():
+        ratios = []
+        for number, (baseline, mentori) in enumerate(rounds, start=1):
+            ratios.append(mentori["p99"] / baseline["p99"])
+            print(f"c={connections} round {number}: bare Bolt {_figures(baseline)} | mentori {_figures(mentori)} | "
+                  f"p99 ratio {ratios[-1]:.2f}; non-2xx {baseline['errors']:.0f} / {mentori['errors']:.0f}")
+        p50 = statistics.median(m["p50"] for _, m in rounds) * 1000
+        print(f"c={connections}: median p99 ratio {statistics.median(ratios):.2f} (aim ≤ 0.5), "
+              f"median mentori p50 {p50:.2f} ms (aim ≤ 5)")  # fmt: skip
+
+
+def _figures(run: dict[str, float]) -> str:
+    return f"p50 {run['p50'] * 1000:6.2f} ms  p99 {run['p99'] * 1000:6.2f} ms  {run['rps']:7.0f} req/s"
 
 
 def report(args: argparse.Namespace, rounds: list[tuple[list[float], list[float], float]]) -> None:

@@ -11,8 +11,11 @@ from typing import Any
 from slack_bolt import App
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
+from slack_sdk.webhook import WebhookClient
 
 from bot.deps import Deps
+from bot.handover import Handover, Routing
+from bot.i18n import t
 from bot.installations import token_rotator
 from bot.queue_writer import QueueWriter
 from bot.scopes import BOT_SCOPES
@@ -32,10 +35,9 @@ def make_client(token: str | None, base_url: str, *, timeout: int = 10) -> WebCl
     return reading_client(token, base_url, timeout=timeout)
 
 
-def create_app(deps: Deps, *, client: WebClient | None = None, writer: QueueWriter | None = None,
+def create_app(deps: Deps, *, client: WebClient | None = None,
                listener_executor: ThreadPoolExecutor | None = None) -> App:  # fmt: skip
-    """The Bolt app with every listener registered; with a `writer` (the `web` role), events and the `/mentori`
-    commands that open no form are acknowledged and left to the workers.
+    """The Bolt app with every listener registered.
 
     With one bot token, Bolt verifies it with auth.test at once; in OAuth mode each workspace's token comes from
     the installation store, refreshed when it rotates.
@@ -54,14 +56,29 @@ def create_app(deps: Deps, *, client: WebClient | None = None, writer: QueueWrit
         **_authorization(settings, workspaces, client),
     )
     home_publisher = home.register(app, deps)
-    commands.register(app, build_router(deps, home_publisher, writer=writer))
+    commands.register(app, build_router(deps, home_publisher))
     cohort_views.register(app, deps)
     kickoff.register(app, deps)
     mentor_actions.register(app, deps, home_publisher)
     mentor_views.register(app, deps, home_publisher)
-    events.register(app, deps, home_publisher, writer=writer)
+    events.register(app, deps, home_publisher)
     lifecycle.register(app, deps, workspaces)
     return app
+
+
+def create_handover(deps: Deps, writer: QueueWriter) -> Handover:
+    """The `web` role's decision: the workers carry out `/mentori` commands that open no form and are not answered
+    in the ack, and every DM and Home opening; the web process itself only verifies and queues them."""
+    router = build_router(deps, home.HomePublisher(deps))
+    settings = deps.settings
+
+    def reply_lost(command: dict[str, Any]) -> None:
+        url = str(command.get("response_url") or "")
+        if url:
+            WebhookClient(url).send(text=t(settings.language, "common.error"), response_type="ephemeral")
+
+    routing = Routing(command=router.left_to_worker, event=events.left_to_worker)
+    return Handover(settings.slack_signing_secret or "", writer, routing, now=deps.now, reply_lost=reply_lost)
 
 
 def with_sender(deps: Deps) -> Deps:

@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 
 from bot.authz import Actor
 from bot.i18n import LANGUAGES
+from bot.names import clean_name
 from bot.planning import cancel_open, replan_cohort
 from storage.models import (
     Cohort,
@@ -100,8 +101,16 @@ def check_dates(dates: Sequence[date], *, today: date, unchanged: Mapping[int, d
             )  # fmt: skip
 
 
+def visible_name(text: str, *, field: str | None) -> str:
+    """`clean_name(text)`; refused when the text had something in it but nothing visible ("" stays "")."""
+    cleaned = clean_name(text)
+    if not cleaned and text.strip():
+        raise Invalid("common.invisible", field=field)
+    return cleaned
+
+
 def check_name(name: str, *, field: str | None = "name") -> str:
-    cleaned = " ".join(name.split())
+    cleaned = visible_name(name, field=field)
     if not cleaned:
         raise Invalid("cohorts.error.name_empty", field=field)
     if len(cleaned) > NAME_MAX:
@@ -130,7 +139,7 @@ def _by_name(team_id: str, name: str) -> Any:
 
 def find_cohort(session: Session, team_id: str, name: str) -> Cohort:
     """The workspace's cohort of that name, whatever its case; Invalid when there is none."""
-    cohort = session.exec(_by_name(team_id, " ".join(name.split()))).first()
+    cohort = session.exec(_by_name(team_id, clean_name(name))).first()
     if cohort is None:
         raise Invalid("cohorts.error.unknown_cohort", name=name)
     return cohort

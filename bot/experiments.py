@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from bot.cohorts import Invalid
+from bot.cohorts import Invalid, visible_name
 from storage.models import Decision, Experiment, ExperimentStatus, Goal, Member, MemberStatus, Role
 
 TITLE_MAX = 150
@@ -29,7 +29,7 @@ def goals_for(session: Session, member: Member) -> list[Goal]:
 
 
 def _text(value: str | None, field: str, limit: int, *, required: bool = False) -> str | None:
-    cleaned = " ".join((value or "").split()) if field == "title" else (value or "").strip()
+    cleaned = visible_name(value or "", field=field) if field == "title" else (value or "").strip()
     if not cleaned:
         if required:
             raise Invalid("mentor.experiment.error.required", field=field)

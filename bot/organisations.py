@@ -10,7 +10,8 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from bot.cohorts import Invalid, require_active
+from bot.cohorts import Invalid, require_active, visible_name
+from bot.names import clean_name
 from storage.models import Cohort, Goal, Organisation
 
 log = logging.getLogger(__name__)
@@ -45,7 +46,7 @@ def verify_hr_channel(client: WebClient, channel_id: str, *, field: str | None =
 
 
 def check_organisation_name(name: str, *, field: str | None = "name") -> str:
-    cleaned = " ".join(name.split())
+    cleaned = visible_name(name, field=field)
     if not cleaned:
         raise Invalid("organisations.error.name_empty", field=field)
     if len(cleaned) > NAME_MAX:
@@ -54,7 +55,7 @@ def check_organisation_name(name: str, *, field: str | None = "name") -> str:
 
 
 def check_goal(text: str, *, field: str | None = "goals") -> str:
-    cleaned = " ".join(text.split())
+    cleaned = visible_name(text, field=field)
     if not cleaned:
         raise Invalid("organisations.error.goal_empty", field=field)
     if len(cleaned) > GOAL_MAX:
@@ -76,7 +77,7 @@ def organisations_of(session: Session, cohort: Cohort) -> list[Organisation]:
 
 def find_organisation(session: Session, cohort: Cohort, name: str) -> Organisation:
     """The cohort's organisation of that name, whatever its case; Invalid listing the names otherwise."""
-    wanted = " ".join(name.split()).lower()
+    wanted = clean_name(name).lower()
     organisations = organisations_of(session, cohort)
     for organisation in organisations:
         if organisation.name.lower() == wanted:

@@ -128,7 +128,7 @@ def build_wsgi(settings: Settings, *, migrate: bool = False, scheduler: bool = F
     scheduler without failing on it: a load balancer must not take every web replica away because the worker is
     down.
     """
-    from bot.app import create_app, listener_pool
+    from bot.app import create_app, create_handover, listener_pool
     from bot.deps import Deps
     from bot.metrics import database_registry
     from bot.queue_writer import QueueWriter
@@ -142,14 +142,17 @@ def build_wsgi(settings: Settings, *, migrate: bool = False, scheduler: bool = F
     # Slack must never keep acknowledged work from reaching the queue.
     writer = QueueWriter(make_engine(settings.database_url, pool_size=1, max_overflow=0)).start() if queue else None
     listeners = listener_pool()
-    app = create_app(Deps(settings=settings, engine=engine), writer=writer, listener_executor=listeners)
+    deps = Deps(settings=settings, engine=engine)
+    app = create_app(deps, listener_executor=listeners)
+    handover = create_handover(deps, writer) if writer is not None else None
     if writer is not None:
         # On the way out, first write what was handed over (everything acknowledged is: commands and events are
         # handed over before their ack), then let the listeners still running finish.
         _on_exit[:] = [writer.close, lambda: listeners.shutdown(wait=True)]
     registry = database_registry(engine)
     if not scheduler:
-        return MentoriWsgi(app, leader_health(engine), registry, informational=frozenset({"scheduler"}))
+        return MentoriWsgi(app, leader_health(engine), registry, informational=frozenset({"scheduler"}),
+                           handover=handover)  # fmt: skip
     from schedules.scheduler import current_service
 
     database_only = database_health(engine)

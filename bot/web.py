@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import uuid
@@ -13,6 +14,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
+from bot.handover import Handover
 from bot.metrics import Timer, render_metrics
 from storage import worker_beats
 from storage.db import database_answers
@@ -25,13 +27,15 @@ WsgiApp = Callable[[Environ, StartResponse], Iterable[bytes]]
 
 
 class MentoriWsgi:
-    """Routes /healthz and /metrics itself and hands everything else to Bolt's WSGI adapter."""
+    """Routes /healthz and /metrics itself, hands what a worker carries out to `handover` (in `web`), and
+    everything else to Bolt's WSGI adapter."""
 
     def __init__(
         self, app: App, health: Callable[[], dict[str, bool]], metrics: CollectorRegistry | None = None,
-        *, informational: frozenset[str] = frozenset(),
+        *, informational: frozenset[str] = frozenset(), handover: Handover | None = None,
     ) -> None:  # fmt: skip
         self.slack = SlackRequestHandler(app, path="/slack/events")
+        self.handover = handover
         self.health = health
         self.informational = informational  # reported, but not a reason to take this process out of service
         self.metrics = metrics or CollectorRegistry()
@@ -45,6 +49,12 @@ class MentoriWsgi:
         timer = Timer("/slack/events" if path == "/slack/events" else "other")
         request_id = environ.get("HTTP_X_REQUEST_ID") or uuid.uuid4().hex[:16]
         try:
+            if self.handover is not None and path == "/slack/events" and method == "POST":
+                body = _read_body(environ)
+                if self.handover.take(body, _slack_headers(environ)):
+                    start_response("200 OK", [("Content-Length", "0")])
+                    return [b""]
+                environ["wsgi.input"] = io.BytesIO(body)
             return self.slack(environ, start_response)
         finally:
             timer.done()
@@ -63,6 +73,22 @@ class MentoriWsgi:
         status = "200 OK" if healthy else "503 Service Unavailable"
         start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
         return [body]
+
+
+def _read_body(environ: Environ) -> bytes:
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    return environ["wsgi.input"].read(length) if length > 0 else b""
+
+
+def _slack_headers(environ: Environ) -> dict[str, str]:
+    return {
+        "content-type": str(environ.get("CONTENT_TYPE", "")),
+        "x-slack-request-timestamp": str(environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", "")),
+        "x-slack-signature": str(environ.get("HTTP_X_SLACK_SIGNATURE", "")),
+    }
 
 
 def database_health(engine: Any) -> Callable[[], dict[str, bool]]:

@@ -22,10 +22,11 @@ from bot import cohorts, members, organisations
 from bot.authz import Actor, Refused, load_actor, require_admin, require_manager
 from bot.blocks.cohort_forms import add_members_view, add_organisation_view, create_cohort_view
 from bot.blocks.cohorts import cohort_list_message, cohort_show_message
+from bot.blocks.kit import Mrkdwn, joined, md, mentions, say
 from bot.cohorts import Invalid
 from bot.deps import Deps
 from bot.directory import SlackDirectory
-from bot.i18n import LANGUAGES, day, t
+from bot.i18n import LANGUAGES, day
 from handlers.commands import CommandContext, CommandRouter, FormTest
 from storage.db import session_scope
 from storage.models import Cohort, CohortStatus, Role
@@ -62,8 +63,9 @@ class Caller:
         with Session(self.deps.engine) as session:
             return load_actor(session, self.deps.settings, self.directory, self.team_id, self.user_id)
 
-    def say(self, key: str, **params: Any) -> str:
-        return t(self.language, key, **params)
+    def say(self, key: str, **params: Any) -> Mrkdwn:
+        """A catalogue text in the caller's language, its values escaped."""
+        return say(self.language, key, **params)
 
 
 # -- the actions, shared by the commands and the forms ------------------------------------------------------------
@@ -162,19 +164,19 @@ def add_people(
         chosen = None
         if organisation_id is not None:
             chosen = organisations.get_organisation(session, cohort, organisation_id, field="organisation")
-        joined = [
+        joiners = [
             members.add_member(
                 session, cohort, user_id=user_id, role=role, organisation=chosen, now=now, language=language
             )
             for user_id in dict.fromkeys(user_ids)
         ]
-        planned = members.plan_for_joiners(session, cohort, joined, now=now)
-        notes = members.plan_welcomes(session, cohort, joined, min_group=caller.deps.settings.min_group, now=now)
+        planned = members.plan_for_joiners(session, cohort, joiners, now=now)
+        notes = members.plan_welcomes(session, cohort, joiners, min_group=caller.deps.settings.min_group, now=now)
         organisation_name = chosen.name if chosen else ""
-    lines = _people_receipt(caller, cohort, role, organisation_name, joined)
+    lines = _people_receipt(caller, cohort, role, organisation_name, joiners)
     if planned:
         lines.append(caller.say("members.receipt.planned", count=planned))
-    return PeopleAdded("\n".join(lines), notes)
+    return PeopleAdded(joined(lines), notes)
 
 
 def _organisation_id(caller: Caller, cohort: Cohort, role: Role, organisation: str | int | None) -> int | None:
@@ -195,10 +197,10 @@ def _people_receipt(
 ) -> list[str]:
     by_outcome: dict[members.Outcome, list[str]] = {}
     for entry in joined:
-        by_outcome.setdefault(entry.outcome, []).append(f"<@{entry.member.user_id}>")
+        by_outcome.setdefault(entry.outcome, []).append(entry.member.user_id)
     lines = []
     for outcome in members.Outcome:
-        users = ", ".join(by_outcome.get(outcome, []))
+        users = mentions(by_outcome.get(outcome, []))
         if users:
             lines.append(
                 caller.say(f"members.receipt.{outcome}_{role}", users=users, cohort=cohort.name,
@@ -212,7 +214,7 @@ def welcome_report(caller: Caller, notes: Sequence[int], failed: Sequence[str]) 
         return ""
     if not failed:
         return caller.say("members.receipt.welcomed", count=len(notes))
-    return caller.say("members.receipt.welcome_failed", users=", ".join(f"<@{user_id}>" for user_id in failed))
+    return caller.say("members.receipt.welcome_failed", users=mentions(failed))
 
 
 def send_welcomes(caller: Caller, welcomes: Sequence[int]) -> list[str]:
@@ -236,7 +238,7 @@ def remove_people(caller: Caller, ref: CohortRef, *, user_ids: Sequence[str], ro
             for user_id in dict.fromkeys(user_ids)
             for member in members.remove_member(session, cohort, user_id=user_id, roles=roles, now=now)
         ]
-    users = ", ".join(dict.fromkeys(f"<@{member.user_id}>" for member in removed))
+    users = mentions(dict.fromkeys(member.user_id for member in removed))
     key = "members.receipt.removed_coach" if list(roles) == [Role.COACH] else "members.receipt.removed"
     return caller.say(key, users=users, cohort=cohort.name)
 
@@ -311,7 +313,7 @@ class CohortCommands:
             args = ctx.command.args
             verb = args[0].lower() if args else ""
             if verb not in verbs:
-                usage = "\n".join(caller.say(key) for _handler, key in verbs.values())
+                usage = joined(caller.say(key) for _handler, key in verbs.values())
                 ctx.reply(caller.say("cohorts.error.verb", command=name, usage=usage))
                 return
             handler, usage_key = verbs[verb]
@@ -443,9 +445,10 @@ class CohortCommands:
             raise Invalid("organisations.error.none_yet", cohort=cohort.name)
         parts = []
         for name, goals in listed:
-            lines = [f"{number}. {goal}" for number, goal in enumerate(goals, start=1)]
-            parts.append(f"*{name}*\n" + ("\n".join(lines) if lines else caller.say("cohorts.show.no_goals")))
-        ctx.reply("\n\n".join(parts))
+            lines = [md("{number}. {goal}", number=number, goal=goal) for number, goal in enumerate(goals, start=1)]
+            listed = joined(lines) if lines else caller.say("cohorts.show.no_goals")
+            parts.append(md("*{name}*\n{goals}", name=name, goals=listed))
+        ctx.reply(joined(parts, "\n\n"))
 
     def goal_remove(self, ctx: CommandContext, caller: Caller, args: tuple[str, ...]) -> None:
         _need(args, 3)
@@ -473,7 +476,7 @@ class CohortCommands:
         role = members.parse_role(rest[0])
         added = add_people(caller, args[0], user_ids=user_ids, role=role, organisation=" ".join(rest[1:]))
         failed = send_welcomes(caller, added.welcomes)
-        ctx.reply("\n".join(filter(None, [added.receipt, welcome_report(caller, added.welcomes, failed)])))
+        ctx.reply(joined(filter(None, [added.receipt, welcome_report(caller, added.welcomes, failed)])))
 
     def member_remove(self, ctx: CommandContext, caller: Caller, args: tuple[str, ...]) -> None:
         _need(args, 2)

@@ -26,6 +26,7 @@ from bot.blocks.cohort_forms import (
     notice_view,
     read_cohort_metadata,
 )
+from bot.blocks.kit import fallback, shown
 from bot.cohorts import Invalid
 from bot.deps import Deps
 from bot.people import language_for
@@ -91,7 +92,7 @@ class CohortViews:
             assert isinstance(problem, Invalid)
             text = caller.say(problem.key, **problem.params)
             if problem.field in set(fields):
-                ack(response_action="errors", errors={problem.field: text})
+                ack(response_action="errors", errors={problem.field: shown(text)})
                 return
         ack(response_action="update", view=notice_view(caller.language, caller.say(title_key), text))
 
@@ -160,7 +161,7 @@ class CohortViews:
     def tell(client: WebClient, caller: Caller, text: str) -> None:
         """A DM to the person who submitted the form (a form has no response_url to answer on later)."""
         try:
-            client.chat_postMessage(channel=caller.user_id, text=text)
+            client.chat_postMessage(channel=caller.user_id, text=fallback(text))
         except SlackApiError as error:
             log.warning("could not tell the coach: %s", error.response.get("error") if error.response else None)
 

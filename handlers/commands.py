@@ -1,8 +1,9 @@
 """`/mentori`: parse the text, answer help at once, route everything else to its subcommand.
 
-In the `web` role the router only acknowledges: the command is queued for a worker (`storage.work_queue`),
-so that no work shares a CPU with the next request's ack. Subcommands that open a form run here, after the ack,
-because a modal must be opened within three seconds of the command (Slack's `trigger_id`).
+Where a command runs is decided at the composition root: in the `web` role, commands that `left_to_worker` accepts
+never reach this listener; a worker carries them out with `run_queued`. Subcommands that open a form run in the
+process that received them, after the ack, because a modal must be opened within three seconds of the command
+(Slack's `trigger_id`).
 """
 
 from __future__ import annotations
@@ -17,12 +18,10 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot.blocks.help import help_blocks, help_text
-from bot.blocks.kit import clip
+from bot.blocks.kit import clip, message, say
 from bot.commands import COMMAND_NAMES, CommandSyntaxError, ParsedCommand, parse_command
 from bot.deps import Deps
-from bot.i18n import t
 from bot.people import language_for
-from bot.queue_writer import Pending, QueueWriter
 from storage import work_queue
 
 log = logging.getLogger(__name__)
@@ -53,7 +52,7 @@ class CommandContext:
 
     def reply(self, text: str, blocks: list[dict[str, Any]] | None = None) -> None:
         """An ephemeral answer to the person who typed the command."""
-        self.respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
+        self.respond(**message(text, blocks), response_type="ephemeral", replace_original=False)
 
 
 Subcommand = Callable[[CommandContext], None]
@@ -73,9 +72,8 @@ class Entry:
 class CommandRouter:
     """Dispatches `/mentori <name> …` to the subcommand registered under that name."""
 
-    def __init__(self, deps: Deps, *, writer: QueueWriter | None = None) -> None:
+    def __init__(self, deps: Deps) -> None:
         self.deps = deps
-        self.writer = writer  # in the `web` role: workers carry out what does not open a form
         self.subcommands: dict[str, Entry] = {}
 
     def add(self, name: str, handler: Subcommand, *, opens_form: FormTest = never) -> None:
@@ -95,32 +93,24 @@ class CommandRouter:
         entry = self.subcommands.get(command.name) if command else None
         if entry is not None:
             assert command is not None
-            if self.writer is not None and not entry.opens_form(command.args):
-                self.enqueue(ack, body, respond)
-                return
             ack()  # first: Slack shows an error if the ack takes over 3 s
             self.execute(entry, command, body, respond, client)
             return
         language = self.language(body)
         if command is None:
-            ack(text=t(language, "help.syntax", problem=problem), response_type="ephemeral")
+            ack(text=say(language, "help.syntax", problem=problem), response_type="ephemeral")
         else:
             self.answer_help(ack, language, command)
 
-    def enqueue(self, ack: Ack, body: dict[str, Any], respond: Respond) -> None:
-        """Hand the command to the workers, then acknowledge it: once Slack has its 200, the command is in the
-        writer's buffer, which a stopping web process writes out before it exits."""
-        assert self.writer is not None
-
-        def lost() -> None:
-            respond(text=t(self.deps.settings.language, "common.error"), response_type="ephemeral")
-
-        item = work_queue.Item(work_queue.COMMAND, str(body.get("team_id", "")), body, self.deps.now())
-        accepted = self.writer.put(Pending(item, lost))
-        ack()
-        if not accepted:
-            log.error("the queue for the workers refused a /mentori command")
-            lost()
+    def left_to_worker(self, text: str) -> bool:
+        """Whether `/mentori <text>` may be carried out later, elsewhere: it opens no form (a modal needs the
+        command's trigger_id within three seconds) and is not answered in the ack (help, mistakes)."""
+        try:
+            command = parse_command(text)
+        except CommandSyntaxError:
+            return False
+        entry = self.subcommands.get(command.name)
+        return entry is not None and not entry.opens_form(command.args)
 
     def run_queued(self, queued: work_queue.Queued, client: WebClient) -> None:
         """Carry out a command a web process queued (in a worker)."""
@@ -134,7 +124,7 @@ class CommandRouter:
         if self.deps.now() - queued.enqueued_at > QUEUED_FOR_AT_MOST:
             log.warning("a queued /mentori %s waited %s; answered 'too late'", command.name,
                         self.deps.now() - queued.enqueued_at)  # fmt: skip
-            respond(text=t(self.language(body), "common.too_late"), response_type="ephemeral")
+            respond(text=say(self.language(body), "common.too_late"), response_type="ephemeral")
             return
         self.execute(entry, command, body, respond, client)
 
@@ -147,7 +137,7 @@ class CommandRouter:
             entry.handler(CommandContext(self.deps, command, body, language, respond, client))
         except Exception:
             log.exception("/mentori %s failed", command.name)
-            respond(text=t(language, "common.error"), response_type="ephemeral", replace_original=False)
+            respond(text=say(language, "common.error"), response_type="ephemeral", replace_original=False)
 
     def language(self, body: dict[str, Any]) -> str:
         team_id, user_id = str(body.get("team_id", "")), str(body.get("user_id", ""))
@@ -156,7 +146,7 @@ class CommandRouter:
     def answer_help(self, ack: Ack, language: str, command: ParsedCommand) -> None:
         problem = None
         if command.name != "help":
-            problem = t(language, "help.unknown", text=clip(command.raw.replace("`", "'"), 200))
+            problem = say(language, "help.unknown", text=clip(command.raw.replace("`", "'"), 200))
         ack(
             text=help_text(language, problem=problem),
             blocks=help_blocks(language, self.available, problem=problem),

@@ -9,12 +9,11 @@ human's DM thread message as an assistant-thread event and its `say` would look 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from slack_bolt import App, BoltResponse
+from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import IntegrityError
@@ -22,10 +21,10 @@ from sqlmodel import Session
 
 from bot import answers
 from bot.blocks.answer_modal import dm_help_message
+from bot.blocks.kit import fallback, joined, say
 from bot.cohorts import Invalid
 from bot.deps import Deps
-from bot.i18n import day, t
-from bot.queue_writer import Pending, QueueWriter
+from bot.i18n import day
 from handlers.home import HomePublisher, explain
 from handlers.mentor_actions import refresh_prompt_message
 from storage import work_queue
@@ -62,10 +61,9 @@ class Response:
 
 
 class DmEvents:
-    def __init__(self, deps: Deps, publisher: HomePublisher, writer: QueueWriter | None = None) -> None:
+    def __init__(self, deps: Deps, publisher: HomePublisher) -> None:
         self.deps = deps
         self.publisher = publisher
-        self.writer = writer  # in the `web` role: events are left to the workers
 
     def message(self, body: dict[str, Any], event: dict[str, Any], client: WebClient) -> None:
         team_id = str(body.get("team_id") or event.get("team") or "")
@@ -111,15 +109,15 @@ class DmEvents:
         except Invalid as problem:
             if problem.key == "mentor.error.closed":
                 posted = day(language, problem.params["posted"].date())
-                return Response(thread_lines=[t(language, "mentor.thread.closed", day=posted)])
+                return Response(thread_lines=[say(language, "mentor.thread.closed", day=posted)])
             return Response(thread_lines=[explain(language, problem)])
-        lines = [t(language, "mentor.thread.added")] if added else []
+        lines = [say(language, "mentor.thread.added")] if added else []
         answer = prompt.answer
         if (prompt.step.items or prompt.step.rating) and answer is not None and not answer.ratings:
-            lines.append(t(language, "mentor.thread.rate"))
+            lines.append(say(language, "mentor.thread.rate"))
         today = now.astimezone(answers.mentor_zone(session, prompt.cohort, prompt.member)).date()
         if prompt.member.paused_until is not None and prompt.member.paused_until >= today:
-            lines.append(t(language, "mentor.thread.paused", day=day(language, prompt.member.paused_until)))
+            lines.append(say(language, "mentor.thread.paused", day=day(language, prompt.member.paused_until)))
         return Response(react=True, thread_lines=lines, refresh=prompt.delivery_id)
 
     def stray_message(self, session: Session, team_id: str, user_id: str, channel: str, ts: str, text: str,
@@ -147,7 +145,7 @@ class DmEvents:
                     if (error.response or {}).get("error") != "already_reacted":
                         raise
             if response.thread_lines:
-                client.chat_postMessage(channel=channel, thread_ts=ts, text="\n".join(response.thread_lines))
+                client.chat_postMessage(channel=channel, thread_ts=ts, text=fallback(joined(response.thread_lines)))
             if response.message is not None:
                 client.chat_postMessage(channel=channel, **response.message)
         except SlackApiError as error:
@@ -162,25 +160,6 @@ class DmEvents:
             return
         self.publisher.publish(client, str(body.get("team_id") or ""), str(event["user"]))
 
-    def queue_first(self, body: dict[str, Any], next: Callable[[], None]) -> BoltResponse | None:
-        """In `web`, as global middleware: a DM or a Home opening is handed to the workers before Slack gets its
-        200, so an acknowledged event is in the writer's buffer, which a stopping process writes out first."""
-        event = body.get("event") if body.get("type") == "event_callback" else None
-        if isinstance(event, dict) and (event.get("type") == "app_home_opened" or
-                                        (event.get("type") == "message" and human_dm(event))):  # fmt: skip
-            self.enqueue(body)
-            return BoltResponse(status=200, body="")
-        next()
-        return None
-
-    def enqueue(self, body: dict[str, Any]) -> None:
-        """In `web`: leave the event to a worker."""
-        assert self.writer is not None
-        team_id = str(body.get("team_id") or (body.get("event") or {}).get("team") or "")
-        if not self.writer.put(Pending(work_queue.Item(work_queue.EVENT, team_id, body, self.deps.now()))):
-            log.error("the queue for the workers is full: a %s event was dropped",
-                      (body.get("event") or {}).get("type"))  # fmt: skip
-
     def run_queued(self, queued: work_queue.Queued, client: WebClient) -> None:
         """In a worker: handle an event a web process queued. A DM is always handled — it may be an answer —
         but a Home opened minutes ago is not drawn any more."""
@@ -192,12 +171,17 @@ class DmEvents:
             self.home_opened(body, event, client)
 
 
-def register(app: App, deps: Deps, publisher: HomePublisher, *, writer: QueueWriter | None = None) -> None:
-    """DMs and Home openings; with a `writer` (the `web` role) they are left to the workers."""
-    events = DmEvents(deps, publisher, writer)
-    if writer is not None:
-        app.middleware(events.queue_first)
-    else:
-        app.event("message", matchers=[human_dm])(events.message)
-        app.event("app_home_opened")(events.home_opened)
+def left_to_worker(body: dict[str, Any]) -> bool:
+    """The events a worker carries out: a DM a person wrote, and a Home tab opened."""
+    event = body.get("event") if body.get("type") == "event_callback" else None
+    return isinstance(event, dict) and (
+        event.get("type") == "app_home_opened" or (event.get("type") == "message" and human_dm(event))
+    )
+
+
+def register(app: App, deps: Deps, publisher: HomePublisher) -> None:
+    """DMs and Home openings."""
+    events = DmEvents(deps, publisher)
+    app.event("message", matchers=[human_dm])(events.message)
+    app.event("app_home_opened")(events.home_opened)
     app.event("message", matchers=[other_dm])(lambda: None)

@@ -40,7 +40,7 @@ from bot.blocks.home import (
     intro_home_view,
     mentor_home_view,
 )
-from bot.blocks.kit import Block, section
+from bot.blocks.kit import Block, say, section
 from bot.cohorts import Invalid
 from bot.deps import Deps
 from bot.directory import SlackDirectory
@@ -68,7 +68,7 @@ def explain(language: str, problem: Invalid) -> str:
         elif isinstance(value, int) and not isinstance(value, bool):
             value = number(language, value)
         params[key] = value
-    return t(language, problem.key, **params)
+    return say(language, problem.key, **params)
 
 
 def who(body: dict[str, Any]) -> tuple[str, str]:
@@ -118,7 +118,7 @@ class HomePublisher:
         try:
             from bot.status import coach_home_blocks
         except ImportError:  # the coach side is optional for the mentor's Home
-            return [section(t(language, "home.coach_fallback"))]
+            return [section(say(language, "home.coach_fallback"))]
         actor = load_actor(session, self.deps.settings, SlackDirectory(self.deps.engine, client, self.deps.now),
                            team_id, user_id)  # fmt: skip
         return list(coach_home_blocks(session, actor, language, now))
@@ -146,7 +146,7 @@ class HomeActions:
         self.publisher = publisher
 
     def notice(self, client: WebClient, body: dict[str, Any], language: str, title_key: str, text: str) -> None:
-        open_view(client, body, notice_view(language, t(language, title_key), text))
+        open_view(client, body, notice_view(language, say(language, title_key), text))
 
     def pause(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
@@ -230,7 +230,7 @@ class HomeActions:
             with Session(self.deps.engine) as session:
                 view = build(session, language, team_id, user_id)
         except Invalid as problem:
-            view = notice_view(language, t(language, title_key), explain(language, problem))
+            view = notice_view(language, say(language, title_key), explain(language, problem))
         open_view(client, body, view)
 
     def erase(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
@@ -243,7 +243,7 @@ class HomeActions:
         ack()
         team_id, user_id = who(body)
         language = self.publisher.language(team_id, user_id)
-        self.notice(client, body, language, "mentor.data.export_title", t(language, "mentor.data.export_sent"))
+        self.notice(client, body, language, "mentor.data.export_title", say(language, "mentor.data.export_sent"))
         send_export(self.deps, client, team_id, user_id, language)
 
 
@@ -257,7 +257,7 @@ def send_export(deps: Deps, client: WebClient, team_id: str, user_id: str, langu
                            content=json.dumps(data, ensure_ascii=False, indent=2),
                            filename=f"mentori-my-data-{now.date().isoformat()}.json",
                            title=t(language, "mentor.data.export_title"),
-                           comment=t(language, "mentor.data.export_comment"), now=now, user_id=user_id)  # fmt: skip
+                           comment=say(language, "mentor.data.export_comment"), now=now, user_id=user_id)  # fmt: skip
     row = deliver(deps, client, [row_id])[row_id]
     if row.status not in (DeliveryStatus.FAILED, DeliveryStatus.SKIPPED):
         return True
@@ -265,7 +265,7 @@ def send_export(deps: Deps, client: WebClient, team_id: str, user_id: str, langu
     with session_scope(deps.engine) as session:
         notice = enqueue(session, Envelope(kind=MessageKind.NOTICE, key=f"my-data-failed:{user_id}:{now.isoformat()}",
                                            team_id=team_id, due_at=now, latest_at=now + timedelta(days=1),
-                                           payload=post({"text": t(language, "mentor.data.export_failed")}),
+                                           payload=post({"text": say(language, "mentor.data.export_failed")}),
                                            user_id=user_id), now=now)  # fmt: skip
     deliver(deps, client, [notice])
     return False

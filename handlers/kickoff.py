@@ -32,7 +32,7 @@ from bot.blocks.kickoff import (
     read_choice,
     receipt_message,
 )
-from bot.blocks.kit import section
+from bot.blocks.kit import fallback, message, say, section, shown
 from bot.cohorts import Invalid, find_cohort, get_cohort
 from bot.deps import Deps
 from bot.directory import SlackDirectory
@@ -86,9 +86,9 @@ class Kickoffs:
 
     @staticmethod
     def problem_text(language: str, problem: Refused | Invalid) -> str:
-        text = t(language, problem.key, **problem.params)
+        text = say(language, problem.key, **problem.params)
         if problem.key in WITH_USAGE:
-            text += "\n" + t(language, "kickoff.usage.kickoff")
+            text += "\n" + say(language, "kickoff.usage.kickoff")
         return text
 
     @staticmethod
@@ -151,8 +151,8 @@ class Kickoffs:
         except SlackApiError as error:
             code = error.response.get("error") if error.response is not None else None
             log.warning("views.open failed: %s", code)
-            usage = t(ctx.language, "kickoff.usage.kickoff")
-            ctx.reply(t(ctx.language, "forms.error.open", error=str(code)) + "\n" + usage)
+            usage = say(ctx.language, "kickoff.usage.kickoff")
+            ctx.reply(say(ctx.language, "forms.error.open", error=str(code)) + "\n" + usage)
 
     # -- the Confirm and Cancel buttons under the out-of-order question ----------------------------------------
 
@@ -162,7 +162,7 @@ class Kickoffs:
         language = self.language(team_id, user_id)
 
         def reply(text: str, blocks: list[dict[str, Any]] | None = None) -> None:
-            respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=True)
+            respond(**message(text, blocks), response_type="ephemeral", replace_original=True)
 
         choice = read_choice(_action_value(body))
         try:
@@ -178,8 +178,8 @@ class Kickoffs:
     def cancel(self, ack: Ack, body: dict[str, Any], respond: Respond) -> None:
         ack()
         team_id, user_id = _who(body)
-        text = t(self.language(team_id, user_id), "kickoff.confirm.cancelled")
-        respond(text=text, response_type="ephemeral", replace_original=True)
+        text = say(self.language(team_id, user_id), "kickoff.confirm.cancelled")
+        respond(text=fallback(text), response_type="ephemeral", replace_original=True)
 
     # -- the form and its confirmation ------------------------------------------------------------------------
 
@@ -203,7 +203,7 @@ class Kickoffs:
         language = self.language(team_id, user_id)
         choice = read_choice((body.get("view") or {}).get("private_metadata"))
         if choice is None:
-            ack(response_action="update", view=notice_view(language, [section(t(language, "cohorts.error.gone"))]))
+            ack(response_action="update", view=notice_view(language, [section(say(language, "cohorts.error.gone"))]))
             return
         self.submit_choice(ack, client, team_id, user_id, language, (choice[0], str(choice[1])), confirmed=True)
 
@@ -214,9 +214,9 @@ class Kickoffs:
             actor = self.actor(client, team_id, user_id)
             result = self.run(actor, cohort=choice[0], number=number, confirmed=confirmed)
         except (Refused, Invalid) as problem:
-            text = t(language, problem.key, **problem.params)
+            text = say(language, problem.key, **problem.params)
             if isinstance(problem, Invalid) and problem.field in FORM_FIELDS and not confirmed:
-                ack(response_action="errors", errors={problem.field: text})
+                ack(response_action="errors", errors={problem.field: shown(text)})
             else:
                 ack(response_action="update", view=notice_view(language, [section(text)]))
             return

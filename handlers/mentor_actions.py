@@ -29,9 +29,10 @@ from bot.blocks.answer_modal import (
     with_state,
 )
 from bot.blocks.experiment import notice_view
+from bot.blocks.kit import say
 from bot.cohorts import Invalid, parse_day
 from bot.deps import Deps
-from bot.i18n import day, moment, t
+from bot.i18n import day, moment
 from handlers.commands import CommandContext, CommandRouter
 from handlers.home import HomePublisher, action_value, explain, open_view, who
 from storage.db import session_scope
@@ -94,7 +95,7 @@ class MentorActions:
                 answers.require_changeable(session, prompt)
                 view = self.answer_view(session, prompt, language)
             except Invalid as problem:
-                view = notice_view(language, t(language, "mentor.answer.title"), explain(language, problem))
+                view = notice_view(language, say(language, "mentor.answer.title"), explain(language, problem))
         open_view(client, body, view)
 
     def answer_view(self, session: Session, prompt: answers.Prompt, language: str) -> dict[str, Any]:
@@ -123,7 +124,7 @@ class MentorActions:
         except Invalid as problem:
             self.tell(client, body, language, explain(language, problem))
             return
-        self.mark(client, body, t(language, "mentor.prompt.snoozed", when=moment(language, local)))
+        self.mark(client, body, say(language, "mentor.prompt.snoozed", when=moment(language, local)))
         self.publisher.publish(client, team_id, user_id)
 
     def skip(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
@@ -143,7 +144,7 @@ class MentorActions:
         self.publisher.publish(client, team_id, user_id)
 
     def attach_note(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        """"Save as my answer" under the reply to a stray DM: the kept message becomes (part of) the answer."""
+        """ "Save as my answer" under the reply to a stray DM: the kept message becomes (part of) the answer."""
         ack()
         team_id, user_id = who(body)
         language = self.publisher.language(team_id, user_id)
@@ -182,7 +183,7 @@ class MentorActions:
 
     def tell(self, client: WebClient, body: dict[str, Any], language: str, text: str) -> None:
         """A problem with a click: a short notice the user sees wherever they clicked."""
-        open_view(client, body, notice_view(language, t(language, "mentor.answer.title"), text))
+        open_view(client, body, notice_view(language, say(language, "mentor.answer.title"), text))
 
     # -- /mentori pause | resume ---------------------------------------------------------------------------------
 
@@ -202,7 +203,7 @@ class MentorActions:
             context.reply(explain(language, problem))
             return
         assert result.until is not None
-        context.reply(t(language, "mentor.pause.done", day=day(language, result.until), count=result.skipped))
+        context.reply(say(language, "mentor.pause.done", day=day(language, result.until), count=result.skipped))
         self.publisher.publish(context.client, context.team_id, context.user_id)
 
     def resume_command(self, context: CommandContext) -> None:
@@ -212,7 +213,7 @@ class MentorActions:
         except Invalid as problem:
             context.reply(explain(context.language, problem))
             return
-        context.reply(t(context.language, "mentor.pause.resumed"))
+        context.reply(say(context.language, "mentor.pause.resumed"))
         self.publisher.publish(context.client, context.team_id, context.user_id)
 
 

@@ -17,9 +17,9 @@ from slack_sdk import WebClient
 from bot import answers, data_rights, experiments, hr_meetings, mentor_prefs
 from bot.blocks.answer_modal import ANSWER, VALUE, read_metadata
 from bot.blocks.experiment import DATA_ERASE, EXPERIMENT_EDIT, EXPERIMENT_NEW, HR_MEETING, notice_view
+from bot.blocks.kit import say, shown
 from bot.cohorts import Invalid
 from bot.deps import Deps
-from bot.i18n import t
 from bot.outbox import deliver, plan_deletions
 from handlers.home import HomePublisher, explain, who
 from handlers.mentor_actions import refresh_prompt_message
@@ -60,9 +60,9 @@ class MentorViews:
         """A field's problem next to the field; anything else (not yours, closed, gone) replaces the form."""
         text = explain(language, problem)
         if problem.field and problem.field in _values(body):
-            ack(response_action="errors", errors={problem.field: text})
+            ack(response_action="errors", errors={problem.field: shown(text)})
             return
-        ack(response_action="update", view=notice_view(language, t(language, title_key), text))
+        ack(response_action="update", view=notice_view(language, say(language, title_key), text))
 
     def answer(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         team_id, user_id = who(body)
@@ -153,7 +153,7 @@ class MentorViews:
         with session_scope(self.deps.engine) as session:
             erased = data_rights.erase_person(session, team_id=team_id, user_id=user_id, now=self.deps.now())
             deletions = plan_deletions(session, team_id, erased.messages, now=self.deps.now())
-        title, text = t(language, "mentor.data.erase_title"), t(language, "mentor.data.erased")
+        title, text = say(language, "mentor.data.erase_title"), say(language, "mentor.data.erased")
         ack(response_action="update", view=notice_view(language, title, text))
         log.info("a person erased their data: %s memberships, %s answers", erased.memberships, erased.answers)
         deliver(self.deps, client, deletions)  # the DMs that showed their prompts, gone from Slack too

@@ -5,11 +5,11 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from bot.authz import Actor, Refused, load_actor, require_manager
+from bot.blocks.kit import say
 from bot.blocks.status import cohort_status_message
 from bot.cohorts import Invalid, find_cohort
 from bot.deps import Deps
 from bot.directory import SlackDirectory
-from bot.i18n import t
 from bot.status import cohort_status, managed_cohorts
 from handlers.commands import CommandContext, CommandRouter
 from storage.models import Cohort
@@ -34,9 +34,9 @@ class StatusCommand:
                 require_manager(actor, cohort)
                 status = cohort_status(session, cohort, self.deps.now())
         except (Refused, Invalid) as problem:
-            text = t(language, problem.key, **problem.params)
+            text = say(language, problem.key, **problem.params)
             if problem.key in WITH_USAGE:
-                text += "\n" + t(language, "status.usage.status")
+                text += "\n" + say(language, "status.usage.status")
             ctx.reply(text)
             return
         message = cohort_status_message(status, language, cohort.timezone)

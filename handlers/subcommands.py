@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from bot.deps import Deps
-from bot.queue_writer import QueueWriter
 from handlers import cohort_commands, kickoff, mentor_actions, status, summary
 from handlers.commands import CommandRouter
 from handlers.home import HomePublisher
 
 
-def build_router(deps: Deps, publisher: HomePublisher, *, writer: QueueWriter | None = None) -> CommandRouter:
-    """The router with every subcommand; with a `writer`, it leaves what opens no form to the workers."""
-    router = CommandRouter(deps, writer=writer)
+def build_router(deps: Deps, publisher: HomePublisher) -> CommandRouter:
+    """The router with every subcommand."""
+    router = CommandRouter(deps)
     cohort_commands.add_subcommands(router, deps)
     kickoff.add_subcommands(router, deps)
     status.add_subcommands(router, deps)

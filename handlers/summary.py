@@ -7,11 +7,12 @@ import logging
 from sqlmodel import Session
 
 from bot.authz import Actor, Refused, load_actor, organisations_visible_to, require_admin
+from bot.blocks.kit import joined, say
 from bot.cohorts import Invalid, find_cohort
 from bot.deps import Deps
 from bot.directory import SlackDirectory
 from bot.forget import forget_person
-from bot.i18n import moment, t
+from bot.i18n import moment
 from bot.outbox import deliver, plan_deletions, plan_file
 from bot.privacy import PrivacyPolicy
 from bot.summaries.export import summary_csv
@@ -60,13 +61,13 @@ class _Base:
         with Session(self.deps.engine) as session:
             when = next_period_moment(session, cohort)
         if when is None:
-            return t(ctx.language, "summary.error_no_dates", cohort=cohort.name)
-        return t(ctx.language, "summary.error_none_yet", cohort=cohort.name, moment=moment(ctx.language, when))
+            return say(ctx.language, "summary.error_no_dates", cohort=cohort.name)
+        return say(ctx.language, "summary.error_none_yet", cohort=cohort.name, moment=moment(ctx.language, when))
 
     def problem(self, ctx: CommandContext, problem: Refused | Invalid) -> None:
-        text = t(ctx.language, problem.key, **problem.params)
+        text = say(ctx.language, problem.key, **problem.params)
         if problem.key in ("cohorts.error.unknown_cohort",):
-            text += "\n" + t(ctx.language, self.usage)
+            text += "\n" + say(ctx.language, self.usage)
         ctx.reply(text)
 
 
@@ -91,19 +92,19 @@ class SummaryCommand(_Base):
         lines = []
         for posting in result.postings:
             if posting.problem is not None:
-                reason = t(language, posting.problem.key, **posting.problem.params)
-                lines.append(t(language, "summary.not_posted", organisation=posting.organisation, problem=reason))
+                reason = say(language, posting.problem.key, **posting.problem.params)
+                lines.append(say(language, "summary.not_posted", organisation=posting.organisation, problem=reason))
             elif posting.queued:
-                lines.append(t(language, "summary.queued", period=period, organisation=posting.organisation,
-                               channel=posting.channel_id))  # fmt: skip
+                lines.append(say(language, "summary.queued", period=period, organisation=posting.organisation,
+                                 channel=posting.channel_id))  # fmt: skip
             elif posting.already:
                 when = moment(language, posting.posted_at) if posting.posted_at else str(posting.ts)
-                lines.append(t(language, "summary.already", period=period, organisation=posting.organisation,
+                lines.append(say(language, "summary.already", period=period, organisation=posting.organisation,
                                channel=posting.channel_id, when=when))  # fmt: skip
             else:
-                lines.append(t(language, "summary.posted", period=period, organisation=posting.organisation,
+                lines.append(say(language, "summary.posted", period=period, organisation=posting.organisation,
                                channel=posting.channel_id))  # fmt: skip
-        ctx.reply("\n".join(lines) or t(language, "summary.error_no_organisations", cohort=cohort.name))
+        ctx.reply(joined(lines) or say(language, "summary.error_no_organisations", cohort=cohort.name))
 
 
 class ExportCommand(_Base):
@@ -124,7 +125,7 @@ class ExportCommand(_Base):
             ctx.reply(self.not_yet(ctx, cohort))
             return
         period = period_label(cohort.programme, summary.period, summary.language)
-        comment = t(summary.language, "summary.export_comment", cohort=cohort.name, period=period)
+        comment = say(summary.language, "summary.export_comment", cohort=cohort.name, period=period)
         now = self.deps.now()
         filename = f"mentori-{summary.period}.csv"
         if actor.may_manage(cohort):
@@ -133,7 +134,7 @@ class ExportCommand(_Base):
                                    content=summary_csv(summary.view(None)), filename=filename, title=filename,
                                    comment=comment, now=now, user_id=ctx.user_id, cohort_id=cohort.id)  # fmt: skip
             row = deliver(self.deps, ctx.client, [row_id])[row_id]
-            done = t(language, "summary.export_cohort_done", cohort=cohort.name)
+            done = say(language, "summary.export_cohort_done", cohort=cohort.name)
             ctx.reply(self.file_receipt(language, row, done, done))
             return
         lines = []
@@ -142,8 +143,8 @@ class ExportCommand(_Base):
                 with Session(self.deps.engine) as session:
                     channel = check_channel(session, ctx.client, organisation)
             except Invalid as problem:
-                reason = t(language, problem.key, **problem.params)
-                lines.append(t(language, "summary.not_posted", organisation=organisation.name, problem=reason))
+                reason = say(language, problem.key, **problem.params)
+                lines.append(say(language, "summary.not_posted", organisation=organisation.name, problem=reason))
                 continue
             with session_scope(self.deps.engine) as session:
                 row_id = plan_file(session, ctx.team_id, key=f"export:{cohort.id}:{organisation.id}:{now.isoformat()}",
@@ -151,10 +152,10 @@ class ExportCommand(_Base):
                                    filename=filename, title=filename, comment=comment, now=now, channel_id=channel,
                                    cohort_id=cohort.id)  # fmt: skip
             row = deliver(self.deps, ctx.client, [row_id])[row_id]
-            done = t(language, "summary.export_done", organisation=organisation.name, channel=channel)
-            waiting = t(language, "summary.export_queued", organisation=organisation.name, channel=channel)
+            done = say(language, "summary.export_done", organisation=organisation.name, channel=channel)
+            waiting = say(language, "summary.export_queued", organisation=organisation.name, channel=channel)
             lines.append(self.file_receipt(language, row, done, waiting))
-        ctx.reply("\n".join(lines))
+        ctx.reply(joined(lines))
 
     @staticmethod
     def file_receipt(language: str, row: OutboxMessage, done: str, waiting: str) -> str:
@@ -163,7 +164,7 @@ class ExportCommand(_Base):
             return done
         if row.status in (DeliveryStatus.FAILED, DeliveryStatus.SKIPPED):
             log.warning("summary export upload failed: %s", row.last_error)
-            return t(language, "summary.export_failed", error=str(row.last_error))
+            return say(language, "summary.export_failed", error=str(row.last_error))
         return waiting
 
 
@@ -181,20 +182,20 @@ class ForgetCommand:
         try:
             require_admin(actor)
         except Refused as problem:
-            ctx.reply(t(language, problem.key, **problem.params))
+            ctx.reply(say(language, problem.key, **problem.params))
             return
         user_id = parse_user(ctx.command.args[0]) if len(ctx.command.args) == 1 else None
         if user_id is None:
-            ctx.reply(t(language, "summary.forget_usage"))
+            ctx.reply(say(language, "summary.forget_usage"))
             return
         with session_scope(self.deps.engine) as session:
             done = forget_person(session, team_id=ctx.team_id, user_id=user_id, now=self.deps.now())
             deletions = plan_deletions(session, ctx.team_id, done.messages, now=self.deps.now())
         deliver(self.deps, ctx.client, deletions)  # the messages Mentori had sent them, gone from Slack too
         if not done.anything:
-            ctx.reply(t(language, "summary.forget_nothing", user=user_id))
+            ctx.reply(say(language, "summary.forget_nothing", user=user_id))
             return
-        ctx.reply(t(language, "summary.forget_done", user=user_id, memberships=done.memberships,
+        ctx.reply(say(language, "summary.forget_done", user=user_id, memberships=done.memberships,
                     deliveries=done.deliveries, answers=done.answers, experiments=done.experiments,
                     meetings=done.meetings, notes=done.notes, summaries=done.summaries, other=done.other))  # fmt: skip
 

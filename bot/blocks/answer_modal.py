@@ -9,7 +9,21 @@ from typing import Any
 
 from babel.numbers import format_decimal
 
-from bot.blocks.kit import Block, actions, button, clip, context, mrkdwn, plain, section
+from bot.blocks.kit import (
+    Block,
+    Mrkdwn,
+    actions,
+    button,
+    clip,
+    context,
+    escape,
+    md,
+    message,
+    mrkdwn,
+    plain,
+    say,
+    section,
+)
 from bot.i18n import BABEL_LOCALES, moment, t
 
 ANSWER = "answer"  # the modal's callback_id
@@ -27,13 +41,10 @@ def number(language: str, value: float) -> str:
     return format_decimal(value, locale=BABEL_LOCALES.get(language, "en_GB"))
 
 
-def escape(text: str) -> str:
-    """A mentor's own words shown back in mrkdwn: no accidental mentions, links or formatting tokens."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def quote(text: str, limit: int = EXCERPT) -> str:
-    return "\n".join(f">{line}" if line else ">" for line in clip(escape(text), limit).split("\n"))
+def quote(text: str, limit: int = EXCERPT) -> Mrkdwn:
+    """A mentor's own words as a mrkdwn quote, escaped and cut to `limit`."""
+    escaped = clip(escape(text), limit)
+    return Mrkdwn("\n".join(f">{line}" if line else ">" for line in escaped.split("\n")))
 
 
 def delivery_metadata(delivery_id: int) -> str:
@@ -77,7 +88,7 @@ def scale_options(language: str, low: str, high: str) -> list[dict[str, Any]]:
 
 
 def thumbs_options(language: str) -> list[dict[str, Any]]:
-    return [_option(f"{icon} {t(language, f'mentor.answer.thumbs_{value}')}", value) for value, icon in THUMBS]
+    return [_option(f"{icon} {say(language, f'mentor.answer.thumbs_{value}')}", value) for value, icon in THUMBS]
 
 
 def answer_view(
@@ -99,7 +110,7 @@ def answer_view(
 ) -> dict[str, Any]:
     """The question, the step's ratings, the answer text, the consent box and who sees what."""
     ratings = ratings or {}
-    blocks: list[Block] = [section(f"*{escape(label)}*\n{escape(question)}")]
+    blocks: list[Block] = [section(md("*{label}*\n{question}", label=label, question=question))]
     scale = scale_options(language, scale_low, scale_high)
     for item_id, item_text in items:
         element: dict[str, Any] = {"type": "radio_buttons", "action_id": VALUE, "options": scale}
@@ -113,31 +124,31 @@ def answer_view(
         values = [value for value, _ in THUMBS]
         if ratings.get("thumbs") in values:
             element["initial_option"] = options[values.index(ratings["thumbs"])]
-        blocks.append(_input("thumbs", t(language, "mentor.answer.thumbs_label"), element))
+        blocks.append(_input("thumbs", say(language, "mentor.answer.thumbs_label"), element))
     text_input: dict[str, Any] = {"type": "plain_text_input", "action_id": VALUE, "multiline": True,
                                   "max_length": limit,
-                                  "placeholder": plain(t(language, "mentor.answer.text_placeholder"))}  # fmt: skip
+                                  "placeholder": plain(say(language, "mentor.answer.text_placeholder"))}  # fmt: skip
     if text:
         text_input["initial_value"] = text[:limit]
     text_label = "mentor.answer.text_label_optional" if items or thumbs else "mentor.answer.text_label"
-    blocks.append(_input("text", t(language, text_label), text_input,
-                         hint=t(language, "mentor.answer.text_hint", max=number(language, limit))))  # fmt: skip
+    blocks.append(_input("text", say(language, text_label), text_input,
+                         hint=say(language, "mentor.answer.text_hint", max=number(language, limit))))  # fmt: skip
     consent_option = _option(t(language, "mentor.answer.consent"), "quote", t(language, "mentor.answer.consent_more"))
     consent_element: dict[str, Any] = {"type": "checkboxes", "action_id": VALUE, "options": [consent_option]}
     if consent:
         consent_element["initial_options"] = [consent_option]
-    blocks.append(_input("consent", t(language, "mentor.answer.consent_label"), consent_element))
-    notes = [t(language, "mentor.answer.who_sees")]
+    blocks.append(_input("consent", say(language, "mentor.answer.consent_label"), consent_element))
+    notes = [say(language, "mentor.answer.who_sees")]
     if late:
-        notes.append(t(language, "mentor.answer.late"))
+        notes.append(say(language, "mentor.answer.late"))
     blocks.append(context(*notes))
     title = "mentor.answer.title_edit" if editing else "mentor.answer.title"
     return {
         "type": "modal",
         "callback_id": ANSWER,
-        "title": plain(t(language, title)[:24]),
-        "submit": plain(t(language, "mentor.answer.save")[:24]),
-        "close": plain(t(language, "mentor.cancel")[:24]),
+        "title": plain(say(language, title)[:24]),
+        "submit": plain(say(language, "mentor.answer.save")[:24]),
+        "close": plain(say(language, "mentor.cancel")[:24]),
         "private_metadata": delivery_metadata(delivery_id),
         "blocks": blocks,
     }
@@ -156,58 +167,58 @@ def answered_message(
     editable: bool,
 ) -> dict[str, Any]:
     """The prompt DM after it was answered: the question, the answer's start, and Edit while it can change."""
-    blocks: list[Block] = [section(f"*{escape(label)}*\n{escape(question)}")]
-    blocks.append(context(t(language, "mentor.prompt.answered", when=moment(language, answered_at))))
+    blocks: list[Block] = [section(md("*{label}*\n{question}", label=label, question=question))]
+    blocks.append(context(say(language, "mentor.prompt.answered", when=moment(language, answered_at))))
     if text:
         blocks.append(section(quote(text)))
     icons = dict(THUMBS)
     if thumbs in icons:
-        blocks.append(context(t(language, "mentor.prompt.thumbs", icon=icons[thumbs])))
+        blocks.append(context(say(language, "mentor.prompt.thumbs", icon=icons[thumbs])))
     elif rated:
-        blocks.append(context(t(language, "mentor.prompt.rated", count=rated)))
+        blocks.append(context(say(language, "mentor.prompt.rated", count=rated)))
     if editable:
-        blocks.append(actions(button(t(language, "mentor.prompt.edit"), ANSWER_EDIT, str(delivery_id)),
+        blocks.append(actions(button(say(language, "mentor.prompt.edit"), ANSWER_EDIT, str(delivery_id)),
                               block_id=STATE_BLOCK))  # fmt: skip
     else:
-        blocks.append(context(t(language, "mentor.prompt.closed")))
-    return {"text": t(language, "mentor.prompt.answered_text", label=label), "blocks": blocks}
+        blocks.append(context(say(language, "mentor.prompt.closed")))
+    return message(say(language, "mentor.prompt.answered_text", label=label), blocks)
 
 
 def skipped_message(language: str, *, delivery_id: int, label: str, question: str) -> dict[str, Any]:
     """The prompt DM after a skip: no reminder will come, but it can still be answered."""
     blocks: list[Block] = [
-        section(f"*{escape(label)}*\n{escape(question)}"),
-        context(t(language, "mentor.prompt.skipped")),
-        actions(button(t(language, "mentor.prompt.answer_anyway"), PROMPT_ANSWER, str(delivery_id)),
+        section(md("*{label}*\n{question}", label=label, question=question)),
+        context(say(language, "mentor.prompt.skipped")),
+        actions(button(say(language, "mentor.prompt.answer_anyway"), PROMPT_ANSWER, str(delivery_id)),
                 block_id=STATE_BLOCK),
     ]  # fmt: skip
-    return {"text": t(language, "mentor.prompt.skipped_text", label=label), "blocks": blocks}
+    return message(say(language, "mentor.prompt.skipped_text", label=label), blocks)
 
 
 def with_state(blocks: Sequence[Block], note: str) -> list[Block]:
     """A prompt DM's own blocks with Mentori's line about what happened to it (replacing an earlier one)."""
     kept = [block for block in blocks if block.get("block_id") != STATE_BLOCK]
-    return [*kept, {"type": "context", "block_id": STATE_BLOCK, "elements": [mrkdwn(clip(note))]}][:50]
+    return [*kept, {"type": "context", "block_id": STATE_BLOCK, "elements": [mrkdwn(note)]}][:50]
 
 
 def dm_help_message(language: str, *, note_id: int | None, label: str | None, too_long: bool = False,
                     limit: int = 2000) -> dict[str, Any]:  # fmt: skip
     """The answer to a DM outside any prompt's thread: how answers reach Mentori, and one click to keep it."""
-    blocks: list[Block] = [section(t(language, "mentor.dm.help"))]
+    blocks: list[Block] = [section(say(language, "mentor.dm.help"))]
     if note_id is not None and label:
-        blocks.append(section(t(language, "mentor.dm.offer", label=escape(label))))
-        blocks.append(actions(button(t(language, "mentor.dm.attach"), NOTE_ATTACH, str(note_id), style="primary"),
+        blocks.append(section(say(language, "mentor.dm.offer", label=label)))
+        blocks.append(actions(button(say(language, "mentor.dm.attach"), NOTE_ATTACH, str(note_id), style="primary"),
                               block_id=STATE_BLOCK))  # fmt: skip
     elif too_long and label:
-        blocks.append(section(t(language, "mentor.dm.too_long", label=escape(label), max=number(language, limit))))
+        blocks.append(section(say(language, "mentor.dm.too_long", label=label, max=number(language, limit))))
     else:
-        blocks.append(section(t(language, "mentor.dm.nothing_open")))
-    blocks.append(context(t(language, "mentor.dm.home")))
-    return {"text": t(language, "mentor.dm.text"), "blocks": blocks}
+        blocks.append(section(say(language, "mentor.dm.nothing_open")))
+    blocks.append(context(say(language, "mentor.dm.home")))
+    return message(say(language, "mentor.dm.text"), blocks)
 
 
 def note_saved_message(language: str, *, label: str, added: bool) -> dict[str, Any]:
     """The help reply once its message has been attached to the prompt."""
     key = "mentor.dm.added" if added else "mentor.dm.saved"
-    text = t(language, key, label=escape(label))
-    return {"text": text, "blocks": [section(text)]}
+    text = say(language, key, label=label)
+    return message(text, [section(text)])

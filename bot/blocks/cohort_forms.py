@@ -6,8 +6,14 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from bot.blocks.kit import Block, context, plain, section
-from bot.i18n import LANGUAGES, t
+from bot.blocks.kit import (
+    Block,
+    context,
+    plain,
+    say,
+    section,
+)
+from bot.i18n import LANGUAGES
 
 CREATE_COHORT = "cohort_create"
 ADD_ORGANISATION = "org_add"
@@ -57,80 +63,80 @@ def read_cohort_metadata(raw: str | None) -> int | None:
 def create_cohort_view(language: str, *, default_language: str, default_timezone: str,
                        timezones: Sequence[str]) -> dict[str, Any]:  # fmt: skip
     """Name, language, time zone and the three session dates."""
-    languages = [_option(t(language, f"cohorts.language.{code}"), code) for code in LANGUAGES]
+    languages = [_option(say(language, f"cohorts.language.{code}"), code) for code in LANGUAGES]
     zones = list(dict.fromkeys([default_timezone, *timezones]))
     zone_options = [_option(zone, zone) for zone in zones]
     blocks: list[Block] = [
-        _input("name", t(language, "forms.cohort.name"),
+        _input("name", say(language, "forms.cohort.name"),
                {"type": "plain_text_input", "action_id": VALUE, "max_length": 80,
-                "placeholder": plain(t(language, "forms.cohort.name_placeholder"))}),
-        _input("language", t(language, "forms.cohort.language"),
+                "placeholder": plain(say(language, "forms.cohort.name_placeholder"))}),
+        _input("language", say(language, "forms.cohort.language"),
                {"type": "static_select", "action_id": VALUE, "options": languages,
                 "initial_option": languages[LANGUAGES.index(default_language)]},
-               hint=t(language, "forms.cohort.language_hint")),
-        _input("timezone", t(language, "forms.cohort.timezone"),
+               hint=say(language, "forms.cohort.language_hint")),
+        _input("timezone", say(language, "forms.cohort.timezone"),
                {"type": "static_select", "action_id": VALUE, "options": zone_options,
                 "initial_option": zone_options[0]},
-               hint=t(language, "forms.cohort.timezone_hint")),
+               hint=say(language, "forms.cohort.timezone_hint")),
     ]  # fmt: skip
     for number, block_id in enumerate(SESSION_FIELDS, start=1):
         blocks.append(
-            _input(block_id, t(language, "forms.cohort.session", n=number),
+            _input(block_id, say(language, "forms.cohort.session", n=number),
                    {"type": "datepicker", "action_id": VALUE,
-                    "placeholder": plain(t(language, "forms.cohort.date_placeholder"))})
+                    "placeholder": plain(say(language, "forms.cohort.date_placeholder"))})
         )  # fmt: skip
-    blocks.append(context(t(language, "forms.cohort.footer")))
-    return _modal(CREATE_COHORT, t(language, "forms.cohort.title"), t(language, "forms.create"),
-                  t(language, "forms.cancel"), blocks)  # fmt: skip
+    blocks.append(context(say(language, "forms.cohort.footer")))
+    return _modal(CREATE_COHORT, say(language, "forms.cohort.title"), say(language, "forms.create"),
+                  say(language, "forms.cancel"), blocks)  # fmt: skip
 
 
 def add_organisation_view(language: str, *, cohort_id: int, cohort: str) -> dict[str, Any]:
     """Name, the private HR channel (Slack lists only private ones), and the HR day's goals, one per line."""
     blocks: list[Block] = [
-        context(t(language, "forms.for_cohort", cohort=cohort)),
-        _input("name", t(language, "forms.organisation.name"),
+        context(say(language, "forms.for_cohort", cohort=cohort)),
+        _input("name", say(language, "forms.organisation.name"),
                {"type": "plain_text_input", "action_id": VALUE, "max_length": 120,
-                "placeholder": plain(t(language, "forms.organisation.name_placeholder"))}),
-        _input("channel", t(language, "forms.organisation.channel"),
+                "placeholder": plain(say(language, "forms.organisation.name_placeholder"))}),
+        _input("channel", say(language, "forms.organisation.channel"),
                {"type": "conversations_select", "action_id": VALUE, "default_to_current_conversation": False,
                 "filter": {"include": ["private"], "exclude_bot_users": True},
-                "placeholder": plain(t(language, "forms.organisation.channel_placeholder"))},
-               hint=t(language, "forms.organisation.channel_hint")),
-        _input("goals", t(language, "forms.organisation.goals"),
+                "placeholder": plain(say(language, "forms.organisation.channel_placeholder"))},
+               hint=say(language, "forms.organisation.channel_hint")),
+        _input("goals", say(language, "forms.organisation.goals"),
                {"type": "plain_text_input", "action_id": VALUE, "multiline": True, "max_length": 3000,
-                "placeholder": plain(t(language, "forms.organisation.goals_placeholder"))},
-               optional=True, hint=t(language, "forms.organisation.goals_hint")),
+                "placeholder": plain(say(language, "forms.organisation.goals_placeholder"))},
+               optional=True, hint=say(language, "forms.organisation.goals_hint")),
     ]  # fmt: skip
-    return _modal(ADD_ORGANISATION, t(language, "forms.organisation.title"), t(language, "forms.add"),
-                  t(language, "forms.cancel"), blocks, cohort_metadata(cohort_id))  # fmt: skip
+    return _modal(ADD_ORGANISATION, say(language, "forms.organisation.title"), say(language, "forms.add"),
+                  say(language, "forms.cancel"), blocks, cohort_metadata(cohort_id))  # fmt: skip
 
 
 def add_members_view(language: str, *, cohort_id: int, cohort: str, organisations: Sequence[tuple[int, str]],
                      allow_coach: bool) -> dict[str, Any]:  # fmt: skip
     """People, their role, and their organisation (coaches, offered to admins only, need none)."""
-    roles = [_option(t(language, f"forms.members.role_{role}"), role) for role in ("mentor", "hr")]
+    roles = [_option(say(language, f"forms.members.role_{role}"), role) for role in ("mentor", "hr")]
     if allow_coach:
-        roles.append(_option(t(language, "forms.members.role_coach"), "coach"))
+        roles.append(_option(say(language, "forms.members.role_coach"), "coach"))
     blocks: list[Block] = [
-        context(t(language, "forms.for_cohort", cohort=cohort)),
-        _input("users", t(language, "forms.members.users"),
+        context(say(language, "forms.for_cohort", cohort=cohort)),
+        _input("users", say(language, "forms.members.users"),
                {"type": "multi_users_select", "action_id": VALUE,
-                "placeholder": plain(t(language, "forms.members.users_placeholder"))}),
-        _input("role", t(language, "forms.members.role"),
+                "placeholder": plain(say(language, "forms.members.users_placeholder"))}),
+        _input("role", say(language, "forms.members.role"),
                {"type": "radio_buttons", "action_id": VALUE, "options": roles, "initial_option": roles[0]}),
-        _input("organisation", t(language, "forms.members.organisation"),
+        _input("organisation", say(language, "forms.members.organisation"),
                {"type": "static_select", "action_id": VALUE,
                 "options": [_option(name[:75], str(organisation_id)) for organisation_id, name in organisations[:100]],
-                "placeholder": plain(t(language, "forms.members.organisation_placeholder"))},
+                "placeholder": plain(say(language, "forms.members.organisation_placeholder"))},
                optional=allow_coach,
-               hint=t(language, "forms.members.organisation_hint") if allow_coach else None),
-        context(t(language, "forms.members.footer")),
+               hint=say(language, "forms.members.organisation_hint") if allow_coach else None),
+        context(say(language, "forms.members.footer")),
     ]  # fmt: skip
-    return _modal(ADD_MEMBERS, t(language, "forms.members.title"), t(language, "forms.add"),
-                  t(language, "forms.cancel"), blocks, cohort_metadata(cohort_id))  # fmt: skip
+    return _modal(ADD_MEMBERS, say(language, "forms.members.title"), say(language, "forms.add"),
+                  say(language, "forms.cancel"), blocks, cohort_metadata(cohort_id))  # fmt: skip
 
 
 def notice_view(language: str, title: str, text: str) -> dict[str, Any]:
     """What replaces a form once it is submitted: the receipt, or why nothing was done."""
-    return {"type": "modal", "title": plain(title[:24]), "close": plain(t(language, "forms.close")),
+    return {"type": "modal", "title": plain(title[:24]), "close": plain(say(language, "forms.close")),
             "blocks": [section(text)]}  # fmt: skip

@@ -5,9 +5,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from bot.blocks.kit import Block, clip, context, section
+from bot.blocks.kit import (
+    Block,
+    context,
+    joined,
+    mention,
+    message,
+    say,
+    section,
+)
 from bot.blocks.status import reason_text
-from bot.i18n import t
 
 MAX_MENTIONS = 30
 
@@ -17,14 +24,16 @@ def failure_report(
 ) -> dict[str, Any]:
     """`text` and `blocks`: what failed, for whom (as mentions), and what the coach can do about it."""
     reason = reason_text(language, code)
-    mentions = [f"<@{user_id}>" for user_id in user_ids[:MAX_MENTIONS]]
+    mentions = [mention(user_id) for user_id in user_ids[:MAX_MENTIONS]]
     if len(user_ids) > MAX_MENTIONS:
-        mentions.append(t(language, "delivery.failed.more", count=len(user_ids) - MAX_MENTIONS))
+        mentions.append(say(language, "delivery.failed.more", count=len(user_ids) - MAX_MENTIONS))
     advice = "delivery.failed.advice_workspace" if workspace_wide else "delivery.failed.advice_mentor"
     blocks: list[Block] = [
-        section(t(language, "delivery.failed.body", cohort=cohort, reason=reason, code=code[:60], count=len(user_ids))),
-        section(t(language, "delivery.failed.who", mentors=", ".join(mentions))),
-        section(t(language, advice, cohort=cohort)),
-        context(t(language, "delivery.failed.footer", cohort=cohort)),
+        section(
+            say(language, "delivery.failed.body", cohort=cohort, reason=reason, code=code[:60], count=len(user_ids))
+        ),
+        section(say(language, "delivery.failed.who", mentors=joined(mentions, ", "))),
+        section(say(language, advice, cohort=cohort)),
+        context(say(language, "delivery.failed.footer", cohort=cohort)),
     ]
-    return {"text": clip(t(language, "delivery.failed.text", cohort=cohort, reason=reason)), "blocks": blocks}
+    return message(say(language, "delivery.failed.text", cohort=cohort, reason=reason), blocks)

@@ -7,9 +7,16 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from bot.blocks.answer_modal import VALUE, _input, _option, escape, number
-from bot.blocks.kit import Block, clip, context, plain, section
-from bot.i18n import t
+from bot.blocks.answer_modal import VALUE, _input, _option, number
+from bot.blocks.kit import (
+    Block,
+    clip,
+    context,
+    md,
+    plain,
+    say,
+    section,
+)
 
 EXPERIMENT_NEW = "experiment_new"
 EXPERIMENT_EDIT = "experiment_edit"
@@ -24,9 +31,9 @@ def _modal(language: str, callback_id: str, title_key: str, blocks: list[Block],
     return {
         "type": "modal",
         "callback_id": callback_id,
-        "title": plain(t(language, title_key)[:24]),
-        "submit": plain(t(language, submit_key)[:24]),
-        "close": plain(t(language, "mentor.cancel")[:24]),
+        "title": plain(say(language, title_key)[:24]),
+        "submit": plain(say(language, submit_key)[:24]),
+        "close": plain(say(language, "mentor.cancel")[:24]),
         "private_metadata": json.dumps(metadata),
         "blocks": blocks,
     }
@@ -43,24 +50,24 @@ def _text_input(placeholder: str, limit: int, *, multiline: bool = False, initia
 def experiment_new_view(language: str, *, member_id: int, goals: Sequence[tuple[int, str]]) -> dict[str, Any]:
     """Title, the goal it serves, and the if-then plan "When ___, I will ___"."""
     blocks: list[Block] = [
-        section(t(language, "mentor.experiment.new_intro")),
-        _input("title", t(language, "mentor.experiment.title_label"),
-               _text_input(t(language, "mentor.experiment.title_placeholder"), 150), optional=False),
+        section(say(language, "mentor.experiment.new_intro")),
+        _input("title", say(language, "mentor.experiment.title_label"),
+               _text_input(say(language, "mentor.experiment.title_placeholder"), 150), optional=False),
     ]  # fmt: skip
     if goals:
         blocks.append(
-            _input("goal", t(language, "mentor.experiment.goal_label"),
+            _input("goal", say(language, "mentor.experiment.goal_label"),
                    {"type": "static_select", "action_id": VALUE,
-                    "placeholder": plain(t(language, "mentor.experiment.goal_placeholder")),
+                    "placeholder": plain(say(language, "mentor.experiment.goal_placeholder")),
                     "options": [_option(text, str(goal_id)) for goal_id, text in goals[:100]]},
-                   hint=t(language, "mentor.experiment.goal_hint"))
+                   hint=say(language, "mentor.experiment.goal_hint"))
         )  # fmt: skip
     blocks += [
-        _input("plan_when", t(language, "mentor.experiment.when_label"),
-               _text_input(t(language, "mentor.experiment.when_placeholder"), 500)),
-        _input("plan_then", t(language, "mentor.experiment.then_label"),
-               _text_input(t(language, "mentor.experiment.then_placeholder"), 500)),
-        context(t(language, "mentor.experiment.who_sees")),
+        _input("plan_when", say(language, "mentor.experiment.when_label"),
+               _text_input(say(language, "mentor.experiment.when_placeholder"), 500)),
+        _input("plan_then", say(language, "mentor.experiment.then_label"),
+               _text_input(say(language, "mentor.experiment.then_placeholder"), 500)),
+        context(say(language, "mentor.experiment.who_sees")),
     ]  # fmt: skip
     return _modal(language, EXPERIMENT_NEW, "mentor.experiment.new_title", blocks, {"member": member_id})
 
@@ -77,13 +84,12 @@ def experiment_edit_view(
     decision: str | None,
 ) -> dict[str, Any]:
     """Where the experiment stands, what came of it, and what next: continue, spread or stop."""
-    statuses = [_option(t(language, f"mentor.experiment.status.{value}"), value) for value in STATUSES]
-    decisions = [_option(t(language, f"mentor.experiment.decision.{value}"), value,
-                         t(language, f"mentor.experiment.decision_more.{value}")) for value in DECISIONS]  # fmt: skip
-    plan = ""
+    statuses = [_option(say(language, f"mentor.experiment.status.{value}"), value) for value in STATUSES]
+    decisions = [_option(say(language, f"mentor.experiment.decision.{value}"), value,
+                         say(language, f"mentor.experiment.decision_more.{value}")) for value in DECISIONS]  # fmt: skip
+    plan = md("")
     if plan_when or plan_then:
-        when, then = escape(plan_when or "…"), escape(plan_then or "…")
-        plan = "\n" + t(language, "mentor.experiment.plan", when=when, then=then)
+        plan = "\n" + say(language, "mentor.experiment.plan", when=plan_when or "…", then=plan_then or "…")
     status_element: dict[str, Any] = {"type": "radio_buttons", "action_id": VALUE, "options": statuses,
                                       "initial_option": statuses[STATUSES.index(status)] if status in STATUSES
                                       else statuses[0]}  # fmt: skip
@@ -91,15 +97,15 @@ def experiment_edit_view(
     if decision in DECISIONS:
         decision_element["initial_option"] = decisions[DECISIONS.index(decision)]
     blocks: list[Block] = [
-        section(f"*{escape(title)}*{plan}"),
-        _input("status", t(language, "mentor.experiment.status_label"), status_element, optional=False,
-               hint=t(language, "mentor.experiment.status_hint")),
-        _input("outcome", t(language, "mentor.experiment.outcome_label"),
-               _text_input(t(language, "mentor.experiment.outcome_placeholder"), 2000, multiline=True,
+        section(md("*{title}*{plan}", title=title, plan=plan)),
+        _input("status", say(language, "mentor.experiment.status_label"), status_element, optional=False,
+               hint=say(language, "mentor.experiment.status_hint")),
+        _input("outcome", say(language, "mentor.experiment.outcome_label"),
+               _text_input(say(language, "mentor.experiment.outcome_placeholder"), 2000, multiline=True,
                            initial=outcome),
-               hint=t(language, "mentor.experiment.outcome_hint", max=number(language, 2000))),
-        _input("decision", t(language, "mentor.experiment.decision_label"), decision_element),
-        context(t(language, "mentor.experiment.who_sees")),
+               hint=say(language, "mentor.experiment.outcome_hint", max=number(language, 2000))),
+        _input("decision", say(language, "mentor.experiment.decision_label"), decision_element),
+        context(say(language, "mentor.experiment.who_sees")),
     ]  # fmt: skip
     return _modal(language, EXPERIMENT_EDIT, "mentor.experiment.edit_title", blocks, {"experiment": experiment_id})
 
@@ -107,14 +113,14 @@ def experiment_edit_view(
 def hr_meeting_view(language: str, *, member_id: int, today: date) -> dict[str, Any]:
     """The day the mentor met their HR contact, and notes only they will ever see."""
     blocks: list[Block] = [
-        section(t(language, "mentor.hr.intro")),
-        _input("held_on", t(language, "mentor.hr.date_label"),
+        section(say(language, "mentor.hr.intro")),
+        _input("held_on", say(language, "mentor.hr.date_label"),
                {"type": "datepicker", "action_id": VALUE, "initial_date": today.isoformat(),
-                "placeholder": plain(t(language, "mentor.hr.date_placeholder"))}, optional=False),
-        _input("notes", t(language, "mentor.hr.notes_label"),
-               _text_input(t(language, "mentor.hr.notes_placeholder"), 2000, multiline=True),
-               hint=t(language, "mentor.hr.notes_hint", max=number(language, 2000))),
-        context(t(language, "mentor.hr.who_sees")),
+                "placeholder": plain(say(language, "mentor.hr.date_placeholder"))}, optional=False),
+        _input("notes", say(language, "mentor.hr.notes_label"),
+               _text_input(say(language, "mentor.hr.notes_placeholder"), 2000, multiline=True),
+               hint=say(language, "mentor.hr.notes_hint", max=number(language, 2000))),
+        context(say(language, "mentor.hr.who_sees")),
     ]  # fmt: skip
     return _modal(language, HR_MEETING, "mentor.hr.title", blocks, {"member": member_id})
 
@@ -122,14 +128,14 @@ def hr_meeting_view(language: str, *, member_id: int, today: date) -> dict[str, 
 def erase_confirm_view(language: str) -> dict[str, Any]:
     """What deleting one's data removes and what stays, before the mentor confirms."""
     blocks: list[Block] = [
-        section(t(language, "mentor.data.erase_what")),
-        section(t(language, "mentor.data.erase_stays")),
-        context(t(language, "mentor.data.erase_export_first")),
+        section(say(language, "mentor.data.erase_what")),
+        section(say(language, "mentor.data.erase_stays")),
+        context(say(language, "mentor.data.erase_export_first")),
     ]
     return _modal(language, DATA_ERASE, "mentor.data.erase_title", blocks, {}, submit_key="mentor.data.erase_submit")
 
 
 def notice_view(language: str, title: str, text: str) -> dict[str, Any]:
     """What replaces a form once it is submitted, or tells why it cannot be opened."""
-    return {"type": "modal", "title": plain(title[:24]), "close": plain(t(language, "mentor.close")[:24]),
+    return {"type": "modal", "title": plain(title[:24]), "close": plain(say(language, "mentor.close")[:24]),
             "blocks": [section(text)]}  # fmt: skip

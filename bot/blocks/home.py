@@ -7,9 +7,24 @@ from typing import Any
 
 from babel.numbers import format_decimal
 
-from bot.blocks.answer_modal import PROMPT_ANSWER, PROMPT_SKIP, PROMPT_SNOOZE, escape, quote
-from bot.blocks.kit import Block, actions, button, clip, context, divider, header, plain, section
-from bot.i18n import BABEL_LOCALES, LANGUAGES, day, moment, t
+from bot.blocks.answer_modal import PROMPT_ANSWER, PROMPT_SKIP, PROMPT_SNOOZE, quote
+from bot.blocks.kit import (
+    Block,
+    Mrkdwn,
+    actions,
+    button,
+    clip,
+    context,
+    divider,
+    escape,
+    header,
+    joined,
+    md,
+    plain,
+    say,
+    section,
+)
+from bot.i18n import BABEL_LOCALES, LANGUAGES, day, moment
 from bot.mentor_home import MentorHome, Place, TrendItem
 
 HOME_PAUSE = "home.pause"
@@ -39,9 +54,9 @@ def _with_extra(blocks: list[Block], extra: Sequence[Block]) -> list[Block]:
 
 def intro_home_view(language: str, *, extra: Sequence[Block] = ()) -> dict[str, Any]:
     """For someone who is no mentor (yet): what Mentori is; a coach's tools follow when they coach a cohort."""
-    blocks: list[Block] = [header(t(language, "home.intro_title")), section(t(language, "home.intro"))]
+    blocks: list[Block] = [header(say(language, "home.intro_title")), section(say(language, "home.intro"))]
     if not extra:
-        blocks += [section(t(language, "home.intro_not_yet")), context(t(language, "home.intro_help"))]
+        blocks += [section(say(language, "home.intro_not_yet")), context(say(language, "home.intro_help"))]
     return _view(_with_extra(blocks, extra))
 
 
@@ -49,7 +64,7 @@ def mentor_home_view(
     language: str, home: MentorHome, *, extra: Sequence[Block] = (), min_group: int = 5
 ) -> dict[str, Any]:
     """The mentor's Home (their own data only), then whatever `extra` blocks the coach side adds."""
-    blocks: list[Block] = [header(t(language, "home.title"))]
+    blocks: list[Block] = [header(say(language, "home.title"))]
     blocks += [section(_place(language, place)) for place in home.places]
     blocks.append(_pause(language, home))
     blocks.append(divider())
@@ -66,58 +81,59 @@ def mentor_home_view(
     return _view(_with_extra(blocks, extra))
 
 
-def _place(language: str, place: Place) -> str:
-    lines = [f"*{escape(place.cohort)}*"]
+def _place(language: str, place: Place) -> Mrkdwn:
+    rows = [md("*{cohort}*", cohort=place.cohort)]
     if place.session is not None and place.session_date is not None:
-        lines.append(t(language, "home.place.session", n=place.session, day=day(language, place.session_date)))
+        rows.append(say(language, "home.place.session", n=place.session, day=day(language, place.session_date)))
     elif place.next_session_date is not None:
-        lines.append(t(language, "home.place.starts", day=day(language, place.next_session_date)))
+        rows.append(say(language, "home.place.starts", day=day(language, place.next_session_date)))
     if place.session is not None and place.next_session is not None and place.next_session_date is not None:
-        lines.append(t(language, "home.place.next_session", n=place.next_session,
+        rows.append(say(language, "home.place.next_session", n=place.next_session,
                        day=day(language, place.next_session_date)))  # fmt: skip
     if place.next_prompt and place.next_prompt_at is not None:
-        lines.append(t(language, "home.place.next_prompt", label=escape(place.next_prompt),
+        rows.append(say(language, "home.place.next_prompt", label=place.next_prompt,
                        when=moment(language, place.next_prompt_at)))  # fmt: skip
     else:
-        lines.append(t(language, "home.place.no_prompt"))
-    return "\n".join(lines)
+        rows.append(say(language, "home.place.no_prompt"))
+    return joined(rows)
 
 
 def _pause(language: str, home: MentorHome) -> Block:
     if home.paused_until is not None:
-        resume = button(t(language, "home.resume"), HOME_RESUME, "resume", style="primary")
-        return section(t(language, "home.paused", day=day(language, home.paused_until)), accessory=resume)
+        resume = button(say(language, "home.resume"), HOME_RESUME, "resume", style="primary")
+        return section(say(language, "home.paused", day=day(language, home.paused_until)), accessory=resume)
     picker = {
-        "type": "datepicker", "action_id": HOME_PAUSE, "placeholder": plain(t(language, "home.pause_placeholder")),
-        "confirm": {"title": plain(t(language, "home.pause_confirm_title")[:100]),
-                    "text": plain(t(language, "home.pause_confirm")[:300]),
-                    "confirm": plain(t(language, "home.pause_confirm_yes")[:30]),
-                    "deny": plain(t(language, "mentor.cancel")[:30])},
+        "type": "datepicker", "action_id": HOME_PAUSE, "placeholder": plain(say(language, "home.pause_placeholder")),
+        "confirm": {"title": plain(say(language, "home.pause_confirm_title")[:100]),
+                    "text": plain(say(language, "home.pause_confirm")[:300]),
+                    "confirm": plain(say(language, "home.pause_confirm_yes")[:30]),
+                    "deny": plain(say(language, "mentor.cancel")[:30])},
     }  # fmt: skip
-    return section(t(language, "home.pause"), accessory=picker)
+    return section(say(language, "home.pause"), accessory=picker)
 
 
 def _open_prompts(language: str, home: MentorHome) -> list[Block]:
-    blocks: list[Block] = [section(t(language, "home.open_title"))]
+    blocks: list[Block] = [section(say(language, "home.open_title"))]
     if not home.open_prompts:
-        return [*blocks, context(t(language, "home.open_none"))]
+        return [*blocks, context(say(language, "home.open_none"))]
     for prompt in home.open_prompts:
         notes = []
         if prompt.sent_on:
-            notes.append(t(language, "home.open_sent", day=day(language, prompt.sent_on)))
+            notes.append(say(language, "home.open_sent", day=day(language, prompt.sent_on)))
         if prompt.snoozed_until:
-            notes.append(t(language, "home.open_snoozed", when=moment(language, prompt.snoozed_until)))
-        when = f"\n_{' · '.join(notes)}_" if notes else ""
+            notes.append(say(language, "home.open_snoozed", when=moment(language, prompt.snoozed_until)))
+        when = md("\n_{notes}_", notes=joined(notes, " · ")) if notes else md("")
         value = str(prompt.delivery_id)
-        blocks.append(section(f"*{escape(prompt.label)}*\n{clip(escape(prompt.question), 300)}{when}"))
+        blocks.append(section(md("*{label}*\n{question}{when}", label=prompt.label,
+                                 question=clip(escape(prompt.question), 300), when=when)))  # fmt: skip
         blocks.append(actions(
-            button(t(language, "home.answer"), PROMPT_ANSWER, value, style="primary"),
-            button(t(language, "home.snooze"), PROMPT_SNOOZE, value),
-            button(t(language, "home.skip"), PROMPT_SKIP, value),
+            button(say(language, "home.answer"), PROMPT_ANSWER, value, style="primary"),
+            button(say(language, "home.snooze"), PROMPT_SNOOZE, value),
+            button(say(language, "home.skip"), PROMPT_SKIP, value),
             block_id=f"open_{value}",
         ))  # fmt: skip
     if home.more_open:
-        blocks.append(context(t(language, "home.open_more", count=home.more_open)))
+        blocks.append(context(say(language, "home.open_more", count=home.more_open)))
     return blocks
 
 
@@ -137,70 +153,73 @@ def _arrows(language: str, values: Sequence[float | None], *, decimals: bool = F
 
 
 def _trend(language: str, home: MentorHome) -> list[Block]:
-    lines = [t(language, "home.trend_title")]
-    lines += [_trend_line(language, item) for item in home.trend]
+    rows = [say(language, "home.trend_title")]
+    rows += [_trend_line(language, item) for item in home.trend]
     if home.means:
-        lines.append(t(language, "home.trend_mean", values=_arrows(language, home.means, decimals=True)))
-    return [section("\n".join(lines)), context(t(language, "home.trend_note"))]
+        rows.append(say(language, "home.trend_mean", values=_arrows(language, home.means, decimals=True)))
+    return [section(joined(rows)), context(say(language, "home.trend_note"))]
 
 
-def _trend_line(language: str, item: TrendItem) -> str:
-    return f"`{sparkline(item.values)}` {_arrows(language, item.values)}  _{clip(escape(item.text), 90)}_"
+def _trend_line(language: str, item: TrendItem) -> Mrkdwn:
+    return md("`{spark}` {arrows}  _{text}_", spark=sparkline(item.values), arrows=_arrows(language, item.values),
+              text=clip(escape(item.text), 90))  # fmt: skip
 
 
 def _experiments(language: str, home: MentorHome) -> list[Block]:
     blocks: list[Block] = [
-        section(t(language, "home.experiments_title"),
-                accessory=button(t(language, "home.experiment_new"), HOME_EXPERIMENT_NEW, "new")),
+        section(say(language, "home.experiments_title"),
+                accessory=button(say(language, "home.experiment_new"), HOME_EXPERIMENT_NEW, "new")),
     ]  # fmt: skip
     if not home.experiments:
-        return [*blocks, context(t(language, "home.experiments_none"))]
+        return [*blocks, context(say(language, "home.experiments_none"))]
     for row in home.experiments:
-        lines = [f"*{escape(row.title)}* · {t(language, f'mentor.experiment.status.{row.status}')}"]
+        rows = [
+            md("*{title}* · {status}", title=row.title, status=say(language, f"mentor.experiment.status.{row.status}"))
+        ]
         if row.plan_when or row.plan_then:
-            lines.append(t(language, "mentor.experiment.plan", when=clip(escape(row.plan_when or "…"), 200),
+            rows.append(say(language, "mentor.experiment.plan", when=clip(escape(row.plan_when or "…"), 200),
                            then=clip(escape(row.plan_then or "…"), 200)))  # fmt: skip
         if row.goal:
-            lines.append(t(language, "home.experiment_goal", goal=clip(escape(row.goal), 200)))
+            rows.append(say(language, "home.experiment_goal", goal=clip(escape(row.goal), 200)))
         if row.decision:
-            lines.append(t(language, "home.experiment_decision",
-                           decision=t(language, f"mentor.experiment.decision.{row.decision}")))  # fmt: skip
+            rows.append(say(language, "home.experiment_decision",
+                           decision=say(language, f"mentor.experiment.decision.{row.decision}")))  # fmt: skip
         if row.outcome:
-            lines.append(quote(row.outcome, 200))
-        blocks.append(section("\n".join(lines),
-                              accessory=button(t(language, "home.experiment_edit"), HOME_EXPERIMENT_EDIT,
+            rows.append(quote(row.outcome, 200))
+        blocks.append(section(joined(rows),
+                              accessory=button(say(language, "home.experiment_edit"), HOME_EXPERIMENT_EDIT,
                                                str(row.id))))  # fmt: skip
     if home.more_experiments:
-        blocks.append(context(t(language, "home.more_in_export", count=home.more_experiments)))
+        blocks.append(context(say(language, "home.more_in_export", count=home.more_experiments)))
     return blocks
 
 
 def _meetings(language: str, home: MentorHome) -> list[Block]:
     blocks: list[Block] = [
-        section(t(language, "home.meetings_title"),
-                accessory=button(t(language, "home.meeting_new"), HOME_HR_MEETING, "new")),
+        section(say(language, "home.meetings_title"),
+                accessory=button(say(language, "home.meeting_new"), HOME_HR_MEETING, "new")),
     ]  # fmt: skip
     if not home.meetings:
-        return [*blocks, context(t(language, "home.meetings_none"))]
-    lines = []
+        return [*blocks, context(say(language, "home.meetings_none"))]
+    rows = []
     for meeting in home.meetings:
-        note = f" — {clip(escape(meeting.notes), 150)}" if meeting.notes else ""
-        lines.append(f"• {day(language, meeting.held_on)}{note}")
+        note = md(" — {notes}", notes=clip(escape(meeting.notes), 150)) if meeting.notes else md("")
+        rows.append(md("• {day}{note}", day=day(language, meeting.held_on), note=note))
     if home.more_meetings:
-        lines.append(t(language, "home.more_in_export", count=home.more_meetings))
-    return [*blocks, section("\n".join(lines)), context(t(language, "home.meetings_private"))]
+        rows.append(say(language, "home.more_in_export", count=home.more_meetings))
+    return [*blocks, section(joined(rows)), context(say(language, "home.meetings_private"))]
 
 
 def _answers(language: str, home: MentorHome) -> list[Block]:
-    blocks: list[Block] = [section(t(language, "home.answers_title"))]
+    blocks: list[Block] = [section(say(language, "home.answers_title"))]
     if not home.past_answers:
-        return [*blocks, context(t(language, "home.answers_none"))]
+        return [*blocks, context(say(language, "home.answers_none"))]
     for answer in home.past_answers:
-        head = f"*{escape(answer.label)}* · {day(language, answer.answered_on)}"
-        body = quote(answer.text, 200) if answer.text else t(language, "home.answer_rated", count=answer.rated)
-        blocks.append(section(f"{head}\n{body}"))
+        head = md("*{label}* · {day}", label=answer.label, day=day(language, answer.answered_on))
+        body = quote(answer.text, 200) if answer.text else say(language, "home.answer_rated", count=answer.rated)
+        blocks.append(section(joined([head, body])))
     if home.more_past:
-        blocks.append(context(t(language, "home.more_in_export", count=home.more_past)))
+        blocks.append(context(say(language, "home.more_in_export", count=home.more_past)))
     return blocks
 
 
@@ -209,12 +228,12 @@ def _settings(language: str, min_group: int) -> list[Block]:
     current = options[LANGUAGES.index(language)] if language in LANGUAGES else options[0]
     select = {"type": "static_select", "action_id": HOME_LANGUAGE, "options": options, "initial_option": current}
     return [
-        section(t(language, "home.language"), accessory=select),
-        section(t(language, "home.data")),
+        section(say(language, "home.language"), accessory=select),
+        section(say(language, "home.data")),
         actions(
-            button(t(language, "home.export"), HOME_EXPORT, "export"),
-            button(t(language, "home.erase"), HOME_ERASE, "erase", style="danger"),
+            button(say(language, "home.export"), HOME_EXPORT, "export"),
+            button(say(language, "home.erase"), HOME_ERASE, "erase", style="danger"),
             block_id="home_data",
         ),
-        context(t(language, "home.privacy", min_group=min_group)),
+        context(say(language, "home.privacy", min_group=min_group)),
     ]

@@ -8,7 +8,21 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from bot.blocks.kit import Block, actions, button, clip, context, header, plain, section
+from bot.blocks.kit import (
+    Block,
+    Mrkdwn,
+    actions,
+    button,
+    clip,
+    context,
+    escape,
+    header,
+    joined,
+    message,
+    plain,
+    say,
+    section,
+)
 from bot.blocks.status import local_moment
 from bot.i18n import day, t
 from bot.programmes import Programme, Step
@@ -36,7 +50,7 @@ def kickoff_message(programme: Programme, step: Step, language: str, context_: S
     context; a plain StepContext works too, without the lines on what comes next.
     """
     info = programme.session_info(step.session)
-    title = t(language, "kickoff.dm.title", n=step.session, title=info.title.get(language))
+    title = say(language, "kickoff.dm.title", n=step.session, title=info.title.get(language))
     blocks: list[Block] = [
         header(title),
         section(fill(step, language, context_)),
@@ -46,18 +60,18 @@ def kickoff_message(programme: Programme, step: Step, language: str, context_: S
     label, when = getattr(context_, "next_label", None), getattr(context_, "next_moment", None)
     if label and when is not None:
         tz = getattr(context_, "tz", None) or "Europe/Helsinki"
-        upcoming.append(t(language, "kickoff.dm.next_prompt", step=label, moment=local_moment(language, when, tz)))
+        upcoming.append(say(language, "kickoff.dm.next_prompt", step=label, moment=local_moment(language, when, tz)))
     next_session, next_date = getattr(context_, "next_session", None), getattr(context_, "next_session_date", None)
     if next_session is not None and next_date is not None:
-        upcoming.append(t(language, "kickoff.dm.next_session", n=next_session, day=day(language, next_date)))
+        upcoming.append(say(language, "kickoff.dm.next_session", n=next_session, day=day(language, next_date)))
     if upcoming:
-        blocks.append(section("\n".join(upcoming)))
-    blocks.append(context(t(language, "kickoff.dm.hint")))
-    return t(language, "kickoff.dm.text", n=step.session, title=info.title.get(language)), blocks
+        blocks.append(section(joined(upcoming)))
+    blocks.append(context(say(language, "kickoff.dm.hint")))
+    return say(language, "kickoff.dm.text", n=step.session, title=info.title.get(language)), blocks
 
 
-def _quote(text: str) -> str:
-    return "\n".join(f">{line}" if line else ">" for line in text.splitlines())
+def _quote(text: str) -> Mrkdwn:
+    return Mrkdwn("\n".join(f">{line}" if line else ">" for line in escape(text).splitlines()))
 
 
 # -- the coach's answers -----------------------------------------------------------------------------------------
@@ -69,57 +83,57 @@ def receipt_message(result: KickoffResult, language: str) -> dict[str, Any]:
     assert plan is not None
     tz = result.timezone
     blocks: list[Block] = [
-        header(t(language, "kickoff.receipt.title", n=result.number, cohort=result.cohort)),
-        section(t(language, "kickoff.receipt.counts", mentors=plan.mentors, planned=plan.planned)),
+        header(say(language, "kickoff.receipt.title", n=result.number, cohort=result.cohort)),
+        section(say(language, "kickoff.receipt.counts", mentors=plan.mentors, planned=plan.planned)),
     ]
     if plan.mentors == 0:
-        blocks.append(section(t(language, "kickoff.receipt.no_mentors", cohort=result.cohort)))
+        blocks.append(section(say(language, "kickoff.receipt.no_mentors", cohort=result.cohort)))
     else:
-        lines = [t(language, "kickoff.receipt.next_title")]
+        rows = [say(language, "kickoff.receipt.next_title")]
         shown: list[str] = []
         if plan.next_step is not None and plan.next_moment is not None:
-            lines.append(_next_line(language, tz, plan.next_step.label.get(language), plan.next_moment, result))
+            rows.append(_next_line(language, tz, plan.next_step.label.get(language), plan.next_moment, result))
             shown.append(plan.next_step.id)
         for entry in result.upcoming:
             if len(shown) >= 2:
                 break
             if entry.step_id not in shown and entry.step is not None:
-                lines.append(_next_line(language, tz, entry.step.label.get(language), entry.moment, result))
+                rows.append(_next_line(language, tz, entry.step.label.get(language), entry.moment, result))
                 shown.append(entry.step_id)
-        if len(lines) == 1:
-            lines = [t(language, "kickoff.receipt.nothing_next")]
-        blocks.append(section("\n".join(lines)))
-    blocks.append(context(t(language, "kickoff.receipt.footer", cohort=result.cohort)))
-    text = t(language, "kickoff.receipt.text", n=result.number, cohort=result.cohort, mentors=plan.mentors,
+        if len(rows) == 1:
+            rows = [say(language, "kickoff.receipt.nothing_next")]
+        blocks.append(section(joined(rows)))
+    blocks.append(context(say(language, "kickoff.receipt.footer", cohort=result.cohort)))
+    text = say(language, "kickoff.receipt.text", n=result.number, cohort=result.cohort, mentors=plan.mentors,
              planned=plan.planned)  # fmt: skip
-    return {"text": text, "blocks": blocks}
+    return message(text, blocks)
 
 
-def _next_line(language: str, tz: str, label: str, when: Any, result: KickoffResult) -> str:
+def _next_line(language: str, tz: str, label: str, when: Any, result: KickoffResult) -> Mrkdwn:
     started = result.started_at
     if started is not None and when <= started:
-        return t(language, "kickoff.receipt.next_line", step=label, moment=t(language, "kickoff.receipt.now"))
-    return t(language, "kickoff.receipt.next_line", step=label, moment=local_moment(language, when, tz))
+        return say(language, "kickoff.receipt.next_line", step=label, moment=say(language, "kickoff.receipt.now"))
+    return say(language, "kickoff.receipt.next_line", step=label, moment=local_moment(language, when, tz))
 
 
-def already_text(result: KickoffResult, language: str) -> str:
+def already_text(result: KickoffResult, language: str) -> Mrkdwn:
     """The same kickoff again: when and by whom it was started, and that nothing went out again."""
     when = local_moment(language, result.started_at, result.timezone) if result.started_at else ""
     if result.started_by:
-        return t(language, "kickoff.already", n=result.number, cohort=result.cohort, moment=when,
+        return say(language, "kickoff.already", n=result.number, cohort=result.cohort, moment=when,
                  user=result.started_by)  # fmt: skip
-    return t(language, "kickoff.already_unknown", n=result.number, cohort=result.cohort, moment=when)
+    return say(language, "kickoff.already_unknown", n=result.number, cohort=result.cohort, moment=when)
 
 
-def question_text(result: KickoffResult, language: str) -> str:
+def question_text(result: KickoffResult, language: str) -> Mrkdwn:
     """Why a kickoff needs confirming: which earlier sessions have not been started."""
     earlier = result.not_started
     if len(earlier) == 1:
-        asked = t(language, "kickoff.confirm.one", earlier=earlier[0], n=result.number, cohort=result.cohort)
+        asked = say(language, "kickoff.confirm.one", earlier=earlier[0], n=result.number, cohort=result.cohort)
     else:
-        asked = t(language, "kickoff.confirm.many", first=earlier[0], last=earlier[-1], n=result.number,
+        asked = say(language, "kickoff.confirm.many", first=earlier[0], last=earlier[-1], n=result.number,
                   cohort=result.cohort)  # fmt: skip
-    return asked + "\n" + t(language, "kickoff.confirm.detail", n=result.number)
+    return asked + "\n" + say(language, "kickoff.confirm.detail", n=result.number)
 
 
 def choice_value(cohort_id: int, number: int) -> str:
@@ -146,12 +160,12 @@ def confirm_message(result: KickoffResult, language: str) -> dict[str, Any]:
     blocks: list[Block] = [
         section(question),
         actions(
-            button(t(language, "kickoff.confirm.button", n=result.number), CONFIRM_ACTION, value, style="primary"),
-            button(t(language, "kickoff.confirm.cancel"), CANCEL_ACTION, value),
+            button(say(language, "kickoff.confirm.button", n=result.number), CONFIRM_ACTION, value, style="primary"),
+            button(say(language, "kickoff.confirm.cancel"), CANCEL_ACTION, value),
             block_id="kickoff_confirm",
         ),
     ]
-    return {"text": question, "blocks": blocks}
+    return message(question, blocks)
 
 
 # -- the form -----------------------------------------------------------------------------------------------------
@@ -191,8 +205,9 @@ def kickoff_view(language: str, cohorts: Sequence[CohortChoice], programme: Prog
     `programme` (when every cohort offered follows the same one) adds each session's title to its option.
     """
     choices = [_option(c.name, str(c.cohort_id)) for c in cohorts[:MAX_COHORT_OPTIONS]]
+    placeholder = plain(t(language, "kickoff.form.cohort_placeholder"))
     cohort_select: dict[str, Any] = {"type": "static_select", "action_id": VALUE, "options": choices,
-                                     "placeholder": plain(t(language, "kickoff.form.cohort_placeholder"))}  # fmt: skip
+                                     "placeholder": placeholder}  # fmt: skip
     only = cohorts[0] if len(cohorts) == 1 else None
     if only is not None:
         cohort_select["initial_option"] = choices[0]
@@ -202,10 +217,10 @@ def kickoff_view(language: str, cohorts: Sequence[CohortChoice], programme: Prog
         if only is not None and len(only.dates) >= number:
             described.append(day(language, only.dates[number - 1]))
         if only is not None and number in only.started:
-            described.append(t(language, "kickoff.form.started"))
+            described.append(say(language, "kickoff.form.started"))
         elif programme is not None:
             described.append(programme.session_info(number).title.get(language))
-        sessions.append(_option(t(language, "kickoff.form.session_option", n=number), str(number),
+        sessions.append(_option(say(language, "kickoff.form.session_option", n=number), str(number),
                                 " · ".join(described) or None))  # fmt: skip
     radio: dict[str, Any] = {"type": "radio_buttons", "action_id": VALUE, "options": sessions}
     if only is not None:
@@ -213,25 +228,25 @@ def kickoff_view(language: str, cohorts: Sequence[CohortChoice], programme: Prog
         if following is not None:
             radio["initial_option"] = sessions[following - 1]
     blocks: list[Block] = [
-        {"type": "input", "block_id": "cohort", "label": plain(t(language, "kickoff.form.cohort")),
+        {"type": "input", "block_id": "cohort", "label": plain(say(language, "kickoff.form.cohort")),
          "element": cohort_select},
-        {"type": "input", "block_id": "session", "label": plain(t(language, "kickoff.form.session")),
-         "element": radio, "hint": plain(t(language, "kickoff.form.hint"))},
+        {"type": "input", "block_id": "session", "label": plain(say(language, "kickoff.form.session")),
+         "element": radio, "hint": plain(say(language, "kickoff.form.hint"))},
     ]  # fmt: skip
-    return _modal(KICKOFF_FORM, t(language, "kickoff.form.title"), blocks,
-                  submit=t(language, "kickoff.form.submit"), close=t(language, "kickoff.form.close"))  # fmt: skip
+    return _modal(KICKOFF_FORM, say(language, "kickoff.form.title"), blocks,
+                  submit=say(language, "kickoff.form.submit"), close=say(language, "kickoff.form.close"))  # fmt: skip
 
 
 def confirm_view(result: KickoffResult, language: str) -> dict[str, Any]:
     """The form's out-of-order question: submitting it starts the session anyway."""
     return _modal(
-        KICKOFF_CONFIRM_FORM, t(language, "kickoff.confirm.title"), [section(question_text(result, language))],
-        submit=t(language, "kickoff.confirm.button", n=result.number), close=t(language, "kickoff.confirm.cancel"),
+        KICKOFF_CONFIRM_FORM, say(language, "kickoff.confirm.title"), [section(question_text(result, language))],
+        submit=say(language, "kickoff.confirm.button", n=result.number), close=say(language, "kickoff.confirm.cancel"),
         metadata=choice_value(result.cohort_id, result.number),
     )  # fmt: skip
 
 
 def notice_view(language: str, blocks: list[Block]) -> dict[str, Any]:
     """What replaces the form once it is done: the receipt, or why nothing was done."""
-    return _modal(KICKOFF_FORM, t(language, "kickoff.form.title"), blocks, submit=None,
-                  close=t(language, "kickoff.form.done"))  # fmt: skip
+    return _modal(KICKOFF_FORM, say(language, "kickoff.form.title"), blocks, submit=None,
+                  close=say(language, "kickoff.form.done"))  # fmt: skip

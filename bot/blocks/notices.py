@@ -9,14 +9,9 @@ from datetime import datetime
 from typing import Any
 
 from bot.blocks.delivery_report import MAX_MENTIONS
-from bot.blocks.kit import Block, clip, context, section
+from bot.blocks.kit import Block, context, joined, mention, message, say, section
 from bot.blocks.status import reason_text
-from bot.i18n import moment, t
-
-
-def _plain(text: str) -> str:
-    """Text from people (a cohort's or an organisation's name) made inert for mrkdwn."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+from bot.i18n import moment
 
 
 @dataclass
@@ -36,38 +31,38 @@ class CohortReport:
 
 def coach_report(language: str, report: CohortReport, *, workspace_errors: frozenset[str]) -> dict[str, Any]:
     """`text` and `blocks` of the one DM that tells a coach what could not go out in their cohort, and why."""
-    cohort = _plain(report.cohort)
-    blocks: list[Block] = [section(t(language, "delivery.report.intro", cohort=cohort))]
+    cohort = report.cohort
+    blocks: list[Block] = [section(say(language, "delivery.report.intro", cohort=cohort))]
     for code, users in sorted(report.failed.items()):
         blocks.extend(_failure(language, cohort, code, users, code in workspace_errors))
     if report.late:
-        blocks.append(section(t(language, "delivery.report.late", count=report.late, mentors=report.late_mentors)))
+        blocks.append(section(say(language, "delivery.report.late", count=report.late, mentors=report.late_mentors)))
     for organisation, code in report.summaries:
-        blocks.append(section(t(language, "delivery.report.summary", organisation=_plain(organisation),
-                                reason=reason_text(language, code))))  # fmt: skip
+        blocks.append(section(say(language, "delivery.report.summary", organisation=organisation,
+                                  reason=reason_text(language, code))))  # fmt: skip
     for (kind, code), count in sorted(report.other.items()):
-        what = t(language, f"delivery.kind.{kind}")
-        blocks.append(section(t(language, "delivery.report.other", count=count, kind=what,
-                                reason=reason_text(language, code))))  # fmt: skip
-    blocks.append(context(t(language, "delivery.report.footer", cohort=cohort)))
-    return {"text": clip(t(language, "delivery.report.text", cohort=cohort)), "blocks": blocks}
+        what = say(language, f"delivery.kind.{kind}")
+        blocks.append(section(say(language, "delivery.report.other", count=count, kind=what,
+                                  reason=reason_text(language, code))))  # fmt: skip
+    blocks.append(context(say(language, "delivery.report.footer", cohort=cohort)))
+    return message(say(language, "delivery.report.text", cohort=cohort), blocks)
 
 
 def _failure(language: str, cohort: str, code: str, users: Sequence[str], workspace_wide: bool) -> list[Block]:
     reason = reason_text(language, code)
-    mentions = [f"<@{user_id}>" for user_id in users[:MAX_MENTIONS]]
+    mentions = [mention(user_id) for user_id in users[:MAX_MENTIONS]]
     if len(users) > MAX_MENTIONS:
-        mentions.append(t(language, "delivery.failed.more", count=len(users) - MAX_MENTIONS))
+        mentions.append(say(language, "delivery.failed.more", count=len(users) - MAX_MENTIONS))
     advice = "delivery.failed.advice_workspace" if workspace_wide else "delivery.failed.advice_mentor"
     return [
-        section(t(language, "delivery.failed.body", cohort=cohort, reason=reason, code=code[:60], count=len(users))),
-        section(t(language, "delivery.failed.who", mentors=", ".join(mentions))),
-        section(t(language, advice, cohort=cohort)),
+        section(say(language, "delivery.failed.body", cohort=cohort, reason=reason, code=code[:60], count=len(users))),
+        section(say(language, "delivery.failed.who", mentors=joined(mentions, ", "))),
+        section(say(language, advice, cohort=cohort)),
     ]
 
 
 def sending_resumed(language: str, *, cause: str, since: datetime) -> dict[str, Any]:
     """The DM to admins and coaches once a workspace's refused token works again."""
-    text = t(language, "delivery.resumed.body", since=moment(language, since), reason=reason_text(language, cause),
-             code=cause[:60])  # fmt: skip
-    return {"text": clip(t(language, "delivery.resumed.text")), "blocks": [section(text)]}
+    text = say(language, "delivery.resumed.body", since=moment(language, since), reason=reason_text(language, cause),
+               code=cause[:60])  # fmt: skip
+    return message(say(language, "delivery.resumed.text"), [section(text)])

@@ -10,8 +10,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from bot.blocks.kit import Block, actions, button, clip, context, section
-from bot.i18n import t
+from bot.blocks.kit import (
+    Block,
+    actions,
+    button,
+    context,
+    joined,
+    md,
+    message,
+    say,
+    section,
+)
 from bot.programmes import Step
 
 ANSWER_ACTION = "prompt.answer"
@@ -33,8 +42,8 @@ def place_text(language: str, place: Place) -> str:
     """'Session 1 → 2, week 2', or 'After session 3, week 5' for the follow-up block."""
     week = max(1, place.week)
     if place.block >= LAST_SESSION:
-        return t(language, "prompt.place.after", n=place.block, week=week)
-    return t(language, "prompt.place.between", n=place.block, next=place.block + 1, week=week)
+        return say(language, "prompt.place.after", n=place.block, week=week)
+    return say(language, "prompt.place.between", n=place.block, next=place.block + 1, week=week)
 
 
 def prompt_metadata(delivery_id: int) -> dict[str, Any]:
@@ -58,31 +67,31 @@ def prompt_message(step: Step, language: str, *, question: str, place: Place, de
     """`text`, `blocks` and `metadata` of a prompt DM: the question, why it matters, its place, three buttons."""
     label = step.label.get(language)
     value = str(delivery_id)
-    notes = [t(language, "prompt.dm.hint")]
+    notes = [say(language, "prompt.dm.hint")]
     if step.why is not None:
-        notes.insert(0, t(language, "prompt.dm.why", why=step.why.get(language)))
+        notes.insert(0, say(language, "prompt.dm.why", why=step.why.get(language)))
     blocks: list[Block] = [
-        context(f"*{label}* · {place_text(language, place)}"),
+        context(md("*{label}* · {place}", label=label, place=place_text(language, place))),
         section(question),
-        context("\n".join(notes)),
+        context(joined(notes)),
         actions(
-            button(t(language, "prompt.button.answer"), ANSWER_ACTION, value, style="primary"),
-            button(t(language, "prompt.button.snooze"), SNOOZE_ACTION, value),
-            button(t(language, "prompt.button.skip"), SKIP_ACTION, value),
+            button(say(language, "prompt.button.answer"), ANSWER_ACTION, value, style="primary"),
+            button(say(language, "prompt.button.snooze"), SNOOZE_ACTION, value),
+            button(say(language, "prompt.button.skip"), SKIP_ACTION, value),
             block_id="prompt",
         ),
     ]
-    text = clip(t(language, "prompt.dm.text", label=label, question=question))
-    return {"text": text, "blocks": blocks, "metadata": prompt_metadata(delivery_id)}
+    text = say(language, "prompt.dm.text", label=label, question=question)
+    return message(text, blocks, metadata=prompt_metadata(delivery_id))
 
 
 def kickoff_prompt(text: str, blocks: list[Block], delivery_id: int) -> dict[str, Any]:
     """A kickoff DM (built by `bot.blocks.kickoff`) as message arguments, marked like every prompt."""
-    return {"text": clip(text), "blocks": blocks, "metadata": prompt_metadata(delivery_id)}
+    return message(text, blocks, metadata=prompt_metadata(delivery_id))
 
 
 def reminder_message(step: Step, language: str) -> dict[str, Any]:
     """The one reminder: a short reply in the prompt's thread, also shown in the DM."""
     label = step.label.get(language)
-    text = t(language, "prompt.reminder.text", label=label)
-    return {"text": text, "blocks": [section(t(language, "prompt.reminder.body", label=label))]}
+    text = say(language, "prompt.reminder.text", label=label)
+    return message(text, [section(say(language, "prompt.reminder.body", label=label))])

@@ -8,8 +8,20 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from bot.blocks.kit import Block, context, divider, header, section
-from bot.i18n import catalogue, day, moment, t
+from bot.blocks.kit import (
+    Block,
+    Mrkdwn,
+    context,
+    divider,
+    header,
+    joined,
+    md,
+    mention,
+    message,
+    say,
+    section,
+)
+from bot.i18n import catalogue, day, moment
 
 if TYPE_CHECKING:
     from bot.status import Behind, BlockCounts, CohortStatus, NextStep, SessionLine
@@ -25,10 +37,10 @@ def local_moment(language: str, value: datetime, tz: str) -> str:
 
 def cohort_status_blocks(status: CohortStatus, language: str, tz: str) -> list[Block]:
     """Header, a line of facts, one section per session block, the reasons of failures, who is behind, what's next."""
-    facts = t(language, "status.summary", mentors=status.mentors, moment=local_moment(language, status.now, tz))
+    facts = say(language, "status.summary", mentors=status.mentors, moment=local_moment(language, status.now, tz))
     if status.archived:
-        facts += " · " + t(language, "status.archived")
-    blocks: list[Block] = [header(t(language, "status.title", cohort=status.name)), context(facts)]
+        facts += " · " + say(language, "status.archived")
+    blocks: list[Block] = [header(say(language, "status.title", cohort=status.name)), context(facts)]
     for line in status.sessions:
         blocks.append(section(_block_text(language, tz, line, status.block(line.number))))
     reasons = _reasons_line(language, status.blocks)
@@ -42,7 +54,7 @@ def cohort_status_blocks(status: CohortStatus, language: str, tz: str) -> list[B
 def cohort_status_message(status: CohortStatus, language: str, tz: str) -> dict[str, Any]:
     """`text` and `blocks` for an ephemeral reply."""
     blocks = cohort_status_blocks(status, language, tz)
-    return {"text": t(language, "status.text", cohort=status.name), "blocks": blocks}
+    return message(say(language, "status.text", cohort=status.name), blocks)
 
 
 def home_blocks(statuses: Sequence[CohortStatus], language: str, *, max_blocks: int) -> list[Block]:
@@ -53,43 +65,43 @@ def home_blocks(statuses: Sequence[CohortStatus], language: str, *, max_blocks: 
         separator = [divider()] if blocks else []
         rest = len(statuses) - index - 1
         if len(blocks) + len(separator) + len(group) + (1 if rest else 0) > max_blocks:
-            blocks.append(context(t(language, "status.home_more", count=len(statuses) - index)))
+            blocks.append(context(say(language, "status.home_more", count=len(statuses) - index)))
             break
         blocks += separator + group
     return blocks
 
 
-def _block_text(language: str, tz: str, line: SessionLine, counts: BlockCounts) -> str:
-    title = t(language, "status.session", n=line.number, day=day(language, line.date))
+def _block_text(language: str, tz: str, line: SessionLine, counts: BlockCounts) -> Mrkdwn:
+    title = say(language, "status.session", n=line.number, day=day(language, line.date))
     if line.started_at is None:
-        started = t(language, "status.not_started")
+        started = say(language, "status.not_started")
     elif line.started_by:
         when = local_moment(language, line.started_at, tz)
-        started = t(language, "status.started", moment=when, user=line.started_by)
+        started = say(language, "status.started", moment=when, user=line.started_by)
     else:
-        started = t(language, "status.started_unknown", moment=local_moment(language, line.started_at, tz))
+        started = say(language, "status.started_unknown", moment=local_moment(language, line.started_at, tz))
     if counts.total == 0:
-        figures = t(language, "status.no_prompts") if line.started_at is not None else ""
+        figures = say(language, "status.no_prompts") if line.started_at is not None else md("")
     else:
         rate = counts.answer_rate
         answered: object = counts.answered
         if rate is not None:
-            answered = t(language, "status.answered_rate", count=counts.answered, rate=rate)
-        figures = t(
+            answered = say(language, "status.answered_rate", count=counts.answered, rate=rate)
+        figures = say(
             language, "status.counts", waiting=counts.waiting, sent=counts.delivered, answered=answered,
             skipped=counts.skipped, failed=counts.failed, cancelled=counts.cancelled,
         )  # fmt: skip
-    text = f"{title} · {started}"
-    return f"{text}\n{figures}" if figures else text
+    text = md("{title} · {started}", title=title, started=started)
+    return md("{text}\n{figures}", text=text, figures=figures) if figures else text
 
 
-def reason_text(language: str, code: str) -> str:
+def reason_text(language: str, code: str) -> Mrkdwn:
     """A failure or skip code in words where Mentori knows it, else the code itself."""
     key = f"status.reason.{code or 'by_mentor'}"
-    return t(language, key) if key in catalogue(language) else f"`{code[:60]}`"
+    return say(language, key) if key in catalogue(language) else md("`{code}`", code=code[:60])
 
 
-def _reasons_line(language: str, blocks: Iterable[BlockCounts]) -> str:
+def _reasons_line(language: str, blocks: Iterable[BlockCounts]) -> Mrkdwn:
     failures: Counter[str] = Counter()
     skips: Counter[str] = Counter()
     for counts in blocks:
@@ -97,47 +109,47 @@ def _reasons_line(language: str, blocks: Iterable[BlockCounts]) -> str:
         skips.update(dict(counts.skips))
     parts = []
     if failures:
-        parts.append(t(language, "status.failures", reasons=_reasons(language, failures)))
+        parts.append(say(language, "status.failures", reasons=_reasons(language, failures)))
     if skips:
-        parts.append(t(language, "status.skips", reasons=_reasons(language, skips)))
-    return " · ".join(parts)
+        parts.append(say(language, "status.skips", reasons=_reasons(language, skips)))
+    return joined(parts, " · ")
 
 
-def _reasons(language: str, reasons: Counter[str]) -> str:
+def _reasons(language: str, reasons: Counter[str]) -> Mrkdwn:
     ranked = sorted(reasons.items(), key=lambda pair: (-pair[1], pair[0]))
-    shown = [t(language, "status.reason_count", count=count, reason=reason_text(language, code))
+    shown = [say(language, "status.reason_count", count=count, reason=reason_text(language, code))
              for code, count in ranked[:MAX_REASONS]]  # fmt: skip
     if len(ranked) > MAX_REASONS:
-        shown.append(t(language, "status.more", count=len(ranked) - MAX_REASONS))
-    return ", ".join(shown)
+        shown.append(say(language, "status.more", count=len(ranked) - MAX_REASONS))
+    return joined(shown, ", ")
 
 
-def _behind_text(language: str, behind: Sequence[Behind]) -> str:
+def _behind_text(language: str, behind: Sequence[Behind]) -> Mrkdwn:
     if not behind:
-        return t(language, "status.behind_none")
+        return say(language, "status.behind_none")
     names = []
     for mentor in behind[:MAX_MENTIONS]:
-        name = f"<@{mentor.user_id}>"
+        name = mention(mentor.user_id)
         if mentor.paused_until is not None:
-            name += " " + t(language, "status.paused", day=day(language, mentor.paused_until))
+            name += " " + say(language, "status.paused", day=day(language, mentor.paused_until))
         names.append(name)
     if len(behind) > MAX_MENTIONS:
-        names.append(t(language, "status.more", count=len(behind) - MAX_MENTIONS))
-    return t(language, "status.behind", count=len(behind), mentors=", ".join(names))
+        names.append(say(language, "status.more", count=len(behind) - MAX_MENTIONS))
+    return say(language, "status.behind", count=len(behind), mentors=joined(names, ", "))
 
 
-def _next_text(language: str, tz: str, status: CohortStatus) -> str:
+def _next_text(language: str, tz: str, status: CohortStatus) -> Mrkdwn:
     if not status.next_steps:
-        text = t(language, "status.next_none")
+        text = say(language, "status.next_none")
         if status.next_to_start is not None and not status.archived:
-            text += " " + t(language, "status.kickoff_hint", n=status.next_to_start, cohort=status.name)
+            text += " " + say(language, "status.kickoff_hint", n=status.next_to_start, cohort=status.name)
         return text
-    lines = [t(language, "status.next_title")]
-    lines += [_next_line(language, tz, status.now, step) for step in status.next_steps]
-    return "\n".join(lines)
+    rows = [say(language, "status.next_title")]
+    rows += [_next_line(language, tz, status.now, step) for step in status.next_steps]
+    return joined(rows)
 
 
-def _next_line(language: str, tz: str, now: datetime, entry: NextStep) -> str:
-    label = entry.step.label.get(language) if entry.step else t(language, "status.unknown_step", step=entry.step_id)
-    when = t(language, "status.now") if entry.moment <= now else local_moment(language, entry.moment, tz)
-    return t(language, "status.next_line", step=label, moment=when, mentors=entry.mentors)
+def _next_line(language: str, tz: str, now: datetime, entry: NextStep) -> Mrkdwn:
+    label = entry.step.label.get(language) if entry.step else say(language, "status.unknown_step", step=entry.step_id)
+    when = say(language, "status.now") if entry.moment <= now else local_moment(language, entry.moment, tz)
+    return say(language, "status.next_line", step=label, moment=when, mentors=entry.mentors)

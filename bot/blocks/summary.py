@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from bot.blocks.kit import Block, context, divider, header, section
-from bot.i18n import day, t
+from bot.blocks.kit import Block, Mrkdwn, context, divider, header, joined, md, message, say, section
+from bot.i18n import day
 from bot.programmes import programme_by_id
 from bot.programmes.model import Programme
 from bot.summaries.model import COHORT, Summary
@@ -30,35 +30,35 @@ def _number(language: str, value: float) -> str:
 
 
 def _rate(language: str, answered: int, sent: int) -> str:
-    return t(language, "summary.percent", value=round(100 * answered / sent) if sent else 0)
+    return say(language, "summary.percent", value=round(100 * answered / sent) if sent else 0)
 
 
 def summary_message(summary: Summary, language: str) -> dict[str, Any]:
     """The post for one organisation (``summary.view(org)``) or, with every organisation in it, for coaches."""
     programme = programme_by_id(summary.programme)
     groups = [COHORT, *summary.organisations]
-    names = {COHORT: t(language, "summary.cohort"), **summary.organisations}
+    names = {COHORT: say(language, "summary.cohort"), **summary.organisations}
     period = period_label(summary.programme, summary.period, language)
-    title = t(language, "summary.text", cohort=summary.cohort_name, period=period)
+    title = say(language, "summary.text", cohort=summary.cohort_name, period=period)
     if len(summary.organisations) == 1:
-        intro = t(language, "summary.intro_organisation", organisation=next(iter(summary.organisations.values())),
+        intro = say(language, "summary.intro_organisation", organisation=next(iter(summary.organisations.values())),
                   min_group=summary.min_group)  # fmt: skip
     else:
-        intro = t(language, "summary.intro_cohort", min_group=summary.min_group)
+        intro = say(language, "summary.intro_cohort", min_group=summary.min_group)
     blocks: list[Block] = [header(title), context(intro), divider()]
     lines = _lines(summary, language, groups, names)
     blocks += [section(text) for text in _sections(summary, language, groups, names, programme, lines)]
-    blocks.append(context(t(language, "summary.se_note")))
+    blocks.append(context(say(language, "summary.se_note")))
     if summary.quotes:
-        quoted = [f"> {q[:QUOTE_LENGTH] + ('…' if len(q) > QUOTE_LENGTH else '')}" for q in summary.quotes[:MAX_QUOTES]]
-        quoted = [q.replace("\n", " ") for q in quoted]
-        blocks.append(section("\n".join([t(language, "summary.quotes_title"), *quoted])))
+        cut = [q[:QUOTE_LENGTH] + ("…" if len(q) > QUOTE_LENGTH else "") for q in summary.quotes[:MAX_QUOTES]]
+        quoted = [md("> {quote}", quote=q.replace("\n", " ")) for q in cut]
+        blocks.append(section(joined([say(language, "summary.quotes_title"), *quoted])))
     blocks.append(divider())
-    blocks.append(section("\n".join([t(language, "summary.withheld_title"), *_withheld(summary, language)])))
+    blocks.append(section(joined([say(language, "summary.withheld_title"), *_withheld(summary, language)])))
     computed = datetime.fromisoformat(summary.computed_at) if summary.computed_at else None
     if computed is not None:
-        blocks.append(context(t(language, "summary.footer", day=day(language, computed.date()))))
-    return {"text": title, "blocks": blocks[:50]}
+        blocks.append(context(say(language, "summary.footer", day=day(language, computed.date()))))
+    return message(title, blocks[:50])
 
 
 def _lines(summary: Summary, language: str, groups: list[str], names: dict[str, str]) -> dict[str, list[str]]:
@@ -67,35 +67,38 @@ def _lines(summary: Summary, language: str, groups: list[str], names: dict[str, 
     for group in groups:
         name = names[group]
         if (f := summary.figure(group, "mentors")) is not None:
-            out["participation"].append(t(language, "summary.participation_line", group=name,
+            out["participation"].append(say(language, "summary.participation_line", group=name,
                                           active=f.value["active"], mentors=f.value["mentors"]))  # fmt: skip
         if (f := summary.figure(group, "assignments")) is not None:
-            out["assignments"].append(t(language, "summary.assignments_line", group=name, done=f.value["done"],
+            out["assignments"].append(say(language, "summary.assignments_line", group=name, done=f.value["done"],
                                         sent=f.value["sent"]))  # fmt: skip
         if (f := summary.figure(group, "hr_meetings")) is not None:
-            out["hr"].append(t(language, "summary.hr_line", group=name, mentors=f.value["mentors"],
+            out["hr"].append(say(language, "summary.hr_line", group=name, mentors=f.value["mentors"],
                                meetings=f.value["meetings"]))  # fmt: skip
         if (f := summary.figure(group, "experiments")) is not None:
             out["experiments"] += _experiment_lines(language, name, f.value)
     return out
 
 
-def _pairs(language: str, prefix: str, keys: tuple[str, ...], counts: dict[str, int]) -> str:
-    return " · ".join(
-        t(language, "summary.count_pair", label=t(language, f"summary.{prefix}_{key}"), count=counts[key])
-        for key in keys
-        if counts.get(key)
+def _pairs(language: str, prefix: str, keys: tuple[str, ...], counts: dict[str, int]) -> Mrkdwn:
+    return joined(
+        (
+            say(language, "summary.count_pair", label=say(language, f"summary.{prefix}_{key}"), count=counts[key])
+            for key in keys
+            if counts.get(key)
+        ),
+        " · ",
     )
 
 
 def _experiment_lines(language: str, name: str, value: dict[str, Any]) -> list[str]:
-    statuses = _pairs(language, "status", STATUSES, value.get("status", {})) or t(language, "summary.withheld_value")
+    statuses = _pairs(language, "status", STATUSES, value.get("status", {})) or say(language, "summary.withheld_value")
     decisions = _pairs(language, "decision", DECISIONS, value.get("decision", {}))
     if decisions:
-        statuses += "; " + t(language, "summary.experiments_decisions", decisions=decisions)
-    lines = [t(language, "summary.experiments_line", group=name, mentors=value["mentors"], statuses=statuses)]
+        statuses += "; " + say(language, "summary.experiments_decisions", decisions=decisions)
+    lines = [say(language, "summary.experiments_line", group=name, mentors=value["mentors"], statuses=statuses)]
     for goal, count in sorted(value.get("goal", {}).items()):
-        lines.append(t(language, "summary.experiments_goal", goal=goal, count=count))
+        lines.append(say(language, "summary.experiments_goal", goal=goal, count=count))
     return lines
 
 
@@ -105,11 +108,11 @@ def _sections(
 ) -> list[str]:  # fmt: skip
     texts: list[str] = []
     if lines["participation"]:
-        texts.append("\n".join([t(language, "summary.participation_title"), *lines["participation"]]))
+        texts.append(joined([say(language, "summary.participation_title"), *lines["participation"]]))
     texts += _answers(summary, language, groups, names, programme)
     for key, title in (("assignments", "assignments_title"), ("hr", "hr_title"), ("experiments", "experiments_title")):
         if lines[key]:
-            texts.append("\n".join([t(language, f"summary.{title}"), *lines[key]]))
+            texts.append(joined([say(language, f"summary.{title}"), *lines[key]]))
     se = _self_efficacy(summary, language, groups, names)
     if se:
         texts.append(se)
@@ -120,8 +123,8 @@ def _answers(
     summary: Summary, language: str, groups: list[str], names: dict[str, str], programme: Programme
 ) -> list[str]:
     if not summary.steps:
-        return [t(language, "summary.answers_none")]
-    rows = [t(language, "summary.answers_title")]
+        return [say(language, "summary.answers_none")]
+    rows = [say(language, "summary.answers_title")]
     # A group with every answer figure withheld gets no column: the withheld section says why.
     groups = [g for g in groups if any(summary.figure(g, f"answers:{step}") for step in summary.steps)] or [COHORT]
     rates: dict[str, list[tuple[int, int]]] = {group: [] for group in groups}
@@ -130,27 +133,29 @@ def _answers(
         for group in groups:
             f = summary.figure(group, f"answers:{step_id}")
             if f is None:
-                figures.append(f"{names[group]} {t(language, 'summary.withheld_value')}")
+                figures.append(
+                    md("{group} {withheld}", group=names[group], withheld=say(language, "summary.withheld_value"))
+                )
                 continue
             sent, answered = f.value["sent"], f.value["answered"]
             rates[group].append((answered, sent))
-            figures.append(t(language, "summary.answers_figure", group=names[group], answered=answered, sent=sent,
+            figures.append(say(language, "summary.answers_figure", group=names[group], answered=answered, sent=sent,
                              rate=_rate(language, answered, sent)))  # fmt: skip
         try:
             label = programme.step(step_id).label.get(language)
         except KeyError:
             label = step_id
-        rows.append(t(language, "summary.answers_line", prompt=label, figures=" · ".join(figures)))
+        rows.append(say(language, "summary.answers_line", prompt=label, figures=joined(figures, " · ")))
     texts = _pack(rows)
-    trend = [t(language, "summary.trend_title")]
+    trend = [say(language, "summary.trend_title")]
     for group in groups:
         pairs = rates[group]
         if len(pairs) >= 2:
-            trend.append(t(language, "summary.trend_line", group=names[group],
+            trend.append(say(language, "summary.trend_line", group=names[group],
                            spark=sparkline([a / s for a, s in pairs]),
                            first=_rate(language, *pairs[0]), last=_rate(language, *pairs[-1])))  # fmt: skip
     if len(trend) > 1:
-        texts.append("\n".join(trend))
+        texts.append(joined(trend))
     return texts
 
 
@@ -169,29 +174,29 @@ def _self_efficacy(summary: Summary, language: str, groups: list[str], names: di
     checkpoints = sorted({f.metric.split(":", 1)[1] for f in summary.figures if f.metric.startswith("se:")})
     if not checkpoints:
         return None
-    rows = [t(language, "summary.se_title")]
+    rows = [say(language, "summary.se_title")]
     for group in groups:
         shown = {cp: f for cp in checkpoints if (f := summary.figure(group, f"se:{cp}")) is not None}
         if not shown:
             continue
-        rows.append(t(language, "summary.se_group", group=names[group], checkpoints=" → ".join(checkpoints)))
+        rows.append(say(language, "summary.se_group", group=names[group], checkpoints=joined(checkpoints, " → ")))
         items = sorted({item for f in shown.values() for item in f.value.get("items", {})})
         for item in items:
             values = []
             for cp in checkpoints:
                 spread = shown[cp].value.get("items", {}).get(item) if cp in shown else None
                 if spread is None:
-                    values.append(t(language, "summary.withheld_value"))
+                    values.append(say(language, "summary.withheld_value"))
                 else:
                     median, low, high = spread
                     values.append(f"{_number(language, median)} ({_number(language, low)}–{_number(language, high)})")
-            rows.append(t(language, "summary.se_item", item=item, values=" → ".join(values)))
-    return "\n".join(rows) if len(rows) > 1 else None
+            rows.append(say(language, "summary.se_item", item=item, values=joined(values, " → ")))
+    return joined(rows) if len(rows) > 1 else None
 
 
 def _withheld(summary: Summary, language: str) -> list[str]:
     counts = summary.withheld_counts()
     if not counts:
-        return [t(language, "summary.withheld_none")]
-    return [f"• {t(language, f'summary.reason_{reason}', count=count, min_group=summary.min_group)}"
+        return [say(language, "summary.withheld_none")]
+    return [md("• {reason}", reason=say(language, f"summary.reason_{reason}", count=count, min_group=summary.min_group))
             for reason, count in counts.items()]  # fmt: skip

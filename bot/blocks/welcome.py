@@ -6,8 +6,18 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from bot.blocks.kit import Block, context, header, section
-from bot.i18n import day, t
+from bot.blocks.kit import (
+    Block,
+    context,
+    header,
+    joined,
+    md,
+    mentions,
+    message,
+    say,
+    section,
+)
+from bot.i18n import day
 
 
 def welcome_message(
@@ -22,26 +32,26 @@ def welcome_message(
 ) -> dict[str, Any]:
     """`text` and `blocks` for chat.postMessage."""
     intro = (
-        t(language, "welcome.intro_organisation", cohort=cohort, organisation=organisation)
+        say(language, "welcome.intro_organisation", cohort=cohort, organisation=organisation)
         if organisation
-        else t(language, "welcome.intro", cohort=cohort)
+        else say(language, "welcome.intro", cohort=cohort)
     )
-    blocks: list[Block] = [header(t(language, "welcome.title")), section(intro)]
+    blocks: list[Block] = [header(say(language, "welcome.title")), section(intro)]
     if len(dates) == 3:
         d1, d2, d3 = (day(language, value) for value in dates)
-        blocks.append(section(t(language, "welcome.sessions", d1=d1, d2=d2, d3=d3)))
+        blocks.append(section(say(language, "welcome.sessions", d1=d1, d2=d2, d3=d3)))
     blocks += [
-        section(t(language, "welcome.what")),
-        section(t(language, "welcome.often")),
-        section(t(language, "welcome.privacy", min_group=min_group)),
+        section(say(language, "welcome.what")),
+        section(say(language, "welcome.often")),
+        section(say(language, "welcome.privacy", min_group=min_group)),
     ]
     if goals and organisation:
-        lines = "\n".join(f"• {goal}" for goal in goals)
-        blocks.append(section(t(language, "welcome.goals", organisation=organisation, goals=lines)))
-    blocks.append(section(t(language, "welcome.pause")))
+        listed = joined(md("• {goal}", goal=goal) for goal in goals)
+        blocks.append(section(say(language, "welcome.goals", organisation=organisation, goals=listed)))
+    blocks.append(section(say(language, "welcome.pause")))
     notes = []
     if coaches:
-        notes.append(t(language, "welcome.coaches", coaches=", ".join(f"<@{user_id}>" for user_id in coaches)))
-    notes.append(t(language, "welcome.help"))
+        notes.append(say(language, "welcome.coaches", coaches=mentions(coaches)))
+    notes.append(say(language, "welcome.help"))
     blocks.append(context(*notes))
-    return {"text": t(language, "welcome.text", cohort=cohort), "blocks": blocks}
+    return message(say(language, "welcome.text", cohort=cohort), blocks)

@@ -6,18 +6,19 @@ expires after three seconds.
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import Engine
 
 import storage.work_queue
-from bot.app import create_app
+from bot.app import create_app, create_handover
 from bot.deps import Deps
 from bot.queue_writer import QueueWriter
 from bot.settings import Settings
 from storage import work_queue
-from tests.support import coach_world, queued
+from tests.support import coach_world, queued, slack_requests
 from tests.support.app_driver import SlackDriver
 from tests.support.coach_world import ADMIN, COACH, STATUS_AT, World, snapshot
 from tests.support.fake_slack import FakeSlack
@@ -32,7 +33,7 @@ deps, world = coach_world.status_deps, coach_world.filled_world  # fixtures: the
 @pytest.fixture
 def web(deps: Deps, signing_secret: str, writer: QueueWriter) -> SlackDriver:
     """The app as a `web` process runs it."""
-    return SlackDriver(create_app(deps, writer=writer), signing_secret)
+    return SlackDriver(create_app(deps), signing_secret, handover=create_handover(deps, writer))
 
 
 def test_a_queued_status_is_acknowledged_at_once_and_answered_by_the_worker_as_it_would_be_at_once(
@@ -89,7 +90,7 @@ def test_a_command_no_worker_took_within_two_minutes_is_answered_run_it_again_an
 ) -> None:
     queued_at = STATUS_AT - timedelta(minutes=3)
     web_deps = Deps(settings=settings, engine=engine, now=lambda: queued_at)
-    SlackDriver(create_app(web_deps, writer=writer), web.secret).command(
+    SlackDriver(create_app(web_deps), web.secret, handover=create_handover(web_deps, writer)).command(
         'kickoff "Spring 2027" 2', user_id=COACH, response_url=fake_slack.response_url()
     )
     before = snapshot(engine)
@@ -124,3 +125,18 @@ def test_help_and_mistakes_are_still_answered_in_the_ack(web: SlackDriver, write
     assert "Sorry, I didn't understand `statsu`" in web.command("statsu", user_id=COACH).text
     writer.flush()
     assert work_queue.backlog(deps.engine)[0] == 0
+
+
+@pytest.mark.parametrize("forgery", ["wrong signature", "five minutes old"])
+def test_a_forged_or_stale_command_is_refused_before_it_reaches_the_queue(
+    forgery: str, web: SlackDriver, writer: QueueWriter, deps: Deps, fake_slack: FakeSlack, world: World
+) -> None:
+    body = slack_requests.slash_command(STATUS, user_id=COACH, response_url=fake_slack.response_url())
+    headers = {
+        "wrong signature": {"X-Slack-Signature": "v0=" + "0" * 64},
+        "five minutes old": slack_requests.sign(web.secret, body, int(time.time()) - 301),
+    }[forgery]
+    assert web.post(body, headers).status == 401
+    writer.flush()
+    assert work_queue.backlog(deps.engine)[0] == 0
+    assert fake_slack.calls_to("response_url") == []

@@ -8,10 +8,11 @@ from datetime import timedelta
 from slack_sdk import WebClient
 from sqlalchemy import Engine
 
-from bot.app import create_app, queued_work_runner
+from bot.app import create_app, create_handover, queued_work_runner
 from bot.deps import Deps
 from bot.queue_writer import QueueWriter
 from schedules.work_consumer import WorkConsumer
+from storage import work_queue
 from tests.support import mentors, queued, slack_requests
 from tests.support.app_driver import SlackDriver
 from tests.support.fake_slack import FakeSlack
@@ -23,11 +24,16 @@ writer = queued.writer  # fixture: what a web process hands its queued work to
 
 
 def web(deps: Deps, secret: str, writer: QueueWriter) -> SlackDriver:
-    return SlackDriver(create_app(deps, writer=writer), secret)
+    return SlackDriver(create_app(deps), secret, handover=create_handover(deps, writer))
 
 
 def test_an_answer_in_a_thread_is_acknowledged_by_web_and_saved_by_the_worker(
-    deps: Deps, signing_secret: str, writer: QueueWriter, fake_slack: FakeSlack, engine: Engine, world: World,
+    deps: Deps,
+    signing_secret: str,
+    writer: QueueWriter,
+    fake_slack: FakeSlack,
+    engine: Engine,
+    world: World,
     slack_client: WebClient,
 ) -> None:
     sent = send_prompt(engine, slack_client, world.mentor, REFLECTION)
@@ -44,7 +50,12 @@ def test_an_answer_in_a_thread_is_acknowledged_by_web_and_saved_by_the_worker(
 
 
 def test_a_retried_event_queued_twice_is_saved_once(
-    deps: Deps, signing_secret: str, writer: QueueWriter, fake_slack: FakeSlack, engine: Engine, world: World,
+    deps: Deps,
+    signing_secret: str,
+    writer: QueueWriter,
+    fake_slack: FakeSlack,
+    engine: Engine,
+    world: World,
     slack_client: WebClient,
 ) -> None:
     sent = send_prompt(engine, slack_client, world.mentor, REFLECTION)
@@ -75,7 +86,12 @@ def test_the_home_tab_is_drawn_by_the_worker_unless_it_was_opened_minutes_ago(
 
 
 def test_two_replies_waiting_together_are_both_saved_in_the_order_they_were_written(
-    deps: Deps, signing_secret: str, writer: QueueWriter, fake_slack: FakeSlack, engine: Engine, world: World,
+    deps: Deps,
+    signing_secret: str,
+    writer: QueueWriter,
+    fake_slack: FakeSlack,
+    engine: Engine,
+    world: World,
     slack_client: WebClient,
 ) -> None:
     sent = send_prompt(engine, slack_client, world.mentor, REFLECTION)
@@ -92,3 +108,13 @@ def test_two_replies_waiting_together_are_both_saved_in_the_order_they_were_writ
         consumer.stop()
     assert answer_of(engine, sent.id).text == "First part.\n\nSecond part.\n\nThird part."  # type: ignore[union-attr]
     assert len(fake_slack.calls_to("reactions.add")) == 3
+
+
+def test_a_forged_dm_is_refused_before_it_reaches_the_queue(
+    deps: Deps, signing_secret: str, writer: QueueWriter, engine: Engine, world: World
+) -> None:
+    body = slack_requests.message_im("my answer", user_id=MENTOR)
+    reply = web(deps, signing_secret, writer).post(body, {"X-Slack-Signature": "v0=" + "1" * 64})
+    assert reply.status == 401
+    writer.flush()
+    assert work_queue.backlog(engine)[0] == 0

@@ -24,7 +24,7 @@ from slack_sdk import WebClient
 from sqlalchemy import Engine, select
 from sqlmodel import Session, SQLModel
 
-from bot.app import create_app
+from bot.app import create_app, create_handover
 from bot.blocks.kickoff import choice_value
 from bot.deps import Deps
 from bot.metrics import database_registry
@@ -634,7 +634,7 @@ writer = queued.writer  # fixture: what a web process hands its queued work to
 def test_a_queued_command_of_the_second_workspace_is_carried_out_with_its_own_token(
     world: World, oauth_deps: Deps, writer: QueueWriter, fake_slack: FakeSlack, signing_secret: str
 ) -> None:
-    web = SlackDriver(create_app(oauth_deps, writer=writer), signing_secret, team_id=TWO)
+    web = SlackDriver(create_app(oauth_deps), signing_secret, handover=create_handover(oauth_deps, writer), team_id=TWO)
     mark = len(fake_slack.calls)
     reply = web.command('status "Spring 2027"', user_id=COACH, team_id=TWO, response_url=fake_slack.response_url("two"))
     assert reply.status == 200

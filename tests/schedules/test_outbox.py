@@ -379,3 +379,34 @@ def test_prompts_of_a_removed_mentor_or_an_archived_cohort_are_cancelled_not_sen
     cancelled = [row for row in kickoffs(engine) if row.status == DeliveryStatus.CANCELLED]
     assert {row.member_id for row in cancelled} == {seeded.members["UM01"], other.members["UM09"]}
     assert not {row.id for row in cancelled} & set(world.prompt_ids(fake_slack))
+
+
+# -- erasure while sending ---------------------------------------------------------------------------------------------
+
+
+def test_a_prompt_posted_while_its_mentor_is_erased_is_deleted_again_at_once(
+    engine: Engine, fake_slack: FakeSlack
+) -> None:
+    from slack_sdk import WebClient
+
+    from bot.data_rights import erase_person
+
+    kicked_off(engine, fake_slack, MENTORS[:3])
+    erased: list[str] = []
+
+    class ErasedMeanwhile(WebClient):
+        """Erases UM02 ("Delete my data") between the claim of their prompt and its post."""
+
+        def chat_postMessage(self, **kwargs: Any) -> Any:
+            if kwargs.get("channel") == FakeSlack.dm_id("UM02") and not erased:
+                with session_scope(engine) as session:
+                    erase_person(session, team_id=world.TEAM, user_id="UM02", now=KICKOFF)
+                erased.append("UM02")
+            return super().chat_postMessage(**kwargs)
+
+    client = ErasedMeanwhile(token="xoxb-test", base_url=fake_slack.url, retry_handlers=[])
+    report = Sender(engine=engine, client_for=lambda _team: client, now=lambda: KICKOFF, worker="sender-a").run()
+    assert erased and report.erased == 1
+    assert not [m for m in fake_slack.messages if m["channel"] == FakeSlack.dm_id("UM02")]  # posted, then deleted
+    assert {m["channel"] for m in world.prompts_in(fake_slack)} == {FakeSlack.dm_id("UM01"), FakeSlack.dm_id("UM03")}
+    assert len(fake_slack.calls_to("chat.delete")) == 1

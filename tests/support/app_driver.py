@@ -10,8 +10,11 @@ from typing import Any
 from slack_bolt import App, BoltResponse
 from slack_bolt.request import BoltRequest
 
+from bot.handover import Handover
+from bot.web import MentoriWsgi
 from tests.support import slack_requests as slack
 from tests.support.block_kit import validate_blocks
+from tests.support.wsgi import call_wsgi
 
 
 @dataclass
@@ -60,11 +63,14 @@ class TrackingExecutor(ThreadPoolExecutor):
 class SlackDriver:
     """Signs and dispatches requests to `app` exactly as Slack would post them to /slack/events.
 
-    Each call returns after the listeners have finished their work, including what they do after ack().
+    Each call returns after the listeners have finished their work, including what they do after ack(). With a
+    `handover` (the `web` role), requests pass through the HTTP front as a web process serves them.
     """
 
-    def __init__(self, app: App, signing_secret: str, team_id: str = "T111") -> None:
+    def __init__(self, app: App, signing_secret: str, team_id: str = "T111", *,
+                 handover: Handover | None = None) -> None:  # fmt: skip
         self.app = app
+        self.front = MentoriWsgi(app, lambda: {}, handover=handover) if handover is not None else None
         self.secret = signing_secret
         self.team_id = team_id
         self.executor = TrackingExecutor()
@@ -73,12 +79,15 @@ class SlackDriver:
         runner.lazy_listener_runner.executor = self.executor
 
     def post(self, body: bytes, headers: dict[str, str] | None = None) -> Reply:
-        signed = slack.sign(self.secret, body)
-        response: BoltResponse = self.app.dispatch(
-            BoltRequest(body=body.decode(), headers={**signed, **(headers or {})})
-        )
+        signed = {**slack.sign(self.secret, body), **(headers or {})}
+        if self.front is not None:
+            served = call_wsgi(self.front, "POST", "/slack/events", body, signed)
+            status, text = served.status, served.body
+        else:
+            response: BoltResponse = self.app.dispatch(BoltRequest(body=body.decode(), headers=signed))
+            status, text = response.status, response.body
         self.executor.drain()
-        reply = Reply(response.status, response.body)
+        reply = Reply(status, text)
         self._check_blocks(reply)
         return reply
 

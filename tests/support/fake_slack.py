@@ -26,7 +26,7 @@ JSON_ARGS = {"blocks", "attachments", "view", "files", "metadata"}
 TRUE = {True, "1", "true", "True"}
 DEFAULT_SCOPES = [
     "chat:write", "commands", "im:history", "im:read", "im:write", "users:read", "users:read.email",
-    "reactions:write", "files:write", "channels:read", "groups:read",
+    "reactions:write", "files:write", "channels:read", "groups:read", "groups:history",
 ]  # fmt: skip
 REQUIRED: dict[str, tuple[str, ...]] = {
     "auth.test": (),
@@ -630,7 +630,11 @@ class FakeSlack:
 
     def _m_conversations_history(self, args: dict[str, Any], team_id: str) -> dict[str, Any]:
         """conversations.history: top-level messages, newest first; metadata only with include_all_metadata."""
-        channel = self._channel(args["channel"]).id
+        conv = self._channel(args["channel"])
+        needed = "im:history" if conv.is_im else "groups:history" if conv.is_private else "channels:history"
+        if needed not in self.scopes:
+            raise ApiError("missing_scope")
+        channel = conv.id
         oldest, limit = float(args.get("oldest") or 0), int(args.get("limit") or 100)
         latest = float(args.get("latest") or "inf")
         found = [m for m in self.messages if m["channel"] == channel and m.get("thread_ts") in (None, m["ts"])
@@ -845,6 +849,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--latency", type=float, default=0.0)
     parser.add_argument("--ratelimit-ratio", type=float, default=0.0)
     parser.add_argument("--users", type=int, default=0, help="create users U0000001… with emails")
+    parser.add_argument("--channels", type=int, default=0, help="create private channels G0000001… with Mentori in")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--token", default="xoxb-test")
     parser.add_argument("--team-id", default="T111")
@@ -853,6 +858,8 @@ def main(argv: list[str] | None = None) -> None:
                      host=opts.host, port=opts.port)  # fmt: skip
     for i in range(1, opts.users + 1):
         fake.add_user(f"U{i:07d}", name=f"User {i}", email=f"user{i}@example.com")
+    for i in range(1, opts.channels + 1):
+        fake.add_channel(f"G{i:07d}", name=f"hr-{i}")
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())

@@ -22,7 +22,7 @@ from bot.blocks.experiment import (
     notice_view,
 )
 from bot.blocks.home import intro_home_view, mentor_home_view, sparkline
-from bot.blocks.kit import section
+from bot.blocks.kit import say, section
 from bot.i18n import LANGUAGES, day, moment, t
 from bot.mentor_home import ExperimentRow, MeetingRow, MentorHome, OpenPrompt, PastAnswer, Place, TrendItem
 from bot.programmes import default_programme
@@ -214,7 +214,7 @@ def test_the_home_of_a_paused_mentor_with_nothing_yet(language: str) -> None:
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_the_home_of_someone_who_is_no_mentor(language: str) -> None:
     assert_golden(f"home/intro.{language}", intro_home_view(language), surface="view")
-    coach = intro_home_view(language, extra=[section(t(language, "home.coach_fallback"))])
+    coach = intro_home_view(language, extra=[section(say(language, "home.coach_fallback"))])
     assert_golden(f"home/intro_coach.{language}", coach, surface="view")
 
 
