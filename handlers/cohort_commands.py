@@ -27,6 +27,7 @@ from bot.cohorts import Invalid
 from bot.deps import Deps
 from bot.directory import SlackDirectory
 from bot.i18n import LANGUAGES, day
+from bot.slack_api import error_code
 from handlers.commands import CommandContext, CommandRouter, FormTest
 from storage.db import session_scope
 from storage.models import Cohort, CohortStatus, Role
@@ -513,7 +514,7 @@ class CohortCommands:
         try:
             ctx.client.views_open(trigger_id=str(ctx.body.get("trigger_id", "")), view=view)
         except SlackApiError as error:
-            code = error.response.get("error") if error.response is not None else None
+            code = error_code(error)
             log.warning("views.open failed: %s", code)
             ctx.reply(caller.say("forms.error.open", error=str(code)) + "\n" + caller.say(usage_key))
 

@@ -30,6 +30,7 @@ from bot.blocks.kit import fallback, shown
 from bot.cohorts import Invalid
 from bot.deps import Deps
 from bot.people import language_for
+from bot.slack_api import error_code
 from handlers.cohort_commands import (
     Caller,
     add_organisation,
@@ -163,7 +164,7 @@ class CohortViews:
         try:
             client.chat_postMessage(channel=caller.user_id, text=fallback(text))
         except SlackApiError as error:
-            log.warning("could not tell the coach: %s", error.response.get("error") if error.response else None)
+            log.warning("could not tell the coach: %s", error_code(error))
 
 
 def register(app: App, deps: Deps) -> None:

@@ -25,6 +25,7 @@ from bot.blocks.kit import fallback, joined, say
 from bot.cohorts import Invalid
 from bot.deps import Deps
 from bot.i18n import day
+from bot.slack_api import error_code
 from handlers.home import HomePublisher, explain
 from handlers.mentor_actions import refresh_prompt_message
 from storage import work_queue
@@ -142,14 +143,14 @@ class DmEvents:
                 try:
                     client.reactions_add(channel=channel, timestamp=ts, name="white_check_mark")
                 except SlackApiError as error:
-                    if (error.response or {}).get("error") != "already_reacted":
+                    if error_code(error) != "already_reacted":
                         raise
             if response.thread_lines:
                 client.chat_postMessage(channel=channel, thread_ts=ts, text=fallback(joined(response.thread_lines)))
             if response.message is not None:
                 client.chat_postMessage(channel=channel, **response.message)
         except SlackApiError as error:
-            log.warning("could not answer a DM: %s", error.response.get("error") if error.response else None)
+            log.warning("could not answer a DM: %s", error_code(error))
         if response.refresh is not None:
             refresh_prompt_message(self.deps, client, team_id=team_id, user_id=user_id, delivery_id=response.refresh,
                                    language=language)  # fmt: skip

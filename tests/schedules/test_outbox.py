@@ -410,3 +410,45 @@ def test_a_prompt_posted_while_its_mentor_is_erased_is_deleted_again_at_once(
     assert not [m for m in fake_slack.messages if m["channel"] == FakeSlack.dm_id("UM02")]  # posted, then deleted
     assert {m["channel"] for m in world.prompts_in(fake_slack)} == {FakeSlack.dm_id("UM01"), FakeSlack.dm_id("UM03")}
     assert len(fake_slack.calls_to("chat.delete")) == 1
+
+
+# -- telling coaches ---------------------------------------------------------------------------------------------------
+
+
+def test_coaches_hear_once_in_one_message_how_many_prompts_came_too_late(
+    engine: Engine, fake_slack: FakeSlack, sending: jobs.JobContext
+) -> None:
+    kicked_off(engine, fake_slack, MENTORS[:3])
+    back = datetime(2027, 1, 19, 8, 0, tzinfo=UTC)  # a week of downtime after the kickoff
+    with freeze_time(back):
+        report = jobs.send_due()
+    assert report.triage.late == 12  # 4 prompts × 3 mentors
+    [told] = _coach_messages(fake_slack)
+    assert "*12* prompts to *3* mentors were skipped as too late" in str(told["blocks"])
+    with freeze_time(back + timedelta(minutes=15)):
+        jobs.send_due()
+    assert len(_coach_messages(fake_slack)) == 1  # told once
+
+
+def test_a_summary_that_could_not_be_posted_reaches_the_coaches_once_with_the_reason(
+    engine: Engine, fake_slack: FakeSlack, sending: jobs.JobContext
+) -> None:
+    from storage.models import Organisation
+
+    seeded = kicked_off(engine, fake_slack, MENTORS[:3])
+    fake_slack.add_channel("GHRVERO", name="hr-vero", is_member=False)  # Mentori was removed from the HR channel
+    with session_scope(engine) as session:
+        organisation = session.get(Organisation, seeded.organisation)
+        assert organisation is not None
+        organisation.hr_channel_id = "GHRVERO"
+        session.add(organisation)
+    due = datetime(2027, 2, 5, 8, 0, tzinfo=UTC)  # the "before session 2" summary is due
+    for minutes in (0, 15, 30):  # the job runs every 15 minutes
+        with freeze_time(due + timedelta(minutes=minutes)):
+            jobs.post_summaries()
+            jobs.send_due()
+    summary_news = [m for m in _coach_messages(fake_slack) if "HR summary" in str(m["blocks"])]
+    assert len(summary_news) == 1  # once, though the job tried three times
+    told = str(summary_news[0]["blocks"])
+    assert "*Vero*" in told and "not a member of the channel" in told
+    assert not [m for m in fake_slack.messages if m["channel"] == "GHRVERO"]

@@ -81,20 +81,35 @@ def test_every_kind_of_message_arrives_exactly_once_through_429s_503s_and_droppe
 
         for row in kickoffs:
             user = next(u for u, m in seeded.members.items() if m == row.member_id)
-            add(MessageKind.REMINDER, f"reminder:{row.id}", post({"text": f"reminder {user}"}),
-                channel_id=row.channel_id, thread_ts=row.message_ts, member_id=row.member_id)
+            add(
+                MessageKind.REMINDER,
+                f"reminder:{row.id}",
+                post({"text": f"reminder {user}"}),
+                channel_id=row.channel_id,
+                thread_ts=row.message_ts,
+                member_id=row.member_id,
+            )
             add(MessageKind.WELCOME, f"welcome:{user}", post({"text": f"welcome {user}"}), user_id=user)
-            add(MessageKind.FILE, f"file:{user}", upload(content=f"data of {user}", filename=f"data-{user}.json",
-                                                         title="data", comment="your data"), user_id=user)
+            add(
+                MessageKind.FILE,
+                f"file:{user}",
+                upload(content=f"data of {user}", filename=f"data-{user}.json", title="data", comment="your data"),
+                user_id=user,
+            )
         for channel in HR_CHANNELS:
-            add(MessageKind.SUMMARY, f"summary-test:{channel}", post({"text": f"summary {channel}"}),
-                channel_id=channel)
+            add(
+                MessageKind.SUMMARY, f"summary-test:{channel}", post({"text": f"summary {channel}"}), channel_id=channel
+            )
         for number in range(6):
             add(MessageKind.COACH_REPORT, f"report:{number}", post({"text": f"report {number}"}), user_id=world.COACH)
             add(MessageKind.NOTICE, f"notice:{number}", post({"text": f"notice {number}"}), user_id=world.COACH)
         for answer in doomed:
-            add(MessageKind.DELETION, f"erased:{answer['channel']}:{answer['ts']}", deletion(answer["ts"]),
-                channel_id=answer["channel"])
+            add(
+                MessageKind.DELETION,
+                f"erased:{answer['channel']}:{answer['ts']}",
+                deletion(answer["ts"]),
+                channel_id=answer["channel"],
+            )
 
     send_until_settled(engine, fake_slack, KICKOFF + timedelta(hours=1))
 
