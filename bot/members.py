@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from slack_sdk import WebClient
@@ -17,7 +17,7 @@ from bot.cohorts import Invalid, require_active, sessions_of
 from bot.directory import SlackDirectory, UnknownUser
 from bot.i18n import LANGUAGES
 from bot.organisations import goals_of
-from bot.outbox import SendNow, not_sent, send_and_read
+from bot.outbox import SendNow, not_sent, send_and_read, told
 from bot.planning import cancel_open, plan_block, replan_member
 from storage.models import (
     Cohort,
@@ -234,5 +234,7 @@ def plan_welcomes(session: Session, cohort: Cohort, joined: Sequence[Joined], *,
 
 def send_welcomes(engine: Engine, send_now: SendNow | None, client: WebClient, ids: Sequence[int]) -> list[str]:
     """Send the planned welcomes now; returns the user ids they could not reach (the members stay added)."""
-    found = send_and_read(engine, send_now, client, ids)
-    return sorted(str(row.user_id) for row in not_sent(found))
+    failed = not_sent(send_and_read(engine, send_now, client, ids))
+    if send_now is not None:  # the caller tells whoever added them
+        told(engine, failed, datetime.now(UTC))
+    return sorted(str(row.user_id) for row in failed)

@@ -17,7 +17,7 @@ from sqlmodel import Session
 
 from bot.deps import Deps
 from storage.models import DeliveryStatus, MessageKind, OutboxMessage
-from storage.outbox_messages import Envelope, deletion, enqueue, rows, upload
+from storage.outbox_messages import Envelope, deletion, enqueue, mark_reported, rows, upload
 
 DELETE_FOR = timedelta(days=30)
 FILE_FOR = timedelta(days=1)  # a file asked for and not delivered within a day is not sent: ask again
@@ -48,6 +48,13 @@ def read(engine: Engine, ids: Sequence[int]) -> dict[int, OutboxMessage]:
 def not_sent(found: dict[int, OutboxMessage]) -> list[OutboxMessage]:
     """The rows that failed or were skipped (a row still waiting is not counted: it will go out)."""
     return [row for row in found.values() if row.status in (DeliveryStatus.FAILED, DeliveryStatus.SKIPPED)]
+
+
+def told(engine: Engine, rows_told: Sequence[OutboxMessage], now: datetime) -> None:
+    """The person who asked has just been told that these rows could not be sent: the coaches' report skips them."""
+    with Session(engine) as session:
+        mark_reported(session, [int(row.id or 0) for row in rows_told], now=now)
+        session.commit()
 
 
 def plan_deletions(session: Session, team_id: str, messages: Sequence[tuple[str, str]], *, now: datetime) -> list[int]:

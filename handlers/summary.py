@@ -13,7 +13,7 @@ from bot.deps import Deps
 from bot.directory import SlackDirectory
 from bot.forget import forget_person
 from bot.i18n import moment
-from bot.outbox import deliver, plan_deletions, plan_file
+from bot.outbox import deliver, plan_deletions, plan_file, told
 from bot.privacy import PrivacyPolicy
 from bot.summaries.export import summary_csv
 from bot.summaries.model import org_group
@@ -157,13 +157,13 @@ class ExportCommand(_Base):
             lines.append(self.file_receipt(language, row, done, waiting))
         ctx.reply(joined(lines))
 
-    @staticmethod
-    def file_receipt(language: str, row: OutboxMessage, done: str, waiting: str) -> str:
+    def file_receipt(self, language: str, row: OutboxMessage, done: str, waiting: str) -> str:
         """What the command says of its file: there, on its way, or why it could not be sent."""
         if row.status == DeliveryStatus.SENT:
             return done
         if row.status in (DeliveryStatus.FAILED, DeliveryStatus.SKIPPED):
             log.warning("summary export upload failed: %s", row.last_error)
+            told(self.deps.engine, [row], self.deps.now())
             return say(language, "summary.export_failed", error=str(row.last_error))
         return waiting
 

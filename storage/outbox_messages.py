@@ -92,6 +92,14 @@ def retry(session: Session, row_id: int, *, due_at: datetime, latest_at: datetim
     )  # fmt: skip
 
 
+def mark_reported(session: Session, ids: Iterable[int], *, now: datetime) -> None:
+    """Note that the person who asked was told these rows failed, so the coaches' report does not tell it again."""
+    wanted = sorted(set(ids))
+    if wanted:
+        session.execute(update(TABLE).where(TABLE.c.id.in_(wanted), TABLE.c.error_reported_at.is_(None))
+                        .values(error_reported_at=now))  # fmt: skip
+
+
 def rows(session: Session, ids: Iterable[int]) -> dict[int, OutboxMessage]:
     """The rows with these ids, fresh from the database."""
     wanted = sorted(set(ids))

@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 from bot.blocks.summary import summary_message
 from bot.cohorts import Invalid
 from bot.organisations import verify_hr_channel
-from bot.outbox import SendNow, send_and_read
+from bot.outbox import SendNow, not_sent, send_and_read, told
 from bot.privacy import PrivacyPolicy
 from bot.summaries.model import Summary, org_group
 from bot.summaries.periods import current_period
@@ -94,8 +94,11 @@ def post_summaries(
         result.postings.append(posting)
         if row_id is not None:
             planned[row_id] = posting
-    for row_id, row in send_and_read(engine, send_now, client, list(planned)).items():
+    found = send_and_read(engine, send_now, client, list(planned))
+    for row_id, row in found.items():
         _read_back(planned[row_id], row)
+    if send_now is not None:  # asked for by a person, who reads the outcome in the reply
+        told(engine, not_sent(found), now)
     return result
 
 

@@ -188,6 +188,9 @@ def test_welcomes_are_sent_as_direct_messages_and_failures_reported(
                                     now=NOW)  # fmt: skip
     fake_slack.add_user("UNEW1", name="UNEW1", deleted=True)  # left Slack meanwhile: conversations.open refuses
     assert members.send_welcomes(engine, outbox_world.send_now(engine, NOW), slack_client, ids) == ["UNEW1"]
+    from schedules.coach_reports import report_to_coaches
+
+    assert report_to_coaches(engine, now=NOW) == {}  # whoever added them read it in the receipt: not told twice
     [sent] = fake_slack.messages
     assert (sent["channel"], sent["text"]) == ("DNEW2", "Welcome to Spring 2027! Here is how Mentori works.")
     assert fake_slack.invalid == []
