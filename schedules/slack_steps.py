@@ -112,7 +112,7 @@ def perform(client: WebClient, task: Task) -> Outcome:
         return task.sent(look(client, task))
     arguments = dict(task.body)
     if task.thread_ts:
-        arguments.update(thread_ts=task.thread_ts, reply_broadcast=True)
+        arguments["thread_ts"] = task.thread_ts
     response = call(client.chat_postMessage, channel=task.channel, **arguments)
     return task.sent(str(response["ts"]), str(response.get("channel") or task.channel))
 
