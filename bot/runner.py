@@ -150,9 +150,10 @@ def build_wsgi(settings: Settings, *, migrate: bool = False, scheduler: bool = F
         # handed over before their ack), then let the listeners still running finish.
         _on_exit[:] = [writer.close, lambda: listeners.shutdown(wait=True)]
     registry = database_registry(engine)
+    dashboard = _dashboard(deps)
     if not scheduler:
         return MentoriWsgi(app, leader_health(engine), registry, informational=frozenset({"scheduler"}),
-                           handover=handover)  # fmt: skip
+                           handover=handover, dashboard=dashboard)  # fmt: skip
     from schedules.scheduler import current_service
 
     database_only = database_health(engine)
@@ -161,7 +162,16 @@ def build_wsgi(settings: Settings, *, migrate: bool = False, scheduler: bool = F
         service = current_service()
         return {**database_only(), "scheduler": bool(service and service.running)}
 
-    return MentoriWsgi(app, health, registry)
+    return MentoriWsgi(app, health, registry, dashboard=dashboard)
+
+
+def _dashboard(deps: Any) -> WsgiApp | None:
+    """The dashboard under /dashboard when configured; its framework loads on its first request."""
+    if not deps.settings.dashboard:
+        return None
+    from bot.dashboard.mount import LazyDashboard
+
+    return LazyDashboard(deps)
 
 
 def _run_socket_mode(settings: Settings) -> int:

@@ -17,6 +17,12 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = f"sqlite:///{PROJECT_ROOT / 'data' / 'mentori.sqlite3'}"
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_AUTHORIZE_URL = "https://slack.com/oauth/v2/authorize"
+DEFAULT_OIDC_AUTHORIZE_URL = "https://slack.com/openid/connect/authorize"
+DASHBOARD_KEY_MIN = 32
+_DASHBOARD_KEY_HOWTO = (
+    f"a random key of at least {DASHBOARD_KEY_MIN} characters that signs the dashboard's session cookie, made with "
+    "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`"
+)
 _TOKEN_HOWTO = "the Bot User OAuth Token (xoxb-…) from OAuth & Permissions"
 _KEY_HOWTO = (
     "a key to encrypt tokens at rest, made with "
@@ -55,6 +61,25 @@ class Settings:
     encryption_key: str | None = None
     slack_oauth_authorize_url: str = DEFAULT_AUTHORIZE_URL
     slack_redirect_uri: str | None = None
+    dashboard_url: str | None = None  # the dashboard's public address; None: no dashboard
+    dashboard_key: str | None = None
+    slack_oidc_client_id: str | None = None
+    slack_oidc_client_secret: str | None = None
+    slack_oidc_authorize_url: str = DEFAULT_OIDC_AUTHORIZE_URL
+
+    @property
+    def dashboard(self) -> bool:
+        """The web dashboard is served under /dashboard (MENTORI_DASHBOARD_URL is set)."""
+        return self.dashboard_url is not None
+
+    @property
+    def dashboard_client_id(self) -> str | None:
+        """Sign in with Slack's client id: SLACK_OIDC_CLIENT_ID, else the OAuth install's SLACK_CLIENT_ID."""
+        return self.slack_oidc_client_id or self.slack_client_id
+
+    @property
+    def dashboard_client_secret(self) -> str | None:
+        return self.slack_oidc_client_secret or self.slack_client_secret
 
     @property
     def oauth(self) -> bool:
@@ -120,7 +145,32 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: bool = True) 
         encryption_key=get.fernet_key("MENTORI_ENCRYPTION_KEY"),
         slack_oauth_authorize_url=get.url("SLACK_OAUTH_AUTHORIZE_URL", DEFAULT_AUTHORIZE_URL).rstrip("/"),
         slack_redirect_uri=get.optional("SLACK_REDIRECT_URI"),
+        **_dashboard(get),
     )
+
+
+def _dashboard(get: _Reader) -> dict[str, str | None]:
+    """The dashboard's settings: all absent (no dashboard), or complete; a missing one is named."""
+    url = get.optional("MENTORI_DASHBOARD_URL")
+    authorize = get.url("SLACK_OIDC_AUTHORIZE_URL", DEFAULT_OIDC_AUTHORIZE_URL).rstrip("/")
+    if url is None:
+        return {"slack_oidc_authorize_url": authorize}
+    url = get.url("MENTORI_DASHBOARD_URL", "https://mentori.example.org").rstrip("/")
+    key = get.optional("MENTORI_DASHBOARD_KEY")
+    _require(key, "MENTORI_DASHBOARD_KEY", _DASHBOARD_KEY_HOWTO)
+    if len(key or "") < DASHBOARD_KEY_MIN:
+        raise SettingsError(f"MENTORI_DASHBOARD_KEY is too short: use {_DASHBOARD_KEY_HOWTO}.")
+    client_id = get.optional("SLACK_OIDC_CLIENT_ID") or get.optional("SLACK_CLIENT_ID")
+    client_secret = get.optional("SLACK_OIDC_CLIENT_SECRET") or get.optional("SLACK_CLIENT_SECRET")
+    _require(client_id, "SLACK_OIDC_CLIENT_ID", "the Client ID from Basic Information → App Credentials")
+    _require(client_secret, "SLACK_OIDC_CLIENT_SECRET", "the Client Secret from Basic Information → App Credentials")
+    return {
+        "dashboard_url": url,
+        "dashboard_key": key,
+        "slack_oidc_client_id": get.optional("SLACK_OIDC_CLIENT_ID"),
+        "slack_oidc_client_secret": get.optional("SLACK_OIDC_CLIENT_SECRET"),
+        "slack_oidc_authorize_url": authorize,
+    }
 
 
 class _Reader:

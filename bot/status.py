@@ -199,6 +199,34 @@ def block_counts(session: Session, cohort_id: int, numbers: list[int]) -> tuple[
     return tuple(counts)
 
 
+@dataclass(frozen=True)
+class StepCounts:
+    """One programme step's deliveries by status, for the dashboard's per-step figures."""
+
+    step_id: str
+    statuses: dict[str, int] = field(default_factory=dict)
+
+    def count(self, status: DeliveryStatus) -> int:
+        return self.statuses.get(status, 0)
+
+    @property
+    def delivered(self) -> int:
+        return self.count(DeliveryStatus.SENT) + self.count(DeliveryStatus.ANSWERED)
+
+
+def step_counts(session: Session, cohort_id: int) -> dict[str, StepCounts]:
+    """Deliveries per step and status, in one aggregate query."""
+    counts: dict[str, dict[str, int]] = defaultdict(dict)
+    rows = session.exec(
+        select(Delivery.step_id, Delivery.status, func.count())
+        .where(Delivery.cohort_id == cohort_id)
+        .group_by(col(Delivery.step_id), col(Delivery.status))
+    )
+    for step_id, status, count in rows:
+        counts[step_id][status] = count
+    return {step_id: StepCounts(step_id, statuses) for step_id, statuses in counts.items()}
+
+
 def _ranked(reasons: list[tuple[str, int]]) -> tuple[tuple[str, int], ...]:
     return tuple(sorted(reasons, key=lambda pair: (-pair[1], pair[0])))
 

@@ -27,15 +27,17 @@ WsgiApp = Callable[[Environ, StartResponse], Iterable[bytes]]
 
 
 class MentoriWsgi:
-    """Routes /healthz and /metrics itself, hands what a worker carries out to `handover` (in `web`), and
-    everything else to Bolt's WSGI adapter."""
+    """Routes /healthz and /metrics itself, /dashboard to the dashboard, hands what a worker carries out to
+    `handover` (in `web`), and everything else to Bolt's WSGI adapter."""
 
     def __init__(
         self, app: App, health: Callable[[], dict[str, bool]], metrics: CollectorRegistry | None = None,
         *, informational: frozenset[str] = frozenset(), handover: Handover | None = None,
+        dashboard: WsgiApp | None = None,
     ) -> None:  # fmt: skip
         self.slack = SlackRequestHandler(app, path="/slack/events")
         self.handover = handover
+        self.dashboard = dashboard  # the web dashboard, mounted under /dashboard when it is configured
         self.health = health
         self.informational = informational  # reported, but not a reason to take this process out of service
         self.metrics = metrics or CollectorRegistry()
@@ -46,6 +48,8 @@ class MentoriWsgi:
             return self.healthz(start_response)
         if path == "/metrics" and method == "GET":
             return self.render_metrics(start_response)
+        if self.dashboard is not None and path is not None and (path == "/dashboard" or path.startswith("/dashboard/")):
+            return self.dashboard(environ, start_response)
         timer = Timer("/slack/events" if path == "/slack/events" else "other")
         request_id = environ.get("HTTP_X_REQUEST_ID") or uuid.uuid4().hex[:16]
         try:

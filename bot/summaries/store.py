@@ -149,3 +149,16 @@ def ensure_summary(engine: Engine, cohort_id: int, *, policy: PrivacyPolicy, now
         except IntegrityError:
             continue
     raise RuntimeError("summary could not be stored")
+
+
+def stored_summaries(session: Session, cohort: Cohort) -> list[Summary]:
+    """Every period of the cohort counted so far, read back from its stored rows, earliest period first."""
+    rows = session.exec(
+        select(SummaryPost).where(SummaryPost.cohort_id == cohort.id).order_by(col(SummaryPost.organisation_id))
+    )
+    by_period: dict[str, list[SummaryPost]] = {}
+    for row in rows:
+        by_period.setdefault(row.period, []).append(row)
+    order = {period: index for index, period in enumerate(SUMMARY_PERIODS)}
+    periods = sorted(by_period, key=lambda period: (order.get(period, len(order)), period))
+    return [_from_rows(cohort, period, by_period[period]) for period in periods]

@@ -66,3 +66,43 @@ def test_missing_tokens_are_reported_when_slack_is_needed() -> None:
 
 def test_admins_are_parsed_from_a_comma_separated_list() -> None:
     assert load_settings({**VALID, "MENTORI_ADMINS": "U012AB3CD, W045EF6GH"}).admins == {"U012AB3CD", "W045EF6GH"}
+
+
+DASHBOARD = {"MENTORI_DASHBOARD_URL": "https://mentori.example.org/", "MENTORI_DASHBOARD_KEY": "k" * 40,
+             "SLACK_OIDC_CLIENT_ID": "111.333", "SLACK_OIDC_CLIENT_SECRET": "oidc-secret"}  # fmt: skip
+
+
+def test_the_dashboard_is_off_without_its_settings() -> None:
+    settings = load_settings({"SLACK_BOT_TOKEN": "xoxb-1"}, dotenv=False)
+    assert not settings.dashboard and settings.dashboard_key is None
+    assert settings.slack_oidc_authorize_url == "https://slack.com/openid/connect/authorize"
+
+
+def test_the_dashboard_is_on_with_its_address_key_and_client() -> None:
+    settings = load_settings({"SLACK_BOT_TOKEN": "xoxb-1", **DASHBOARD}, dotenv=False)
+    assert settings.dashboard and settings.dashboard_url == "https://mentori.example.org"
+    assert (settings.dashboard_client_id, settings.dashboard_client_secret) == ("111.333", "oidc-secret")
+
+
+def test_the_dashboard_signs_in_with_the_oauth_apps_client_when_no_other_is_given() -> None:
+    env = {**DASHBOARD, "SLACK_CLIENT_ID": "111.222", "SLACK_CLIENT_SECRET": "s", "SLACK_OIDC_CLIENT_ID": "",
+           "SLACK_OIDC_CLIENT_SECRET": ""}  # fmt: skip
+    settings = load_settings(env, dotenv=False)
+    assert (settings.dashboard_client_id, settings.dashboard_client_secret) == ("111.222", "s")
+
+
+@pytest.mark.parametrize(
+    ("missing", "named"),
+    [("MENTORI_DASHBOARD_KEY", "MENTORI_DASHBOARD_KEY is not set"),
+     ("SLACK_OIDC_CLIENT_ID", "SLACK_OIDC_CLIENT_ID is not set"),
+     ("SLACK_OIDC_CLIENT_SECRET", "SLACK_OIDC_CLIENT_SECRET is not set")],
+)  # fmt: skip
+def test_a_dashboard_without_its_key_or_client_fails_naming_the_variable(missing: str, named: str) -> None:
+    with pytest.raises(SettingsError) as raised:
+        load_settings({**DASHBOARD, missing: ""}, dotenv=False)
+    assert str(raised.value).startswith(named) and "\n" not in str(raised.value)
+
+
+def test_a_short_dashboard_key_is_refused() -> None:
+    with pytest.raises(SettingsError, match="MENTORI_DASHBOARD_KEY is too short"):
+        load_settings({**DASHBOARD, "MENTORI_DASHBOARD_KEY": "short"}, dotenv=False)

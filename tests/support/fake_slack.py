@@ -8,6 +8,7 @@ import collections
 import contextlib
 import json
 import random
+import re
 import signal
 import sys
 import threading
@@ -17,7 +18,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
 from tests.support.block_kit import validate_blocks, validate_view
@@ -193,6 +194,9 @@ class FakeSlack:
         self.oauth_apps: dict[str, str] = {}
         self._grants: dict[str, dict[str, Any]] = {}
         self._refresh: dict[str, dict[str, Any]] = {}
+        self.oidc_user: tuple[str, str] | None = None  # (team id, user id) signed in to Slack in "the browser"
+        self._oidc_codes: dict[str, dict[str, Any]] = {}
+        self._oidc_tokens: dict[str, dict[str, Any]] = {}
         self.add_user("UBOT", name="mentori", is_bot=True)
 
     # -- lifecycle -------------------------------------------------------------------------------------
@@ -435,6 +439,101 @@ class FakeSlack:
             self._refresh[refresh] = grant
             body.update(refresh_token=refresh, expires_in=43200)
         return body
+
+    # -- Sign in with Slack (OpenID Connect) ---------------------------------------------------------------
+
+    @property
+    def oidc_authorize_url(self) -> str:
+        """Where the app sends a browser to sign in (Slack's is https://slack.com/openid/connect/authorize)."""
+        return f"{self.base}/openid/connect/authorize"
+
+    def sign_in_as(self, user_id: str | None, team_id: str = "T111") -> None:
+        """The person the next authorize request signs in (as if they were signed in to Slack); None: nobody."""
+        with self._lock:
+            self.oidc_user = (team_id, user_id) if user_id else None
+
+    def handle_oidc_authorize(self, query: str) -> tuple[int, dict[str, str], bytes]:
+        """/openid/connect/authorize: checks the request as Slack does, then redirects back with a code and state."""
+        args = dict(parse_qsl(query, keep_blank_values=True))
+        with self._lock:
+            self._calls.append(Call("openid.connect.authorize", dict(args), None))
+            signed_in = self.oidc_user
+        problems = []
+        if args.get("response_type") != "code":
+            problems.append("response_type must be code")
+        if "openid" not in re.split(r"[ ,]", args.get("scope", "")):
+            problems.append("scope must include openid")
+        if args.get("client_id") not in self.oauth_apps:
+            problems.append("unknown client_id")
+        if not args.get("redirect_uri", "").startswith(("http://", "https://")):
+            problems.append("redirect_uri must be an http(s) URL")
+        if not args.get("state"):
+            problems.append("state is missing")
+        if problems:
+            self.record_invalid("openid.connect.authorize", "; ".join(problems))
+            return 400, {}, "; ".join(problems).encode()
+        redirect = args["redirect_uri"]
+        joiner = "&" if "?" in redirect else "?"
+        if signed_in is None:
+            return (
+                302,
+                {"Location": f"{redirect}{joiner}{urlencode({'error': 'access_denied', 'state': args['state']})}"},
+                b"",
+            )
+        code = f"oidc-{self._next_id('C')}"
+        with self._lock:
+            self._oidc_codes[code] = {"team_id": signed_in[0], "user_id": signed_in[1], "client_id": args["client_id"],
+                                      "redirect_uri": args["redirect_uri"], "nonce": args.get("nonce")}  # fmt: skip
+        return 302, {"Location": f"{redirect}{joiner}{urlencode({'code': code, 'state': args['state']})}"}, b""
+
+    def handle_oidc_token(self, args: dict[str, Any], auth: str) -> Response:
+        """openid.connect.token: exchange a code (once) for an access token and an ID token carrying the nonce."""
+        with self._lock:
+            self._calls.append(Call("openid.connect.token", {k: v for k, v in args.items() if k != "client_secret"},
+                                    None))  # fmt: skip
+        client_id, secret = args.get("client_id"), args.get("client_secret")
+        if auth.startswith("Basic "):
+            client_id, _, secret = base64.b64decode(auth[6:]).decode().partition(":")
+        if not client_id or self.oauth_apps.get(client_id) != secret:
+            return _json(200, {"ok": False, "error": "invalid_client_id" if client_id not in self.oauth_apps
+                               else "bad_client_secret"})  # fmt: skip
+        if args.get("grant_type") not in (None, "authorization_code"):
+            self.record_invalid("openid.connect.token", f"grant_type {args.get('grant_type')!r} with a code")
+            return _json(200, {"ok": False, "error": "invalid_grant_type"})
+        with self._lock:
+            grant = self._oidc_codes.pop(str(args.get("code") or ""), None)
+        if grant is None or grant["client_id"] != client_id:
+            return _json(200, {"ok": False, "error": "invalid_code"})
+        if args.get("redirect_uri") != grant["redirect_uri"]:
+            self.record_invalid("openid.connect.token", "redirect_uri differs from the one sent to authorize")
+            return _json(200, {"ok": False, "error": "bad_redirect_uri"})
+        user = self.users.get(grant["user_id"])
+        access = f"xoxp-oidc-{self._next_id('A')}"
+        now = int(time.time())
+        claims = {
+            "iss": "https://slack.com", "sub": grant["user_id"], "aud": client_id, "exp": now + 3600, "iat": now,
+            "auth_time": now, "https://slack.com/user_id": grant["user_id"],
+            "https://slack.com/team_id": grant["team_id"],
+            "name": user.name if user else grant["user_id"], "locale": user.locale if user else "en-US",
+        }  # fmt: skip
+        if grant["nonce"]:
+            claims["nonce"] = grant["nonce"]
+        with self._lock:
+            self._oidc_tokens[access] = claims
+        return _json(200, {"ok": True, "access_token": access, "token_type": "Bearer", "id_token": _jwt(claims)})
+
+    def handle_oidc_userinfo(self, token: str | None) -> Response:
+        """openid.connect.userInfo with the access token from openid.connect.token."""
+        with self._lock:
+            self._calls.append(Call("openid.connect.userInfo", {}, token))
+            claims = self._oidc_tokens.get(token or "")
+        if token is None:
+            return _json(200, {"ok": False, "error": "not_authed"})
+        if claims is None:
+            return _json(200, {"ok": False, "error": "invalid_auth"})
+        info = {key: claims[key] for key in ("sub", "https://slack.com/user_id", "https://slack.com/team_id", "name",
+                                              "locale")}  # fmt: skip
+        return _json(200, {"ok": True, **info, "https://slack.com/team_name": "Workspace", "email_verified": False})
 
     def record_invalid(self, method: str, reason: str) -> None:
         """Note a request Slack would refuse because of the app."""
@@ -731,6 +830,16 @@ class FakeSlack:
         return {"files": out}
 
 
+def _jwt(claims: dict[str, Any]) -> str:
+    """A token shaped like Slack's ID token (header.payload.signature); the fake's signature is random bytes."""
+
+    def part(data: bytes) -> str:
+        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+    header = json.dumps({"typ": "JWT", "alg": "RS256", "kid": "fake"}).encode()
+    return ".".join([part(header), part(json.dumps(claims).encode()), part(random.randbytes(32))])
+
+
 def _json(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> Response:
     """A JSON answer."""
     return status, headers or {}, body
@@ -786,6 +895,9 @@ class _Handler(BaseHTTPRequestHandler):
                 self._reply(*self._api(url.path[5:], content_type, body, url.query))
             except Dropped:
                 self.close_connection = True  # no answer at all: the client sees the connection go
+        elif url.path == "/openid/connect/authorize":
+            status, headers, text = self.fake.handle_oidc_authorize(url.query)
+            self._send(status, text, "text/plain", headers)
         elif url.path.startswith("/_fake/upload/"):
             status, text = self.fake.handle_upload(url.path.rsplit("/", 1)[1], body)
             self._send(status, text, "text/plain")
@@ -812,7 +924,11 @@ class _Handler(BaseHTTPRequestHandler):
             return _json(200, {"ok": False, "error": "invalid_form_data"})
         if method == "oauth.v2.access":
             return self.fake.handle_oauth_access(args, auth)
+        if method == "openid.connect.token":
+            return self.fake.handle_oidc_token(args, auth)
         token = auth.removeprefix("Bearer ").strip() if auth.startswith("Bearer ") else args.pop("token", None)
+        if method == "openid.connect.userInfo":
+            return self.fake.handle_oidc_userinfo(token)
         return self.fake.handle_api(method, args, token)
 
     def _state(self, what: str) -> Any:

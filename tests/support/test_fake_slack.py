@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import signal
@@ -289,3 +290,56 @@ def test_runs_as_a_process() -> None:
     finally:
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=5) == 0
+
+
+def _authorize(fake: FakeSlack, query: str) -> tuple[int, str]:
+    """GET the fake's authorize page without following its redirect; (status, Location or body)."""
+    import http.client
+
+    connection = http.client.HTTPConnection("127.0.0.1", int(fake.base.rsplit(":", 1)[1]), timeout=10)
+    connection.request("GET", f"/openid/connect/authorize?{query}")
+    response = connection.getresponse()
+    body = response.read().decode()
+    return response.status, response.getheader("Location") or body
+
+
+def test_sign_in_with_slack_as_slack_sdk_speaks_it(fake: FakeSlack) -> None:
+    from slack_sdk.oauth import OpenIDConnectAuthorizeUrlGenerator
+
+    fake.add_oauth_app("1.2", "secret")
+    fake.sign_in_as("U111")
+    url = OpenIDConnectAuthorizeUrlGenerator(client_id="1.2", redirect_uri="https://app.example/cb",
+                                             scopes=["openid", "profile"]).generate(state="s1", nonce="n1")  # fmt: skip
+    status, location = _authorize(fake, url.split("?", 1)[1])
+    assert status == 302 and location.startswith("https://app.example/cb?code=") and location.endswith("&state=s1")
+    code = dict(parse_qsl(location.split("?", 1)[1]))["code"]
+    api = WebClient(base_url=fake.url)
+    tokens = api.openid_connect_token(client_id="1.2", client_secret="secret", code=code,
+                                      redirect_uri="https://app.example/cb")  # fmt: skip
+    payload = tokens["id_token"].split(".")[1]
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    assert claims["nonce"] == "n1" and claims["aud"] == "1.2" and claims["https://slack.com/team_id"] == "T111"
+    info = WebClient(token=tokens["access_token"], base_url=fake.url).openid_connect_userInfo()
+    assert info["https://slack.com/user_id"] == "U111" and info["name"] == "Anna Virtanen"
+    with pytest.raises(SlackApiError, match="invalid_code"):  # a code works once
+        api.openid_connect_token(client_id="1.2", client_secret="secret", code=code,
+                                 redirect_uri="https://app.example/cb")  # fmt: skip
+    assert not fake.invalid
+
+
+def test_sign_in_requests_slack_would_refuse_are_refused_and_recorded(fake: FakeSlack) -> None:
+    fake.add_oauth_app("1.2", "secret")
+    fake.sign_in_as("U111")
+    status, body = _authorize(fake, "response_type=code&client_id=1.2&scope=profile&redirect_uri=https://a/cb")
+    assert status == 400 and "scope must include openid" in body and "state is missing" in body
+    status, location = _authorize(fake, "response_type=code&client_id=1.2&scope=openid&redirect_uri=https://a/cb"
+                                         "&state=s")  # fmt: skip
+    code = dict(parse_qsl(location.split("?", 1)[1]))["code"]
+    api = WebClient(base_url=fake.url)
+    with pytest.raises(SlackApiError, match="bad_client_secret"):
+        api.openid_connect_token(client_id="1.2", client_secret="wrong", code=code, redirect_uri="https://a/cb")
+    with pytest.raises(SlackApiError, match="bad_redirect_uri"):
+        api.openid_connect_token(client_id="1.2", client_secret="secret", code=code, redirect_uri="https://b/cb")
+    with pytest.raises(SlackApiError, match="invalid_auth"):
+        WebClient(token="xoxp-made-up", base_url=fake.url).openid_connect_userInfo()
+    assert [method for method, _ in fake.invalid] == ["openid.connect.authorize", "openid.connect.token"]
