@@ -34,7 +34,7 @@ from storage.models import (
     ProgrammeSession,
     SlackUser,
 )
-from storage.outbox_messages import cancel_for_members
+from storage.outbox_messages import cancel_for_person
 
 ERASED_PREFIX = "erased-"
 
@@ -162,7 +162,7 @@ def erase_person(session: Session, *, team_id: str, user_id: str, now: datetime)
     ids = [int(m.id or 0) for m in members]
     deliveries = list(session.exec(select(Delivery).where(col(Delivery.member_id).in_(ids))))
     messages = [(d.channel_id, d.message_ts) for d in deliveries if d.channel_id and d.message_ts]
-    messages += cancel_for_members(session, ids)  # welcomes, reminders, …: stopped if unsent, deleted if sent
+    messages += cancel_for_person(session, ids, team_id=team_id, user_id=user_id)  # the outbox: stopped or deleted
     delivery_ids = [int(d.id or 0) for d in deliveries]
     notes = _delete(session, DmNote, col(DmNote.delivery_id).in_(delivery_ids))
     answers = _delete(session, Answer, col(Answer.member_id).in_(ids))

@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
-from storage.models import DeliveryStatus, OutboxMessage
+from storage.models import DeliveryStatus, MessageKind, OutboxMessage
 
 TABLE = OutboxMessage.__table__  # type: ignore[attr-defined]
 OPEN = (DeliveryStatus.PLANNED, DeliveryStatus.SENDING)
@@ -109,27 +109,29 @@ def rows(session: Session, ids: Iterable[int]) -> dict[int, OutboxMessage]:
     return {row.id: row for row in found.scalars()}
 
 
-def cancel_for_members(session: Session, member_ids: Sequence[int]) -> list[tuple[str, str]]:
-    """Cancel what is still to go to these memberships; returns (channel, ts) of what already reached Slack."""
-    if not member_ids:
-        return []
+def cancel_for_person(session: Session, member_ids: Sequence[int], *, team_id: str,
+                      user_id: str) -> list[tuple[str, str]]:  # fmt: skip
+    """Cancel what is still to go to a person (their memberships, or them by user id); returns (channel, ts) of what
+    already reached Slack."""
     session.execute(
-        update(TABLE)
-        .where(TABLE.c.member_id.in_(list(member_ids)), TABLE.c.status.in_(OPEN))
+        update(TABLE).where(_for_person(member_ids, team_id, user_id), TABLE.c.status.in_(OPEN))
         .values(status=DeliveryStatus.CANCELLED, payload={})
-    )
-    return sent_to(session, member_ids)
+    )  # fmt: skip
+    return sent_to(session, member_ids, team_id=team_id, user_id=user_id)
 
 
-def sent_to(session: Session, member_ids: Sequence[int]) -> list[tuple[str, str]]:
-    """(channel, ts) of every message the outbox posted for these memberships (welcomes, reminders, …)."""
-    if not member_ids:
-        return []
+def sent_to(session: Session, member_ids: Sequence[int], *, team_id: str, user_id: str) -> list[tuple[str, str]]:
+    """(channel, ts) of every message the outbox posted to a person (welcomes, reminders, answers to their DMs, …)."""
     found = session.execute(
         select(TABLE.c.channel_id, TABLE.c.message_ts).where(
-            TABLE.c.member_id.in_(list(member_ids)),
+            _for_person(member_ids, team_id, user_id),
             TABLE.c.message_ts.is_not(None),
             TABLE.c.channel_id.is_not(None),
+            TABLE.c.kind != MessageKind.DELETION,
         )
     ).all()
     return [(str(channel), str(ts)) for channel, ts in found]
+
+
+def _for_person(member_ids: Sequence[int], team_id: str, user_id: str) -> Any:
+    return or_(TABLE.c.member_id.in_(list(member_ids)), and_(TABLE.c.team_id == team_id, TABLE.c.user_id == user_id))

@@ -452,3 +452,37 @@ def test_a_summary_that_could_not_be_posted_reaches_the_coaches_once_with_the_re
     told = str(summary_news[0]["blocks"])
     assert "*Vero*" in told and "not a member of the channel" in told
     assert not [m for m in fake_slack.messages if m["channel"] == "GHRVERO"]
+
+
+def test_erasing_a_person_deletes_every_message_the_outbox_sent_them_and_stops_what_was_on_its_way(
+    engine: Engine, fake_slack: FakeSlack
+) -> None:
+    from bot.data_rights import erase_person
+    from bot.outbox import plan_deletions
+    from storage.models import MessageKind, OutboxMessage
+    from storage.outbox_messages import Envelope, enqueue, post
+
+    seeded = kicked_off(engine, fake_slack, MENTORS[:2])
+    later = KICKOFF + timedelta(days=30)
+    with session_scope(engine) as session:
+        for user, member in seeded.members.items():
+            enqueue(session, Envelope(kind=MessageKind.WELCOME, key=f"welcome:{user}", team_id=world.TEAM,
+                                      due_at=KICKOFF, latest_at=later, payload=post({"text": f"welcome {user}"}),
+                                      user_id=user, member_id=member), now=KICKOFF)  # fmt: skip
+            enqueue(session, Envelope(kind=MessageKind.NOTICE, key=f"reply:{user}", team_id=world.TEAM,
+                                      due_at=KICKOFF, latest_at=later, payload=post({"text": f"reply to {user}"}),
+                                      user_id=user), now=KICKOFF)  # fmt: skip
+        enqueue(session, Envelope(kind=MessageKind.REMINDER, key="reminder:later", team_id=world.TEAM,
+                                  due_at=later, latest_at=later, payload=post({"text": "reminder UM01"}),
+                                  user_id="UM01", member_id=seeded.members["UM01"]), now=KICKOFF)  # fmt: skip
+    sender(engine, fake_slack).run()
+    assert {m["channel"] for m in fake_slack.messages} == {FakeSlack.dm_id("UM01"), FakeSlack.dm_id("UM02")}
+    with session_scope(engine) as session:
+        erased = erase_person(session, team_id=world.TEAM, user_id="UM01", now=KICKOFF)
+        plan_deletions(session, world.TEAM, erased.messages, now=KICKOFF)
+    sender(engine, fake_slack).run()
+    assert {m["channel"] for m in fake_slack.messages} == {FakeSlack.dm_id("UM02")}  # kickoff, welcome, reply
+    assert len(fake_slack.messages) == 3
+    with Session(engine) as session:
+        waiting = session.exec(select(OutboxMessage).where(OutboxMessage.key == "reminder:later")).one()
+    assert waiting.status == DeliveryStatus.CANCELLED  # the reminder on its way will not go out
