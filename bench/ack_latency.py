@@ -109,8 +109,11 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--concurrency", default="32", help="connections; with --sustained, a comma-separated list")
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds of baseline and Mentori")
-    parser.add_argument("--worker-beside", action="store_true",
-                        help="run the worker during the requests too (default: start it after each round's requests)")
+    parser.add_argument(
+        "--worker-beside",
+        action="store_true",
+        help="run the worker during the requests too (default: start it after each round's requests)",
+    )
     parser.add_argument("--worker-nice", type=int, default=10, help="the worker's niceness (0: same as web)")
     parser.add_argument("--postgres", default=None, help="a PostgreSQL server URL (default: an SQLite file)")
     parser.add_argument("--sustained", type=float, default=0, help="seconds of wrk load per app and round")
@@ -131,7 +134,7 @@ def main() -> None:
 
         env = {"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": api,
                "DATABASE_URL": url, "WEB_WORKERS": str(WORKERS), "WEB_THREADS": str(THREADS),
-               "LOG_LEVEL": "WARNING"}  # fmt: skip
+               "LOG_LEVEL": "WARNING", "METRICS_PORT": "0"}  # fmt: skip
         bare, web = free_port(), free_port()
         worker = [PYTHON, "-m", "bot", "worker"]
         with (
@@ -200,7 +203,7 @@ def sustained(args: argparse.Namespace) -> None:
         prepare_database(url)
         env = {"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": api,
                "DATABASE_URL": url, "WEB_WORKERS": str(WORKERS), "WEB_THREADS": str(THREADS),
-               "LOG_LEVEL": "WARNING"}  # fmt: skip
+               "LOG_LEVEL": "WARNING", "METRICS_PORT": "0"}  # fmt: skip
         bare, web = free_port(), free_port()
         with (
             process([PYTHON, "bench/bare_app.py", str(bare), str(WORKERS), str(THREADS)], env),
@@ -234,8 +237,10 @@ def report_sustained(args: argparse.Namespace, results: dict[int, Rounds]) -> No
         ratios = []
         for number, (baseline, mentori) in enumerate(rounds, start=1):
             ratios.append(mentori["p99"] / baseline["p99"])
-            print(f"c={connections} round {number}: bare Bolt {_figures(baseline)} | mentori {_figures(mentori)} | "
-                  f"p99 ratio {ratios[-1]:.2f}; non-2xx {baseline['errors']:.0f} / {mentori['errors']:.0f}")
+            print(
+                f"c={connections} round {number}: bare Bolt {_figures(baseline)} | mentori {_figures(mentori)} | "
+                f"p99 ratio {ratios[-1]:.2f}; non-2xx {baseline['errors']:.0f} / {mentori['errors']:.0f}"
+            )
         p50 = statistics.median(m["p50"] for _, m in rounds) * 1000
         print(f"c={connections}: median p99 ratio {statistics.median(ratios):.2f} (aim ≤ 0.5), "
               f"median mentori p50 {p50:.2f} ms (aim ≤ 5)")  # fmt: skip

@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench._support import database, fake_slack_process, machine
 
 MONDAY = datetime(2027, 1, 18, 7, 0, tzinfo=UTC)  # 09:00 in Helsinki: the prompt is due for everyone
-STEP = "s1-learning-without-course"
+STEP = "s1-assignment-1"
 CALLS_PER_MENTOR = 2  # conversations.open, chat.postMessage
 
 

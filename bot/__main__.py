@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import traceback
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
@@ -27,6 +29,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except Exception as error:
+        from bot.startup import one_line
+
+        line = one_line(error)
+        if line is None:
+            raise
+        print(f"mentori: {line}", file=sys.stderr)
+        if os.environ.get("LOG_LEVEL", "").strip().upper() == "DEBUG":
+            traceback.print_exc()
+        return 1
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -159,14 +171,14 @@ def _worker(_args: argparse.Namespace) -> int:
 
 
 def _doctor(_args: argparse.Namespace) -> int:
-    from bot.app import make_client
     from bot.doctor import run_checks
+    from bot.startup import quiet_client
     from storage.db import make_engine
 
     settings = _settings()
     settings.require_slack()
     findings = run_checks(
-        make_engine(settings.database_url), make_client(settings.slack_bot_token, settings.slack_api_url)
+        make_engine(settings.database_url), quiet_client(settings.slack_api_url, settings.slack_bot_token)
     )
     for finding in findings:
         print(f"{'ok  ' if finding.ok else 'FIX '} {finding.what}")
@@ -217,12 +229,15 @@ def _programme_preview(args: argparse.Namespace) -> int:
 def _import(args: argparse.Namespace) -> int:
     from bot.app import make_client
     from bot.importer import run_import
+    from bot.startup import check_database, check_slack
     from schedules.sender import send_now
     from storage.db import make_engine
     from storage.types import utcnow
 
     settings = _settings()
     settings.require_bot_token()
+    check_database(settings.database_url)
+    check_slack(settings.slack_api_url, bot_token=settings.slack_bot_token)
     engine = make_engine(settings.database_url)
     return run_import(
         engine=engine,

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 from bot.cohorts import Invalid
+from bot.numbers import whole_number
 from bot.planning import work_policy
 from bot.programmes import Programme, Step, programme_by_id
 from bot.programmes.model import SUMMARY_PERIODS
@@ -87,10 +88,9 @@ def _position(step: Step) -> tuple[int, int, Any]:
 def own_prompt(session: Session, *, team_id: str, user_id: str, delivery_id: Any) -> Prompt:
     """The prompt, only if it reached `user_id` as a mentor in `team_id`; the same refusal whether it is someone
     else's or does not exist, so ids cannot be probed."""
-    try:
-        wanted = int(str(delivery_id))
-    except ValueError:
-        raise Invalid("mentor.error.not_found") from None
+    wanted = whole_number(delivery_id)
+    if wanted is None:
+        raise Invalid("mentor.error.not_found")
     row = session.exec(
         select(Delivery, Member, Cohort)
         .join(Member, col(Member.id) == col(Delivery.member_id))
@@ -211,7 +211,7 @@ def check_answer(step: Step, text: str | None, ratings: dict[str, Any]) -> tuple
                 raise Invalid("mentor.error.rating", field="thumbs")
             checked[key] = value
         elif key in step.items:
-            number = int(value) if isinstance(value, (int, str)) and str(value).isdigit() else 0
+            number = whole_number(value, maximum=5) or 0
             if not 1 <= number <= 5:
                 raise Invalid("mentor.error.rating", field=f"item_{key}")
             checked[key] = number
@@ -372,10 +372,9 @@ def keep_note(session: Session, prompt: Prompt, *, channel_id: str, message_ts: 
 
 def own_note(session: Session, *, team_id: str, user_id: str, note_id: Any, now: datetime) -> tuple[DmNote, Prompt]:
     """The kept DM and its prompt, only if both are the user's own and the DM is not over NOTE_DAYS old."""
-    try:
-        wanted = int(str(note_id))
-    except ValueError:
-        raise Invalid("mentor.error.note_gone") from None
+    wanted = whole_number(note_id)
+    if wanted is None:
+        raise Invalid("mentor.error.note_gone")
     note = session.get(DmNote, wanted)
     if note is None or note.team_id != team_id or note.created_at < now - timedelta(days=NOTE_DAYS):
         raise Invalid("mentor.error.note_gone")

@@ -16,6 +16,7 @@ from slack_sdk.webhook import WebhookClient
 from bot.deps import Deps
 from bot.handover import Handover, Routing
 from bot.i18n import t
+from bot.inbound import GuardedApp
 from bot.installations import token_rotator
 from bot.queue_writer import QueueWriter
 from bot.scopes import BOT_SCOPES
@@ -47,7 +48,7 @@ def create_app(deps: Deps, *, client: WebClient | None = None,
     deps = with_sender(deps)
     client = client or make_client(None if settings.oauth else settings.slack_bot_token, settings.slack_api_url)
     workspaces = Workspaces(settings, deps.engine, client)
-    app = App(
+    app = GuardedApp(
         signing_secret=settings.slack_signing_secret,
         client=client,
         logger=logging.getLogger("slack_bolt.App"),
@@ -78,7 +79,7 @@ def create_handover(deps: Deps, writer: QueueWriter) -> Handover:
             WebhookClient(url).send(text=t(settings.language, "common.error"), response_type="ephemeral")
 
     routing = Routing(command=router.left_to_worker, event=events.left_to_worker)
-    return Handover(settings.slack_signing_secret or "", writer, routing, now=deps.now, reply_lost=reply_lost)
+    return Handover(writer, routing, now=deps.now, reply_lost=reply_lost)
 
 
 def with_sender(deps: Deps) -> Deps:

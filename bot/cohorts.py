@@ -45,8 +45,9 @@ COMMON_TIMEZONES = (
     "Europe/London",
     "UTC",
 )
-_FINNISH_DATE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
-_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+_FINNISH_DATE = re.compile(r"^([0-9]{1,2})\.([0-9]{1,2})\.([0-9]{4})$")
+_ISO_DATE = re.compile(r"^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})$")
+MAX_YEARS_AHEAD = 3  # a programme is planned at most this far ahead: further is a typo in the year
 
 
 class Invalid(ValueError):
@@ -76,6 +77,13 @@ def parse_day(text: str, *, field: str | None = None) -> date:
     raise Invalid("cohorts.error.date_format", field=field, value=value)
 
 
+def _years_after(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
 def today_in(timezone: str, now: datetime) -> date:
     """Today's date where the cohort lives."""
     return now.astimezone(ZoneInfo(timezone)).date()
@@ -86,12 +94,16 @@ def check_dates(dates: Sequence[date], *, today: date, unchanged: Mapping[int, d
     if len(dates) != len(SESSIONS):
         raise Invalid("cohorts.error.dates_count")
     kept = unchanged or {}
+    latest = _years_after(today, MAX_YEARS_AHEAD)
     for number, value in zip(SESSIONS, dates, strict=True):
         if value < today and kept.get(number) != value:
             raise Invalid(
                 "cohorts.error.date_past", field=f"session_{number}", n=number, value=value.isoformat(),
                 today=today.isoformat(),
             )  # fmt: skip
+        if value > latest and kept.get(number) != value:
+            raise Invalid("cohorts.error.date_far", field=f"session_{number}", n=number, value=value.isoformat(),
+                          latest=latest.isoformat())  # fmt: skip
     for number in SESSIONS[1:]:
         previous, value = dates[number - 2], dates[number - 1]
         if value <= previous:

@@ -8,6 +8,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from bot.cohorts import Invalid, visible_name
+from bot.numbers import whole_number
 from storage.models import Decision, Experiment, ExperimentStatus, Goal, Member, MemberStatus, Role
 
 TITLE_MAX = 150
@@ -43,7 +44,7 @@ def _goal(session: Session, member: Member, goal_id: Any) -> int | None:
     if goal_id in (None, ""):
         return None
     allowed = {goal.id for goal in goals_for(session, member)}
-    wanted = int(goal_id) if str(goal_id).isdigit() else None
+    wanted = whole_number(goal_id)
     if wanted not in allowed:
         raise Invalid("mentor.experiment.error.goal", field="goal")
     return wanted
@@ -78,7 +79,7 @@ def create_experiment(
 
 def own_experiment(session: Session, *, team_id: str, user_id: str, experiment_id: Any) -> tuple[Experiment, Member]:
     """The experiment, only if it belongs to one of the user's active mentor memberships in this workspace."""
-    wanted = int(str(experiment_id)) if str(experiment_id).isdigit() else None
+    wanted = whole_number(experiment_id)
     row = session.exec(
         select(Experiment, Member)
         .join(Member, col(Member.id) == col(Experiment.member_id))

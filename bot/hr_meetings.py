@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlmodel import Session, col, select
 
@@ -10,6 +10,7 @@ from bot.cohorts import Invalid
 from storage.models import HrMeeting, Member
 
 NOTES_MAX = 2000
+OLDEST_DAYS = 2 * 366  # a meeting logged as older than this is a typo in the year
 
 
 def log_meeting(session: Session, member: Member, *, held_on: date | None, notes: str | None, today: date,
@@ -19,6 +20,8 @@ def log_meeting(session: Session, member: Member, *, held_on: date | None, notes
         raise Invalid("mentor.hr.error.date", field="held_on")
     if held_on > today:
         raise Invalid("mentor.hr.error.future", field="held_on", value=held_on)
+    if held_on < today - timedelta(days=OLDEST_DAYS):
+        raise Invalid("mentor.hr.error.long_ago", field="held_on", value=held_on)
     cleaned = (notes or "").strip() or None
     if cleaned and len(cleaned) > NOTES_MAX:
         raise Invalid("mentor.hr.error.too_long", field="notes", max=NOTES_MAX, length=len(cleaned))

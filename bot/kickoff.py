@@ -122,7 +122,8 @@ def kickoff_context(session: Session, delivery: Delivery, programme: Programme, 
         goal = session.exec(
             select(Goal.text).where(Goal.organisation_id == member.organisation_id).order_by(col(Goal.position))
         ).first()
-    kickoff_ids = [step.id for step in programme.steps if step.kind == "kickoff"]
+    # The kickoff text itself announces what follows it at once (T0), so "next" is the first prompt after that.
+    kickoff_ids = [step.id for step in programme.steps if step.kind == "kickoff" or step.follows_kickoff]
     following = session.exec(
         select(Delivery.step_id, Delivery.not_before)
         .where(

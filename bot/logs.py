@@ -31,7 +31,48 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+def error_summary(record: logging.LogRecord) -> str:
+    """`Type: message` of a record's exception, on one line."""
+    if not record.exc_info or record.exc_info[1] is None:
+        return ""
+    error = record.exc_info[1]
+    text = " ".join(str(error).split())
+    return f"{type(error).__name__}: {text[:300]}" if text else type(error).__name__
+
+
+class OneLineFormatter(logging.Formatter):
+    """Text lines; an exception adds its type and message to the line, and its traceback only at DEBUG."""
+
+    def __init__(self, fmt: str, *, tracebacks: bool) -> None:
+        super().__init__(fmt)
+        self.tracebacks = tracebacks
+
+    def format(self, record: logging.LogRecord) -> str:
+        if self.tracebacks or not record.exc_info:
+            return super().format(record)
+        summary = error_summary(record)
+        saved = record.exc_info, record.exc_text, record.stack_info
+        record.exc_info, record.exc_text, record.stack_info = None, None, None
+        try:
+            line = super().format(record)
+        finally:
+            record.exc_info, record.exc_text, record.stack_info = saved
+        return f"{line} ({summary})" if summary else line
+
+
+class AlembicChatter(logging.Filter):
+    """Drops the two lines alembic logs every time a revision is read; keeps the migrations it runs."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        return not (message.startswith("Context impl ") or message.startswith("Will assume "))
+
+
 class JsonFormatter(logging.Formatter):
+    def __init__(self, *, tracebacks: bool = True) -> None:
+        super().__init__()
+        self.tracebacks = tracebacks
+
     def format(self, record: logging.LogRecord) -> str:
         entry = {
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
@@ -44,17 +85,18 @@ class JsonFormatter(logging.Formatter):
             if value is not None:
                 entry[key] = value
         if record.exc_info:
-            entry["error"] = self.formatException(record.exc_info)
+            entry["error"] = self.formatException(record.exc_info) if self.tracebacks else error_summary(record)
         return json.dumps(entry, ensure_ascii=False)
 
 
 def configure_logging(level: str, fmt: str = "text") -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.addFilter(RedactingFilter())
+    tracebacks = level.upper() == "DEBUG"  # below DEBUG an error is one line: what happened, not where
     if fmt == "json":
-        handler.setFormatter(JsonFormatter())
+        handler.setFormatter(JsonFormatter(tracebacks=tracebacks))
     else:
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        handler.setFormatter(OneLineFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s", tracebacks=tracebacks))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
@@ -62,3 +104,6 @@ def configure_logging(level: str, fmt: str = "text") -> None:
         logging.getLogger(name).setLevel(max(logging.INFO, logging.getLevelName(level)))
     for name in SILENT_LIBRARIES:
         logging.getLogger(name).setLevel(logging.WARNING)
+    migration = logging.getLogger("alembic.runtime.migration")
+    if not any(isinstance(f, AlembicChatter) for f in migration.filters):
+        migration.addFilter(AlembicChatter())

@@ -12,12 +12,14 @@ from sqlmodel import Session, col, select
 
 from bot.cohorts import Invalid, require_active, visible_name
 from bot.names import clean_name
+from bot.numbers import whole_number
 from bot.slack_api import error_code
 from storage.models import Cohort, Goal, Organisation
 
 log = logging.getLogger(__name__)
 NAME_MAX = 120
 GOAL_MAX = 500
+MEMBER_PAGES = 20  # conversations.members pages of 1,000 read before giving up: an HR channel is far smaller
 
 
 @dataclass(frozen=True)
@@ -26,8 +28,11 @@ class HrChannel:
     name: str
 
 
-def verify_hr_channel(client: WebClient, channel_id: str, *, field: str | None = "channel") -> HrChannel:
-    """The channel if it is private and Mentori is in it; Invalid saying how to fix it otherwise."""
+def verify_hr_channel(
+    client: WebClient, channel_id: str, *, field: str | None = "channel", binder: str | None = None
+) -> HrChannel:
+    """The channel if it is private, Mentori is in it and so is `binder` (who makes it an HR channel), if given;
+    Invalid saying how to fix it otherwise."""
     try:
         channel = client.conversations_info(channel=channel_id)["channel"]
     except SlackApiError as error:
@@ -43,7 +48,27 @@ def verify_hr_channel(client: WebClient, channel_id: str, *, field: str | None =
         raise Invalid("organisations.error.channel_public", field=field, channel=name)
     if not channel.get("is_member"):
         raise Invalid("organisations.error.channel_not_member", field=field)
+    if binder is not None and not is_channel_member(client, channel_id, binder, field=field):
+        raise Invalid("organisations.error.channel_binder_not_member", field=field)
     return HrChannel(channel_id, name)
+
+
+def is_channel_member(client: WebClient, channel_id: str, user_id: str, *, field: str | None = "channel") -> bool:
+    """Whether `user_id` is in the channel (conversations.members, page by page)."""
+    cursor = ""
+    for _page in range(MEMBER_PAGES):
+        try:
+            response = client.conversations_members(channel=channel_id, limit=1000, cursor=cursor or None)
+        except SlackApiError as error:
+            code = error.response.get("error") if error.response is not None else None
+            log.warning("conversations.members failed: %s", code)
+            raise Invalid("organisations.error.channel_unreadable", field=field, error=str(code)) from None
+        if user_id in (response.get("members") or []):
+            return True
+        cursor = str((response.get("response_metadata") or {}).get("next_cursor") or "")
+        if not cursor:
+            return False
+    return False
 
 
 def check_organisation_name(name: str, *, field: str | None = "name") -> str:
@@ -119,6 +144,7 @@ def add_organisation(
     existing = session.exec(
         select(Organisation).where(Organisation.cohort_id == cohort.id, func.lower(Organisation.name) == name.lower())
     ).first()
+    require_own_channel(session, cohort.team_id, hr_channel_id, name)
     if existing is None:
         organisation = Organisation(team_id=cohort.team_id, cohort_id=cohort.id, name=name, hr_channel_id=hr_channel_id)  # type: ignore[arg-type]
     else:
@@ -129,6 +155,17 @@ def add_organisation(
     for text in goal_texts:
         add_goal(session, organisation, text)
     return OrganisationAdded(organisation, existing is None, len(goal_texts))
+
+
+def require_own_channel(session: Session, team_id: str, channel_id: str, name: str) -> None:
+    """Refuse a channel that is the HR channel of an organisation by another name, in any cohort of the workspace:
+    its summaries would reach the other organisation's HR. (An organisation of the same name in another cohort is
+    the same organisation, and may keep its HR channel.)"""
+    others = session.exec(
+        select(Organisation).where(Organisation.team_id == team_id, Organisation.hr_channel_id == channel_id)
+    )
+    if any(clean_name(other.name).lower() != name.lower() for other in others):
+        raise Invalid("organisations.error.channel_taken", field="channel", organisation=name)
 
 
 def goals_of(session: Session, organisation: Organisation) -> list[Goal]:
@@ -152,9 +189,10 @@ def add_goal(session: Session, organisation: Organisation, text: str) -> Goal:
 def remove_goal(session: Session, organisation: Organisation, number: str) -> Goal:
     """Remove the goal shown as `number` in the organisation's list (1 is the first)."""
     goals = goals_of(session, organisation)
-    if not number.strip().isdigit() or not 1 <= int(number) <= len(goals):
-        raise Invalid("organisations.error.goal_number", value=number, organisation=organisation.name)
-    goal = goals[int(number) - 1]
+    position = whole_number(number.strip())
+    if position is None or not 1 <= position <= len(goals):
+        raise Invalid("organisations.error.goal_number", value=number[:40], organisation=organisation.name)
+    goal = goals[position - 1]
     session.delete(goal)
     session.flush()
     return goal

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -27,6 +28,10 @@ from storage.models import (
 from storage.types import AwareDateTime
 
 OPEN_STATUSES = (DeliveryStatus.PLANNED,)
+MAX_PROMPTS_A_WEEK = 2  # DOMAIN.md: one prompt a week by default, never more than two, kickoff weeks included
+AFTER_KICKOFF = timedelta(minutes=2)  # a step placed on its session's day follows the kickoff DM by this much
+# What a mentor has had or will have in a week: deliveries cancelled, skipped or failed never reached them.
+COUNTED_STATUSES = (DeliveryStatus.PLANNED, DeliveryStatus.SENDING, DeliveryStatus.SENT, DeliveryStatus.ANSWERED)
 
 
 @dataclass(frozen=True)
@@ -104,11 +109,89 @@ def mentor_context(session: Session, cohort: Cohort, mentors: Iterable[Member]) 
 
 
 def step_schedule(step: Step, dates: dict[int, date], policy: WorkPolicy, now: datetime) -> tuple[datetime, datetime]:
-    """(due_at, not_before) for one step and mentor: kickoffs go at once, the rest at their nominal moment."""
+    """(due_at, not_before) for one step and mentor: kickoffs go at once and a step on the session's day right
+    after its kickoff; the rest at their nominal moment, moved into the mentor's working hours."""
     if step.kind == "kickoff":
         return now, now
+    if step.follows_kickoff:
+        return now + AFTER_KICKOFF, now + AFTER_KICKOFF
     due = nominal_moment(dates[step.session] + timedelta(days=step.days), step.at, policy.tz)
     return due, next_slot(due, policy)
+
+
+def schedule_block(
+    steps: Sequence[Step],
+    dates: dict[int, date],
+    policy: WorkPolicy,
+    now: datetime,
+    busy: Counter[tuple[int, int]],
+    reserved: Counter[tuple[int, int]] | None = None,
+) -> list[tuple[Step, datetime, datetime]]:
+    """(step, due_at, not_before) for a block's steps and one mentor, kicked off at `now`: each at its moment,
+    but never a third prompt in a week. `busy` counts the mentor's prompts already in each week (and is updated);
+    `reserved` holds the weeks of later sessions' kickoffs, which these steps must leave room for."""
+    schedules = [step_schedule(step, dates, policy, now) for step in steps]
+    wanted = [(step, not_before) for step, (_, not_before) in zip(steps, schedules, strict=True)]
+    slots = cap_weeks(wanted, busy, policy, reserved or Counter())
+    return [(step, due, slot) for step, (due, _), slot in zip(steps, schedules, slots, strict=True)]
+
+
+def later_kickoffs(programme: Programme, block: int, dates: dict[int, date], tz: str) -> Counter[tuple[int, int]]:
+    """The weeks of the sessions after `block`, each with its kickoff and the prompts that follow it at once."""
+    reserved: Counter[tuple[int, int]] = Counter()
+    for number, day in dates.items():
+        if number > block and day is not None:
+            at_kickoff = [s for s in programme.steps_in_block(number) if s.kind == "kickoff" or s.follows_kickoff]
+            reserved[week_of(nominal_moment(day, time(12), tz), tz)] += len(at_kickoff)
+    return reserved
+
+
+def week_of(moment: datetime, tz: str) -> tuple[int, int]:
+    """The ISO (year, week) of `moment` in the mentor's own time zone."""
+    year, week, _ = moment.astimezone(ZoneInfo(tz)).isocalendar()
+    return year, week
+
+
+def cap_weeks(
+    wanted: Sequence[tuple[Step, datetime]],
+    busy: Counter[tuple[int, int]],
+    policy: WorkPolicy,
+    reserved: Counter[tuple[int, int]] | None = None,
+) -> list[datetime]:
+    """Each wanted moment, or — where its week already holds MAX_PROMPTS_A_WEEK prompts (`busy` counts the
+    mentor's other prompts by week, `reserved` the kickoffs still to come) — the step's time on the first working
+    day of the next week with room.
+
+    Shifts past weekends, holidays and pauses can otherwise pile three prompts into one week. Kickoffs stay
+    where they are and count first; the rest are taken in time order. `busy` is updated with each one placed.
+    """
+    reserved = reserved or Counter()
+    placed: dict[int, datetime] = {}
+    for index, (step, moment) in enumerate(wanted):
+        if step.kind == "kickoff":  # the coach's kickoff goes when it is run; the other prompts make room for it
+            busy[week_of(moment, policy.tz)] += 1
+            placed[index] = moment
+    for index, (step, moment) in sorted(enumerate(wanted), key=lambda pair: (pair[1][1], pair[0])):
+        if index in placed:
+            continue
+        while busy[week_of(moment, policy.tz)] + reserved[week_of(moment, policy.tz)] >= MAX_PROMPTS_A_WEEK:
+            local = moment.astimezone(ZoneInfo(policy.tz)).date()
+            monday = local + timedelta(days=7 - local.weekday())
+            moment = next_slot(nominal_moment(monday, step.at, policy.tz), policy)
+        busy[week_of(moment, policy.tz)] += 1
+        placed[index] = moment
+    return [placed[index] for index in range(len(wanted))]
+
+
+def _busy_weeks(session: Session, member_id: int, tz: str, leave_out: Iterable[int] = ()) -> Counter[tuple[int, int]]:
+    """How many prompts the mentor has (had) in each week, leaving out the deliveries being placed now."""
+    skipped = set(leave_out)
+    rows = session.exec(
+        select(Delivery.id, Delivery.not_before, Delivery.sent_at).where(
+            Delivery.member_id == member_id, col(Delivery.status).in_(COUNTED_STATUSES)
+        )
+    )
+    return Counter(week_of(sent_at or not_before, tz) for id_, not_before, sent_at in rows if id_ not in skipped)
 
 
 def plan_block(session: Session, cohort: Cohort, block: int, now: datetime) -> PlanResult:
@@ -121,10 +204,13 @@ def plan_block(session: Session, cohort: Cohort, block: int, now: datetime) -> P
     existing = _existing_keys(session, cohort.id, [step.id for step in steps])  # type: ignore[arg-type]
     planned = 0
     for mentor in mentors:
-        for step in steps:
-            if (step.id, mentor.id) in existing:
-                continue
-            due, not_before = step_schedule(step, dates, policies[mentor.id], now)  # type: ignore[index]
+        policy = policies[mentor.id]  # type: ignore[index]
+        todo = [step for step in steps if (step.id, mentor.id) not in existing]
+        if not todo:
+            continue
+        busy = _busy_weeks(session, mentor.id, policy.tz)  # type: ignore[arg-type]
+        reserved = later_kickoffs(programme, block, dates, policy.tz)
+        for step, due, not_before in schedule_block(todo, dates, policy, now, busy, reserved):
             session.add(
                 Delivery(
                     team_id=cohort.team_id,
@@ -173,13 +259,14 @@ def replan_cohort(session: Session, cohort: Cohort, now: datetime) -> int:
     dates = session_dates(session, cohort.id)  # type: ignore[arg-type]
     mentors = {m.id: m for m in active_mentors(session, cohort.id)}  # type: ignore[arg-type]
     policies = mentor_context(session, cohort, mentors.values())
-    moved = 0
+    by_member: dict[int, list[Delivery]] = {}
     for delivery in _open_deliveries(session, Delivery.cohort_id == cohort.id):
-        policy = policies.get(delivery.member_id)
-        if policy is None or delivery.step_id not in {s.id for s in programme.steps}:
-            continue
-        moved += _reschedule(session, delivery, programme.step(delivery.step_id), dates, policy, now)
-    return moved
+        by_member.setdefault(delivery.member_id, []).append(delivery)
+    return sum(
+        _reschedule(session, deliveries, programme, dates, policies[member_id], now)
+        for member_id, deliveries in by_member.items()
+        if member_id in policies
+    )
 
 
 def replan_member(session: Session, cohort: Cohort, member: Member, now: datetime) -> int:
@@ -187,27 +274,38 @@ def replan_member(session: Session, cohort: Cohort, member: Member, now: datetim
     programme = programme_by_id(cohort.programme)
     dates = session_dates(session, cohort.id)  # type: ignore[arg-type]
     policy = mentor_context(session, cohort, [member])[member.id]  # type: ignore[index]
-    known = {step.id for step in programme.steps}
+    deliveries = _open_deliveries(session, Delivery.member_id == member.id)
+    return _reschedule(session, deliveries, programme, dates, policy, now)
+
+
+def _reschedule(session: Session, deliveries: list[Delivery], programme: Programme, dates: dict[int, date],
+                policy: WorkPolicy, now: datetime) -> int:  # fmt: skip
+    """Move one mentor's open deliveries to their moments now, skipping those due in a pause; count the changes."""
+    known = {step.id: step for step in programme.steps}
     changed = 0
-    for delivery in _open_deliveries(session, Delivery.member_id == member.id):
-        if delivery.step_id not in known:
+    kept: list[tuple[Delivery, Step, datetime, datetime]] = []
+    for delivery in deliveries:
+        step = known.get(delivery.step_id)
+        if step is None:
             continue
-        changed += _reschedule(session, delivery, programme.step(delivery.step_id), dates, policy, now)
+        if step.kind == "kickoff" or step.follows_kickoff:
+            due, not_before = delivery.due_at, next_slot(max(delivery.due_at, now), policy)
+        else:
+            due, not_before = step_schedule(step, dates, policy, now)
+        if policy.paused_until is not None and due.astimezone(ZoneInfo(policy.tz)).date() <= policy.paused_until:
+            changed += update_open(session, delivery, status=DeliveryStatus.SKIPPED, last_error="paused")
+        else:
+            kept.append((delivery, step, due, not_before))
+    if not kept:
+        return changed
+    member_id = kept[0][0].member_id
+    busy = _busy_weeks(session, member_id, policy.tz, leave_out=(delivery.id for delivery, *_ in kept))  # type: ignore[misc]
+    reserved = later_kickoffs(programme, max(delivery.block for delivery, *_ in kept), dates, policy.tz)
+    slots = cap_weeks([(step, not_before) for _, step, _, not_before in kept], busy, policy, reserved)
+    for (delivery, _, due, _), not_before in zip(kept, slots, strict=True):
+        if (due, not_before) != (delivery.due_at, delivery.not_before):
+            changed += update_open(session, delivery, due_at=due, not_before=not_before)
     return changed
-
-
-def _reschedule(
-    session: Session, delivery: Delivery, step: Step, dates: dict[int, date], policy: WorkPolicy, now: datetime
-) -> int:
-    if step.kind == "kickoff":
-        due, not_before = delivery.due_at, next_slot(max(delivery.due_at, now), policy)
-    else:
-        due, not_before = step_schedule(step, dates, policy, now)
-    if policy.paused_until is not None and due.astimezone(ZoneInfo(policy.tz)).date() <= policy.paused_until:
-        return update_open(session, delivery, status=DeliveryStatus.SKIPPED, last_error="paused")
-    if (due, not_before) == (delivery.due_at, delivery.not_before):
-        return 0
-    return update_open(session, delivery, due_at=due, not_before=not_before)
 
 
 def update_open(session: Session, delivery: Delivery, **values: Any) -> int:

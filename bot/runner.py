@@ -24,6 +24,7 @@ def run(settings: Settings) -> int:
     """Migrate, then Socket Mode (with SLACK_APP_TOKEN) or HTTP mode with one server process; the scheduler runs
     in the process that serves (in HTTP mode: started in gunicorn's worker by a post-fork hook)."""
     settings.require_slack()
+    preflight(settings, app_token=settings.slack_app_token if settings.socket_mode else None)
     if settings.socket_mode:
         return _run_socket_mode(settings)
     log.info("Mentori listening on port %s (HTTP mode)", settings.port)
@@ -41,7 +42,7 @@ def run(settings: Settings) -> int:
         stop_scheduler()
 
     serve(lambda: build_wsgi(settings, scheduler=True), port=settings.port, workers=1, threads=settings.web_threads,
-          post_fork=post_fork, worker_exit=worker_exit)  # fmt: skip
+          metrics=metrics_address(settings), post_fork=post_fork, worker_exit=worker_exit)  # fmt: skip
     return 0
 
 
@@ -56,6 +57,7 @@ def run_worker(settings: Settings) -> int:
 
     engine = make_engine(settings.database_url)
     require_current_schema(engine)
+    preflight(settings)
     stopping = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stopping.set())
@@ -93,11 +95,31 @@ def run_web(settings: Settings) -> int:
     from storage.db import make_engine
 
     require_current_schema(make_engine(settings.database_url))
+    preflight(settings)
     log.info("Mentori web on port %s: %s workers × %s threads", settings.port, settings.web_workers,
              settings.web_threads)  # fmt: skip
     serve(lambda: build_wsgi(settings, queue=True), port=settings.port, workers=settings.web_workers,
-          threads=settings.web_threads, worker_exit=lambda _server, _worker: before_exit())  # fmt: skip
+          threads=settings.web_threads, metrics=metrics_address(settings),
+          worker_exit=lambda _server, _worker: before_exit())  # fmt: skip
     return 0
+
+
+def preflight(settings: Settings, *, app_token: str | None = None) -> None:
+    """Before a role starts: the database answers and Slack takes the tokens (errors are said in one line)."""
+    from bot.startup import check_database, check_slack
+
+    check_database(settings.database_url)
+    check_slack(settings.slack_api_url, bot_token=None if settings.oauth else settings.slack_bot_token,
+                app_token=app_token)  # fmt: skip
+
+
+def metrics_address(settings: Settings) -> str | None:
+    """Where /metrics is served (loopback by default), or None when METRICS_PORT=0."""
+    if not settings.metrics_port:
+        return None
+    host = settings.metrics_host
+    return f"[{host}]:{settings.metrics_port}" if ":" in host and not host.startswith("[") else \
+        f"{host}:{settings.metrics_port}"  # fmt: skip
 
 
 def before_exit() -> None:
@@ -153,7 +175,8 @@ def build_wsgi(settings: Settings, *, migrate: bool = False, scheduler: bool = F
     dashboard = _dashboard(deps)
     if not scheduler:
         return MentoriWsgi(app, leader_health(engine), registry, informational=frozenset({"scheduler"}),
-                           handover=handover, dashboard=dashboard)  # fmt: skip
+                           handover=handover, dashboard=dashboard,
+                           metrics_port=settings.metrics_port or None)  # fmt: skip
     from schedules.scheduler import current_service
 
     database_only = database_health(engine)
@@ -162,7 +185,7 @@ def build_wsgi(settings: Settings, *, migrate: bool = False, scheduler: bool = F
         service = current_service()
         return {**database_only(), "scheduler": bool(service and service.running)}
 
-    return MentoriWsgi(app, health, registry, dashboard=dashboard)
+    return MentoriWsgi(app, health, registry, dashboard=dashboard, metrics_port=settings.metrics_port or None)
 
 
 def _dashboard(deps: Any) -> WsgiApp | None:
@@ -176,11 +199,13 @@ def _dashboard(deps: Any) -> WsgiApp | None:
 
 def _run_socket_mode(settings: Settings) -> int:
     import signal
+    import threading
 
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
     from bot.app import create_app
     from bot.deps import Deps
+    from bot.socket_mode import keep_connected
     from schedules.scheduler import stop_scheduler
     from storage.db import make_engine, upgrade
 
@@ -188,14 +213,15 @@ def _run_socket_mode(settings: Settings) -> int:
     upgrade(engine)
     app = create_app(Deps(settings=settings, engine=engine))
     _start_scheduler(settings, engine)
-    signal.signal(signal.SIGTERM, _exit)
+    stopping = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stopping.set())
     log.info("Mentori connecting to Slack in Socket Mode")
+    # Reconnecting is ours (with growing pauses, logged), not the client's own fixed-interval retry.
+    handler = SocketModeHandler(app, settings.slack_app_token, auto_reconnect_enabled=False)
     try:
-        SocketModeHandler(app, settings.slack_app_token).start()
+        keep_connected(handler.client, stopping.wait)
     finally:
+        handler.close()
         stop_scheduler()
     return 0
-
-
-def _exit(*_: object) -> None:
-    raise SystemExit(0)

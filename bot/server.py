@@ -31,10 +31,12 @@ class GunicornServer(BaseApplication):  # type: ignore[misc]
         return self.factory()
 
 
-def serve(factory: Callable[[], WsgiApp], *, port: int, workers: int, threads: int, **extra: Any) -> None:
-    """Serve the WSGI app on 0.0.0.0:`port` with `workers` processes of `threads` threads each."""
+def serve(factory: Callable[[], WsgiApp], *, port: int, workers: int, threads: int, metrics: str | None = None,
+          **extra: Any) -> None:  # fmt: skip
+    """Serve the WSGI app on 0.0.0.0:`port` (and on `metrics`, HOST:PORT, for /metrics) with `workers` processes of
+    `threads` threads each."""
     options = {
-        "bind": f"0.0.0.0:{port}",
+        "bind": [f"0.0.0.0:{port}", *([metrics] if metrics else [])],
         "workers": workers,
         "threads": threads,
         "worker_class": "gthread",

@@ -47,6 +47,8 @@ class Settings:
     slack_api_url: str = DEFAULT_SLACK_API_URL
     database_url: str = DEFAULT_DATABASE_URL
     port: int = 3000
+    metrics_port: int = 9464  # 0: no /metrics
+    metrics_host: str = "127.0.0.1"
     timezone: str = "Europe/Helsinki"
     language: str = "fi"
     log_level: str = "INFO"
@@ -124,13 +126,15 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: bool = True) 
             load_dotenv(Path.cwd() / ".env", override=False)
         env = os.environ
     get = _Reader(env)
-    return Settings(
+    settings = Settings(
         slack_bot_token=get.token("SLACK_BOT_TOKEN", "xoxb-"),
         slack_signing_secret=get.optional("SLACK_SIGNING_SECRET"),
         slack_app_token=get.token("SLACK_APP_TOKEN", "xapp-"),
         slack_api_url=get.url("SLACK_API_URL", DEFAULT_SLACK_API_URL),
         database_url=get.database_url("DATABASE_URL", DEFAULT_DATABASE_URL),
         port=get.integer("PORT", 3000, low=1, high=65535),
+        metrics_port=get.integer("METRICS_PORT", 9464, low=0, high=65535),
+        metrics_host=get.host("METRICS_HOST", "127.0.0.1"),
         timezone=get.timezone("MENTORI_TZ", "Europe/Helsinki"),
         language=get.choice("MENTORI_LANG", "fi", LANGUAGES),
         log_level=get.choice("LOG_LEVEL", "INFO", LOG_LEVELS, upper=True),
@@ -147,6 +151,9 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: bool = True) 
         slack_redirect_uri=get.optional("SLACK_REDIRECT_URI"),
         **_dashboard(get),
     )
+    if settings.metrics_port == settings.port:
+        raise SettingsError(f"METRICS_PORT must differ from PORT ({settings.port}): /metrics has a port of its own.")
+    return settings
 
 
 def _dashboard(get: _Reader) -> dict[str, str | None]:
@@ -217,6 +224,12 @@ class _Reader:
             raise SettingsError(f"{name} must be a whole number between {low} and {high}, not {raw!r}.") from None
         if not low <= value <= high:
             raise SettingsError(f"{name} must be between {low} and {high}, not {value}.")
+        return value
+
+    def host(self, name: str, default: str) -> str:
+        value = self.optional(name) or default
+        if not re.fullmatch(r"[A-Za-z0-9.:\-\[\]]+", value):
+            raise SettingsError(f"{name} must be an address to listen on, such as 127.0.0.1 or 0.0.0.0, not {value!r}.")
         return value
 
     def timezone(self, name: str, default: str) -> str:

@@ -1,8 +1,8 @@
-"""HTTP mode: Slack's requests on /slack/events, health on /healthz, served by gunicorn."""
+"""HTTP mode: Slack's requests on /slack/events and health on /healthz on the public port, served by gunicorn;
+/metrics only on the metrics port (loopback by default)."""
 
 from __future__ import annotations
 
-import io
 import json
 import logging
 import uuid
@@ -11,10 +11,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry
-from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
+from slack_bolt.request import BoltRequest
 
 from bot.handover import Handover
+from bot.inbound import MAX_BODY, GuardedApp, refuse, signature_problem
 from bot.metrics import Timer, render_metrics
 from storage import worker_beats
 from storage.db import database_answers
@@ -27,42 +29,69 @@ WsgiApp = Callable[[Environ, StartResponse], Iterable[bytes]]
 
 
 class MentoriWsgi:
-    """Routes /healthz and /metrics itself, /dashboard to the dashboard, hands what a worker carries out to
-    `handover` (in `web`), and everything else to Bolt's WSGI adapter."""
+    """Routes /healthz itself (and /metrics on the metrics port), /dashboard to the dashboard, checks Slack's
+    requests before Bolt parses them, hands what a worker carries out to `handover` (in `web`), and the rest to
+    Bolt's WSGI adapter (OAuth's install and redirect pages)."""
 
     def __init__(
-        self, app: App, health: Callable[[], dict[str, bool]], metrics: CollectorRegistry | None = None,
-        *, informational: frozenset[str] = frozenset(), handover: Handover | None = None,
-        dashboard: WsgiApp | None = None,
+        self, app: GuardedApp, health: Callable[[], dict[str, bool]], metrics: CollectorRegistry | None = None,
+        *, informational: frozenset[str] = frozenset(), metrics_port: int | None = None,
+        handover: Handover | None = None, dashboard: WsgiApp | None = None,
     ) -> None:  # fmt: skip
+        self.app = app
         self.slack = SlackRequestHandler(app, path="/slack/events")
         self.handover = handover
         self.dashboard = dashboard  # the web dashboard, mounted under /dashboard when it is configured
         self.health = health
         self.informational = informational  # reported, but not a reason to take this process out of service
         self.metrics = metrics or CollectorRegistry()
+        self.metrics_port = metrics_port
 
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         path, method = environ.get("PATH_INFO"), environ.get("REQUEST_METHOD")
         if path == "/healthz" and method in ("GET", "HEAD"):
             return self.healthz(start_response)
-        if path == "/metrics" and method == "GET":
-            return self.render_metrics(start_response)
+        if self.metrics_port is not None and str(environ.get("SERVER_PORT")) == str(self.metrics_port):
+            if path == "/metrics" and method == "GET":
+                return self.render_metrics(start_response)
+            return _plain(start_response, "404 Not Found", b"Not Found")
         if self.dashboard is not None and path is not None and (path == "/dashboard" or path.startswith("/dashboard/")):
             return self.dashboard(environ, start_response)
         timer = Timer("/slack/events" if path == "/slack/events" else "other")
-        request_id = environ.get("HTTP_X_REQUEST_ID") or uuid.uuid4().hex[:16]
         try:
-            if self.handover is not None and path == "/slack/events" and method == "POST":
-                body = _read_body(environ)
-                if self.handover.take(body, _slack_headers(environ)):
-                    start_response("200 OK", [("Content-Length", "0")])
-                    return [b""]
-                environ["wsgi.input"] = io.BytesIO(body)
+            if path == "/slack/events" and method == "POST":
+                return self.slack_request(environ, start_response)
             return self.slack(environ, start_response)
         finally:
             timer.done()
-            log.debug("%s %s answered", method, path, extra={"request_id": request_id})
+            if log.isEnabledFor(logging.DEBUG):
+                request_id = environ.get("HTTP_X_REQUEST_ID") or uuid.uuid4().hex[:16]
+                log.debug("%s %s answered", method, path, extra={"request_id": request_id})
+
+    def slack_request(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+        """A request from Slack: refused (4xx, one line in the log) unless it is of a size Slack sends, signed by
+        Slack, and readable; then handed over to the workers (in `web`) or Bolt's."""
+        length = environ.get("CONTENT_LENGTH") or ""
+        if not (length.isascii() and length.isdigit()):
+            return _answer(start_response, refuse(411, "no readable Content-Length", 0))
+        size = int(length)
+        if size > MAX_BODY:
+            return _answer(start_response, refuse(413, f"a body over {MAX_BODY} bytes", size))
+        raw = environ["wsgi.input"].read(size) if size else b""
+        headers = WsgiHttpRequest(environ).get_headers()
+        problem = signature_problem(self.app.secret, raw, headers)
+        if problem is not None:
+            return _answer(start_response, refuse(401, problem, len(raw)))
+        if self.handover is not None and self.handover.take(raw, str(environ.get("CONTENT_TYPE", ""))):
+            start_response("200 OK", [("Content-Length", "0")])
+            return [b""]
+        try:
+            request = BoltRequest(body=raw.decode("utf-8"), query=environ.get("QUERY_STRING", ""), headers=headers)
+        except (ValueError, TypeError, KeyError) as error:  # JSON or form Slack never sends, bytes not UTF-8
+            return _answer(start_response, refuse(400, f"a body that is not a Slack payload ({type(error).__name__})",
+                                                  len(raw)))  # fmt: skip
+        response = self.app.dispatch(request)
+        return _answer(start_response, response)
 
     def render_metrics(self, start_response: StartResponse) -> Iterable[bytes]:
         body = render_metrics(self.metrics)
@@ -79,20 +108,23 @@ class MentoriWsgi:
         return [body]
 
 
-def _read_body(environ: Environ) -> bytes:
-    try:
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        length = 0
-    return environ["wsgi.input"].read(length) if length > 0 else b""
+def _answer(start_response: StartResponse, response: Any) -> Iterable[bytes]:
+    """A BoltResponse as WSGI."""
+    body = response.body.encode() if isinstance(response.body, str) else bytes(response.body or b"")
+    headers = [(name, value) for name, values in response.headers.items() for value in values
+               if name.lower() != "content-length"]  # fmt: skip
+    start_response(f"{response.status} {_REASONS.get(response.status, '')}".strip(),
+                   [*headers, ("Content-Length", str(len(body)))])  # fmt: skip
+    return [body]
 
 
-def _slack_headers(environ: Environ) -> dict[str, str]:
-    return {
-        "content-type": str(environ.get("CONTENT_TYPE", "")),
-        "x-slack-request-timestamp": str(environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", "")),
-        "x-slack-signature": str(environ.get("HTTP_X_SLACK_SIGNATURE", "")),
-    }
+_REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 411: "Length Required",
+            413: "Content Too Large", 500: "Internal Server Error"}  # fmt: skip
+
+
+def _plain(start_response: StartResponse, status: str, body: bytes) -> Iterable[bytes]:
+    start_response(status, [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body)))])
+    return [body]
 
 
 def database_health(engine: Any) -> Callable[[], dict[str, bool]]:

@@ -123,7 +123,7 @@ def add_organisation(caller: Caller, ref: CohortRef, *, name: str, channel_id: s
     cohort = managed_cohort(caller, actor, ref)
     name = organisations.check_organisation_name(name)
     goal_texts = [organisations.check_goal(goal) for goal in goals]
-    channel = organisations.verify_hr_channel(caller.client, channel_id)
+    channel = organisations.verify_hr_channel(caller.client, channel_id, binder=caller.user_id)
     with session_scope(caller.deps.engine) as session:
         cohort = _fresh(session, caller, actor, cohort.id)  # type: ignore[arg-type]
         added = organisations.add_organisation(session, cohort, name=name, hr_channel_id=channel.id, goals=goal_texts)

@@ -28,6 +28,7 @@ from bot.blocks.cohort_forms import (
 from bot.blocks.kit import fallback, shown
 from bot.cohorts import Invalid
 from bot.deps import Deps
+from bot.numbers import whole_number
 from bot.outbox import deliver
 from bot.people import language_for
 from handlers.cohort_commands import (
@@ -139,7 +140,7 @@ class CohortViews:
             chosen = _option(values, "organisation")
             added = add_people(
                 caller, cohort_id, user_ids=[str(u) for u in _element(values, "users").get("selected_users") or []],
-                role=role, organisation=int(chosen) if chosen and chosen.isdigit() else None,
+                role=role, organisation=whole_number(chosen),
             )  # fmt: skip
         except (Refused, Invalid) as problem:
             self.reject(ack, caller, problem, "forms.members.title", ("users", "role", "organisation"))

@@ -38,6 +38,7 @@ from bot.deps import Deps
 from bot.directory import SlackDirectory
 from bot.i18n import t
 from bot.kickoff import KickoffResult, Outcome, kickoff, parse_number
+from bot.numbers import whole_number
 from bot.people import language_for
 from bot.programmes import Programme, programme_by_id
 from bot.slack_api import error_code
@@ -159,6 +160,8 @@ class Kickoffs:
 
     def confirm(self, ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
         ack()
+        if not body.get("response_url"):
+            return  # these buttons exist only in Mentori's answer to a command; this click came from nowhere
         team_id, user_id = _who(body)
         language = self.language(team_id, user_id)
 
@@ -178,6 +181,8 @@ class Kickoffs:
 
     def cancel(self, ack: Ack, body: dict[str, Any], respond: Respond) -> None:
         ack()
+        if not body.get("response_url"):
+            return
         team_id, user_id = _who(body)
         text = say(self.language(team_id, user_id), "kickoff.confirm.cancelled")
         respond(text=fallback(text), response_type="ephemeral", replace_original=True)
@@ -190,14 +195,15 @@ class Kickoffs:
         values = ((body.get("view") or {}).get("state") or {}).get("values") or {}
         cohort_raw, number_raw = _selected(values, "cohort"), _selected(values, "session")
         errors = {}
-        if not cohort_raw or not cohort_raw.isdigit() or len(cohort_raw) > 9:
+        cohort_id = whole_number(cohort_raw)
+        if cohort_id is None:
             errors["cohort"] = t(language, "kickoff.error.choose_cohort")
         if not number_raw:
             errors["session"] = t(language, "kickoff.error.choose_session")
         if errors:
             ack(response_action="errors", errors=errors)
             return
-        self.submit_choice(ack, client, team_id, user_id, language, (int(cohort_raw), number_raw), confirmed=False)
+        self.submit_choice(ack, client, team_id, user_id, language, (cohort_id, number_raw), confirmed=False)
 
     def submit_confirmation(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         team_id, user_id = _who(body)

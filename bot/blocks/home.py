@@ -162,7 +162,7 @@ def _trend(language: str, home: MentorHome) -> list[Block]:
 
 def _trend_line(language: str, item: TrendItem) -> Mrkdwn:
     return md("`{spark}` {arrows}  _{text}_", spark=sparkline(item.values), arrows=_arrows(language, item.values),
-              text=clip(escape(item.text), 90))  # fmt: skip
+              text=clip(escape(item.text), 140))  # fmt: skip
 
 
 def _experiments(language: str, home: MentorHome) -> list[Block]:

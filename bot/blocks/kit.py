@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable
 from typing import Any, SupportsIndex
 
-from bot.i18n import LANGUAGES, catalogue, t
+from bot.i18n import LANGUAGES, catalogue, plural_key, t
 
 Block = dict[str, Any]
 MAX_TEXT = 3000
@@ -73,6 +73,11 @@ def say(language: str, key: str, **values: Any) -> Mrkdwn:
     if key not in texts:
         t(language, key)  # raises the catalogue's own KeyError
     return Mrkdwn(texts[key]).format(**values)
+
+
+def say_plural(language: str, key: str, count: int, **values: Any) -> Mrkdwn:
+    """`say` for `count` of something, in the plural form the language's CLDR rule chooses."""
+    return say(language, plural_key(language, key, count), count=count, **values)
 
 
 def joined(parts: Iterable[str], separator: str = "\n") -> Mrkdwn:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from bot.blocks.home import HOME_EXPERIMENT_NEW
 from bot.blocks.kit import (
     Block,
     actions,
@@ -70,16 +71,18 @@ def prompt_message(step: Step, language: str, *, question: str, place: Place, de
     notes = [say(language, "prompt.dm.hint")]
     if step.why is not None:
         notes.insert(0, say(language, "prompt.dm.why", why=step.why.get(language)))
+    buttons = [button(say(language, "prompt.button.answer"), ANSWER_ACTION, value, style="primary")]
+    if step.form == "experiment":  # the Home tab's own "New experiment" button, so the plan becomes a record
+        buttons.append(button(say(language, "home.experiment_new"), HOME_EXPERIMENT_NEW, "new"))
+    buttons += [
+        button(say(language, "prompt.button.snooze"), SNOOZE_ACTION, value),
+        button(say(language, "prompt.button.skip"), SKIP_ACTION, value),
+    ]
     blocks: list[Block] = [
         context(md("*{label}* · {place}", label=label, place=place_text(language, place))),
         section(question),
         context(joined(notes)),
-        actions(
-            button(say(language, "prompt.button.answer"), ANSWER_ACTION, value, style="primary"),
-            button(say(language, "prompt.button.snooze"), SNOOZE_ACTION, value),
-            button(say(language, "prompt.button.skip"), SKIP_ACTION, value),
-            block_id="prompt",
-        ),
+        actions(*buttons, block_id="prompt"),
     ]
     text = say(language, "prompt.dm.text", label=label, question=question)
     return message(text, blocks, metadata=prompt_metadata(delivery_id))

@@ -15,6 +15,7 @@ from bot.blocks.kit import (
     mentions,
     message,
     say,
+    say_plural,
     section,
 )
 from bot.i18n import day
@@ -51,7 +52,7 @@ def welcome_message(
     blocks.append(section(say(language, "welcome.pause")))
     notes = []
     if coaches:
-        notes.append(say(language, "welcome.coaches", coaches=mentions(coaches)))
+        notes.append(say_plural(language, "welcome.coaches", len(coaches), coaches=mentions(coaches)))
     notes.append(say(language, "welcome.help"))
     blocks.append(context(*notes))
     return message(say(language, "welcome.text", cohort=cohort), blocks)

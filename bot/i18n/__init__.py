@@ -9,6 +9,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from babel import Locale
 from babel.dates import format_date, format_datetime, format_time
 
 LANGUAGES: tuple[str, ...] = ("fi", "sv", "en")
@@ -46,6 +47,18 @@ def t(language: str, key: str, **params: Any) -> str:
     except KeyError:
         raise KeyError(f"no text {key!r} in the {language} catalogue") from None
     return template.format(**params) if params else template
+
+
+def plural_key(language: str, key: str, count: int) -> str:
+    """`key.one`, `key.other` (…): the catalogue key for `count` of something by the language's CLDR plural rule."""
+    language = language if language in LANGUAGES else LANGUAGES[0]
+    form = Locale.parse(BABEL_LOCALES[language]).plural_form(count)
+    return f"{key}.{form}" if f"{key}.{form}" in catalogue(language) else f"{key}.other"
+
+
+def plural(language: str, key: str, count: int, **params: Any) -> str:
+    """The text for `count` of something, in the plural form the language's CLDR rule chooses."""
+    return t(language, plural_key(language, key, count), count=count, **params)
 
 
 def language_or_default(candidate: str | None, default: str) -> str:
@@ -91,5 +104,6 @@ __all__ = [
     "long_day",
     "moment",
     "placeholders",
+    "plural",
     "t",
 ]

@@ -6,13 +6,16 @@ import re
 import tomllib
 from datetime import time
 from functools import cache
+from itertools import combinations
 from pathlib import Path
 from typing import Any
 
 from bot.i18n import LANGUAGES, placeholders
 from bot.programmes.model import (
     CHECKPOINTS,
+    FORMS,
     KINDS,
+    OPTIONAL_PLACEHOLDERS,
     PLACEHOLDERS,
     SUMMARY_PERIODS,
     Item,
@@ -22,6 +25,7 @@ from bot.programmes.model import (
     Step,
     Text,
 )
+from bot.programmes.model import VARIANT_FIELDS as VARIANTS
 
 DEFAULT_PROGRAMME = Path(__file__).resolve().parent / "feeniks.toml"
 STEP_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
@@ -62,6 +66,11 @@ def programme_by_id(programme_id: str) -> Programme:
     if programme.id != programme_id:
         raise KeyError(programme_id)
     return programme
+
+
+def _optional(text: Text) -> set[str]:
+    """The placeholders of `text` whose value a mentor may not have."""
+    return placeholders(text.en) & set(OPTIONAL_PLACEHOLDERS)
 
 
 class _Parser:
@@ -189,9 +198,35 @@ class _Parser:
             rating=raw.get("rating"),
             period=raw.get("period"),
             n=raw.get("n"),
+            variants=() if is_summary else self.variants(where, raw),
+            form=raw.get("form"),
         )
         self.check_kind_fields(where, step, item_ids, raw)
+        self.check_variants(where, step, raw)
         return step
+
+    def variants(self, where: str, raw: dict[str, Any]) -> tuple[Text, ...]:
+        """The step's text_no_* variants, the one keeping the most placeholders first."""
+        found = [self.text(where, name, raw[name]) for name in VARIANTS if name in raw]
+        return tuple(sorted(found, key=lambda text: -len(_optional(text))))
+
+    def check_variants(self, where: str, step: Step, raw: dict[str, Any]) -> None:
+        """Every combination of unknown values (no goal, no experiment, not started) has a text that fits it."""
+        if step.kind == "summary":
+            if any(name in raw for name in VARIANTS):
+                self.error(where, "a summary step has no text, so no text_no_* variants either")
+            return
+        for name in OPTIONAL_PLACEHOLDERS:
+            variant = raw.get(f"text_no_{name}")
+            if isinstance(variant, dict) and name in placeholders(str(variant.get("en", ""))):
+                self.error(where, f"text_no_{name} must not use {{{name}}}: it is sent when {name} is unknown")
+        used = _optional(step.text) if step.text is not None else set()
+        for size in range(1, len(used) + 1):
+            for missing in combinations(sorted(used), size):
+                if not any(not (_optional(text) & set(missing)) for text in step.texts):
+                    needed = " and ".join(f"{{{name}}}" for name in missing)
+                    self.error(where, f"the text uses {needed}: add text_no_{missing[0]}, a text without "
+                               f"{needed}, sent when {'they are' if size > 1 else 'it is'} unknown")  # fmt: skip
 
     def clock(self, where: str, value: Any) -> time:
         match = CLOCK.match(str(value))
@@ -222,6 +257,10 @@ class _Parser:
             self.error(where, "a summary step goes to HR, not to mentors: remove text and why")
         if step.kind != "summary" and step.period is not None:
             self.error(where, "period belongs only to summary steps")
+        if step.form is not None and (step.form not in FORMS or not step.is_prompt):
+            self.error(where, f"form must be one of {', '.join(FORMS)}, on a step mentors receive")
+        if step.checkpoint == "T0" and (step.session, step.days) != (1, 0):
+            self.error(where, "T0 is the baseline: place it at session 1 with days = 0, right after the kickoff")
         if step.text is not None and "n" in placeholders(step.text.en) and step.n is None:
             self.error(where, "the text uses {n}: set n = the assignment number")
 

@@ -17,7 +17,12 @@ KINDS = (
 )
 PROMPT_KINDS = frozenset(KINDS) - {"summary"}
 PLACEHOLDERS = frozenset({"goal", "n", "weeks", "experiment", "session"})
+# Placeholders whose value a mentor may not have (no goal set, no experiment recorded, not started yet): a text
+# using one needs a variant without it, `text_no_<name>`, which is sent instead when the value is unknown.
+OPTIONAL_PLACEHOLDERS = ("experiment", "weeks", "goal")
+VARIANT_FIELDS = tuple(f"text_no_{name}" for name in OPTIONAL_PLACEHOLDERS)
 CHECKPOINTS = ("T0", "T1", "T2")
+FORMS = ("experiment",)  # a prompt may carry a button opening this mentor form (the Home tab's "New experiment")
 SUMMARY_PERIODS = ("before-session-2", "before-session-3", "after-session-3", "follow-up")
 
 
@@ -74,6 +79,18 @@ class Step:
     rating: str | None = None
     period: str | None = None
     n: int | None = None
+    variants: tuple[Text, ...] = ()  # the text_no_* variants, richest first
+    form: str | None = None
+
+    @property
+    def texts(self) -> tuple[Text, ...]:
+        """The step's text and then its variants: the first whose placeholders all have values is sent."""
+        return (self.text, *self.variants) if self.text is not None else ()
+
+    @property
+    def follows_kickoff(self) -> bool:
+        """A prompt placed on its session's day (days = 0) goes out right after that session's kickoff."""
+        return self.days == 0 and self.kind != "kickoff" and self.is_prompt
 
     @property
     def block(self) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import textwrap
 from datetime import date
 
-from bot.i18n import day, long_day, t
+from bot.i18n import day, long_day, moment, t
 from bot.programmes.model import Programme, Step
 from bot.programmes.render import StepContext, example_context, fill
 from bot.programmes.timeline import default_session_dates, timeline
@@ -39,10 +39,10 @@ def preview_lines(programme: Programme, start: date, language: str, tz: str) -> 
                 "",
                 "== " + t(language, "preview.session_heading", n=current_block, title=info.title.get(language)),
             ]
-        weeks = max(1, (entry.moment.date() - sessions[2]).days // 7)
-        context = StepContext(goal=example.goal, experiment=example.experiment, weeks=weeks)
-        when = f"{day(language, entry.moment.date())} {entry.moment:%H:%M}"
-        lines.append(f"{when}  {t(language, f'programme.kind.{step.kind}'):<20} {step.label.get(language)}")
+        weeks = (entry.moment.date() - sessions[2]).days // 7
+        context = StepContext(goal=example.goal, experiment=example.experiment, weeks=weeks if weeks > 0 else None)
+        when = moment(language, entry.moment)
+        lines.append(f"{when}  {t(language, f'programme.kind.{step.kind}'):<22} {step.label.get(language)}")
         lines += _indented(_body(step, language, context, programme))
     prompts = sum(1 for step in programme.steps if step.is_prompt)
     lines += [

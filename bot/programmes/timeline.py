@@ -32,4 +32,4 @@ def step_moment(step: Step, session_dates: Mapping[int, date], tz: str) -> datet
 def timeline(programme: Programme, session_dates: Mapping[int, date], tz: str) -> list[TimelineEntry]:
     """Every step of the programme with its moment, in time order."""
     entries = [TimelineEntry(step, step_moment(step, session_dates, tz)) for step in programme.steps]
-    return sorted(entries, key=lambda entry: (entry.moment, entry.step.id))
+    return sorted(entries, key=lambda entry: (entry.moment, entry.step.kind != "kickoff", entry.step.id))

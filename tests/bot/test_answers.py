@@ -36,7 +36,7 @@ from tests.support.mentors import MENTOR, NOW, OTHER, TEAM, seed
         ("s1-self-efficacy-t0", "before-session-2"),
         ("s1-pulse-se5", "before-session-2"),
         ("s2-kickoff", "before-session-3"),
-        ("s2-experiment-thumbs", "before-session-3"),
+        ("s2-peer-learning", "before-session-3"),
         ("s3-self-efficacy-t1", "after-session-3"),
         ("s3-recent-success", "after-session-3"),
         ("s3-followup-1", "follow-up"),
@@ -60,7 +60,7 @@ def test_every_prompt_of_the_programme_has_a_period_that_a_summary_posts() -> No
 def test_an_answer_needs_words_or_a_rating_and_fits_the_limit() -> None:
     programme = default_programme()
     reflection, t0 = programme.step("s1-goal"), programme.step("s1-self-efficacy-t0")
-    thumbs = programme.step("s2-experiment-thumbs")
+    thumbs = programme.step("s3-followup-3")
     assert check_answer(reflection, "  Words.  ", {}) == ("Words.", {})
     assert check_answer(t0, "", {"SE1": "4", "SE2": None}) == (None, {"SE1": 4})
     assert check_answer(thumbs, None, {"thumbs": "down"}) == (None, {"thumbs": "down"})

@@ -69,9 +69,9 @@ def test_after_forget_no_row_in_any_table_names_the_person(engine: Engine) -> No
         session.add(SlackUser(team_id=TEAM, user_id=PERSON, tz="Europe/Helsinki", locale="fi-FI"))
         session.execute(update(Cohort).where(Cohort.id == cohort.other_cohort_id).values(created_by=PERSON))
         session.execute(update(ProgrammeSession).where(ProgrammeSession.number == 1).values(started_by=PERSON))
-        delivery = session.execute(
-            select(Delivery).where(Delivery.member_id == cohort.mentors[PERSON])
-        ).scalars().first()
+        delivery = (
+            session.execute(select(Delivery).where(Delivery.member_id == cohort.mentors[PERSON])).scalars().first()
+        )
         session.add(DmNote(team_id=TEAM, delivery_id=delivery.id, channel_id="D1", message_ts="1.1", text="hei"))
     queued_dm = {"team_id": TEAM, "event": {"type": "message", "user": PERSON, "text": "my reflection"}}
     enqueue(engine, work_queue.EVENT, TEAM, queued_dm, now=NOW)
@@ -114,4 +114,3 @@ def test_forgetting_someone_unknown_changes_nothing(engine: Engine) -> None:
     with session_scope(engine) as session:
         done = forget_person(session, team_id=TEAM, user_id="UNOBODY", now=NOW)
     assert not done.anything
-

@@ -72,7 +72,7 @@ def test_a_kickoff_marks_the_session_started_and_plans_one_delivery_per_step_and
     kickoffs = [d for d in rows if d.step_id == "s1-kickoff"]
     assert len(kickoffs) == 16 and all(d.not_before == KICKOFF_AT for d in kickoffs)
     assert result.plan.next_step is not None and result.plan.next_step.id == "s1-kickoff"
-    assert [entry.step_id for entry in result.upcoming] == ["s1-kickoff", "s1-self-efficacy-t0", "s1-hr-meeting"]
+    assert [entry.step_id for entry in result.upcoming] == ["s1-kickoff", "s1-self-efficacy-t0", "s1-assignment-1"]
     assert deliveries(engine, world.other) == []
 
 
@@ -207,6 +207,6 @@ def test_the_kickoff_dm_context_names_the_mentors_next_prompt_the_next_session_a
         context = kickoff_context(session, delivery, PROGRAMME, "en")
     assert context.goal == "Vero: growing into an expert role"
     assert (context.next_label, context.next_moment) == (
-        "Self-efficacy: baseline (T0)", datetime(2027, 1, 12, 7, 0, tzinfo=UTC),
+        "Assignment 1: a small step", datetime(2027, 1, 18, 7, 0, tzinfo=UTC),
     )  # fmt: skip
     assert (context.next_session, context.next_session_date, context.tz) == (2, date(2027, 2, 8), "Europe/Helsinki")

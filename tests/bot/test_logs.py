@@ -42,3 +42,20 @@ def test_tokens_are_redacted_and_json_lines_parse(capfd: pytest.CaptureFixture[s
     assert "abcdef" not in line
     assert entry["message"] == "token xoxb-… used"
     assert entry["team_id"] == "T111"
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_an_error_is_one_line_and_its_traceback_only_at_debug(
+    capfd: pytest.CaptureFixture[str], restore_logging, fmt: str
+) -> None:
+    for level, traceback in (("INFO", False), ("DEBUG", True)):
+        configure_logging(level, fmt)
+        try:
+            raise ValueError("the cohort's date\nis broken")
+        except ValueError:
+            logging.getLogger("bot.test").exception("could not plan %s", "Spring 2027")
+        err = capfd.readouterr().err
+        assert ("Traceback (most recent call last)" in err) is traceback
+        if not traceback:
+            (line,) = err.strip().splitlines()
+            assert "could not plan Spring 2027" in line and "ValueError: the cohort's date is broken" in line

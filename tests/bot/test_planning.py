@@ -22,7 +22,7 @@ from tests.support.fake_slack import FakeSlack
 HELSINKI, NEW_YORK = ZoneInfo("Europe/Helsinki"), ZoneInfo("America/New_York")
 DATES = (date(2027, 1, 11), date(2027, 2, 8), date(2027, 3, 8))
 KICKOFF = datetime(2027, 1, 11, 12, 0, tzinfo=UTC)
-TUESDAY = datetime(2027, 1, 12, 7, 0, tzinfo=UTC)  # the T0 check-in has gone out by now
+TUESDAY = datetime(2027, 1, 12, 7, 0, tzinfo=UTC)  # the T0 check-in, right after the kickoff, has gone out by now
 
 
 def kicked_off(engine: Engine, fake: FakeSlack, *mentors: str) -> world.Seeded:
@@ -61,8 +61,8 @@ def test_moving_a_session_date_moves_every_prompt_not_yet_sent(
     after = by_step(engine, seeded.members["UM01"])
     for step_id in ("s1-kickoff", "s1-self-efficacy-t0"):  # already sent: untouched
         assert after[step_id].status == DeliveryStatus.SENT and after[step_id].not_before == before[step_id].not_before
-    assert after["s1-learning-without-course"].not_before == datetime(2027, 1, 20, 9, 0, tzinfo=HELSINKI)
-    assert after["s1-goal"].not_before == datetime(2027, 1, 21, 9, 0, tzinfo=HELSINKI)
+    assert after["s1-assignment-1"].not_before == datetime(2027, 1, 20, 9, 0, tzinfo=HELSINKI)
+    assert after["s1-peer-learning"].not_before == datetime(2027, 1, 27, 9, 0, tzinfo=HELSINKI)
     assert moved == len([row for row in after.values() if row.status == DeliveryStatus.PLANNED])
 
 
@@ -107,12 +107,12 @@ def test_a_pause_skips_the_prompts_inside_it_and_a_resume_keeps_them_skipped(
     member = seeded.members["UM01"]
     _set_pause(engine, member, date(2027, 1, 19), KICKOFF + timedelta(days=2))  # until Tuesday 19 January
     rows = by_step(engine, member)
-    for step_id in ("s1-learning-without-course", "s1-goal"):  # Monday 18 and Tuesday 19
-        assert (rows[step_id].status, rows[step_id].last_error) == (DeliveryStatus.SKIPPED, "paused")
-    assert rows["s1-assignment-1"].status == DeliveryStatus.PLANNED  # Monday 25: after the pause
+    row = rows["s1-assignment-1"]  # Monday 18
+    assert (row.status, row.last_error) == (DeliveryStatus.SKIPPED, "paused")
+    assert rows["s1-peer-learning"].status == DeliveryStatus.PLANNED  # Monday 25: after the pause
     _set_pause(engine, member, None, KICKOFF + timedelta(days=3))
-    assert by_step(engine, member)["s1-goal"].status == DeliveryStatus.SKIPPED
-    assert by_step(engine, member)["s1-assignment-1"].not_before == datetime(2027, 1, 25, 9, 0, tzinfo=HELSINKI)
+    assert by_step(engine, member)["s1-assignment-1"].status == DeliveryStatus.SKIPPED
+    assert by_step(engine, member)["s1-peer-learning"].not_before == datetime(2027, 1, 25, 9, 0, tzinfo=HELSINKI)
 
 
 def test_a_prompt_being_sent_is_left_alone_by_a_re_plan(engine: Engine, fake_slack: FakeSlack) -> None:
@@ -143,6 +143,23 @@ def test_a_mentor_who_moved_to_new_york_gets_the_waiting_prompts_at_nine_there(
     assert moved == 1
     assert [call.args["user"] for call in fake_slack.calls_to("users.info")] == ["UMOVED"]
     rows = by_step(engine, seeded.members["UMOVED"])
-    assert rows["s1-learning-without-course"].not_before == datetime(2027, 1, 18, 9, 0, tzinfo=NEW_YORK)
+    assert rows["s1-assignment-1"].not_before == datetime(2027, 1, 18, 9, 0, tzinfo=NEW_YORK)
     stayed = by_step(engine, seeded.members["USTAYED"])
-    assert stayed["s1-learning-without-course"].not_before == datetime(2027, 1, 18, 9, 0, tzinfo=HELSINKI)
+    assert stayed["s1-assignment-1"].not_before == datetime(2027, 1, 18, 9, 0, tzinfo=HELSINKI)
+
+
+def test_the_baseline_follows_the_kickoff_even_when_the_kickoff_comes_days_after_the_session(
+    engine: Engine, fake_slack: FakeSlack
+) -> None:
+    world.add_people(fake_slack, ["UM01"])
+    seeded = world.seed(engine, dates=DATES, mentors=["UM01"])
+    thursday = datetime(2027, 1, 14, 11, 0, tzinfo=UTC)  # session 1 was on Monday; the coach kicks off on Thursday
+    world.plan(engine, seeded.cohort, 1, thursday)
+    rows = by_step(engine, seeded.members["UM01"])
+    assert rows["s1-kickoff"].not_before == thursday
+    assert rows["s1-self-efficacy-t0"].not_before == thursday + timedelta(minutes=2)  # right after, not Monday
+    with session_scope(engine) as session:  # moving the (past) session date leaves the baseline with the kickoff
+        cohort = session.get(Cohort, seeded.cohort)
+        assert cohort is not None
+        replan_cohort(session, cohort, thursday + timedelta(minutes=1))
+    assert by_step(engine, seeded.members["UM01"])["s1-self-efficacy-t0"].not_before == thursday + timedelta(minutes=2)

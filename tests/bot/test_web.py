@@ -22,14 +22,18 @@ from tests.support.fake_slack import FakeSlack
 from tests.support.queued import enqueue
 from tests.support.wsgi import call_wsgi
 
+METRICS_PORT = 9464
 
-def _call(wsgi: MentoriWsgi, method: str, path: str, body: bytes = b"", headers: dict[str, str] | None = None):
-    response = call_wsgi(wsgi, method, path, body, headers)
+
+def _call(wsgi: MentoriWsgi, method: str, path: str, body: bytes = b"", headers: dict[str, str] | None = None,
+          *, port: int = 3000):  # fmt: skip
+    response = call_wsgi(wsgi, method, path, body, headers, port=port)
     return response.status, response.body
 
 
 def _wsgi(deps: Deps, engine: Engine) -> MentoriWsgi:
-    return MentoriWsgi(create_app(deps), database_health(engine), database_registry(engine))
+    return MentoriWsgi(create_app(deps), database_health(engine), database_registry(engine),
+                       metrics_port=METRICS_PORT)  # fmt: skip
 
 
 def test_healthz_is_200_when_the_database_answers(deps: Deps, engine: Engine) -> None:
@@ -50,7 +54,7 @@ def test_metrics_count_requests_and_deliveries(deps: Deps, engine: Engine, signi
     wsgi = _wsgi(deps, engine)
     command = requests.slash_command("help")
     assert _call(wsgi, "POST", "/slack/events", command, requests.sign(signing_secret, command))[0] == 200
-    status, body = _call(wsgi, "GET", "/metrics")
+    status, body = _call(wsgi, "GET", "/metrics", port=METRICS_PORT)
     assert status == 200
     assert 'mentori_request_seconds_count{path="/slack/events"}' in body
     assert 'mentori_deliveries{status="planned"} 0.0' in body
@@ -84,8 +88,31 @@ def test_a_web_process_reports_whether_a_worker_leads_the_scheduler_without_fail
 
 def test_metrics_show_the_commands_waiting_for_a_worker(deps: Deps, engine: Engine) -> None:
     enqueue(engine, "command", "T111", {"text": "status"}, now=datetime.now(UTC) - timedelta(seconds=30))
-    body = _call(_wsgi(deps, engine), "GET", "/metrics")[1]
+    body = _call(_wsgi(deps, engine), "GET", "/metrics", port=METRICS_PORT)[1]
     assert "mentori_queued_work 1.0" in body
     (line,) = [line for line in body.splitlines() if line.startswith("mentori_queued_work_oldest_wait_seconds ")]
     waited = float(line.split()[1])
     assert 30 <= waited < 90
+
+
+def test_metrics_are_not_served_on_the_public_port_and_slack_not_on_the_metrics_port(
+    deps: Deps, engine: Engine, signing_secret: str
+) -> None:
+    wsgi = _wsgi(deps, engine)
+    assert _call(wsgi, "GET", "/metrics")[0] == 404
+    command = requests.slash_command("help")
+    headers = requests.sign(signing_secret, command)
+    assert _call(wsgi, "POST", "/slack/events", command, headers, port=METRICS_PORT)[0] == 404
+    assert _call(wsgi, "GET", "/healthz", port=METRICS_PORT)[0] == 200
+
+
+def test_the_metrics_port_is_loopback_unless_told_and_may_be_turned_off() -> None:
+    from bot.runner import metrics_address
+    from bot.settings import SettingsError, load_settings
+
+    assert metrics_address(load_settings({}, dotenv=False)) == "127.0.0.1:9464"
+    assert metrics_address(load_settings({"METRICS_PORT": "0"}, dotenv=False)) is None
+    told = load_settings({"METRICS_HOST": "0.0.0.0", "METRICS_PORT": "9100"}, dotenv=False)
+    assert metrics_address(told) == "0.0.0.0:9100"
+    with pytest.raises(SettingsError, match="METRICS_PORT must differ from PORT"):
+        load_settings({"METRICS_PORT": "3000"}, dotenv=False)

@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 
 from storage import work_queue
 from tests.support import slack_requests as requests
+from tests.support import waiting
 from tests.support.coach_world import COACH, add_people, build
 from tests.support.fake_slack import FakeSlack
 from tests.support.process import bot_process, fake_slack_process, free_port, http
@@ -21,12 +22,8 @@ pytestmark = pytest.mark.e2e
 SECRET = "e2e-signing-secret"
 
 
-def wait_until(what: str, condition: Callable[[], bool], timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what} did not happen within {timeout} s")
-        time.sleep(0.05)
+def wait_until(what: str, condition: Callable[[], bool]) -> None:
+    waiting.wait_for(what, condition)
 
 
 def test_web_acknowledges_a_command_and_the_worker_answers_it(

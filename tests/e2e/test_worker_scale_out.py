@@ -27,6 +27,7 @@ from schedules.scheduler import ELECT_EVERY, LOCK_KEY
 from storage.db import make_engine
 from storage.models import Delivery, DeliveryStatus
 from tests.support import outbox_world as world
+from tests.support import waiting
 from tests.support.process import ROOT, fake_slack_process
 
 pytestmark = pytest.mark.e2e
@@ -109,14 +110,17 @@ def read(url: str) -> Any:
         return json.loads(response.read())
 
 
-def wait_for(what: str, condition: Callable[[], bool], pool: list[Worker], timeout: float = 40) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.05)
-    said = "\n".join(f"--- worker {w.label}:\n{w.output()[-3000:]}" for w in pool)
-    raise AssertionError(f"{what} did not happen within {timeout} s; the workers said:\n{said}")
+def wait_for(what: str, condition: Callable[[], bool], pool: list[Worker], *,
+             progress: Callable[[], object] = lambda: None) -> None:  # fmt: skip
+    """Until `condition()`, as long as something moves: `progress`, or what the workers write."""
+
+    def said() -> str:
+        return "the workers said:\n" + "\n".join(f"--- worker {w.label}:\n{w.output()[-3000:]}" for w in pool)
+
+    def moving() -> object:
+        return progress(), tuple(len(w.output()) for w in pool)
+
+    waiting.wait_for(what, condition, progress=moving, said=said)
 
 
 def lock_holders(engine: Engine) -> list[str]:
@@ -159,7 +163,7 @@ def test_two_workers_share_a_fan_out_to_1000_mentors_and_each_mentor_gets_one_pr
     with ExitStack() as stack:
         api = stack.enter_context(fake_slack_process("--latency", "0.02", "--users", str(len(MENTORS))))
         pool = stack.enter_context(workers(database_url, api, KICKOFF, tmp_path))
-        wait_for("every kickoff sent", lambda: unsent() == 0, pool)
+        wait_for("every kickoff sent", lambda: unsent() == 0, pool, progress=unsent)
         messages = read(f"{api}/_fake/messages")
         stats = read(f"{api}/_fake/stats")
     for worker in pool:
@@ -198,7 +202,7 @@ def test_when_the_leader_is_killed_the_standby_takes_the_lock_and_runs_the_store
         leader.process.wait(timeout=10)
         killed = time.monotonic()
         wait_for("the standby holding the leader lock",
-                 lambda: lock_holders(engine) == [f"mentori-worker-{standby.label}"], pool, timeout=60)  # fmt: skip
+                 lambda: lock_holders(engine) == [f"mentori-worker-{standby.label}"], pool)  # fmt: skip
         took_over = time.monotonic() - killed
         wait_for("the new leader taking the stored jobs", lambda: standby.took_stored_jobs() is not None, pool)
         assert str(standby.took_stored_jobs()) < "2027-01-11 12:15:00", "the takeover came too late for this test"

@@ -93,13 +93,13 @@ def test_a_coach_kicks_off_session_1_and_gets_a_receipt(
     fake_slack.reset_calls()
     answer = _answer(slack, fake_slack, 'kickoff "Spring 2027" 1')
     assert [call.method for call in fake_slack.calls] == ["users.info", "response_url"]  # no DM yet: the outbox sends
-    assert answer.args["text"] == "Session 1 of Spring 2027 has started (active mentors: 16, prompts planned: 144)."
+    assert answer.args["text"] == "Session 1 of Spring 2027 has started (active mentors: 16, prompts planned: 96)."
     assert all_text(answer.args["blocks"]).splitlines() == [
         "Session 1 of Spring 2027 has started",
-        "Active mentors: *16* · prompts planned for this block: *144*, the kickoff message included",
+        "Active mentors: *16* · prompts planned for this block: *96*, the kickoff message included",
         "*Going out next*",
         "• Welcome and assignment 1 — now",
-        "• Self-efficacy: baseline (T0) — Tue 12 Jan 2027 at 09:00",
+        "• Self-efficacy: at the start — Mon 11 Jan 2027 at 14:02",
         "Prompts go out in each mentor's own working hours, never on weekends or public holidays. "
         '`/mentori status "Spring 2027"` shows how it\'s going.',
     ]
@@ -160,7 +160,7 @@ def test_two_kickoffs_at_the_same_moment_plan_the_block_once(
     answers = sorted(call.args["text"] for call in fake_slack.calls_to("response_url"))
     assert len(answers) == 2
     assert answers[0].startswith("Session 1 of *Spring 2027* was already started on Mon 11 Jan 2027 at 14:00 by")
-    assert answers[1] == "Session 1 of Spring 2027 has started (active mentors: 16, prompts planned: 144)."
+    assert answers[1] == "Session 1 of Spring 2027 has started (active mentors: 16, prompts planned: 96)."
     assert Counter((d.step_id, d.member_id) for d in deliveries(engine, world.cohort)) == {
         (step, member): 1 for step in BLOCK_1 for member in world.mentors.values()
     }
@@ -282,7 +282,7 @@ def test_out_of_order_asks_for_confirmation_and_the_confirm_button_starts_it(
 
     receipt = _click(slack, fake_slack, "kickoff_confirm", buttons["kickoff_confirm"]["value"])
     assert receipt.args["replace_original"] is True
-    assert receipt.args["text"] == "Session 2 of Spring 2027 has started (active mentors: 16, prompts planned: 144)."
+    assert receipt.args["text"] == "Session 2 of Spring 2027 has started (active mentors: 16, prompts planned: 96)."
     assert session_row(engine, world.cohort, 2).started_by == COACH
     assert session_row(engine, world.cohort, 1).started_at is None
     assert sorted({d.step_id for d in deliveries(engine, world.cohort)}) == sorted(BLOCK_2)

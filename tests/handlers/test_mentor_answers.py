@@ -26,7 +26,7 @@ from tests.support.mentors import (
     view_text,
 )
 
-THUMBS = "s2-experiment-thumbs"
+THUMBS = "s3-followup-3"
 
 deps, world = mentors.deps, mentors.world  # fixtures: the clock stopped at NOW, the seeded programme
 
@@ -59,7 +59,7 @@ def test_the_answer_button_opens_the_modal_with_the_question(slack, fake_slack, 
     view = opened_view(fake_slack)
     text = view_text(view)
     assert view["callback_id"] == "answer"
-    assert "What's the last thing you learned at work without a course" in text
+    assert "What did you learn from a mentor from another organisation" in text
     assert "Up to 2,000 characters." in text
     assert "HR may quote this anonymously" in text
     assert "Only you can read your answer" in text
@@ -131,7 +131,7 @@ def test_a_rating_outside_the_scale_is_refused(slack, engine, world, slack_clien
 
 
 def test_an_experiment_check_in_takes_one_tap(slack, fake_slack, engine, world, slack_client) -> None:
-    sent = send_prompt(engine, slack_client, world.mentor, THUMBS, block=2)
+    sent = send_prompt(engine, slack_client, world.mentor, THUMBS, block=3)
     _click(slack, "prompt.answer", sent.id)
     thumbs = next(b for b in opened_view(fake_slack)["blocks"] if b.get("block_id") == "thumbs")
     assert [o["text"]["text"][0] for o in thumbs["element"]["options"]] == ["👍", "🤔", "👎"]
@@ -200,7 +200,7 @@ def test_another_mentors_prompt_cannot_be_opened(slack, fake_slack, engine, worl
     view = opened_view(fake_slack)
     assert view.get("callback_id") != "answer"
     assert "couldn't find that prompt among yours" in view_text(view)
-    assert "learned at work" not in view_text(view)
+    assert "another organisation" not in view_text(view)
 
 
 def test_another_mentors_answer_cannot_be_read_through_edit(slack, fake_slack, engine, world, slack_client) -> None:

@@ -152,7 +152,7 @@ def test_a_dm_outside_a_thread_gets_help_and_one_click_keeps_it(slack, fake_slac
     assert "thread_ts" not in help_reply or not help_reply["thread_ts"]
     text = view_text(help_reply["blocks"])
     assert "A message written only here isn't saved." in text
-    assert "Shall I keep this message as your answer to *Reflection: learning without a course*?" in text
+    assert "Shall I keep this message as your answer to *Reflection: learning from another organisation*?" in text
     button = next(e for b in help_reply["blocks"] if b["type"] == "actions" for e in b["elements"])
     assert button["action_id"] == "note.attach"
     assert "SQL" not in button["value"], "the text is kept in the database, not in the button"

@@ -152,9 +152,26 @@ def test_the_check_in_prompt_names_the_running_experiment(slack, fake_slack, eng
     _submit(slack, "experiment_new", _experiment_values(title="Learning lunch"), {"member": world.mentor})
     [experiment] = rows(engine, Experiment)
     _submit(slack, "experiment_edit", _edit_values("running"), {"experiment": experiment.id})
-    sent = send_prompt(engine, slack_client, world.mentor, "s2-experiment-thumbs", block=2)
+    sent = send_prompt(engine, slack_client, world.mentor, "s3-followup-3", block=3)
     assert slack.action("prompt.answer", str(sent.id), user_id=MENTOR, channel_id="D111").status == 200
-    assert "Learning lunch has been running for 1 weeks" in view_text(opened_view(fake_slack))
+    assert "your experiment “Learning lunch” has been running for a week" in view_text(opened_view(fake_slack))
+
+
+def test_a_planned_experiment_is_asked_about_without_a_made_up_duration(slack, fake_slack, engine, world,
+                                                                         slack_client) -> None:  # fmt: skip
+    _submit(slack, "experiment_new", _experiment_values(title="Learning lunch"), {"member": world.mentor})
+    sent = send_prompt(engine, slack_client, world.mentor, "s3-followup-3", block=3)
+    assert slack.action("prompt.answer", str(sent.id), user_id=MENTOR, channel_id="D111").status == 200
+    text = view_text(opened_view(fake_slack))
+    assert "how is your experiment “Learning lunch” going now?" in text
+    assert "running" not in text and "week" not in text
+
+
+def test_the_if_then_prompt_opens_the_new_experiment_form_from_the_dm(slack, fake_slack, engine, world) -> None:
+    assert slack.action("home.experiment_new", "new", user_id=MENTOR, channel_id="D111").status == 200
+    view = opened_view(fake_slack)
+    assert view["callback_id"] == "experiment_new"
+    assert json.loads(view["private_metadata"]) == {"member": world.mentor}
 
 
 # -- HR meetings -------------------------------------------------------------------------------------------------
@@ -221,7 +238,7 @@ def test_export_sends_the_mentors_own_data_to_their_dm(slack, fake_slack, engine
     data = json.loads(upload["content"])
     assert data["user"] == MENTOR
     assert [a["text"] for a in data["answers"]] == ["My reflection."]
-    assert data["answers"][0]["prompt"] == "Reflection: learning without a course"
+    assert data["answers"][0]["prompt"] == "Reflection: learning from another organisation"
     assert [e["title"] for e in data["experiments"]] == ["Learning lunch"]
     assert data["hr_meetings"] == [{"held_on": "2027-01-18", "notes": "Agreed on a learning day.",
                                     "logged_at": NOW.isoformat()}]  # fmt: skip
@@ -240,7 +257,7 @@ def test_a_failed_export_is_told_in_the_dm(slack, fake_slack, engine, world) -> 
 def test_delete_my_data_asks_first_then_erases_only_that_person(slack, fake_slack, engine, world,
                                                                 slack_client) -> None:  # fmt: skip
     answered = _activity(slack, engine, world, slack_client)
-    planned = plan(engine, world.mentor, "s1-team-learning", NOW)
+    planned = plan(engine, world.mentor, "s1-pulse-se5", NOW)
     send_prompt(engine, slack_client, world.mentor, "s1-goal")  # still open, so a stray DM is kept for it
     slack.post(slack_requests.message_im("A stray note", user_id=MENTOR))
     assert [note.text for note in rows(engine, DmNote)] == ["A stray note"]

@@ -58,13 +58,13 @@ def test_the_home_shows_the_mentors_place_prompts_and_answers(slack, fake_slack,
     _answer(engine, answered.id, world.mentor, "My own words about the goal.")
     theirs = send_prompt(engine, slack_client, world.other, "s1-goal")
     _answer(engine, theirs.id, world.other, "OTHER's secret reflection.")
-    plan(engine, world.mentor, "s1-inspiring-colleague", datetime(2027, 1, 26, 7, 0, tzinfo=UTC))
+    plan(engine, world.mentor, "s1-pulse-se5", datetime(2027, 1, 26, 7, 0, tzinfo=UTC))
     home = _open_home(slack, fake_slack)
     text = view_text(home)
     assert "*Spring 2027*" in text
     assert "Coaching session 1 of 3: Mon 11 Jan 2027." in text
-    assert "Next coaching session: 2, on Mon 8 Feb 2027." in text
-    assert "Next prompt: _Reflection: an inspiring colleague_, Tue 26 Jan 2027 at 09:00." in text
+    assert "Next: coaching session 2 on Mon 8 Feb 2027." in text
+    assert "Next prompt: _Self-efficacy: one statement_, Tue 26 Jan 2027 at 09:00." in text
     buttons = [(e["action_id"], e["value"]) for b in home["blocks"] if b["type"] == "actions"
                for e in b["elements"] if e["action_id"].startswith("prompt.")]  # fmt: skip
     value = str(open_one.id)
@@ -99,7 +99,7 @@ def test_the_self_efficacy_trend_shows_t0_to_t2(slack, fake_slack, engine, world
         sent = send_prompt(engine, slack_client, world.mentor, step)
         _answer(engine, sent.id, world.mentor, None, {f"SE{n}": min(5, base + n % 2) for n in range(1, 7)})
     text = view_text(_open_home(slack, fake_slack))
-    assert "*Your self-efficacy* (1–5), T0 → T1 → T2" in text
+    assert "*Your self-efficacy* (1–5): at the start → end of coaching → three months on" in text
     assert "`▄▆█` 3 → 4 → 5  _I can remain calm when facing difficulties" in text
     assert "*Mean* 2.5 → 3.5 → 4.5" in text
 
@@ -120,15 +120,15 @@ def test_a_language_mentori_does_not_speak_is_refused(slack, fake_slack, engine,
 
 
 def test_pause_from_home_skips_what_falls_in_it_and_resume_ends_it(slack, fake_slack, engine, world) -> None:
-    inside = plan(engine, world.mentor, "s1-inspiring-colleague", datetime(2027, 1, 26, 7, 0, tzinfo=UTC))
-    after = plan(engine, world.mentor, "s1-team-learning", datetime(2027, 2, 1, 7, 0, tzinfo=UTC))
+    inside = plan(engine, world.mentor, "s1-peer-learning", datetime(2027, 1, 25, 7, 0, tzinfo=UTC))
+    after = plan(engine, world.mentor, "s1-goal", datetime(2027, 2, 1, 7, 0, tzinfo=UTC))
     _home_action(slack, "home.pause", kind="datepicker", selected_date="2027-01-29")
     assert member(engine, world.mentor).paused_until == date(2027, 1, 29)
     assert delivery(engine, inside).status == DeliveryStatus.SKIPPED
     assert delivery(engine, after).status == DeliveryStatus.PLANNED
     home = fake_slack.home_views[MENTOR]
     assert "Your prompts are paused until Fri 29 Jan 2027." in view_text(home)
-    assert "Next prompt: _Reflection: how your team learns_, Mon 1 Feb 2027 at 09:00." in view_text(home)
+    assert "Next prompt: _Reflection: your organisation's goal_, Mon 1 Feb 2027 at 09:00." in view_text(home)
     _home_action(slack, "home.resume", value="resume")
     assert member(engine, world.mentor).paused_until is None
     assert "Pause your prompts until" in view_text(fake_slack.home_views[MENTOR])
@@ -151,10 +151,10 @@ def _command(slack: SlackDriver, fake: FakeSlack, text: str, user_id: str = MENT
 
 
 def test_pause_and_resume_commands(slack, fake_slack, engine, world) -> None:
-    plan(engine, world.mentor, "s1-inspiring-colleague", datetime(2027, 1, 26, 7, 0, tzinfo=UTC))
+    plan(engine, world.mentor, "s1-peer-learning", datetime(2027, 1, 25, 7, 0, tzinfo=UTC))
     said = _command(slack, fake_slack, "pause 2027-01-31")
-    assert said == ("Paused until Sun 31 Jan 2027: I won't send you prompts before then. Prompts that fall in the "
-                    "pause are skipped: 1.")  # fmt: skip
+    assert said == ("Paused up to and including Sun 31 Jan 2027: I won't send you prompts during the pause. "
+                    "Prompts that fall in the pause are skipped: 1.")  # fmt: skip
     assert member(engine, world.mentor).paused_until == date(2027, 1, 31)
     assert "paused until Sun 31 Jan 2027" in view_text(fake_slack.home_views[MENTOR])
     assert _command(slack, fake_slack, "resume") == "Welcome back! Your prompts are on again."
@@ -224,8 +224,8 @@ def test_a_full_home_stays_within_100_blocks(slack, fake_slack, engine, world, s
         for n in range(30):
             session.add(Experiment(team_id="T111", member_id=world.mentor, title=f"Experiment {n}", created_at=NOW,
                                    updated_at=NOW - timedelta(minutes=n)))  # fmt: skip
-    for step in ("s1-goal", "s1-assignment-1", "s1-inspiring-colleague", "s1-team-learning", "s1-pulse-se5",
-                 "s1-hr-meeting", "s1-kickoff", REFLECTION):  # fmt: skip
+    for step in ("s1-goal", "s1-assignment-1", "s1-pulse-se5", "s2-if-then-plan", "s2-assignment-2",
+                 "s2-hr-meeting", "s1-kickoff", REFLECTION):  # fmt: skip
         send_prompt(engine, slack_client, world.mentor, step)
     home = _open_home(slack, fake_slack)
     assert len(home["blocks"]) <= 100

@@ -118,3 +118,23 @@ def test_a_forged_dm_is_refused_before_it_reaches_the_queue(
     assert reply.status == 401
     writer.flush()
     assert work_queue.backlog(engine)[0] == 0
+
+
+def test_an_answer_with_a_nul_character_is_queued_and_saved_without_it(
+    deps: Deps, signing_secret: str, writer: QueueWriter, engine: Engine, world: World, slack_client: WebClient
+) -> None:
+    sent = send_prompt(engine, slack_client, world.mentor, REFLECTION)
+    reply = slack_requests.message_im("From a\x00 colleague.", user_id=MENTOR, thread_ts=sent.message_ts)
+    assert web(deps, signing_secret, writer).post(reply).status == 200
+    assert run_queue(deps, writer) == 1
+    answer = answer_of(engine, sent.id)
+    assert answer is not None and answer.text == "From a colleague."
+
+
+def test_an_event_not_shaped_as_slack_sends_it_is_refused_and_not_queued(
+    deps: Deps, signing_secret: str, writer: QueueWriter, engine: Engine, world: World
+) -> None:
+    body = slack_requests.event({"type": "message", "channel_type": "im", "user": ["U1"], "text": "hi", "ts": "1.2"})
+    assert web(deps, signing_secret, writer).post(body).status == 400
+    writer.flush()
+    assert work_queue.backlog(engine)[0] == 0

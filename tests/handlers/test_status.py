@@ -26,15 +26,15 @@ SPRING = [
     "Spring 2027: how it's going",
     "Active mentors: 15 · as of Fri 29 Jan 2027 at 12:00",
     "*Session 1* · Mon 11 Jan 2027 · started Mon 11 Jan 2027 at 14:00 by <@UCOACH>\n"
-    "Waiting 29 · sent 96 · answered 57 (59%) · skipped 7 · failed 8 · cancelled 4",
+    "Waiting 29 · sent 55 · answered 29 (53%) · skipped 5 · failed 5 · cancelled 2",
     "*Session 2* · Mon 8 Feb 2027 · not started yet",
     "*Session 3* · Mon 8 Mar 2027 · not started yet",
-    "Failed: 7 × Slack account deactivated, 1 × `some_new_error` · Skipped: 6 × mentor on a pause, "
+    "Failed: 4 × Slack account deactivated, 1 × `some_new_error` · Skipped: 4 × mentor paused, "
     "1 × skipped by the mentor",
     "*No answer in two weeks (6):* <@UM09>, <@UM10>, <@UM11>, <@UM12>, <@UM13> (paused until Fri 5 Feb 2027), <@UM15>",
     "*Going out next*\n"
-    "• Reflection: how your team learns — Mon 1 Feb 2027 at 09:00 · mentors: 14\n"
-    "• Self-efficacy: pulse (SE5) — Tue 2 Feb 2027 at 09:00 · mentors: 14",
+    "• Reflection: your organisation's goal — Mon 1 Feb 2027 at 09:00 · mentors: 14\n"
+    "• Self-efficacy: one statement — Thu 4 Feb 2027 at 09:00 · mentors: 14",
 ]
 
 deps, world = coach_world.status_deps, coach_world.filled_world  # fixtures: the clock at STATUS_AT, block 1 sent

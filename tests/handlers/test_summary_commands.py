@@ -64,7 +64,7 @@ def test_a_coach_posts_the_current_summary_to_every_hr_channel_once(
     assert "“Summary for HR before session 3” for *Kela* is now in <#GHRKELA>." in reply
     assert sorted(_posts(fake_slack)) == ["GHRKELA", "GHRKIRJ", "GHRVERO"]
     kela = next(c for c in fake_slack.calls_to("chat.postMessage") if c.args["channel"] == "GHRKELA")
-    assert "Yhteenveto HR:lle ennen tapaamista 3" in kela.args["text"]  # the cohort's language, not the coach's
+    assert "Yhteenveto HR:lle ennen 3. valmennuskertaa" in kela.args["text"]  # the cohort's language, not the coach's
     again = at(now + timedelta(days=1)).say('summary "Kevät 2027"')
     assert "was already posted to <#GHRKELA>" in again and "same figures" in again
     assert len(_posts(fake_slack)) == 3

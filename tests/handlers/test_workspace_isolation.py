@@ -67,7 +67,7 @@ AUTUMN_DATES = (date(2027, 9, 6), date(2027, 10, 4), date(2027, 11, 1))
 ADMIN, COACH, OTHER_COACH, HR = "UADMIN", "UCOACH", "UCOACHB", "UHR"
 MENTORS = ("UM01", "UM02", "UM03", "UM04", "UM05", "UM06")
 MARK = "ONE-ONLY"  # in every text the first workspace holds; never in anything the second one is shown
-ANSWERED, OPEN = "s1-learning-without-course", "s1-team-learning"
+ANSWERED, OPEN = "s1-peer-learning", "s1-goal"
 NOT_FOUND = "I couldn't find that prompt among yours."
 COHORT_GONE = "That cohort no longer exists, so nothing was changed."
 
@@ -437,7 +437,7 @@ def test_changes_by_name_reach_only_the_second_workspace(world: World, fake_slac
         "*Vero* was already in *Spring 2027*: its HR summaries now go to <#GVERONEW2>.")  # fmt: skip
     assert _get(engine, Organisation, two.organisations["Vero"]).hr_channel_id == "GVERONEW2"
     assert mentori.run('goal add "Spring 2027" Vero Learning in pairs', COACH).startswith(
-        "Goal added for *Vero*: “Learning in pairs”. It has 2 goal(s) now.")  # fmt: skip
+        "Goal added for *Vero*: “Learning in pairs”. Goals now: 2.")  # fmt: skip
     assert mentori.run('goal remove "Spring 2027" Vero 1', COACH).startswith(
         "Goal removed from *Vero*: “Growing into an expert role (Vero)”.")  # fmt: skip
     assert [g.text for g in _all(engine, Goal, Goal.organisation_id == two.organisations["Vero"])] == [
@@ -495,7 +495,7 @@ def test_forget_erases_the_person_only_in_the_second_workspace(world: World, fak
 def test_pause_and_resume_change_only_the_second_workspaces_membership(world: World) -> None:
     mentori, two, engine = world.mentori, world.two, world.mentori.engine
     said = mentori.run("pause 2027-02-20", "UM01")
-    assert said.startswith("Paused until Sat 20 Feb 2027"), said
+    assert said.startswith("Paused up to and including Sat 20 Feb 2027"), said
     assert _get(engine, Member, two.members["UM01"]).paused_until == date(2027, 2, 20)
     assert mentori.run("resume", "UM01").startswith("Welcome back! Your prompts are on again.")
     assert _get(engine, Member, two.members["UM01"]).paused_until is None
@@ -610,7 +610,7 @@ def test_a_reply_in_the_thread_of_the_other_workspaces_prompt_is_not_its_answer(
                                thread_ts=one.prompt_ts["UM01"])  # fmt: skip
     assert mentori.slack.post(body).status == 200
     [said] = [c.args for c in mentori.calls() if c.method == "chat.postMessage"]
-    assert "Shall I keep this message as your answer to *Reflection: how your team learns*?" in all_text(said)
+    assert "Shall I keep this message as your answer to *Reflection: your organisation's goal*?" in all_text(said)
     notes = _all(mentori.engine, DmNote, DmNote.team_id == TWO, DmNote.text == "Meant for the other workspace")
     assert [n.delivery_id for n in notes] == [two.open_prompts["UM01"]], "kept for this workspace's open prompt"
     world.check_first_workspace_untouched()

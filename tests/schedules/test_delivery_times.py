@@ -55,24 +55,24 @@ def send_at(moment: datetime) -> None:
 
 
 CASES = [
-    pytest.param("s1-hr-meeting", date(2027, 1, 16), HELSINKI, "2027-01-18 09:00", id="Saturday → Monday"),
-    pytest.param("s1-learning-without-course", date(2027, 6, 25), HELSINKI, "2027-06-28 09:00",
+    pytest.param("s1-peer-learning", date(2027, 1, 16), HELSINKI, "2027-01-18 09:00", id="Saturday → Monday"),
+    pytest.param("s1-assignment-1", date(2027, 6, 25), HELSINKI, "2027-06-28 09:00",
                  id="Midsummer Eve and Midsummer Day → Monday"),
-    pytest.param("s1-learning-without-course", date(2026, 12, 24), HELSINKI, "2026-12-28 09:00",
+    pytest.param("s1-assignment-1", date(2026, 12, 24), HELSINKI, "2026-12-28 09:00",
                  id="Christmas Eve, Christmas, St Stephen's Day → Monday"),
-    pytest.param("s1-learning-without-course", date(2027, 1, 6), HELSINKI, "2027-01-07 09:00",
+    pytest.param("s1-assignment-1", date(2027, 1, 6), HELSINKI, "2027-01-07 09:00",
                  id="Epiphany → Thursday"),
-    pytest.param("s1-learning-without-course", date(2026, 3, 30), HELSINKI, "2026-03-30 09:00",
+    pytest.param("s1-assignment-1", date(2026, 3, 30), HELSINKI, "2026-03-30 09:00",
                  id="the Monday after the March change: 09:00 summer time"),
-    pytest.param("s1-learning-without-course", date(2027, 3, 29), HELSINKI, "2027-03-30 09:00",
+    pytest.param("s1-assignment-1", date(2027, 3, 29), HELSINKI, "2027-03-30 09:00",
                  id="Easter Monday, the day after the March change → Tuesday, 09:00 summer time"),
-    pytest.param("s1-learning-without-course", date(2027, 11, 1), HELSINKI, "2027-11-01 09:00",
+    pytest.param("s1-assignment-1", date(2027, 11, 1), HELSINKI, "2027-11-01 09:00",
                  id="the Monday after the October change: 09:00 winter time"),
-    pytest.param("s1-learning-without-course", date(2027, 3, 15), NEW_YORK, "2027-03-15 09:00",
+    pytest.param("s1-assignment-1", date(2027, 3, 15), NEW_YORK, "2027-03-15 09:00",
                  id="New York after the US change (Helsinki not yet changed)"),
-    pytest.param("s1-learning-without-course", date(2027, 1, 6), NEW_YORK, "2027-01-07 09:00",
+    pytest.param("s1-assignment-1", date(2027, 1, 6), NEW_YORK, "2027-01-07 09:00",
                  id="New York: the Finnish organisation's Epiphany is a day off"),
-    pytest.param("s1-learning-without-course", date(2027, 1, 18), NEW_YORK, "2027-01-18 09:00",
+    pytest.param("s1-assignment-1", date(2027, 1, 18), NEW_YORK, "2027-01-18 09:00",
                  id="New York: a US holiday is a working day for a Finnish organisation"),
 ]  # fmt: skip
 
@@ -105,25 +105,25 @@ def test_a_prompt_is_planned_for_and_sent_at_the_mentors_first_working_moment(
 def test_nine_oclock_stays_nine_oclock_on_the_mentors_clock_across_both_changes(
     engine: Engine, fake_slack: FakeSlack
 ) -> None:
-    spring = arrange(engine, fake_slack, "s1-learning-without-course", date(2026, 3, 27), world.Mentor("UM01"))
-    friday = world.delivery(engine, spring.members["UM01"], "s1-learning-without-course")
-    monday = world.delivery(engine, spring.members["UM01"], "s1-goal")  # Saturday 28 March → Monday 30 March
+    spring = arrange(engine, fake_slack, "s1-goal", date(2026, 3, 27), world.Mentor("UM01"))  # Friday 27 March
+    friday = world.delivery(engine, spring.members["UM01"], "s1-goal")
+    monday = world.delivery(engine, spring.members["UM01"], "s1-pulse-se5")  # three days later: Monday 30 March
     assert (friday.not_before.hour, monday.not_before.hour) == (7, 6)  # UTC: +2 before, +3 after
-    autumn = world.seed(engine, name="Autumn", dates=(date(2027, 10, 22), date(2027, 11, 19), date(2027, 12, 17)),
+    autumn = world.seed(engine, name="Autumn", dates=(date(2027, 10, 8), date(2027, 11, 5), date(2027, 12, 3)),
                         mentors=[world.Mentor("UM02")])  # fmt: skip
-    world.plan(engine, autumn.cohort, 1, datetime(2027, 10, 21, tzinfo=UTC))
-    before = world.delivery(engine, autumn.members["UM02"], "s1-learning-without-course")  # Friday 29 October
-    after = world.delivery(engine, autumn.members["UM02"], "s1-goal")  # Saturday 30 October → Monday 1 November
+    world.plan(engine, autumn.cohort, 1, datetime(2027, 10, 7, tzinfo=UTC))
+    before = world.delivery(engine, autumn.members["UM02"], "s1-goal")  # Friday 29 October
+    after = world.delivery(engine, autumn.members["UM02"], "s1-pulse-se5")  # Monday 1 November
     assert (before.not_before.hour, after.not_before.hour) == (6, 7)
 
 
 def test_mentors_in_helsinki_and_new_york_get_the_same_step_at_their_own_nine(
     engine: Engine, fake_slack: FakeSlack, sending: jobs.JobContext
 ) -> None:
-    seeded = arrange(engine, fake_slack, "s1-learning-without-course", date(2027, 1, 19),
+    seeded = arrange(engine, fake_slack, "s1-assignment-1", date(2027, 1, 19),
                      world.Mentor("UFI"), world.Mentor("UNY", tz=NEW_YORK))  # fmt: skip
-    helsinki = world.delivery(engine, seeded.members["UFI"], "s1-learning-without-course")
-    new_york = world.delivery(engine, seeded.members["UNY"], "s1-learning-without-course")
+    helsinki = world.delivery(engine, seeded.members["UFI"], "s1-assignment-1")
+    new_york = world.delivery(engine, seeded.members["UNY"], "s1-assignment-1")
     assert (helsinki.not_before, new_york.not_before) == (
         datetime(2027, 1, 19, 7, 0, tzinfo=UTC), datetime(2027, 1, 19, 14, 0, tzinfo=UTC)
     )  # fmt: skip
@@ -153,35 +153,34 @@ def _pause(engine: Engine, member_id: int, until: date, now: datetime, *, replan
 def test_a_paused_mentor_gets_nothing_during_the_pause_and_the_next_prompt_after_it(
     engine: Engine, fake_slack: FakeSlack, sending: jobs.JobContext
 ) -> None:
-    # Session 1 on Monday 11 January: Mon 18 and Tue 19 fall in the pause (until Wed 20), Mon 25 after it.
-    seeded = arrange(engine, fake_slack, "s1-learning-without-course", date(2027, 1, 18),
+    # Session 1 on Monday 11 January: Mon 18 falls in the pause (until Wed 20), Mon 25 after it.
+    seeded = arrange(engine, fake_slack, "s1-assignment-1", date(2027, 1, 18),
                      world.Mentor("UAWAY"), world.Mentor("UHERE"))  # fmt: skip
     away, here = seeded.members["UAWAY"], seeded.members["UHERE"]
     _pause(engine, away, date(2027, 1, 20), datetime(2027, 1, 14, 10, 0, tzinfo=UTC))
-    for step_id in ("s1-learning-without-course", "s1-goal"):
-        row = world.delivery(engine, away, step_id)
-        assert (row.status, row.last_error) == (DeliveryStatus.SKIPPED, "paused")
-    assert world.delivery(engine, away, "s1-assignment-1").not_before == local("2027-01-25 09:00")
+    row = world.delivery(engine, away, "s1-assignment-1")
+    assert (row.status, row.last_error) == (DeliveryStatus.SKIPPED, "paused")
+    assert world.delivery(engine, away, "s1-peer-learning").not_before == local("2027-01-25 09:00")
 
     for moment in ("2027-01-18 09:00", "2027-01-19 09:00", "2027-01-25 09:00"):
         send_at(local(moment))
     got = set(world.prompt_ids(fake_slack))
-    assert {world.delivery(engine, here, s).id for s in ("s1-learning-without-course", "s1-goal")} <= got
-    assert world.delivery(engine, away, "s1-learning-without-course").id not in got
-    assert world.delivery(engine, away, "s1-assignment-1").status == DeliveryStatus.SENT
+    assert {world.delivery(engine, here, s).id for s in ("s1-assignment-1", "s1-peer-learning")} <= got
+    assert world.delivery(engine, away, "s1-assignment-1").id not in got
+    assert world.delivery(engine, away, "s1-peer-learning").status == DeliveryStatus.SENT
 
 
 def test_a_pause_stored_without_re_planning_is_still_respected_when_sending(
     engine: Engine, fake_slack: FakeSlack, sending: jobs.JobContext
 ) -> None:
-    seeded = arrange(engine, fake_slack, "s1-learning-without-course", date(2027, 1, 18), world.Mentor("UAWAY"))
+    seeded = arrange(engine, fake_slack, "s1-assignment-1", date(2027, 1, 18), world.Mentor("UAWAY"))
     away = seeded.members["UAWAY"]
     _pause(engine, away, date(2027, 1, 20), datetime(2027, 1, 14, 10, 0, tzinfo=UTC), replan=False)
     send_at(local("2027-01-18 09:00"))
-    row = world.delivery(engine, away, "s1-learning-without-course")
+    row = world.delivery(engine, away, "s1-assignment-1")
     assert (row.status, row.last_error) == (DeliveryStatus.SKIPPED, "paused")
     assert row.id not in world.prompt_ids(fake_slack)
-    assert world.delivery(engine, away, "s1-assignment-1").not_before == local("2027-01-25 09:00")
+    assert world.delivery(engine, away, "s1-peer-learning").not_before == local("2027-01-25 09:00")
 
 
 def test_the_sent_prompt_reads_in_the_mentors_language_with_their_organisations_goal(
@@ -195,19 +194,19 @@ def test_the_sent_prompt_reads_in_the_mentors_language_with_their_organisations_
                   in {world.delivery(engine, seeded.members[u], "s1-goal").id for u in ("UFI", "UEN")}}  # fmt: skip
     finnish, english = by_channel[FakeSlack.dm_id("UFI")], by_channel[FakeSlack.dm_id("UEN")]
     assert world.GOAL in finnish["text"] and "Organisaatiosi" in finnish["text"]
-    assert "Tapaaminen 1 → 2, viikko 2" in finnish["blocks"][0]["elements"][0]["text"]
-    assert "Session 1 → 2, week 2" in english["blocks"][0]["elements"][0]["text"]
+    assert "Valmennuskerta 1 → 2, viikko 4" in finnish["blocks"][0]["elements"][0]["text"]
+    assert "Session 1 → 2, week 4" in english["blocks"][0]["elements"][0]["text"]
     assert not fake_slack.invalid and not fake_slack.warnings
 
 
 def test_a_time_zone_this_machine_does_not_know_falls_back_to_the_cohorts_and_blocks_no_one(
     engine: Engine, fake_slack: FakeSlack, sending: jobs.JobContext
 ) -> None:
-    seeded = arrange(engine, fake_slack, "s1-learning-without-course", date(2027, 1, 18), world.Mentor("UM01"))
+    seeded = arrange(engine, fake_slack, "s1-assignment-1", date(2027, 1, 18), world.Mentor("UM01"))
     with session_scope(engine) as session:
         cached = session.get(SlackUser, (world.TEAM, "UM01"))
         assert cached is not None
         cached.tz = "Mars/Olympus_Mons"
         session.add(cached)
     send_at(local("2027-01-18 09:00"))
-    assert world.delivery(engine, seeded.members["UM01"], "s1-learning-without-course").status == DeliveryStatus.SENT
+    assert world.delivery(engine, seeded.members["UM01"], "s1-assignment-1").status == DeliveryStatus.SENT

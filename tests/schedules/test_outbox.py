@@ -141,11 +141,12 @@ def test_a_restart_in_the_middle_of_a_fan_out_recovers_without_duplicates(
     assert report.sent == len(MENTORS) - 12
     assert {row.status for row in kickoffs(engine) if row.id in {c.id for c in dead}} == {DeliveryStatus.SENDING}
 
-    with freeze_time(KICKOFF + timedelta(minutes=3)):
+    with freeze_time(KICKOFF + timedelta(minutes=3)):  # also due now: the T0 check-ins that follow the kickoffs
         report = jobs.send_due()
-    assert (report.claimed, report.sent, report.found) == (12, 12, 5)
+    assert (report.claimed, report.sent, report.found) == (12 + len(MENTORS), 12 + len(MENTORS), 5)
     assert_each_prompt_once(engine, fake_slack, kickoffs(engine))
-    assert len(fake_slack.calls_to("chat.postMessage")) == len(MENTORS)  # 5 by the dead sender, 15 after it
+    # the kickoffs: 5 by the dead sender, 15 after it; then one T0 check-in each
+    assert len(fake_slack.calls_to("chat.postMessage")) == 2 * len(MENTORS)
     assert len(fake_slack.calls_to("conversations.history")) == 12  # each taken-over row looked for in its DM
 
 
@@ -301,15 +302,15 @@ def test_after_downtime_a_prompt_within_grace_goes_out_and_an_older_one_is_skipp
 ) -> None:
     seeded = kicked_off(engine, fake_slack, MENTORS[:1])
     member = seeded.members["UM01"]
-    # Nothing ran from the kickoff until Tuesday 19 January 10:00 (Helsinki): Monday's prompt is 25 h late.
-    with freeze_time(datetime(2027, 1, 19, 8, 0, tzinfo=UTC)):
+    # Nothing ran from the kickoff until Monday 25 January 10:00 (Helsinki): the prompt of Monday 18th is a week late.
+    with freeze_time(datetime(2027, 1, 25, 8, 0, tzinfo=UTC)):
         report = jobs.send_due()
-    assert world.delivery(engine, member, "s1-goal").status == DeliveryStatus.SENT  # due Tuesday 09:00
-    for step_id in ("s1-kickoff", "s1-self-efficacy-t0", "s1-hr-meeting", "s1-learning-without-course"):
+    assert world.delivery(engine, member, "s1-peer-learning").status == DeliveryStatus.SENT  # due Monday 25, 09:00
+    for step_id in ("s1-kickoff", "s1-self-efficacy-t0", "s1-assignment-1"):
         row = world.delivery(engine, member, step_id)
         assert (row.status, row.last_error) == (DeliveryStatus.SKIPPED, "late")
         assert row.id not in world.prompt_ids(fake_slack)
-    assert report.triage.late == 4 and report.sent == 1
+    assert report.triage.late == 3 and report.sent == 1
 
 
 def test_a_longer_grace_sends_what_a_day_of_downtime_held_back(
@@ -319,8 +320,8 @@ def test_a_longer_grace_sends_what_a_day_of_downtime_held_back(
     with freeze_time(datetime(2027, 1, 19, 8, 0, tzinfo=UTC)):
         jobs.send_due()
     member = seeded.members["UM01"]
-    assert world.delivery(engine, member, "s1-learning-without-course").status == DeliveryStatus.SENT
-    assert world.delivery(engine, member, "s1-hr-meeting").last_error == "late"  # Wednesday 13 January: too old
+    assert world.delivery(engine, member, "s1-assignment-1").status == DeliveryStatus.SENT  # Monday 18: 25 h late
+    assert world.delivery(engine, member, "s1-self-efficacy-t0").last_error == "late"  # Monday 11 January: too old
 
 
 def test_a_prompt_caught_up_after_hours_waits_for_the_next_morning_if_the_grace_allows(
@@ -330,18 +331,18 @@ def test_a_prompt_caught_up_after_hours_waits_for_the_next_morning_if_the_grace_
     strict = world.seed(engine, name="Strict", dates=DATES, mentors=["UM09"], coach=None, grace_hours=12)
     fake_slack.add_user("UM09")
     world.plan(engine, strict.cohort, 1, KICKOFF)
-    with freeze_time(datetime(2027, 1, 18, 7, 0, tzinfo=UTC)):
-        jobs.send_due()  # Monday's prompt goes out; then the sender is down until Tuesday 17:00 in Helsinki
-    with freeze_time(datetime(2027, 1, 19, 15, 0, tzinfo=UTC)):
+    with freeze_time(datetime(2027, 2, 1, 7, 0, tzinfo=UTC)):
+        jobs.send_due()  # Monday's prompt goes out; then the sender is down until Thursday 17:00 in Helsinki
+    with freeze_time(datetime(2027, 2, 4, 15, 0, tzinfo=UTC)):
         report = jobs.send_due()
     assert report.sent == 0 and (report.triage.deferred, report.triage.late) == (1, 1)
-    waiting = world.delivery(engine, seeded.members["UM01"], "s1-goal")  # due Tuesday 09:00: 8 h ago
-    assert waiting.status == DeliveryStatus.PLANNED and waiting.not_before == datetime(2027, 1, 20, 7, 0, tzinfo=UTC)
-    late = world.delivery(engine, strict.members["UM09"], "s1-goal")  # Wednesday 09:00 would be 24 h > 12 h late
+    waiting = world.delivery(engine, seeded.members["UM01"], "s1-pulse-se5")  # due Thursday 09:00: 8 h ago
+    assert waiting.status == DeliveryStatus.PLANNED and waiting.not_before == datetime(2027, 2, 5, 7, 0, tzinfo=UTC)
+    late = world.delivery(engine, strict.members["UM09"], "s1-pulse-se5")  # Friday 09:00 would be 24 h > 12 h late
     assert (late.status, late.last_error) == (DeliveryStatus.SKIPPED, "late")
-    with freeze_time(datetime(2027, 1, 20, 7, 0, tzinfo=UTC)):
+    with freeze_time(datetime(2027, 2, 5, 7, 0, tzinfo=UTC)):
         jobs.send_due()
-    assert world.delivery(engine, seeded.members["UM01"], "s1-goal").status == DeliveryStatus.SENT
+    assert world.delivery(engine, seeded.members["UM01"], "s1-pulse-se5").status == DeliveryStatus.SENT
 
 
 def test_a_kickoff_on_friday_evening_reaches_mentors_on_monday_morning_not_skipped_as_late(

@@ -22,9 +22,9 @@ from tests.support import outbox_world as world
 from tests.support.fake_slack import FakeSlack
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
-FRIDAY_DATES = (date(2027, 1, 8), date(2027, 2, 5), date(2027, 3, 5))  # session 1 on Friday 8 January 2027
-FRIDAY_PROMPT = "s1-learning-without-course"  # Friday 15 January, 09:00
-NEXT_PROMPT = "s1-goal"  # Saturday 16 January → Monday 18 January, 09:00
+FRIDAY_DATES = (date(2026, 12, 25), date(2027, 1, 22), date(2027, 2, 19))  # sessions on Fridays
+FRIDAY_PROMPT = "s1-goal"  # day 21: Friday 15 January, 09:00
+NEXT_PROMPT = "s1-pulse-se5"  # day 24: Monday 18 January, 09:00
 
 
 def local(text: str) -> datetime:
@@ -42,7 +42,7 @@ def arrange(engine: Engine, fake: FakeSlack, *mentors: str, keep: tuple[str, ...
     """Block 1 planned for `mentors`, with only the steps in `keep` left to go out; Friday's prompt sent."""
     world.add_people(fake, list(mentors))
     seeded = world.seed(engine, dates=FRIDAY_DATES, mentors=list(mentors), **seed)
-    world.plan(engine, seeded.cohort, 1, local("2027-01-08 14:00"))
+    world.plan(engine, seeded.cohort, 1, local("2026-12-25 14:00"))
     with session_scope(engine) as session:
         session.exec(
             update(Delivery)
@@ -129,7 +129,7 @@ def test_a_snooze_before_epiphany_reminds_on_the_thursday(
     world.add_people(fake_slack, ["UM01"])
     seeded = world.seed(engine, dates=(date(2026, 12, 29), date(2027, 1, 26), date(2027, 2, 23)), mentors=["UM01"])
     world.plan(engine, seeded.cohort, 1, local("2026-12-29 08:00"))
-    at(local("2026-12-30 09:00"), jobs.send_due)  # the T0 check-in, Wednesday 30 December
+    at(local("2026-12-29 09:05"), jobs.send_due)  # the T0 check-in, after the kickoff on Tuesday 29 December
     row = world.delivery(engine, seeded.members["UM01"], "s1-self-efficacy-t0")
     assert row.status == DeliveryStatus.SENT
     moment = next_working_morning(local("2027-01-05 15:00"), WorkPolicy())  # snoozed on Tuesday 5 January

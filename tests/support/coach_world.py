@@ -40,14 +40,11 @@ MENTOR = MENTORS[0]
 ORGANISATIONS = (("Vero", 6), ("Kela", 5), ("Helmet", 5))  # name, how many of the mentors (in order)
 BLOCK_1 = (  # (step id, days after session 1) of every prompt step of the Feeniks programme's block 1
     ("s1-kickoff", 0),
-    ("s1-self-efficacy-t0", 1),
-    ("s1-hr-meeting", 2),
-    ("s1-learning-without-course", 7),
-    ("s1-goal", 8),
-    ("s1-assignment-1", 14),
-    ("s1-inspiring-colleague", 15),
-    ("s1-team-learning", 21),
-    ("s1-pulse-se5", 22),
+    ("s1-self-efficacy-t0", 0),
+    ("s1-assignment-1", 7),
+    ("s1-peer-learning", 14),
+    ("s1-goal", 21),
+    ("s1-pulse-se5", 24),
 )
 
 
@@ -117,18 +114,18 @@ def _sent_at(days: int) -> datetime:
     return datetime(2027, 1, 11, 7, 0, tzinfo=UTC) + timedelta(days=days)
 
 
-# Block 1 as it stands on STATUS_AT (Friday 29 January): steps 0–6 have gone out, steps 7–8 wait.
+# Block 1 as it stands on STATUS_AT (Friday 29 January): steps 0–3 have gone out, steps 4–5 wait.
 # Each mentor's story, step by step: "A" answered, "S" sent, "P" planned, "K" sending, "-" skipped by the mentor,
 # "F:<code>" failed, "X:<code>" skipped with a reason, "C" cancelled.
 STORIES: dict[str, tuple[str, ...]] = {
-    **{m: ("S", "A", "A", "A", "A", "A", "A", "P", "P") for m in MENTORS[0:8]},  # keen: answer everything
-    **{m: ("S", "A", "A", "S", "S", "S", "S", "P", "P") for m in MENTORS[8:12]},  # stopped answering in week 1
-    MENTORS[12]: ("S", "S", "S", "X:paused", "X:paused", "X:paused", "X:paused", "X:paused", "X:paused"),
-    MENTORS[13]: ("F:account_inactive",) * 7 + ("P", "P"),  # left the organisation: Slack account deactivated
-    MENTORS[14]: ("S", "-", "S", "S", "S", "S", "K", "P", "P"),  # reads, never answers
-    MENTORS[15]: ("S", "A", "S", "S", "S", "C", "C", "C", "C"),  # removed from the cohort on 20 January
+    **{m: ("S", "A", "A", "A", "P", "P") for m in MENTORS[0:8]},  # keen: answer everything
+    **{m: ("S", "A", "S", "S", "P", "P") for m in MENTORS[8:12]},  # stopped answering in week 1
+    MENTORS[12]: ("S", "S", "X:paused", "X:paused", "X:paused", "X:paused"),
+    MENTORS[13]: ("F:account_inactive",) * 4 + ("P", "P"),  # left the organisation: Slack account deactivated
+    MENTORS[14]: ("S", "-", "S", "K", "P", "P"),  # reads, never answers
+    MENTORS[15]: ("S", "A", "S", "S", "C", "C"),  # removed from the cohort on 20 January
 }
-STORIES[MENTORS[10]] = ("S", "A", "A", "S", "S", "S", "F:some_new_error", "P", "P")
+STORIES[MENTORS[10]] = ("S", "A", "S", "F:some_new_error", "P", "P")
 PAUSED_UNTIL = date(2027, 2, 5)
 
 

@@ -37,6 +37,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "chat.delete": ("channel", "ts"),
     "conversations.open": (),
     "conversations.info": ("channel",),
+    "conversations.members": ("channel",),
     "conversations.replies": ("channel", "ts"),
     "conversations.history": ("channel",),
     "users.info": ("user",),
@@ -105,6 +106,7 @@ class Channel:
     is_member: bool = True
     is_im: bool = False
     user: str | None = None
+    members: tuple[str, ...] | None = None  # None: every person the fake knows is in it
 
     def to_api(self) -> dict[str, Any]:
         """The `channel` object of conversations.info."""
@@ -253,10 +255,10 @@ class FakeSlack:
         return user
 
     def add_channel(self, channel_id: str, *, name: str, is_private: bool = True, is_member: bool = True,
-                    is_im: bool = False) -> Channel:  # fmt: skip
-        """Add (or replace) a conversation."""
+                    is_im: bool = False, members: tuple[str, ...] | None = None) -> Channel:  # fmt: skip
+        """Add (or replace) a conversation; `members` (user ids) default to every person the fake knows."""
         with self._lock:
-            self.channels[channel_id] = Channel(channel_id, name, is_private, is_member, is_im)
+            self.channels[channel_id] = Channel(channel_id, name, is_private, is_member, is_im, members=members)
         return self.channels[channel_id]
 
     def add_token(self, token: str, team_id: str = "T111") -> None:
@@ -718,6 +720,21 @@ class FakeSlack:
         if args["channel"] not in self.channels:
             raise ApiError("channel_not_found")
         return {"channel": self.channels[args["channel"]].to_api()}
+
+    def _m_conversations_members(self, args: dict[str, Any], team_id: str) -> dict[str, Any]:
+        """conversations.members, paginated by `limit` and `cursor` (an offset); only for channels the bot is in."""
+        channel = self.channels.get(args["channel"])
+        if channel is None or channel.is_im or not channel.is_member:
+            raise ApiError("channel_not_found")
+        people = channel.members
+        if people is None:
+            people = tuple(user_id for user_id, user in self.users.items() if not user.is_bot)
+        members = sorted(people)
+        start = int(args.get("cursor") or 0)
+        limit = max(1, min(int(args.get("limit") or 100), 1000))
+        following = start + limit
+        cursor = str(following) if following < len(members) else ""
+        return {"members": members[start:following], "response_metadata": {"next_cursor": cursor}}
 
     def _m_conversations_replies(self, args: dict[str, Any], team_id: str) -> dict[str, Any]:
         """conversations.replies over the messages the fake knows (Bolt calls it for say() in DM threads)."""

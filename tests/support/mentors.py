@@ -35,7 +35,7 @@ NOW = datetime(2027, 1, 19, 10, 0, tzinfo=UTC)  # Tuesday 19 January 2027, 12:00
 DATES = (date(2027, 1, 11), date(2027, 2, 8), date(2027, 3, 8))
 MENTOR, OTHER, COACH, STRANGER = "U111", "U222", "UCOACH", "USTRANGER"
 TEAM = "T111"
-REFLECTION = "s1-learning-without-course"  # session 1's reflection: a free-text answer
+REFLECTION = "s1-peer-learning"  # a reflection of block 1: a free-text answer
 T0 = "s1-self-efficacy-t0"  # the self-efficacy baseline: six ratings from 1 to 5
 
 

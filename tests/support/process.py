@@ -33,12 +33,13 @@ def http(method: str, url: str, body: bytes | None = None, headers: dict[str, st
 
 
 @contextmanager
-def bot_process(*args: str, env: dict[str, str], ready_url: str | None = None, timeout: float = 30) -> Iterator[
-    subprocess.Popen[bytes]
-]:
+def bot_process(
+    *args: str, env: dict[str, str], ready_url: str | None = None, timeout: float = 180
+) -> Iterator[subprocess.Popen[bytes]]:
     """Start `python -m bot ARGS` with `env` (on top of a clean environment); stop it on exit."""
     full_env = {key: value for key, value in os.environ.items() if not key.startswith(("SLACK_", "MENTORI_"))}
-    full_env.update({"PYTHONUNBUFFERED": "1", **env})
+    # Each process gets a metrics port of its own: several run at once, and other test runs share the machine.
+    full_env.update({"PYTHONUNBUFFERED": "1", "METRICS_PORT": str(free_port()), **env})
     process = subprocess.Popen(
         [sys.executable, "-m", "bot", *args], cwd=ROOT, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
     )

@@ -18,7 +18,7 @@ class WsgiResponse:
 
 
 def call_wsgi(app: Any, method: str, path: str, body: bytes = b"", headers: dict[str, str] | None = None,
-              query: str = "") -> WsgiResponse:  # fmt: skip
+              query: str = "", *, port: int = 3000, content_length: str | None = None) -> WsgiResponse:  # fmt: skip
     environ: dict[str, Any] = {
         "REQUEST_METHOD": method,
         "PATH_INFO": path,
@@ -26,9 +26,9 @@ def call_wsgi(app: Any, method: str, path: str, body: bytes = b"", headers: dict
         "SERVER_PROTOCOL": "HTTP/1.1",
         "wsgi.url_scheme": "http",
         "SERVER_NAME": "localhost",
-        "SERVER_PORT": "3000",
+        "SERVER_PORT": str(port),
         "wsgi.input": io.BytesIO(body),
-        "CONTENT_LENGTH": str(len(body)),
+        "CONTENT_LENGTH": str(len(body)) if content_length is None else content_length,
         "CONTENT_TYPE": (headers or {}).get("Content-Type", ""),
     }
     for key, value in (headers or {}).items():

@@ -27,8 +27,8 @@ from tests.support.golden import assert_golden
 
 PROGRAMME = programme_by_id("feeniks")
 KICKOFF_AT = datetime(2027, 1, 11, 12, 0, tzinfo=UTC)
-BASELINE_AT = datetime(2027, 1, 12, 7, 0, tzinfo=UTC)
-HR_AT = datetime(2027, 1, 13, 7, 0, tzinfo=UTC)
+BASELINE_AT = datetime(2027, 1, 11, 12, 2, tzinfo=UTC)  # right after the kickoff
+ASSIGNMENT_AT = datetime(2027, 1, 18, 7, 0, tzinfo=UTC)  # assignment 1, a week later
 ASSIGNMENT_START = {
     "fi": ">Tutki, miten työyhteisössäsi opitaan",
     "sv": ">Ta reda på hur man lär sig i din arbetsgemenskap",
@@ -49,8 +49,8 @@ def _context(language: str) -> KickoffContext:
     return KickoffContext(
         goal="Growing into an expert role",
         tz="Europe/Helsinki",
-        next_label=PROGRAMME.step("s1-self-efficacy-t0").label.get(language),
-        next_moment=BASELINE_AT,
+        next_label=PROGRAMME.step("s1-assignment-1").label.get(language),
+        next_moment=ASSIGNMENT_AT,
         next_session=2,
         next_session_date=date(2027, 2, 8),
     )
@@ -65,7 +65,7 @@ def test_the_kickoff_dm_has_the_sessions_title_text_assignment_and_what_comes_ne
     assert PROGRAMME.session_info(1).title.get(language) in blocks[0]["text"]["text"]
     assert step.text is not None and step.text.get(language).split("\n")[0] in shown
     assert ASSIGNMENT_START[language] in shown
-    assert {"fi": "ti 12.1.2027 klo 9.00", "sv": "tis 12.1.2027 kl. 9.00", "en": "Tue 12 Jan 2027 at 09:00"}[
+    assert {"fi": "ma 18.1.2027 klo 9.00", "sv": "mån 18.1.2027 kl. 9.00", "en": "Mon 18 Jan 2027 at 09:00"}[
         language
     ] in shown
     assert {"fi": "ma 8.2.2027", "sv": "mån 8.2.2027", "en": "Mon 8 Feb 2027"}[language] in shown
@@ -81,13 +81,15 @@ def test_without_a_kickoff_context_the_dm_leaves_out_what_comes_next() -> None:
 
 
 def _started(mentors: int = 16, planned: int = 144) -> KickoffResult:
-    kickoff, baseline, hr = (PROGRAMME.step(s) for s in ("s1-kickoff", "s1-self-efficacy-t0", "s1-hr-meeting"))
+    kickoff, baseline, assignment = (
+        PROGRAMME.step(s) for s in ("s1-kickoff", "s1-self-efficacy-t0", "s1-assignment-1")
+    )
     return KickoffResult(
         Outcome.STARTED, cohort_id=7, cohort="Kevät 2027", timezone="Europe/Helsinki", number=1,
         date=date(2027, 1, 11), started_at=KICKOFF_AT, started_by="UCOACH",
         plan=PlanResult(mentors, planned, kickoff if mentors else None, KICKOFF_AT if mentors else None),
         upcoming=(NextStep(kickoff.id, kickoff, KICKOFF_AT, 16), NextStep(baseline.id, baseline, BASELINE_AT, 16),
-                  NextStep(hr.id, hr, HR_AT, 16)) if mentors else (),
+                  NextStep(assignment.id, assignment, ASSIGNMENT_AT, 16)) if mentors else (),
     )  # fmt: skip
 
 
@@ -104,7 +106,7 @@ def test_the_receipt_in_english_reads_well() -> None:
         "Active mentors: *16* · prompts planned for this block: *144*, the kickoff message included",
         "*Going out next*",
         "• Welcome and assignment 1 — now",
-        "• Self-efficacy: baseline (T0) — Tue 12 Jan 2027 at 09:00",
+        "• Self-efficacy: at the start — Mon 11 Jan 2027 at 14:02",
     ]
 
 
@@ -119,7 +121,7 @@ def test_the_same_kickoff_again_says_when_and_by_whom() -> None:
     again = KickoffResult(Outcome.ALREADY_STARTED, 7, "Kevät 2027", "Europe/Helsinki", 1, date(2027, 1, 11),
                           started_at=KICKOFF_AT, started_by="UCOACH")  # fmt: skip
     assert already_text(again, "fi") == (
-        "Ryhmän *Kevät 2027* tapaamisen 1 aloitti jo <@UCOACH> ma 11.1.2027 klo 14.00, joten mitään ei lähetetty "
+        "Ryhmän *Kevät 2027* valmennuskerran 1 aloitti jo <@UCOACH> ma 11.1.2027 klo 14.00, joten mitään ei lähetetty "
         "uudelleen."
     )
     assert already_text(again, "en") == (

@@ -50,7 +50,7 @@ def _scale(language: str) -> dict[str, str]:
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_the_answer_modal_for_a_reflection(language: str) -> None:
-    label, question = _step("s1-learning-without-course", language)
+    label, question = _step("s1-peer-learning", language)
     view = answer_view(language, delivery_id=7, label=label, question=question)
     assert_golden(f"mentor/answer_reflection.{language}", view, surface="view")
 
@@ -66,7 +66,7 @@ def test_the_answer_modal_for_a_self_efficacy_check_in(language: str) -> None:
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_the_answer_modal_when_editing_a_one_tap_check_in(language: str) -> None:
-    label, question = _step("s2-experiment-thumbs", language)
+    label, question = _step("s3-followup-3", language)
     view = answer_view(language, delivery_id=7, label=label, question=question, thumbs=True, text="Going fine.",
                        ratings={"thumbs": "unsure"}, consent=True, editing=True)  # fmt: skip
     assert_golden(f"mentor/answer_thumbs_edit.{language}", view, surface="view")
@@ -81,7 +81,7 @@ def test_the_answer_modal_after_the_summary_went_out(language: str) -> None:
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_the_prompt_dm_once_answered(language: str) -> None:
-    label, question = _step("s1-learning-without-course", language)
+    label, question = _step("s1-peer-learning", language)
     message = answered_message(language, delivery_id=7, label=label, question=question, answered_at=ANSWERED_AT,
                                text="I asked a colleague <and> learned SQL.\nThen I tried it.", rated=0, thumbs=None,
                                editable=True)  # fmt: skip
@@ -164,12 +164,12 @@ def test_the_hr_meeting_and_erase_forms(language: str) -> None:
 
 def _full_home(language: str) -> MentorHome:
     programme = default_programme()
-    steps = ("s1-goal", "s1-team-learning", "s1-learning-without-course", "s1-self-efficacy-t0")
+    steps = ("s1-goal", "s1-pulse-se5", "s1-peer-learning", "s1-self-efficacy-t0")
     label = {step_id: programme.step(step_id).label.get(language) for step_id in steps}
-    place = Place("Kevät 2027", 1, date(2027, 1, 11), 2, date(2027, 2, 8), label["s1-team-learning"],
+    place = Place("Kevät 2027", 1, date(2027, 1, 11), 2, date(2027, 2, 8), label["s1-pulse-se5"],
                   datetime(2027, 2, 1, 9, 0, tzinfo=UTC))  # fmt: skip
     answers = [
-        PastAnswer(label["s1-learning-without-course"], date(2027, 1, 18), "I asked a colleague.", 0),
+        PastAnswer(label["s1-peer-learning"], date(2027, 1, 18), "I asked a colleague.", 0),
         PastAnswer(label["s1-self-efficacy-t0"], date(2027, 1, 12), None, 6),
     ]
     experiments = [
@@ -181,8 +181,11 @@ def _full_home(language: str) -> MentorHome:
         places=[place],
         paused_until=None,
         today=date(2027, 1, 19),
-        open_prompts=[OpenPrompt(7, label["s1-goal"], _step("s1-goal", language)[1], date(2027, 1, 19),
-                                 datetime(2027, 1, 20, 9, 0))],
+        open_prompts=[
+            OpenPrompt(
+                7, label["s1-goal"], _step("s1-goal", language)[1], date(2027, 1, 19), datetime(2027, 1, 20, 9, 0)
+            )
+        ],
         more_open=2,
         past_answers=answers,
         more_past=0,

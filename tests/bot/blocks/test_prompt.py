@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from bot.blocks.delivery_report import failure_report
+from bot.blocks.home import HOME_EXPERIMENT_NEW
 from bot.blocks.prompt import (
     ANSWER_ACTION,
     SKIP_ACTION,
@@ -17,7 +18,7 @@ from bot.blocks.prompt import (
     prompt_message,
     reminder_message,
 )
-from bot.i18n import LANGUAGES
+from bot.i18n import LANGUAGES, t
 from bot.programmes import programme_by_id
 from bot.programmes.render import StepContext, fill
 from tests.support.golden import assert_golden
@@ -25,7 +26,8 @@ from tests.support.golden import assert_golden
 FEENIKS = programme_by_id("feeniks")
 GOAL_STEP = FEENIKS.step("s1-goal")  # "Your organisation's goal for mentoring is …": a placeholder, and a why
 GOAL = {"fi": "Asiantuntijarooliin kasvaminen", "sv": "Att växa in i expertrollen", "en": "Growing into an expert role"}
-PLACES = {"fi": "Tapaaminen 1 → 2, viikko 2", "sv": "Träff 1 → 2, vecka 2", "en": "Session 1 → 2, week 2"}
+PLACES = {"fi": "Valmennuskerta 1 → 2, viikko 2", "sv": "Coachningstillfälle 1 → 2, vecka 2",
+          "en": "Session 1 → 2, week 2"}  # fmt: skip
 
 
 def _texts(blocks: list[dict[str, Any]]) -> str:
@@ -52,6 +54,19 @@ def test_a_prompt_shows_the_question_why_it_matters_its_place_and_three_buttons(
     assert [(b["action_id"], b["value"]) for b in buttons] == [
         (ANSWER_ACTION, "4711"), (SNOOZE_ACTION, "4711"), (SKIP_ACTION, "4711")
     ]  # fmt: skip
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_if_then_prompt_opens_the_new_experiment_form(language: str) -> None:
+    step = FEENIKS.step("s2-if-then-plan")
+    message = prompt_message(step, language, question=fill(step, language, StepContext()), place=Place(2, 1),
+                             delivery_id=4712)  # fmt: skip
+    buttons = next(block["elements"] for block in message["blocks"] if block["type"] == "actions")
+    assert [(b["action_id"], b["value"]) for b in buttons] == [
+        (ANSWER_ACTION, "4712"), (HOME_EXPERIMENT_NEW, "new"), (SNOOZE_ACTION, "4712"), (SKIP_ACTION, "4712")
+    ]  # fmt: skip
+    new = buttons[1]["text"]["text"]
+    assert new == t(language, "home.experiment_new") and f"*{new}*" in _texts(message["blocks"])
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

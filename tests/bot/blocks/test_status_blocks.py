@@ -41,7 +41,7 @@ def _status(*, behind: int = 3, reasons: int = 2, archived: bool = False) -> Coh
         ),
         behind=tuple(Behind(f"UM{n:02d}", date(2027, 2, 5) if n == 13 else None) for n in range(9, 9 + behind)),
         next_steps=(
-            NextStep("s1-team-learning", PROGRAMME.step("s1-team-learning"), datetime(2027, 2, 1, 7, tzinfo=UTC), 14),
+            NextStep("s1-goal", PROGRAMME.step("s1-goal"), datetime(2027, 2, 1, 7, tzinfo=UTC), 14),
             NextStep("s1-pulse-se5", PROGRAMME.step("s1-pulse-se5"), datetime(2027, 2, 2, 7, tzinfo=UTC), 14),
             NextStep("gone-step", None, NOW - timedelta(hours=1), 2),
         ),
@@ -72,12 +72,12 @@ def test_the_status_reads_well_in_english() -> None:
         "Waiting 29 · sent 96 · answered 57 (59%) · skipped 7 · failed 8 · cancelled 4",
         "*Session 2* · Mon 8 Feb 2027 · not started yet",
         "*Session 3* · Mon 8 Mar 2027 · not started yet",
-        "Failed: 7 × Slack account deactivated, 6 × `some_new_error` · Skipped: 6 × mentor on a pause, "
+        "Failed: 7 × Slack account deactivated, 6 × `some_new_error` · Skipped: 6 × mentor paused, "
         "1 × skipped by the mentor",
         "*No answer in two weeks (3):* <@UM09>, <@UM10>, <@UM11>",
         "*Going out next*\n"
-        "• Reflection: how your team learns — Mon 1 Feb 2027 at 09:00 · mentors: 14\n"
-        "• Self-efficacy: pulse (SE5) — Tue 2 Feb 2027 at 09:00 · mentors: 14\n"
+        "• Reflection: your organisation's goal — Mon 1 Feb 2027 at 09:00 · mentors: 14\n"
+        "• Self-efficacy: one statement — Tue 2 Feb 2027 at 09:00 · mentors: 14\n"
         "• step `gone-step` — now · mentors: 2",
     ]
 

@@ -12,10 +12,13 @@ from tests.support.golden import assert_golden
 
 DATES = (date(2027, 1, 11), date(2027, 2, 8), date(2027, 3, 8))
 PROMISES = {
-    "fi": ("luottamuksellisia mutta eivät nimettömiä", "/mentori pause VVVV-KK-PP",
-           "yksi tai kaksi lyhyttä viestiä viikossa"),
-    "sv": ("konfidentiella men inte anonyma", "/mentori pause ÅÅÅÅ-MM-DD", "en eller två korta frågor i veckan"),
-    "en": ("confidential, not anonymous", "/mentori pause YYYY-MM-DD", "one or two short prompts a week"),
+    "fi": (
+        "luottamuksellisia mutta eivät nimettömiä",
+        "/mentori pause VVVV-KK-PP",
+        "yleensä yksi lyhyt viesti viikossa",
+    ),
+    "sv": ("konfidentiella men inte anonyma", "/mentori pause ÅÅÅÅ-MM-DD", "oftast en kort fråga i veckan"),
+    "en": ("confidential, not anonymous", "/mentori pause YYYY-MM-DD", "usually one short prompt a week"),
 }
 
 

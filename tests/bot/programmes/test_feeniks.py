@@ -90,7 +90,7 @@ def test_programme_preview_runs_from_the_command_line_without_tokens() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "ma 11.1.2027" in result.stdout
-    assert "Tapaaminen 3" in result.stdout
+    assert "Valmennuskerta 3" in result.stdout
 
 
 def test_programme_check_reports_problems_and_exits_1(tmp_path) -> None:

@@ -41,6 +41,7 @@ days = 7
 time = "09:00"
 label = { fi = "Pohdinta", sv = "Reflektion", en = "Reflection" }
 text = { fi = "Mitä opit? {goal}", sv = "Vad lärde du dig? {goal}", en = "What did you learn? {goal}" }
+text_no_goal = { fi = "Mitä opit?", sv = "Vad lärde du dig?", en = "What did you learn?" }
 why = { fi = "Koska.", sv = "Därför.", en = "Because." }
 """
 
@@ -123,3 +124,48 @@ def test_invalid_toml_and_missing_files_are_reported(tmp_path: Path) -> None:
 def test_a_step_before_session_2_belongs_to_block_1(tmp_path: Path) -> None:
     step = GOOD_STEP.replace("session = 1", "session = 2").replace("days = 7", "days = -3")
     assert load_programme(_write(tmp_path, step)).steps[0].block == 1
+
+
+CHECKIN = """
+[[step]]
+id = "s2-checkin"
+kind = "experiment_checkin"
+session = 2
+days = 14
+label = { fi = "Kokeilu", sv = "Experiment", en = "Experiment" }
+text = { fi = "{experiment}: {weeks}?", sv = "{experiment}: {weeks}?", en = "{experiment}: {weeks}?" }
+why = { fi = "Koska.", sv = "Därför.", en = "Because." }
+"""
+NO_WEEKS = 'text_no_weeks = { fi = "{experiment}?", sv = "{experiment}?", en = "{experiment}?" }\n'
+NO_EXPERIMENT = 'text_no_experiment = { fi = "Kokeilu?", sv = "Experiment?", en = "Experiment?" }\n'
+
+
+def test_a_text_with_a_value_a_mentor_may_lack_needs_a_variant_without_it(tmp_path: Path) -> None:
+    errors = check_programme(_write(tmp_path, GOOD_STEP.replace("text_no_goal", "# text_no_goal")))
+    assert any("the text uses {goal}: add text_no_goal" in error for error in errors), errors
+    errors = check_programme(_write(tmp_path, GOOD_STEP + CHECKIN + NO_WEEKS))
+    assert any("add text_no_experiment, a text without {experiment} and {weeks}" in e for e in errors), errors
+    assert check_programme(_write(tmp_path, GOOD_STEP + CHECKIN + NO_WEEKS + NO_EXPERIMENT)) == []
+
+
+def test_a_variant_must_not_use_the_value_it_stands_in_for(tmp_path: Path) -> None:
+    step = GOOD_STEP.replace('en = "What did you learn?" }', 'en = "What did you learn? {goal}" }')
+    step = step.replace('fi = "Mitä opit?", sv = "Vad lärde du dig?"', 'fi = "Mitä opit? {goal}", sv = "Vad? {goal}"')
+    errors = check_programme(_write(tmp_path, step))
+    assert any("text_no_goal must not use {goal}" in error for error in errors), errors
+
+
+def test_the_baseline_goes_right_after_the_first_kickoff(tmp_path: Path) -> None:
+    t0 = GOOD_STEP.replace('kind = "reflection"', 'kind = "self_efficacy"\nitems = ["SE1"]\ncheckpoint = "T0"')
+    errors = check_programme(_write(tmp_path, t0))
+    assert any("T0 is the baseline: place it at session 1 with days = 0" in error for error in errors), errors
+    assert check_programme(_write(tmp_path, t0.replace("days = 7", "days = 0"))) == []
+
+
+def test_only_a_known_form_can_be_offered_in_a_prompt(tmp_path: Path) -> None:
+    errors = check_programme(
+        _write(tmp_path, GOOD_STEP.replace('kind = "reflection"', 'kind = "reflection"\nform = "x"'))
+    )
+    assert any("form must be one of experiment" in error for error in errors), errors
+    fine = GOOD_STEP.replace('kind = "reflection"', 'kind = "reflection"\nform = "experiment"')
+    assert load_programme(_write(tmp_path, fine)).steps[0].form == "experiment"
