@@ -2,7 +2,8 @@
 
 Lateness has one rule for every message: a message is no use after its latest-useful moment and is then skipped,
 never sent. For a prompt that moment is its grace (`Cohort.grace_hours`) after the first working moment at or after
-its ORIGINAL due time (`due_at`); deferring it into working hours moves `not_before`, never that moment.
+the moment its plan set (`planned_at`: its due time, or the next week when two prompts already fill this one);
+deferring it into working hours after downtime moves `not_before`, never that moment.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ class Claim:
     block: int
     due_at: datetime
     not_before: datetime
+    planned_at: datetime | None
     created_at: datetime
     claimed_at: datetime
     attempts: int
@@ -91,7 +93,7 @@ def triage_due(session: Session, *, now: datetime, limit: int = 20000) -> Triage
             paused[member.id] = member  # type: ignore[index]
             continue
         slot = next_slot(now, policy)
-        if slot > latest_useful(delivery.due_at, policy, cohort):
+        if slot > latest_useful(delivery.planned_at or delivery.not_before, policy, cohort):
             done.late += update_open(session, delivery, status=DeliveryStatus.SKIPPED, last_error=LATE)
         elif slot > now:
             done.deferred += update_open(session, delivery, not_before=slot)
@@ -100,9 +102,9 @@ def triage_due(session: Session, *, now: datetime, limit: int = 20000) -> Triage
     return done
 
 
-def latest_useful(due_at: datetime, policy: WorkPolicy, cohort: Cohort) -> datetime:
-    """The last moment a prompt due at `due_at` may still go out (see the module docstring)."""
-    return next_slot(due_at, policy) + grace(cohort)
+def latest_useful(planned_at: datetime, policy: WorkPolicy, cohort: Cohort) -> datetime:
+    """The last moment a prompt planned for `planned_at` may still go out (see the module docstring)."""
+    return next_slot(planned_at, policy) + grace(cohort)
 
 
 def grace(cohort: Cohort) -> timedelta:
@@ -132,8 +134,8 @@ def by_id(session: Session, model: Any, ids: Iterable[int]) -> dict[int, Any]:
 # -- claiming ------------------------------------------------------------------------------------------------------
 
 
-_RETURNED = ("id", "team_id", "cohort_id", "member_id", "step_id", "block", "due_at", "not_before", "created_at",
-             "claimed_at", "attempts")  # fmt: skip
+_RETURNED = ("id", "team_id", "cohort_id", "member_id", "step_id", "block", "due_at", "not_before", "planned_at",
+             "created_at", "claimed_at", "attempts")  # fmt: skip
 
 
 def claim_due(engine: Engine, *, worker: str, now: datetime, limit: int, lease: timedelta = LEASE,

@@ -83,7 +83,7 @@ class PromptSource:
 
 def _task(claim: Claim, member: Member, message: dict[str, Any], channel: str | None, policy: WorkPolicy,
           cohort: Cohort, moment: datetime) -> Task:  # fmt: skip
-    latest = latest_useful(claim.due_at, policy, cohort)
+    latest = latest_useful(claim.planned_at or claim.not_before, policy, cohort)
     task = Task(claim.id, claim.team_id, "post", message, _is_prompt(claim.id), member.user_id, channel,
                 check=claim.check_first, latest_at=latest)  # fmt: skip
     if claim.check_first:  # taken over: triage did not see it, so decide here once the DM has been looked at

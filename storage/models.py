@@ -206,6 +206,9 @@ class Delivery(SQLModel, table=True):
     status: str = Field(default=DeliveryStatus.PLANNED, max_length=16)
     due_at: datetime = _timestamp(nullable=False)
     not_before: datetime = _timestamp(nullable=False)
+    # The moment the plan set (`not_before` when planned or re-planned): lateness is measured from here, so moving
+    # the prompt into working hours after downtime never restarts its grace. None on rows older than the column.
+    planned_at: datetime | None = _timestamp()
     attempts: int = 0
     claimed_by: str | None = Field(default=None, max_length=64)
     claimed_at: datetime | None = _timestamp()

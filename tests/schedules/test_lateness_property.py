@@ -1,6 +1,6 @@
 """A property over random downtimes, time zones and run times: no message is ever sent after its latest-useful
-moment — for a prompt, the cohort's grace after the first working moment at or after its ORIGINAL due time, however
-often it was deferred into working hours; for any other message, the latest-useful time it was written with."""
+moment — for a prompt, the cohort's grace after the first working moment at or after the moment it was planned for,
+however often it was deferred into working hours; for any other message, the latest-useful time it was written with."""
 
 from __future__ import annotations
 
@@ -77,9 +77,8 @@ def _plan(engine: Any, fake: FakeSlack, zones: Sequence[str], grace: int,
         assert cohort is not None
         policies = mentor_context(session, cohort, session.exec(select(Member).where(Member.role == "mentor")))
         for row in session.exec(select(Delivery)):
-            latest[("prompt", int(row.id or 0))] = next_slot(row.due_at, policies[row.member_id]) + timedelta(
-                hours=grace
-            )
+            planned = row.not_before  # as planned, before any run could defer it
+            latest[("prompt", int(row.id or 0))] = next_slot(planned, policies[row.member_id]) + timedelta(hours=grace)
         for number, (due, useful) in enumerate(messages):
             due_at = KICKOFF + timedelta(hours=due)
             row_id = enqueue(session, Envelope(

@@ -62,6 +62,8 @@ def upgrade() -> None:
     op.create_index("ix_outbox_message_cohort_id", "outbox_message", ["cohort_id"])
     op.create_index("ix_outbox_message_member_id", "outbox_message", ["member_id"])
     op.create_index("ix_outbox_message_status_not_before", "outbox_message", ["status", "not_before"])
+    op.add_column("delivery", sa.Column("planned_at", moment, nullable=True))
+    op.execute("UPDATE delivery SET planned_at = not_before")
     op.create_table(
         "sending_pause",
         sa.Column("team_id", string(length=32), nullable=False),
@@ -74,6 +76,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("sending_pause")
+    with op.batch_alter_table("delivery") as batch:
+        batch.drop_column("planned_at")
     op.drop_index("ix_outbox_message_status_not_before", table_name="outbox_message")
     op.drop_index("ix_outbox_message_member_id", table_name="outbox_message")
     op.drop_index("ix_outbox_message_cohort_id", table_name="outbox_message")
