@@ -18,9 +18,10 @@ from schedules.reminders import enqueue_reminders
 from storage.db import make_engine, session_scope
 from storage.models import Delivery, DeliveryStatus, MessageKind, Organisation, OutboxMessage, SummaryPost
 from storage.outbox_messages import Envelope, enqueue, post, summary_key
-from tests.e2e.test_worker_restart import read, start_worker, wait_for
+from tests.e2e.test_worker_restart import read, said, start_worker
 from tests.support import outbox_world as world
 from tests.support.process import fake_slack_process
+from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.e2e
 DATES = (date(2027, 1, 11), date(2027, 2, 8), date(2027, 3, 8))
@@ -39,14 +40,14 @@ def kill_mid_way_and_restart(database_url: str, api: str, at: datetime, log: Pat
 
     first = start_worker(database_url, api, at, log)
     try:
-        wait_for("the first 50 posts", lambda: posted() >= 50, log)
+        wait_for("the first 50 posts", lambda: posted() >= 50, progress=posted, said=said(log))
     finally:
         first.send_signal(signal.SIGKILL)
         first.wait(timeout=10)
     assert posted() < 200, "everything was sent before the kill: nothing was tested"
     second = start_worker(database_url, api, at + timedelta(minutes=5), log)
     try:
-        wait_for("every message sent", done, log, timeout=120)
+        wait_for("every message sent", done, progress=posted, said=said(log))
     finally:
         second.send_signal(signal.SIGTERM)
         assert second.wait(timeout=20) == 0, log.read_text()[-4000:]

@@ -488,3 +488,19 @@ def test_erasing_a_person_deletes_every_message_the_outbox_sent_them_and_stops_w
     with Session(engine) as session:
         waiting = session.exec(select(OutboxMessage).where(OutboxMessage.key == "reminder:later")).one()
     assert waiting.status == DeliveryStatus.CANCELLED  # the reminder on its way will not go out
+
+
+def test_a_prompt_the_weekly_cap_moved_to_the_next_week_goes_out_there_not_skipped_as_late(
+    engine: Engine, fake_slack: FakeSlack, sending: jobs.JobContext
+) -> None:
+    from sqlalchemy import update as sql_update
+
+    seeded = kicked_off(engine, fake_slack, MENTORS[:1])
+    row = min(world.deliveries(engine, Delivery.step_id != "s1-kickoff"), key=lambda d: (d.due_at, d.id))
+    next_monday = datetime(2027, 1, 25, 7, 0, tzinfo=UTC)  # 09:00 in Helsinki, a week after its nominal day
+    with session_scope(engine) as session:  # as planning does when two prompts already fill the nominal week
+        session.execute(sql_update(Delivery).where(Delivery.id == row.id).values(not_before=next_monday,
+                                                                                 planned_at=next_monday))  # fmt: skip
+    with freeze_time(next_monday + timedelta(minutes=5)):
+        jobs.send_due()
+    assert world.delivery(engine, seeded.members["UM01"], row.step_id).status == DeliveryStatus.SENT
