@@ -4,21 +4,26 @@ Erasure removes what the person wrote and everything that names them, but keeps 
 without them: each of their memberships stays as an anonymous row (user id replaced by ``erased-<member id>``,
 status ``left``, no language or pause) so a coach sees that *a* mentor left and how many prompts had been sent and
 answered, never who. Answers, ratings, experiments, HR-meeting notes and kept DMs are deleted; prompts not yet sent
-are cancelled; where each prompt was posted (their DM channel) is forgotten. HR summaries count active mentors
-only, so the person drops out of every summary from then on; summaries already posted hold only group figures.
+are cancelled; where each prompt was posted (their DM channel) is forgotten, and every message Mentori sent them that
+it knows of (``messages_sent_to``) is deleted from Slack by the caller after the transaction. Quotes they let HR see
+are removed from every stored summary, so no later read or export of a period shows them; HR summaries count active
+mentors only, so the person drops out of every summary from then on.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
 
 from bot.i18n import LANGUAGES
 from bot.programmes import programme_by_id
+from bot.summaries.model import person_key
+from bot.summaries.store import erase_from_summaries, withdraw_quote
 from storage.models import (
     Answer,
     Cohort,
@@ -33,8 +38,12 @@ from storage.models import (
     Organisation,
     ProgrammeSession,
     SlackUser,
+    SummaryPost,
 )
-from storage.outbox_messages import cancel_for_person
+from storage.outbox_messages import cancel_for_person, sent_to
+
+if TYPE_CHECKING:
+    from bot.answers import Prompt
 
 ERASED_PREFIX = "erased-"
 
@@ -46,6 +55,42 @@ def is_erased(user_id: str) -> bool:
 
 def _iso(value: date | datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
+
+
+def messages_sent_to(session: Session, team_id: str, member_ids: Sequence[int],
+                     user_id: str | None = None) -> list[tuple[str, str]]:  # fmt: skip
+    """(channel, ts) of every message Mentori sent these memberships (or the person `user_id`) that it recorded: the
+    prompts it posted, and everything else the outbox sent them (welcomes, reminders, answers to their DMs, …).
+
+    The one place erasure asks what to delete from Slack.
+    """
+    if not member_ids and not user_id:
+        return []
+    outbox = sent_to(session, member_ids, team_id=team_id, user_id=user_id or "")
+    rows = session.exec(
+        select(Delivery.channel_id, Delivery.message_ts).where(
+            Delivery.team_id == team_id,
+            col(Delivery.member_id).in_(list(member_ids)),
+            col(Delivery.channel_id).is_not(None),
+            col(Delivery.message_ts).is_not(None),
+        )
+    )
+    return list(dict.fromkeys([*((str(channel), str(ts)) for channel, ts in rows), *outbox]))
+
+
+def stop_sharing(session: Session, prompt: Prompt) -> None:
+    """The mentor withdraws HR's permission to quote this answer: from now on and from every stored summary.
+
+    ``prompt`` is the mentor's own prompt (bot.answers.own_prompt). A summary already posted to Slack keeps what it
+    showed; later reads and exports of every period no longer have the quote.
+    """
+    answer = prompt.answer
+    if answer is None:
+        return
+    answer.consent_to_quote = False
+    session.add(answer)
+    withdraw_quote(session, prompt.delivery.team_id, person_key(answer.member_id), prompt.delivery.step_id)
+    session.flush()
 
 
 def export_person(session: Session, *, team_id: str, user_id: str, language: str, now: datetime) -> dict[str, Any]:
@@ -67,7 +112,7 @@ def export_person(session: Session, *, team_id: str, user_id: str, language: str
         "exported_at": now.isoformat(),
         "workspace": team_id,
         "user": user_id,
-        "slack_profile": {"time_zone": profile.tz, "locale": profile.locale} if profile else None,
+        "slack_profile": _profile(profile),
         "memberships": [
             {
                 "cohort": cohorts[m.cohort_id].name if m.cohort_id in cohorts else None,
@@ -81,11 +126,7 @@ def export_person(session: Session, *, team_id: str, user_id: str, language: str
             }
             for m in members
         ],
-        "prompts": [
-            {"step": d.step_id, "status": d.status, "sent_at": _iso(d.sent_at)}
-            for d in sorted(deliveries.values(), key=lambda d: (d.due_at, d.id or 0))
-            if d.status not in (DeliveryStatus.PLANNED, DeliveryStatus.CANCELLED)
-        ],
+        "prompts": [_prompt(d) for d in sorted(deliveries.values(), key=lambda d: (d.due_at, d.id or 0))],
         "answers": [
             _answer(answer, deliveries.get(answer.delivery_id), cohorts, language)
             for answer in session.exec(
@@ -116,10 +157,48 @@ def export_person(session: Session, *, team_id: str, user_id: str, language: str
             )
         ],
         "unattached_messages": [
-            {"text": n.text, "received_at": _iso(n.created_at)}
+            {"text": n.text, "received_at": _iso(n.created_at), "channel": n.channel_id, "message_ts": n.message_ts}
             for n in session.exec(select(DmNote).where(col(DmNote.delivery_id).in_(list(deliveries))))
         ],
+        "quotes_held_for_hr": _quotes_held(session, team_id, ids),
     }
+
+
+def _profile(profile: SlackUser | None) -> dict[str, Any] | None:
+    """Every field Mentori keeps from the person's Slack profile."""
+    if profile is None:
+        return None
+    return {"time_zone": profile.tz, "locale": profile.locale, "real_name": profile.real_name,
+            "display_name": profile.display_name, "workspace_admin": profile.is_admin,
+            "workspace_owner": profile.is_owner, "bot": profile.is_bot, "deactivated": profile.deleted,
+            "checked_at": _iso(profile.checked_at)}  # fmt: skip
+
+
+def _prompt(delivery: Delivery) -> dict[str, Any]:
+    """One prompt planned or sent to the person: when, where it was posted, snoozes and reminders."""
+    return {
+        "step": delivery.step_id,
+        "status": delivery.status,
+        "due_at": _iso(delivery.due_at),
+        "sent_at": _iso(delivery.sent_at),
+        "posted_in_channel": delivery.channel_id,
+        "message_ts": delivery.message_ts,
+        "snoozed_until": _iso(delivery.snoozed_until),
+        "reminded_at": _iso(delivery.reminded_at),
+        "problem": delivery.last_error,
+    }
+
+
+def _quotes_held(session: Session, team_id: str, member_ids: Sequence[int]) -> list[dict[str, Any]]:
+    """The quotes of theirs stored with HR summaries, as HR may read them, with the period and organisation."""
+    keys = {person_key(i) for i in member_ids}
+    found = []
+    for post in session.exec(select(SummaryPost).where(SummaryPost.team_id == team_id)):
+        for quote in post.figures.get("quotes", []):
+            if isinstance(quote, dict) and keys & set(quote.get("authors", [])):
+                found.append({"period": post.period, "organisation": post.figures.get("organisation"),
+                              "text": quote.get("text")})  # fmt: skip
+    return found
 
 
 def _answer(answer: Answer, delivery: Delivery | None, cohorts: dict[Any, Cohort], language: str) -> dict[str, Any]:
@@ -149,7 +228,7 @@ class Erased:
     experiments: int
     meetings: int
     notes: int
-    messages: list[tuple[str, str]] = field(default_factory=list)  # (channel, ts) of prompt DMs still in Slack
+    messages: list[tuple[str, str]] = field(default_factory=list)  # (channel, ts) of messages to delete from Slack
 
 
 def erase_person(session: Session, *, team_id: str, user_id: str, now: datetime) -> Erased:
@@ -161,8 +240,9 @@ def erase_person(session: Session, *, team_id: str, user_id: str, now: datetime)
     members = list(session.exec(select(Member).where(Member.team_id == team_id, Member.user_id == user_id)))
     ids = [int(m.id or 0) for m in members]
     deliveries = list(session.exec(select(Delivery).where(col(Delivery.member_id).in_(ids))))
-    messages = [(d.channel_id, d.message_ts) for d in deliveries if d.channel_id and d.message_ts]
-    messages += cancel_for_person(session, ids, team_id=team_id, user_id=user_id)  # the outbox: stopped or deleted
+    messages = messages_sent_to(session, team_id, ids, user_id=user_id)
+    cancel_for_person(session, ids, team_id=team_id, user_id=user_id)  # what is on its way to them is not sent
+    erase_from_summaries(session, team_id, {person_key(i): person_key(i) for i in ids})
     delivery_ids = [int(d.id or 0) for d in deliveries]
     notes = _delete(session, DmNote, col(DmNote.delivery_id).in_(delivery_ids))
     answers = _delete(session, Answer, col(Answer.member_id).in_(ids))

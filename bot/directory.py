@@ -1,4 +1,4 @@
-"""What Slack says about users (time zone, locale, admin flags), cached in the database for a day."""
+"""What Slack says about users (time zone, locale, names, admin flags), cached in the database for a day."""
 
 from __future__ import annotations
 
@@ -59,14 +59,23 @@ class SlackDirectory:
             log.warning("users.info unreachable: %s", error.__class__.__name__)
             return None
         user = response.get("user") or {}
+        profile = user.get("profile") or {}
         return SlackUser(
             team_id=team_id,
             user_id=user_id,
             tz=user.get("tz"),
             locale=user.get("locale"),
+            real_name=_name(profile.get("real_name") or user.get("real_name")),
+            display_name=_name(profile.get("display_name")),
             is_admin=bool(user.get("is_admin")),
             is_owner=bool(user.get("is_owner")),
             is_bot=bool(user.get("is_bot")) or user_id == "USLACKBOT",
             deleted=bool(user.get("deleted")),
             checked_at=self.now(),
         )
+
+
+def _name(value: object) -> str | None:
+    """A profile name as stored: trimmed to the column's length, None when empty."""
+    text = str(value or "").strip()
+    return text[:120] or None

@@ -8,9 +8,10 @@ Slack profile) and goes further, because an admin's erasure must leave nothing t
   memberships themselves;
 - every text column of every table holding their Slack user id is cleared (or, where it may not be empty, the row
   is deleted);
-- the member ids stored behind HR summary figures are replaced by one random token per person. The token is kept,
-  not dropped, so the privacy filter's check over time still sees that one person left a group and withholds a
-  figure that would give away what that person had contributed.
+- the member ids stored behind HR summary figures are replaced by one random token per person, and their quotes are
+  removed from every stored summary (erase_person). The token is kept, not dropped, so the privacy filter's check
+  over time still sees that one person left a group and withholds a figure that would give away what that person
+  had contributed.
 """
 
 from __future__ import annotations
@@ -25,8 +26,9 @@ from sqlmodel import Session, SQLModel
 
 from bot.data_rights import erase_person
 from bot.summaries.model import person_key
+from bot.summaries.store import erase_from_summaries
 from storage import work_queue
-from storage.models import Member, SummaryPost
+from storage.models import Member
 
 
 @dataclass(frozen=True)
@@ -78,25 +80,8 @@ def forget_person(session: Session, *, team_id: str, user_id: str, now: datetime
 
 def _anonymise_summaries(session: Session, team_id: str, member_ids: list[int]) -> int:
     """Replace the person's member ids behind stored summary figures with one random token; return figures changed."""
-    if not member_ids:
-        return 0
-    tokens = {person_key(i): f"gone:{secrets.token_hex(8)}" for i in member_ids}
-    changed = 0
-    for post in session.execute(select(SummaryPost).where(SummaryPost.team_id == team_id)).scalars():  # type: ignore[arg-type]
-        data = dict(post.figures)
-        touched = False
-        figures = []
-        for figure in data.get("figures", []):
-            people = figure.get("people", [])
-            if any(p in tokens for p in people):
-                figure = {**figure, "people": sorted(tokens.get(p, p) for p in people)}
-                changed += 1
-                touched = True
-            figures.append(figure)
-        if touched:
-            post.figures = {**data, "figures": figures}
-            session.add(post)
-    return changed
+    token = f"gone:{secrets.token_hex(8)}"
+    return erase_from_summaries(session, team_id, {person_key(i): token for i in member_ids})
 
 
 def _tables() -> list[Table]:
@@ -159,4 +144,3 @@ def _clear_user_id(session: Session, team_id: str, user_id: str) -> int:
                 result = session.execute(delete(table).where(*where))
             touched += int(result.rowcount or 0)
     return touched
-

@@ -1,23 +1,23 @@
-"""The privacy filter: every figure and quote meant for HR (posts, exports, App Home, CLI) passes through here first.
+"""The privacy filter: every figure and quote meant for anyone but the mentor passes through here first.
 
-HR may see a figure only about a group of at least ``min_group`` respondents (default 5, never below 3), never a figure
-that lets a hidden group be worked out by subtraction, whether from the other figures of the same summary or from
-figures shown in earlier ones, and free text only as consented, scrubbed, unattributed quotes from a group of at least
-``min_quote_group`` respondents. Raw answers never reach this module's outputs. Everything here is a pure,
-deterministic function over plain values; the texts explaining the reason codes are localised elsewhere.
+Pure, deterministic functions over plain values; bot.privacy_gate applies them for an audience, and the texts
+explaining the reason codes are localised elsewhere. HR may see a figure only when the distinct people behind *that*
+figure reach ``min_group`` (default 5, never below 3), never a figure that lets a hidden group be worked out by
+subtraction, whether from the other figures of the same summary or from figures shown in earlier ones, and free text
+only as consented, scrubbed, unattributed quotes (see ``filter_quotes``).
 
 Reason codes:
 
-- ``small_group``: the figure is about fewer than ``min_group`` respondents. This includes a group of 0: a zero about
+- ``small_group``: the figure is about fewer than ``min_group`` people. This includes a group of 0: a zero about
   nobody is withheld too, so that "nobody in org X answered" cannot be read off and an empty group looks like a small
-  one.
+  one. A rate of 0 % or 100 % is withheld for the same reason: the people who did not (or did) number zero, and the
+  rate would tell what each person in the group did.
 - ``complementary``: fine on its own, but with the other figures of the summary it would let a hidden group be derived
   by subtraction.
 - ``small_change``: fine within this summary, but compared with figures shown in earlier summaries it would single out
   fewer than ``min_group`` people (someone joined, left or deleted their data).
-- ``no_consent``: a quote whose author did not agree to it being shared.
-- ``small_group_quotes``: quotes from a group under ``min_quote_group`` respondents (one entry, however many quotes, so
-  that the number of answers and consents of a small group is not revealed either).
+- ``small_group_quotes``: quotes to a prompt that fewer than ``min_group`` people of the organisation answered (one
+  entry per organisation, however many quotes, so that neither the number of answers nor of consents is told).
 """
 
 from __future__ import annotations
@@ -25,13 +25,13 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import combinations
 from math import gcd, lcm
 from typing import Final
 
-REASONS: Final = ("small_group", "complementary", "small_change", "no_consent", "small_group_quotes")
+REASONS: Final = ("small_group", "complementary", "small_change", "small_group_quotes")
 QUOTES_METRIC: Final = "quotes"
 PLACEHOLDER: Final = "[…]"
 # Sets of people checked per audit over time before giving up and withholding (safe, but less is shown).
@@ -41,16 +41,14 @@ Kernel = list[list[int]]  # a basis of the vectors over atoms that no combinatio
 
 @dataclass(frozen=True)
 class PrivacyPolicy:
-    """How large a group must be before HR sees a figure about it, or a quote from it."""
+    """How many people must be behind a figure, or have answered a prompt, before HR sees it or a quote to it."""
 
     min_group: int = 5
-    min_quote_group: int = 10  # raised to min_group when below it
 
     def __post_init__(self) -> None:
-        """Refuse a threshold under 3; quotes never need fewer respondents than figures."""
+        """Refuse a threshold under 3."""
         if self.min_group < 3:
             raise ValueError(f"min_group must be at least 3, not {self.min_group}")
-        object.__setattr__(self, "min_quote_group", max(self.min_quote_group, self.min_group))
 
 
 @dataclass(frozen=True)
@@ -62,6 +60,7 @@ class Cell:
     respondents: int
     value: object
     people: frozenset[str] | None = None
+    rate: tuple[int, int] | None = None  # (did, of) when the value is a rate: how many of how many did it
 
     def __post_init__(self) -> None:
         """Refuse a negative count, or ids that do not match the count."""
@@ -73,6 +72,11 @@ class Cell:
                 raise ValueError(
                     f"{self.group} {self.metric}: {len(self.people)} people, {self.respondents} respondents"
                 )
+
+    @property
+    def unanimous(self) -> bool:
+        """A rate of 0 % or 100 %: it would tell what each person in the group did."""
+        return self.rate is not None and self.rate[0] in (0, self.rate[1])
 
 
 @dataclass(frozen=True)
@@ -101,11 +105,16 @@ class Withheld:
 
 @dataclass(frozen=True)
 class Quote:
-    """Free text a mentor wrote, whether they agreed to HR seeing it, and the group the summary is about."""
+    """Free text a mentor wrote to one prompt, whether they agreed to HR seeing it, and their organisation's group.
+
+    ``author`` (an id, never shown) lets the quote be removed when its author stops sharing or is erased.
+    """
 
     text: str
     consent: bool
     group: str
+    prompt: str = ""
+    author: str = ""
 
 
 def filter_cells(
@@ -137,6 +146,8 @@ def filter_cells(
        and current figures together says more than the earlier ones alone about any set of fewer than ``min_group``
        people: one person joining, leaving or deleting their data is caught, a change of ``min_group`` people is not.
        Steps 2 and 3 repeat until neither withholds more.
+    4. A cell whose ``rate`` is 0 % or 100 % is withheld as ``small_group`` from the start; a shown group whose rate
+       less its shown subgroups' rates is 0 % or 100 % of the people left is withheld as ``complementary``.
 
     Values are treated as sums even when they are medians or rates: suppressing such figures the same way is safe.
     """
@@ -153,6 +164,27 @@ def filter_cells(
     return shown, withheld
 
 
+def suppress_parts(
+    whole: frozenset[str], parts: Mapping[str, frozenset[str]], shown: Sequence[str], min_group: int
+) -> list[str]:
+    """Return the shown parts to withhold so that the people of ``whole`` in no shown part are none or enough.
+
+    ``parts`` are buckets of one distribution within one group (experiments by status, say): with the group's total
+    shown, the people in no shown bucket could otherwise be worked out, and they must be 0 or at least ``min_group``.
+    The smallest shown bucket (then by key) goes first.
+    """
+    keep = list(shown)
+    dropped: list[str] = []
+    while keep:
+        rest = whole - frozenset().union(*(parts[key] for key in keep))
+        if not rest or len(rest) >= min_group:
+            break
+        smallest = min(keep, key=lambda key: (len(parts[key]), key))
+        keep.remove(smallest)
+        dropped.append(smallest)
+    return dropped
+
+
 def explain_withheld(withheld: Sequence[Withheld]) -> dict[str, int]:
     """Count withheld figures and quotes per reason code, in the order of REASONS, leaving out reasons with none."""
     counts = Counter(item.reason for item in withheld)
@@ -160,36 +192,60 @@ def explain_withheld(withheld: Sequence[Withheld]) -> dict[str, int]:
 
 
 def filter_quotes(
-    quotes: Sequence[Quote], group_respondents: int, policy: PrivacyPolicy, *, names: Sequence[str] = ()
-) -> tuple[list[str], list[Withheld]]:
-    """Return the scrubbed quotes HR may see, in an order unrelated to who wrote first, and what was withheld.
+    quotes: Sequence[Quote],
+    answered: Mapping[tuple[str, str], int],
+    policy: PrivacyPolicy,
+    *,
+    names: Sequence[str] = (),
+) -> tuple[list[Quote], list[Withheld]]:
+    """Return the scrubbed quotes HR may see, ordered by a hash of their text, and what was withheld.
 
-    All quotes must be about one group, whose respondent count is ``group_respondents``. Under ``min_quote_group`` no
-    quote is shown and a single ``small_group_quotes`` entry is returned; otherwise each quote without consent gives a
-    ``no_consent`` entry. Shown quotes are scrubbed (see ``scrub``) and ordered by a hash of their text.
+    ``answered`` counts, per (group, prompt), the people of that group who answered the prompt. A quote is shown only
+    with consent, only when at least ``min_group`` people of its group answered its prompt, and scrubbed (see
+    ``scrub``); each quote keeps its group, so it reaches that organisation's HR only. A group with a quote withheld
+    for its size gets one ``small_group_quotes`` entry, however many quotes.
     """
-    if not quotes:
-        return [], []
-    groups = sorted({quote.group for quote in quotes})
-    if len(groups) > 1:
-        raise ValueError(f"quotes from several groups: {', '.join(groups)}")
-    if group_respondents < policy.min_quote_group:
-        return [], [Withheld(groups[0], QUOTES_METRIC, "small_group_quotes")]
-    withheld = [Withheld(quote.group, QUOTES_METRIC, "no_consent") for quote in quotes if not quote.consent]
-    texts = [scrub(quote.text, names) for quote in quotes if quote.consent]
-    return sorted((text for text in texts if text), key=_order_key), withheld
+    shown: list[Quote] = []
+    small: list[str] = []
+    for quote in quotes:
+        if not quote.consent:
+            continue
+        if answered.get((quote.group, quote.prompt), 0) < policy.min_group:
+            small.append(quote.group)
+            continue
+        text = scrub(quote.text, names)
+        if text and text != PLACEHOLDER:
+            shown.append(Quote(text, True, quote.group, quote.prompt, quote.author))
+    withheld = [Withheld(group, QUOTES_METRIC, "small_group_quotes") for group in dict.fromkeys(small)]
+    return sorted(shown, key=lambda quote: _order_key(quote.text)), withheld
 
 
 def scrub(text: str, names: Sequence[str] = ()) -> str:
-    """Replace Slack mentions, links to e-mail, e-mail addresses, @handles and the given names with PLACEHOLDER.
+    """Replace mentions, links, e-mail addresses, phone numbers, @handles and the given names with PLACEHOLDER.
 
     A name of four or more letters also matches with up to four letters appended (Finnish case endings: "Annalle");
     shorter names match as whole words or with a colon ending ("Ari:n"). Matching ignores case.
     """
-    longest_first = sorted((name for name in names if name.strip()), key=len, reverse=True)
+    longest_first = sorted({name.strip() for name in names if len(name.strip()) >= 2}, key=len, reverse=True)
     for pattern in (*_SLACK_PATTERNS, *map(_name_pattern, longest_first)):
         text = pattern.sub(PLACEHOLDER, text)
     return text.strip()
+
+
+def name_variants(full_names: Iterable[str]) -> list[str]:
+    """Every name worth scrubbing from a person's Slack names: the names, each word in them, and the stem Finnish
+    surnames in -nen take when inflected."""
+    found: dict[str, None] = {}
+    for full in full_names:
+        clean = " ".join(re.sub(r"[^\w\s'’-]", " ", full or "").split())
+        if len(clean) >= 2:
+            found[clean] = None
+        for word in clean.split():
+            if len(word) >= 2:
+                found[word] = None
+            if len(word) >= 6 and word.lower().endswith("nen"):
+                found[word[:-3] + "s"] = None  # Finnish: Korhonen → Korhosen, Korhoselle
+    return list(found)
 
 
 def median_and_spread(values: Sequence[int]) -> tuple[float, float, float] | None:
@@ -323,15 +379,32 @@ def _filter_metric(
     if history and any(cell.people is None for cell in (*cells, *history)):
         raise ValueError(f"{cells[0].metric}: comparing with earlier summaries needs the people behind every figure")
     tree = _tree(cells, parents)
-    hidden = {cell.group: "small_group" for cell in cells if cell.respondents < min_group}
+    hidden = {cell.group: "small_group" for cell in cells if cell.respondents < min_group or cell.unanimous}
     known = {(old.group, old.people) for old in history}
     pinned = {cell.group for cell in cells if (cell.group, cell.people) in known}
+    rates = {cell.group: cell.rate for cell in cells if cell.rate is not None}
     while True:
         _suppress_complementary(tree, hidden, min_group, pinned)
+        if (victim := _unanimous_gap(tree, hidden, rates)) is not None:
+            hidden[victim] = "complementary"
+            continue
         victim = _history_victim([c for c in cells if c.group not in hidden], history, min_group) if history else None
         if victim is None:
             return hidden
         hidden[victim] = "small_change"
+
+
+def _unanimous_gap(tree: _Tree, hidden: Mapping[str, str], rates: Mapping[str, tuple[int, int]]) -> str | None:
+    """Return the deepest shown group whose rate, less its shown subgroups' rates, is 0 % or 100 % of someone."""
+    for group in sorted(rates, key=lambda group: (-tree.depth[group], group)):
+        if group in hidden:
+            continue
+        below = [rates[child] for child in _frontier(tree, group, hidden) if child in rates]
+        did = rates[group][0] - sum(rate[0] for rate in below)
+        of = rates[group][1] - sum(rate[1] for rate in below)
+        if below and of > 0 and did in (0, of):
+            return group
+    return None
 
 
 # --- over time: what the earlier and current figures tell together, as sums over people ------------------------------
@@ -425,11 +498,12 @@ def _eliminate(matrix: list[list[int]]) -> tuple[list[list[int]], list[int]]:
 # --- quotes and distributions ----------------------------------------------------------------------------------------
 
 _SLACK_PATTERNS: Final = (
-    re.compile(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>"),  # user mention
-    re.compile(r"<!subteam\^[A-Z0-9]+(?:\|[^>]*)?>"),  # user group mention
-    re.compile(r"<mailto:[^>]*>"),  # e-mail link
+    re.compile(r"<[@#!][^>]*>"),  # user, channel, user group and special mentions (<!here>)
+    re.compile(r"<(?:mailto|https?|tel|ftp):[^>]*>"),  # links as Slack sends them
+    re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE),  # links typed as plain text
     re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"),  # e-mail address
     re.compile(r"(?<![\w@])@\w[\w.-]*"),  # @handle typed as plain text
+    re.compile(r"(?<![\w+])\+?\(?\d(?:[\s().-]*\d){6,}(?!\w)"),  # phone number: seven digits or more
 )
 
 

@@ -51,7 +51,8 @@ def cohort_end(cohort: Cohort, session_dates: dict[int, date]) -> date | None:
 
 
 def purge_expired(session: Session, *, retention_days: int, now: datetime) -> Purged:
-    """Remove answer texts, experiment outcomes and HR-meeting notes of cohorts that ended long enough ago."""
+    """Remove answer texts, experiment titles, plans and outcomes and HR-meeting notes of cohorts that ended long
+    enough ago (a title is the mentor's own words too; the experiment stays, untitled, for the counts)."""
     cutoff = now.date() - timedelta(days=retention_days)
     expired = [cohort.id for cohort in session.exec(select(Cohort)) if _ended_before(session, cohort, cutoff)]
     if not expired:
@@ -70,7 +71,7 @@ def purge_expired(session: Session, *, retention_days: int, now: datetime) -> Pu
     session.execute(
         update(Experiment)
         .where(col(Experiment.member_id).in_(members))
-        .values(outcome=None, plan_when=None, plan_then=None)
+        .values(title="", outcome=None, plan_when=None, plan_then=None)
     )
     log.info("retention: purged texts of %s cohorts (%s answers, %s notes)", len(expired), answers, notes)
     return Purged(len(expired), int(answers or 0), int(notes or 0))

@@ -14,7 +14,6 @@ from sqlalchemy import exists, func
 from sqlmodel import Session, col, select
 
 from bot.authz import Actor
-from bot.blocks.status import home_blocks
 from bot.programmes import Programme, Step, programme_by_id
 from storage.models import (
     Answer,
@@ -287,9 +286,3 @@ def managed_cohorts(session: Session, actor: Actor, *, active_only: bool = True)
         coached = [cohort_id for cohort_id in actor.roles if actor.holds(cohort_id, Role.COACH)]
         query = query.where(col(Cohort.id).in_(coached))
     return list(session.exec(query.order_by(col(Cohort.created_at), col(Cohort.id))))
-
-
-def coach_home_blocks(session: Session, actor: Actor, language: str, now: datetime) -> list[dict]:
-    """The coach's part of the App Home: each active cohort they manage with its status; [] for everyone else."""
-    statuses = [cohort_status(session, cohort, now) for cohort in managed_cohorts(session, actor)]
-    return home_blocks(statuses, language, max_blocks=HOME_MAX_BLOCKS)

@@ -40,7 +40,7 @@ from bot.blocks.home import (
     intro_home_view,
     mentor_home_view,
 )
-from bot.blocks.kit import Block, say, section
+from bot.blocks.kit import Block, divider, say, section
 from bot.cohorts import Invalid
 from bot.deps import Deps
 from bot.directory import SlackDirectory
@@ -49,6 +49,7 @@ from bot.i18n import day, t
 from bot.mentor_home import goal_choices, mentor_home
 from bot.outbox import deliver, plan_file
 from bot.people import language_for
+from bot.privacy import PrivacyPolicy
 from bot.slack_api import error_code
 from storage.db import session_scope
 from storage.models import DeliveryStatus, Member, MemberStatus, MessageKind, Role
@@ -98,9 +99,20 @@ class HomePublisher:
         with Session(self.deps.engine) as session:
             home = mentor_home(session, team_id=team_id, user_id=user_id, language=language, now=now)
             coach = self.coach_blocks(session, client, team_id, user_id, language, now)
+        hr = self.hr_blocks(team_id, user_id, language, now)
+        extra = [*coach, *([divider()] if coach and hr else []), *hr]
         if home is None:
-            return intro_home_view(language, extra=coach)
-        return mentor_home_view(language, home, extra=coach, min_group=self.deps.settings.min_group)
+            return intro_home_view(language, extra=extra)
+        return mentor_home_view(language, home, extra=extra, min_group=self.deps.settings.min_group)
+
+    def hr_blocks(self, team_id: str, user_id: str, language: str, now: datetime) -> list[Block]:
+        """The HR side's Home blocks: their organisation's current summary, through the privacy gate."""
+        try:
+            from bot.privacy_gate import hr_home_blocks
+        except ImportError:  # the HR side is optional for the mentor's Home
+            return []
+        policy = PrivacyPolicy(min_group=self.deps.settings.min_group)
+        return hr_home_blocks(self.deps.engine, team_id, user_id, language, policy=policy, now=now)
 
     def coach_blocks(self, session: Session, client: WebClient, team_id: str, user_id: str, language: str,
                      now: datetime) -> list[Block]:  # fmt: skip
@@ -116,7 +128,7 @@ class HomePublisher:
         if coaches is None:
             return []
         try:
-            from bot.status import coach_home_blocks
+            from bot.privacy_gate import coach_home_blocks
         except ImportError:  # the coach side is optional for the mentor's Home
             return [section(say(language, "home.coach_fallback"))]
         actor = load_actor(session, self.deps.settings, SlackDirectory(self.deps.engine, client, self.deps.now),

@@ -15,13 +15,14 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
-from bot import answers, mentor_prefs
+from bot import answers, data_rights, mentor_prefs, privacy_gate
 from bot.blocks.answer_modal import (
     ANSWER_EDIT,
     NOTE_ATTACH,
     PROMPT_ANSWER,
     PROMPT_SKIP,
     PROMPT_SNOOZE,
+    QUOTE_STOP,
     answer_view,
     answered_message,
     note_saved_message,
@@ -69,6 +70,7 @@ def refresh_prompt_message(deps: Deps, client: WebClient, *, team_id: str, user_
                 answered_at=prompt.answer.updated_at.astimezone(zone), text=prompt.answer.text,
                 rated=len([k for k in ratings if k != "thumbs"]), thumbs=ratings.get("thumbs"),
                 editable=answers.may_change(session, prompt),
+                shared=privacy_gate.quote_preview(session, prompt.answer), min_group=deps.settings.min_group,
             )  # fmt: skip
         elif prompt.delivery.status == DeliveryStatus.SKIPPED:
             message = skipped_message(language, delivery_id=prompt.delivery_id, label=label, question=question)
@@ -143,6 +145,22 @@ class MentorActions:
         refresh_prompt_message(self.deps, client, team_id=team_id, user_id=user_id, delivery_id=prompt.delivery_id,
                                language=language)  # fmt: skip
         self.publisher.publish(client, team_id, user_id)
+
+    def stop_sharing(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        """Stop sharing: HR may no longer quote this answer; the prompt DM shows it is no longer shared."""
+        ack()
+        team_id, user_id = who(body)
+        language = self.publisher.language(team_id, user_id)
+        try:
+            with session_scope(self.deps.engine) as session:
+                prompt = answers.own_prompt(session, team_id=team_id, user_id=user_id, delivery_id=action_value(body))
+                data_rights.stop_sharing(session, prompt)
+        except Invalid as problem:
+            self.tell(client, body, language, explain(language, problem))
+            return
+        refresh_prompt_message(self.deps, client, team_id=team_id, user_id=user_id, delivery_id=prompt.delivery_id,
+                               language=language)  # fmt: skip
+        self.tell(client, body, language, say(language, "mentor.prompt.sharing_stopped"))
 
     def attach_note(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         """ "Save as my answer" under the reply to a stray DM: the kept message becomes (part of) the answer."""
@@ -233,3 +251,4 @@ def register(app: App, deps: Deps, publisher: HomePublisher) -> None:
     app.action(PROMPT_SNOOZE)(actions.snooze)
     app.action(PROMPT_SKIP)(actions.skip)
     app.action(NOTE_ATTACH)(actions.attach_note)
+    app.action(QUOTE_STOP)(actions.stop_sharing)

@@ -10,7 +10,8 @@ from bot.blocks.status import cohort_status_message
 from bot.cohorts import Invalid, find_cohort
 from bot.deps import Deps
 from bot.directory import SlackDirectory
-from bot.status import cohort_status, managed_cohorts
+from bot.privacy_gate import Audience, status_for
+from bot.status import managed_cohorts
 from handlers.commands import CommandContext, CommandRouter
 from storage.models import Cohort
 
@@ -32,7 +33,7 @@ class StatusCommand:
                 name = " ".join(ctx.command.args)
                 cohort = find_cohort(session, ctx.team_id, name) if name else self.only_cohort(session, actor)
                 require_manager(actor, cohort)
-                status = cohort_status(session, cohort, self.deps.now())
+                status = status_for(session, Audience.coaches(cohort), cohort, self.deps.now())
         except (Refused, Invalid) as problem:
             text = say(language, problem.key, **problem.params)
             if problem.key in WITH_USAGE:

@@ -6,6 +6,7 @@ import logging
 
 from sqlmodel import Session
 
+from bot import privacy_gate
 from bot.authz import Actor, Refused, load_actor, organisations_visible_to, require_admin
 from bot.blocks.kit import joined, say
 from bot.cohorts import Invalid, find_cohort
@@ -15,11 +16,8 @@ from bot.forget import forget_person
 from bot.i18n import moment
 from bot.outbox import deliver, plan_deletions, plan_file, told
 from bot.privacy import PrivacyPolicy
-from bot.summaries.export import summary_csv
-from bot.summaries.model import org_group
 from bot.summaries.periods import next_period_moment, period_label
 from bot.summaries.posting import check_channel, post_summaries
-from bot.summaries.store import ensure_summary
 from handlers.cohort_commands import parse_user
 from handlers.commands import CommandContext, CommandRouter
 from storage.db import session_scope
@@ -120,25 +118,22 @@ class ExportCommand(_Base):
         except (Refused, Invalid) as problem:
             self.problem(ctx, problem)
             return
-        summary = ensure_summary(self.deps.engine, int(cohort.id or 0), policy=self.policy, now=self.deps.now())
-        if summary is None:
+        now = self.deps.now()
+        with Session(self.deps.engine) as session:
+            audiences = privacy_gate.audiences_of(session, actor, cohort)
+        exports = [(audience, privacy_gate.csv_for(self.deps.engine, audience, policy=self.policy, now=now))
+                   for audience in audiences]  # fmt: skip
+        if not exports or exports[0][1] is None:
             ctx.reply(self.not_yet(ctx, cohort))
             return
-        period = period_label(cohort.programme, summary.period, summary.language)
-        comment = say(summary.language, "summary.export_comment", cohort=cohort.name, period=period)
-        now = self.deps.now()
-        filename = f"mentori-{summary.period}.csv"
         if actor.may_manage(cohort):
-            with session_scope(self.deps.engine) as session:
-                row_id = plan_file(session, ctx.team_id, key=f"export:{cohort.id}:{ctx.user_id}:{now.isoformat()}",
-                                   content=summary_csv(summary.view(None)), filename=filename, title=filename,
-                                   comment=comment, now=now, user_id=ctx.user_id, cohort_id=cohort.id)  # fmt: skip
-            row = deliver(self.deps, ctx.client, [row_id])[row_id]
+            period, csv_text = exports[0][1]
+            row = self.upload(ctx, cohort, period, csv_text, user_id=ctx.user_id)
             done = say(language, "summary.export_cohort_done", cohort=cohort.name)
             ctx.reply(self.file_receipt(language, row, done, done))
             return
         lines = []
-        for organisation in organisations:
+        for organisation, (_, export) in zip(organisations, exports, strict=True):  # HR: one per organisation
             try:
                 with Session(self.deps.engine) as session:
                     channel = check_channel(session, ctx.client, organisation)
@@ -146,16 +141,25 @@ class ExportCommand(_Base):
                 reason = say(language, problem.key, **problem.params)
                 lines.append(say(language, "summary.not_posted", organisation=organisation.name, problem=reason))
                 continue
-            with session_scope(self.deps.engine) as session:
-                row_id = plan_file(session, ctx.team_id, key=f"export:{cohort.id}:{organisation.id}:{now.isoformat()}",
-                                   content=summary_csv(summary.view(org_group(int(organisation.id or 0)))),
-                                   filename=filename, title=filename, comment=comment, now=now, channel_id=channel,
-                                   cohort_id=cohort.id)  # fmt: skip
-            row = deliver(self.deps, ctx.client, [row_id])[row_id]
+            period, csv_text = export or ("", "")
+            row = self.upload(ctx, cohort, period, csv_text, channel_id=channel, key=str(organisation.id))
             done = say(language, "summary.export_done", organisation=organisation.name, channel=channel)
             waiting = say(language, "summary.export_queued", organisation=organisation.name, channel=channel)
             lines.append(self.file_receipt(language, row, done, waiting))
         ctx.reply(joined(lines))
+
+    def upload(self, ctx: CommandContext, cohort: Cohort, period: str, csv_text: str, *, user_id: str | None = None,
+               channel_id: str | None = None, key: str = "") -> OutboxMessage:  # fmt: skip
+        """One CSV file, named for its period, with a comment in the cohort's language, through the outbox."""
+        label = period_label(cohort.programme, period, cohort.language)
+        comment = say(cohort.language, "summary.export_comment", cohort=cohort.name, period=label)
+        filename = f"mentori-{period}.csv"
+        now = self.deps.now()
+        with session_scope(self.deps.engine) as session:
+            row_id = plan_file(session, ctx.team_id, key=f"export:{cohort.id}:{key or ctx.user_id}:{now.isoformat()}",
+                               content=csv_text, filename=filename, title=filename, comment=comment, now=now,
+                               user_id=user_id, channel_id=channel_id, cohort_id=cohort.id)  # fmt: skip
+        return deliver(self.deps, ctx.client, [row_id])[row_id]
 
     def file_receipt(self, language: str, row: OutboxMessage, done: str, waiting: str) -> str:
         """What the command says of its file: there, on its way, or why it could not be sent."""

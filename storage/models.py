@@ -173,7 +173,10 @@ class Member(SQLModel, table=True):
 
 
 class SlackUser(SQLModel, table=True):
-    """What Slack told us about a user (time zone, locale, admin flags), refreshed daily."""
+    """What Slack told us about a user (time zone, locale, names, admin flags), refreshed daily.
+
+    The names are kept only so that quotes shown to HR can be scrubbed of them.
+    """
 
     __tablename__ = "slack_user"
 
@@ -181,6 +184,8 @@ class SlackUser(SQLModel, table=True):
     user_id: str = Field(primary_key=True, max_length=32)
     tz: str | None = Field(default=None, max_length=64)
     locale: str | None = Field(default=None, max_length=16)
+    real_name: str | None = Field(default=None, max_length=120)
+    display_name: str | None = Field(default=None, max_length=120)
     is_admin: bool = False
     is_owner: bool = False
     is_bot: bool = False

@@ -29,6 +29,7 @@ from bot.i18n import BABEL_LOCALES, moment, t
 ANSWER = "answer"  # the modal's callback_id
 PROMPT_ANSWER, PROMPT_SNOOZE, PROMPT_SKIP = "prompt.answer", "prompt.snooze", "prompt.skip"
 ANSWER_EDIT = "answer.edit"
+QUOTE_STOP = "answer.stop_sharing"
 NOTE_ATTACH = "note.attach"
 VALUE = "value"  # every input's action_id: the block id says which field it is
 STATE_BLOCK = "mentori_state"  # the line Mentori adds to a prompt DM to say what happened to it
@@ -165,8 +166,11 @@ def answered_message(
     rated: int,
     thumbs: str | None,
     editable: bool,
+    shared: str | None = None,
+    min_group: int = 5,
 ) -> dict[str, Any]:
-    """The prompt DM after it was answered: the question, the answer's start, and Edit while it can change."""
+    """The prompt DM after it was answered: the question, the answer's start, Edit while it can change, and — when
+    HR may quote it — exactly the text HR may see, with a button to stop sharing it."""
     blocks: list[Block] = [section(md("*{label}*\n{question}", label=label, question=question))]
     blocks.append(context(say(language, "mentor.prompt.answered", when=moment(language, answered_at))))
     if text:
@@ -176,11 +180,16 @@ def answered_message(
         blocks.append(context(say(language, "mentor.prompt.thumbs", icon=icons[thumbs])))
     elif rated:
         blocks.append(context(say(language, "mentor.prompt.rated", count=rated)))
-    if editable:
-        blocks.append(actions(button(say(language, "mentor.prompt.edit"), ANSWER_EDIT, str(delivery_id)),
-                              block_id=STATE_BLOCK))  # fmt: skip
-    else:
+    if shared:
+        blocks.append(context(say(language, "mentor.prompt.shared_preview", min_group=min_group)))
+        blocks.append(section(quote(shared)))
+    buttons = [button(say(language, "mentor.prompt.edit"), ANSWER_EDIT, str(delivery_id))] if editable else []
+    if shared:
+        buttons.append(button(say(language, "mentor.prompt.stop_sharing"), QUOTE_STOP, str(delivery_id)))
+    if not editable:
         blocks.append(context(say(language, "mentor.prompt.closed")))
+    if buttons:
+        blocks.append(actions(*buttons, block_id=STATE_BLOCK))
     return message(say(language, "mentor.prompt.answered_text", label=label), blocks)
 
 

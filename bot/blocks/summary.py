@@ -50,7 +50,8 @@ def summary_message(summary: Summary, language: str) -> dict[str, Any]:
     blocks += [section(text) for text in _sections(summary, language, groups, names, programme, lines)]
     blocks.append(context(say(language, "summary.se_note")))
     if summary.quotes:
-        cut = [q[:QUOTE_LENGTH] + ("…" if len(q) > QUOTE_LENGTH else "") for q in summary.quotes[:MAX_QUOTES]]
+        texts = [q.text for q in summary.quotes[:MAX_QUOTES]]
+        cut = [q[:QUOTE_LENGTH] + ("…" if len(q) > QUOTE_LENGTH else "") for q in texts]
         quoted = [md("> {quote}", quote=q.replace("\n", " ")) for q in cut]
         blocks.append(section(joined([say(language, "summary.quotes_title"), *quoted])))
     blocks.append(divider())
@@ -66,9 +67,12 @@ def _lines(summary: Summary, language: str, groups: list[str], names: dict[str, 
     out: dict[str, list[str]] = {"participation": [], "assignments": [], "hr": [], "experiments": []}
     for group in groups:
         name = names[group]
-        if (f := summary.figure(group, "mentors")) is not None:
+        if (f := summary.figure(group, "active")) is not None:
             out["participation"].append(say(language, "summary.participation_line", group=name,
-                                          active=f.value["active"], mentors=f.value["mentors"]))  # fmt: skip
+                                            active=f.value["active"], mentors=f.value["mentors"]))  # fmt: skip
+        elif (f := summary.figure(group, "mentors")) is not None:
+            out["participation"].append(say(language, "summary.participation_mentors_line", group=name,
+                                            mentors=f.value["mentors"]))  # fmt: skip
         if (f := summary.figure(group, "assignments")) is not None:
             out["assignments"].append(say(language, "summary.assignments_line", group=name, done=f.value["done"],
                                         sent=f.value["sent"]))  # fmt: skip
@@ -76,8 +80,19 @@ def _lines(summary: Summary, language: str, groups: list[str], names: dict[str, 
             out["hr"].append(say(language, "summary.hr_line", group=name, mentors=f.value["mentors"],
                                meetings=f.value["meetings"]))  # fmt: skip
         if (f := summary.figure(group, "experiments")) is not None:
-            out["experiments"] += _experiment_lines(language, name, f.value)
+            out["experiments"] += _experiment_lines(language, name, _experiments(summary, group, f.value["mentors"]))
     return out
+
+
+def _experiments(summary: Summary, group: str, mentors: int) -> dict[str, Any]:
+    """A group's shown experiment buckets: mentors by status, by decision and by goal."""
+    value: dict[str, Any] = {"mentors": mentors, "status": {}, "decision": {}, "goal": {}}
+    for f in summary.figures:
+        if f.group != group or not f.metric.startswith("experiments:"):
+            continue
+        _, kind, key = f.metric.split(":", 2)
+        value[kind][f.value.get("goal", key) if kind == "goal" else key] = f.value["mentors"]
+    return value
 
 
 def _pairs(language: str, prefix: str, keys: tuple[str, ...], counts: dict[str, int]) -> Mrkdwn:
@@ -170,25 +185,28 @@ def _pack(rows: list[str], limit: int = 2900) -> list[str]:
     return texts
 
 
-def _self_efficacy(summary: Summary, language: str, groups: list[str], names: dict[str, str]) -> str | None:
-    checkpoints = sorted({f.metric.split(":", 1)[1] for f in summary.figures if f.metric.startswith("se:")})
+def _self_efficacy(summary: Summary, language: str, groups: list[str], names: dict[str, str]) -> Mrkdwn | None:
+    """Each statement's median and middle half per check-in, each shown only with enough people behind it."""
+    keys = [f.metric.split(":") for f in summary.figures if f.metric.startswith("se:")]
+    keys += [m.split(":") for _, m, _ in summary.withheld if m.startswith("se:")]
+    checkpoints = sorted({key[1] for key in keys if len(key) == 3})
     if not checkpoints:
         return None
     rows = [say(language, "summary.se_title")]
     for group in groups:
-        shown = {cp: f for cp in checkpoints if (f := summary.figure(group, f"se:{cp}")) is not None}
-        if not shown:
+        items = sorted({f.metric.split(":")[2] for f in summary.figures if f.group == group
+                        and f.metric.startswith("se:") and f.metric.count(":") == 2})  # fmt: skip
+        if not items:
             continue
         rows.append(say(language, "summary.se_group", group=names[group], checkpoints=joined(checkpoints, " → ")))
-        items = sorted({item for f in shown.values() for item in f.value.get("items", {})})
         for item in items:
             values = []
             for cp in checkpoints:
-                spread = shown[cp].value.get("items", {}).get(item) if cp in shown else None
-                if spread is None:
+                f = summary.figure(group, f"se:{cp}:{item}")
+                if f is None:
                     values.append(say(language, "summary.withheld_value"))
                 else:
-                    median, low, high = spread
+                    median, low, high = f.value
                     values.append(f"{_number(language, median)} ({_number(language, low)}–{_number(language, high)})")
             rows.append(say(language, "summary.se_item", item=item, values=joined(values, " → ")))
     return joined(rows) if len(rows) > 1 else None

@@ -1,25 +1,26 @@
 """The dashboard's only way to programme data: asked with an audience, it answers with plain view data.
 
-An audience is who is about to see the figures: the coaches of a cohort, an admin, or the HR contacts of one
-organisation. Coaches and admins get their cohort's status (bot.status); HR get exactly what the summary posted
-to their HR channel shows (the stored summaries, narrowed with ``Summary.view`` to their organisation) and the same
-CSV as `/mentori export`. Quotes go to the author's own organisation's HR only, never to coaches. Nothing here
-returns an answer's text, a rating or a person's id behind a summary figure.
+An audience (bot.privacy_gate.Audience) is who is about to see the figures: the coaches of a cohort, an admin, or
+the HR contacts of one organisation. Coaches and admins get their cohort's status (bot.status); HR get exactly what
+the summary posted to their HR channel shows (the stored summaries, narrowed by bot.privacy_gate to their
+organisation) and the same CSV as `/mentori export`. Quotes go to the author's own organisation's HR only, never
+to coaches. Nothing here returns an answer's text, a rating or a person's id behind a summary figure.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
+from bot import privacy_gate
 from bot.authz import load_actor
 from bot.directory import SlackDirectory
 from bot.privacy import PrivacyPolicy
+from bot.privacy_gate import Audience, Kind
 from bot.programmes import Programme
 from bot.programmes.timeline import step_moment
 from bot.settings import Settings
@@ -30,24 +31,6 @@ from bot.summaries.periods import period_label
 from bot.summaries.store import ensure_summary, stored_summaries
 from storage.models import Cohort, DeliveryStatus, Member, MemberStatus, Organisation, Role
 from storage.models import CohortStatus as CohortState
-
-
-class Kind(StrEnum):
-    HR = "hr"
-    COACHES = "coaches"
-    ADMIN = "admin"
-
-
-@dataclass(frozen=True)
-class Audience:
-    """Who sees the figures: the coaches (or an admin) of a cohort, or HR of one of its organisations.
-
-    For coaches and admins ``organisation_id`` only narrows a page to one organisation's figures.
-    """
-
-    kind: Kind
-    cohort_id: int
-    organisation_id: int | None = None
 
 
 class NotAllowed(LookupError):
@@ -310,18 +293,10 @@ def _summaries(engine: Engine, audience: Audience, policy: PrivacyPolicy, now: d
         if cohort is None:
             raise NotAllowed(audience.cohort_id)
         summaries = stored_summaries(session, cohort)
-    views = [summary.view(org_group(audience.organisation_id)) for summary in summaries]
-    if audience.kind != Kind.HR:  # quotes are for the author's own HR, never for coaches
-        views = [_without_quotes(view) for view in views]
-    return views
-
-
-def _without_quotes(summary: Summary) -> Summary:
-    withheld = tuple(w for w in summary.withheld if not w[2].endswith("quotes") and w[2] != "no_consent")
-    return Summary(
-        summary.cohort_id, summary.cohort_name, summary.language, summary.programme, summary.period,
-        summary.min_group, summary.computed_at, summary.steps, summary.organisations, summary.figures, withheld, (),
-    )  # fmt: skip
+    # coaches and admins: every organisation's figures and no quote (the gate), narrowed here to the page's one
+    gate = audience if audience.kind == Kind.HR else Audience(audience.kind, audience.cohort_id)
+    group = org_group(audience.organisation_id)
+    return [privacy_gate.view(summary, gate).view(group) for summary in summaries]
 
 
 def organisation_view(
@@ -340,15 +315,15 @@ def organisation_view(
 
 
 def _period(summary: Summary, group: str, language: str) -> PeriodView:
-    mentors = summary.figure(group, "mentors")
+    mentors = summary.figure(group, "active")
     assignments = summary.figure(group, "assignments")
     meetings = summary.figure(group, "hr_meetings")
     experiments = summary.figure(group, "experiments")
     se: dict[str, dict[str, float]] = {}
-    for figure in summary.figures:
-        if figure.group == group and figure.metric.startswith("se:"):
-            items = figure.value.get("items", {}) if isinstance(figure.value, dict) else {}
-            se[figure.metric[3:]] = {item: float(values[0]) for item, values in items.items() if values}
+    for figure in summary.figures:  # each statement on its own, counted over the people who rated it
+        parts = figure.metric.split(":")
+        if figure.group == group and parts[0] == "se" and len(parts) == 3 and isinstance(figure.value, list):
+            se.setdefault(parts[1], {})[parts[2]] = float(figure.value[0])
     return PeriodView(
         period=summary.period,
         label=period_label(summary.programme, summary.period, language),
@@ -361,7 +336,7 @@ def _period(summary: Summary, group: str, language: str) -> PeriodView:
         hr_meetings=(int(meetings.value["mentors"]), int(meetings.value["meetings"])) if meetings else None,
         experimenters=int(experiments.value["mentors"]) if experiments else None,
         withheld=summary.withheld_counts(),
-        quotes=summary.quotes,
+        quotes=tuple(quote.text for quote in summary.quotes),
     )
 
 

@@ -12,7 +12,8 @@ CSV_COLUMNS = ("cohort", "period", "group", "metric", "key", "value", "responden
 
 
 def summary_csv(summary: Summary) -> str:
-    """The shown figures as CSV, one value per row, then one row per withheld figure with its reason; no ids."""
+    """The shown figures as CSV, one value per row, then one row per withheld figure with its reason, then the
+    quotes; no ids. Give it a summary already narrowed to its audience (bot.privacy_gate)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
@@ -26,8 +27,10 @@ def summary_csv(summary: Summary) -> str:
                                    figure.respondents, ""]))  # fmt: skip
     for group, metric, reason in summary.withheld:
         writer.writerow(_safe([summary.cohort_name, summary.period, name(group), metric, "", "", "", reason]))
-    for quote in summary.quotes:
-        writer.writerow(_safe([summary.cohort_name, summary.period, COHORT, "quote", "", quote, "", ""]))
+    for quote in summary.quotes:  # the audience's own organisation's, never with who wrote it
+        writer.writerow(
+            _safe([summary.cohort_name, summary.period, name(quote.group), "quote", "", quote.text, "", ""])
+        )
     return out.getvalue()
 
 

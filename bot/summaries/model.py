@@ -1,14 +1,15 @@
-"""A cohort's privacy-filtered summary for one period and the figures in it."""
+"""A cohort's privacy-filtered summary for one period and the figures and quotes in it."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from bot.privacy import Withheld, explain_withheld
+from bot.privacy import QUOTES_METRIC, Withheld, explain_withheld
 
 COHORT = "cohort"
-FORMAT = 1  # version of the JSON stored in SummaryPost.figures
+FORMAT = 2  # version of the JSON stored in SummaryPost.figures (2: quotes per organisation, with their author)
+EVENT_METRICS = ("answers:", "se:")  # figures about one prompt's answers: counted once, then repeated as they were
 
 
 def org_group(organisation_id: int) -> str:
@@ -16,7 +17,7 @@ def org_group(organisation_id: int) -> str:
 
 
 def person_key(member_id: int) -> str:
-    """How a member id is stored in a figure's ``people`` (bot.forget replaces it when the person is erased)."""
+    """How a member id is stored behind a figure or quote (erasure replaces or removes it)."""
     return f"m:{member_id}"
 
 
@@ -32,8 +33,18 @@ class Figure:
 
 
 @dataclass(frozen=True)
+class SharedQuote:
+    """A scrubbed quote for the HR of one organisation (``group``); its ``authors`` are stored, never rendered."""
+
+    group: str
+    text: str
+    authors: tuple[str, ...] = ()
+    prompt: str = ""
+
+
+@dataclass(frozen=True)
 class Summary:
-    """A cohort's privacy-filtered summary for one period; ``view`` narrows it to what one organisation's HR sees."""
+    """A cohort's privacy-filtered summary for one period, before it is narrowed to an audience (bot.privacy_gate)."""
 
     cohort_id: int
     cohort_name: str
@@ -46,23 +57,26 @@ class Summary:
     organisations: dict[str, str]  # group key → organisation name
     figures: tuple[Figure, ...]
     withheld: tuple[tuple[str, str, str], ...]  # (group, metric, reason)
-    quotes: tuple[str, ...]
+    quotes: tuple[SharedQuote, ...]
 
     def figure(self, group: str, metric: str) -> Figure | None:
         return next((f for f in self.figures if f.group == group and f.metric == metric), None)
 
     def view(self, group: str | None) -> Summary:
-        """Only the cohort-wide figures and those of ``group`` (None: every group, for coaches)."""
+        """HR of ``group``: the cohort-wide figures, the group's own, and quotes of its own mentors only.
+
+        None: every group's figures and no quote (coaches and admins; quotes are for the author's own HR only).
+        """
         if group is None:
-            return self
+            return replace(self, quotes=(), withheld=tuple(w for w in self.withheld if w[1] != QUOTES_METRIC))
         keep = {COHORT, group}
-        return Summary(
-            self.cohort_id, self.cohort_name, self.language, self.programme, self.period, self.min_group,
-            self.computed_at, self.steps, {k: v for k, v in self.organisations.items() if k == group},
-            tuple(f for f in self.figures if f.group in keep),
-            tuple(w for w in self.withheld if w[0] in keep),
-            self.quotes,
-        )  # fmt: skip
+        return replace(
+            self,
+            organisations={k: v for k, v in self.organisations.items() if k == group},
+            figures=tuple(f for f in self.figures if f.group in keep),
+            withheld=tuple(w for w in self.withheld if w[0] in keep),
+            quotes=tuple(q for q in self.quotes if q.group == group),
+        )
 
     def withheld_counts(self) -> dict[str, int]:
         """Withheld figures per reason code, in bot.privacy.REASONS order."""

@@ -63,3 +63,15 @@ def since_previous(programme: Programme, summary_step: Step) -> list[Step]:
     earlier = [i for i, step in enumerate(programme.steps[:index]) if step.kind == "summary"]
     start = earlier[-1] + 1 if earlier else 0
     return [step for step in programme.steps[start:index] if step.is_prompt]
+
+
+def meeting_window(session: Session, cohort: Cohort, summary_step: Step) -> tuple[datetime | None, datetime | None]:
+    """The period's span: from the previous summary step's moment (None for the first) to this one's."""
+    dates = session_dates(session, cohort)
+    steps = [step for step in summary_steps(programme_by_id(cohort.programme)) if step.session in dates]
+    if summary_step not in steps:
+        return None, None
+    index = steps.index(summary_step)
+    until = step_moment(summary_step, dates, cohort.timezone)
+    since = step_moment(steps[index - 1], dates, cohort.timezone) if index else None
+    return since, until

@@ -12,8 +12,8 @@ from sqlmodel import Session, col, select
 
 from bot.privacy import Cell, PrivacyPolicy
 from bot.programmes.model import SUMMARY_PERIODS, Step
-from bot.summaries.compute import compute_summary
-from bot.summaries.model import FORMAT, Figure, Summary, org_group
+from bot.summaries.compute import Carried, compute_summary, is_event_metric
+from bot.summaries.model import FORMAT, Figure, SharedQuote, Summary, org_group
 from bot.summaries.periods import current_period
 from storage.db import session_scope
 from storage.models import Cohort, Organisation, SummaryPost
@@ -41,7 +41,7 @@ def _payload(summary: Summary, group: str) -> dict[str, Any]:
             for f in view.figures
         ],
         "withheld": [list(w) for w in view.withheld],
-        "quotes": list(summary.quotes),
+        "quotes": [{"text": q.text, "authors": list(q.authors), "prompt": q.prompt} for q in view.quotes],
     }
 
 
@@ -51,10 +51,12 @@ def _from_rows(cohort: Cohort, period: str, rows: Sequence[SummaryPost]) -> Summ
     figures: dict[tuple[str, str], Figure] = {}
     withheld: dict[tuple[str, str], str] = {}
     organisations: dict[str, str] = {}
+    quotes: list[SharedQuote] = []
     for row in rows:
         data = row.figures
         if data.get("organisation") is not None:
             organisations[org_group(row.organisation_id)] = data["organisation"]
+        quotes += _quotes(row)
         for f in data.get("figures", []):
             figures.setdefault((f["group"], f["metric"]), Figure(f["group"], f["metric"], f["value"], f["respondents"],
                                                                  tuple(f.get("people", ()))))  # fmt: skip
@@ -72,8 +74,37 @@ def _from_rows(cohort: Cohort, period: str, rows: Sequence[SummaryPost]) -> Summ
         organisations=organisations,
         figures=tuple(figures.values()),
         withheld=tuple((g, m, r) for (g, m), r in withheld.items()),
-        quotes=tuple(first.get("quotes", ())),
+        quotes=tuple(quotes),
     )
+
+
+def _quotes(row: SummaryPost) -> list[SharedQuote]:
+    """The row's quotes, for its own organisation; quotes stored without their authors are never shown again."""
+    found = []
+    for quote in row.figures.get("quotes", ()):
+        if isinstance(quote, dict) and quote.get("text") and quote.get("authors"):
+            found.append(SharedQuote(org_group(row.organisation_id), str(quote["text"]),
+                                     tuple(quote["authors"]), str(quote.get("prompt", ""))))  # fmt: skip
+    return found
+
+
+def carried_from_earlier(session: Session, cohort: Cohort, period: str) -> Carried:
+    """The event figures (one prompt's answers, one check-in's ratings) shown or withheld in earlier periods."""
+    earlier = SUMMARY_PERIODS[: SUMMARY_PERIODS.index(period)] if period in SUMMARY_PERIODS else ()
+    figures: dict[tuple[str, str], Figure] = {}
+    withheld: dict[tuple[str, str], tuple[str, str, str]] = {}
+    for before in earlier:  # a later period's copy is the same figure: the first one seen wins
+        rows = [row for row in stored_rows(session, cohort, before) if row.figures.get("format") == FORMAT]
+        if not rows:
+            continue
+        summary = _from_rows(cohort, before, rows)
+        for f in summary.figures:
+            if is_event_metric(f.metric) and (f.group, f.metric) not in withheld:
+                figures.setdefault((f.group, f.metric), f)
+        for g, m, r in summary.withheld:
+            if is_event_metric(m) and (g, m) not in figures:
+                withheld.setdefault((g, m), (g, m, r))
+    return Carried(tuple(figures.values()), tuple(withheld.values()))
 
 
 def stored_rows(session: Session, cohort: Cohort, period: str) -> list[SummaryPost]:
@@ -101,20 +132,38 @@ def summary_for(
     session: Session, cohort: Cohort, summary_step: Step, *, policy: PrivacyPolicy, now: datetime
 ) -> Summary:
     """The period's summary: read back if it was computed before, else computed and stored (in the caller's
-    transaction) for every organisation of the cohort."""
+    transaction) for every organisation of the cohort.
+
+    A period stored by an older Mentori (an earlier FORMAT, counted under weaker rules) is counted again once, and
+    its rows keep where and when they were posted.
+    """
     period = str(summary_step.period)
     rows = stored_rows(session, cohort, period)
-    if rows:
+    if rows and all(row.figures.get("format") == FORMAT for row in rows):
         summary = _from_rows(cohort, period, rows)
         _add_late_organisations(session, cohort, summary, {row.organisation_id for row in rows}, now)
         return summary
     summary = compute_summary(
-        session, cohort, summary_step, policy=policy, now=now, shown_before=shown_before(session, cohort, period)
+        session,
+        cohort,
+        summary_step,
+        policy=policy,
+        now=now,
+        shown_before=shown_before(session, cohort, period),
+        carried=carried_from_earlier(session, cohort, period),
     )
+    old = {row.organisation_id: row for row in rows}
     for group in summary.organisations:
         organisation_id = int(group.split(":", 1)[1])
-        session.add(SummaryPost(team_id=cohort.team_id, cohort_id=int(cohort.id or 0), organisation_id=organisation_id,
-                                period=period, figures=_payload(summary, group), created_at=now))  # fmt: skip
+        row = old.get(organisation_id) or SummaryPost(
+            team_id=cohort.team_id,
+            cohort_id=int(cohort.id or 0),
+            organisation_id=organisation_id,
+            period=period,
+            created_at=now,
+        )
+        row.figures = _payload(summary, group)
+        session.add(row)
     session.flush()
     return summary
 
@@ -149,6 +198,57 @@ def ensure_summary(engine: Engine, cohort_id: int, *, policy: PrivacyPolicy, now
         except IntegrityError:
             continue
     raise RuntimeError("summary could not be stored")
+
+
+def erase_from_summaries(session: Session, team_id: str, people: dict[str, str | None]) -> int:
+    """Take erased people out of every stored summary of the workspace; return the figures and quotes touched.
+
+    ``people`` maps a person key to its replacement: a random token (so the next period's comparison still sees
+    that someone left) or None (the id is dropped). Quotes they wrote are removed, and so is any figure computed
+    from them alone. Later reads and exports of the same period show what is left.
+    """
+    if not people:
+        return 0
+    touched = 0
+    for post in session.exec(select(SummaryPost).where(SummaryPost.team_id == team_id)):
+        data = dict(post.figures)
+        quotes = [q for q in data.get("quotes", []) if not _by(q, people)]
+        figures = []
+        for figure in data.get("figures", []):
+            before = figure.get("people", [])
+            if before and set(before) <= people.keys():
+                touched += 1  # computed from them alone
+                continue
+            after = sorted({people.get(x, x) for x in before} - {None})
+            touched += after != sorted(before)
+            figures.append({**figure, "people": after})
+        if len(quotes) != len(data.get("quotes", [])) or figures != data.get("figures", []):
+            touched += len(data.get("quotes", [])) - len(quotes)
+            post.figures = {**data, "figures": figures, "quotes": quotes}
+            session.add(post)
+    session.flush()
+    return touched
+
+
+def _by(quote: object, people: dict[str, str | None]) -> bool:
+    """True for a quote one of the erased people wrote, and for one stored without its authors."""
+    if not isinstance(quote, dict) or not quote.get("authors"):
+        return True
+    return any(author in people for author in quote["authors"])
+
+
+def withdraw_quote(session: Session, team_id: str, author: str, prompt: str) -> int:
+    """Remove the quotes ``author`` wrote to ``prompt`` from every stored summary; return how many were removed."""
+    removed = 0
+    for post in session.exec(select(SummaryPost).where(SummaryPost.team_id == team_id)):
+        quotes = post.figures.get("quotes", [])
+        kept = [q for q in quotes if not (isinstance(q, dict) and q.get("prompt") == prompt
+                                          and author in q.get("authors", []))]  # fmt: skip
+        if len(kept) != len(quotes):
+            removed += len(quotes) - len(kept)
+            post.figures = {**post.figures, "quotes": kept}
+            session.add(post)
+    return removed
 
 
 def stored_summaries(session: Session, cohort: Cohort) -> list[Summary]:

@@ -111,7 +111,10 @@ def test_erasing_a_person_keeps_anonymous_counts_and_nobody_elses_data(engine: E
         mine = _answered(session, world.mentor, world.cohort, "s1-goal", "mine")
         _answered(session, world.other, world.cohort, "s1-goal", "theirs")
         session.add(Member(team_id=TEAM, cohort_id=world.cohort, user_id=MENTOR, role=Role.HR, joined_at=NOW))
-        session.add(SlackUser(team_id=TEAM, user_id=MENTOR, tz="Europe/Helsinki", checked_at=NOW))
+        session.add(SlackUser(team_id=TEAM, user_id=MENTOR, tz="Europe/Helsinki", real_name="Maija Mentor",
+                              display_name="maija", checked_at=NOW))  # fmt: skip
+        prompt = session.get(Delivery, mine)
+        prompt.snoozed_until, prompt.reminded_at = NOW + timedelta(days=1), NOW + timedelta(days=2)  # type: ignore[union-attr]
         row = session.exec(select(ProgrammeSession).where(ProgrammeSession.number == 1)).one()
         row.started_by = MENTOR
         session.get(Cohort, world.cohort).created_by = MENTOR  # type: ignore[union-attr]
@@ -119,6 +122,12 @@ def test_erasing_a_person_keeps_anonymous_counts_and_nobody_elses_data(engine: E
         exported = export_person(session, team_id=TEAM, user_id=MENTOR, language="fi", now=NOW)
         erased = erase_person(session, team_id=TEAM, user_id=MENTOR, now=NOW + timedelta(days=1))
     assert [a["text"] for a in exported["answers"]] == ["mine"]
+    [held] = [p for p in exported["prompts"] if p["step"] == "s1-goal"]  # where it was posted, snoozes, reminders
+    assert (held["posted_in_channel"], held["message_ts"]) == ("D1", "1.1")
+    assert held["snoozed_until"] == (NOW + timedelta(days=1)).isoformat()
+    assert held["reminded_at"] == (NOW + timedelta(days=2)).isoformat()
+    assert exported["slack_profile"]["real_name"] == "Maija Mentor"
+    assert exported["slack_profile"]["display_name"] == "maija" and "time_zone" in exported["slack_profile"]
     assert sorted(m["role"] for m in exported["memberships"]) == ["hr", "mentor"]
     assert (erased.memberships, erased.answers, erased.messages) == (2, 1, [("D1", "1.1")])
     with Session(engine) as session:

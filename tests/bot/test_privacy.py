@@ -18,7 +18,9 @@ from bot.privacy import (
     filter_cells,
     filter_quotes,
     median_and_spread,
+    name_variants,
     scrub,
+    suppress_parts,
 )
 
 POLICY = PrivacyPolicy()
@@ -110,15 +112,6 @@ def assert_safe(
 def test_a_threshold_under_three_is_refused(min_group: int) -> None:
     with pytest.raises(ValueError, match="at least 3"):
         PrivacyPolicy(min_group=min_group)
-
-
-def test_quotes_never_need_fewer_respondents_than_figures() -> None:
-    assert PrivacyPolicy().min_quote_group == 10
-    assert PrivacyPolicy(min_group=3).min_group == 3
-    assert PrivacyPolicy(min_group=12).min_quote_group == 12
-
-
-# --- one summary ------------------------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("size", range(13))
@@ -369,22 +362,31 @@ def test_comparing_with_earlier_summaries_needs_the_people() -> None:
 
 
 def test_quotes_without_consent_are_never_shown() -> None:
-    quotes = [Quote("Kokeilu toimi", False, "org:1"), Quote("Hyvä tiimi", True, "org:1")]
-    shown, withheld = filter_quotes(quotes, 12, POLICY)
-    assert shown == ["Hyvä tiimi"]
-    assert withheld == [Withheld("org:1", "quotes", "no_consent")]
+    quotes = [Quote("Kokeilu toimi", False, "org:1", "p1", "m:1"), Quote("Hyvä tiimi", True, "org:1", "p1", "m:2")]
+    shown, withheld = filter_quotes(quotes, {("org:1", "p1"): 12}, POLICY)
+    assert [quote.text for quote in shown] == ["Hyvä tiimi"]
+    assert withheld == []
 
 
-@pytest.mark.parametrize(("respondents", "min_quote_group", "shown"), [(7, 10, False), (9, 10, False), (10, 10, True),
-                                                                       (5, 5, True), (4, 5, False)])  # fmt: skip
-def test_quotes_need_a_large_enough_group(respondents: int, min_quote_group: int, shown: bool) -> None:
-    policy = PrivacyPolicy(min_group=5, min_quote_group=min_quote_group)
-    quotes = [Quote("Yes", True, "org:1"), Quote("No", False, "org:1")]
-    texts, withheld = filter_quotes(quotes, respondents, policy)
+@pytest.mark.parametrize(("answered", "min_group", "shown"), [(4, 5, False), (5, 5, True), (6, 7, False), (7, 7, True)])
+def test_quotes_need_enough_people_of_the_organisation_answering_that_prompt(
+    answered: int, min_group: int, shown: bool
+) -> None:
+    policy = PrivacyPolicy(min_group=min_group)
+    quotes = [Quote("Yes", True, "org:1", "p1", "m:1"), Quote("Also", True, "org:1", "p2", "m:1")]
+    counts = {("org:1", "p1"): answered, ("org:1", "p2"): 40, ("org:2", "p1"): 40}
+    texts, withheld = filter_quotes(quotes, counts, policy)
     if shown:
-        assert texts == ["Yes"]
+        assert sorted(quote.text for quote in texts) == ["Also", "Yes"]
     else:  # one entry: neither the number of quotes nor of consents is told
-        assert texts == [] and withheld == [Withheld("org:1", "quotes", "small_group_quotes")]
+        assert [quote.text for quote in texts] == ["Also"]
+        assert withheld == [Withheld("org:1", "quotes", "small_group_quotes")]
+
+
+def test_a_quote_keeps_its_organisation_and_author() -> None:
+    quotes = [Quote("Meillä kokeiltiin", True, "org:2", "p1", "m:7")]
+    shown, _ = filter_quotes(quotes, {("org:2", "p1"): 5}, POLICY)
+    assert shown == [Quote("Meillä kokeiltiin", True, "org:2", "p1", "m:7")]
 
 
 @pytest.mark.parametrize(
@@ -401,6 +403,11 @@ def test_quotes_need_a_large_enough_group(respondents: int, min_quote_group: int
         ("Annaleena is someone else", "Annaleena is someone else"),
         ("Ari said, Ari:n idea; arise", "[…] said, […] idea; arise"),
         ("  no names here  ", "no names here"),
+        ("see https://intra.example.fi/page?x=1 or www.example.fi", "see […] or […]"),
+        ("<https://example.fi|our page> and <#C0123|hr>", "[…] and […]"),
+        ("call 040 123 4567 or +358 40 1234567", "call […] or […]"),
+        ("in 2027 we met 3 times", "in 2027 we met 3 times"),
+        ("ask <!here>", "ask […]"),
     ],
 )
 def test_quotes_are_scrubbed(text: str, expected: str) -> None:
@@ -408,16 +415,42 @@ def test_quotes_are_scrubbed(text: str, expected: str) -> None:
 
 
 def test_quote_order_does_not_depend_on_who_answered_first() -> None:
-    quotes = [Quote(text, True, "cohort") for text in ("First", "Second", "Third", "Fourth")]
-    orders = {tuple(filter_quotes(order, 10, POLICY)[0]) for order in permutations(quotes)}
+    quotes = [
+        Quote(text, True, "org:1", "p1", f"m:{n}") for n, text in enumerate(("First", "Second", "Third", "Fourth"))
+    ]
+    orders = {tuple(q.text for q in filter_quotes(order, {("org:1", "p1"): 10}, POLICY)[0])
+              for order in permutations(quotes)}  # fmt: skip
     assert len(orders) == 1
     assert sorted(next(iter(orders))) == sorted(quote.text for quote in quotes)
 
 
-def test_quotes_are_about_one_group() -> None:
-    assert filter_quotes([], 3, POLICY) == ([], [])
-    with pytest.raises(ValueError, match="several groups"):
-        filter_quotes([Quote("a", True, "org:1"), Quote("b", True, "org:2")], 20, POLICY)
+def test_every_name_of_a_slack_profile_is_scrubbed() -> None:
+    names = name_variants(["Anna-Liisa Korhonen", "annis"])
+    assert {"Anna-Liisa Korhonen", "Anna-Liisa", "Korhonen", "Korhos", "annis"} <= set(names)
+    text = "Anna-Liisa ja Korhosen tiimi, annis sanoi"
+    assert scrub(text, names) == "[…] ja […] tiimi, […] sanoi"
+
+
+def test_a_rate_of_none_or_everyone_is_withheld_and_not_derivable() -> None:
+    cells = [
+        Cell("cohort", "answers", 14, None, rate=(11, 14)),
+        Cell("org:1", "answers", 5, None, rate=(5, 5)),  # everyone: would say what each did
+        Cell("org:2", "answers", 9, None, rate=(6, 9)),
+    ]
+    shown, withheld = filter_cells(cells, POLICY, partition={"cohort": ["org:1", "org:2"]})
+    assert [s.group for s in shown] == ["org:2"]  # the cohort less org:2 would be 5 of 5
+    assert {(w.group, w.reason) for w in withheld} == {("org:1", "small_group"), ("cohort", "complementary")}
+    cells[0] = Cell("cohort", "answers", 16, None, rate=(11, 16))
+    cells.append(Cell("org:3", "answers", 2, None, rate=(0, 2)))
+    shown, _ = filter_cells(cells, POLICY, partition={"cohort": ["org:1", "org:2", "org:3"]})
+    assert {s.group for s in shown} == {"cohort", "org:2"}  # the rest, 5 of 7, says nothing about anyone
+
+
+def test_buckets_leave_none_or_enough_people_unaccounted_for() -> None:
+    everyone = frozenset(f"m:{i}" for i in range(9))
+    parts = {"done": frozenset(f"m:{i}" for i in range(6)), "running": frozenset({"m:6", "m:7", "m:8"})}
+    assert suppress_parts(everyone, parts, ["done"], 5) == ["done"]  # 9 less 6 would be the 3 still running
+    assert suppress_parts(everyone, parts, ["done", "running"], 5) == []
 
 
 # --- distributions --------------------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from storage.models import (
     Cohort,
     Delivery,
     DmNote,
+    Experiment,
     HrMeeting,
     Member,
     ProcessedEvent,
@@ -42,6 +43,8 @@ def _cohort_with_answer(session: Session, name: str, first_session: date) -> Ans
                     ratings={"SE1": 4}, consent_to_quote=True)  # fmt: skip
     session.add(answer)
     session.add(HrMeeting(team_id=T, member_id=mentor.id, held_on=first_session, notes="private"))
+    session.add(Experiment(team_id=T, member_id=mentor.id, title=f"Our {name} pilot", plan_when="When we meet",
+                           plan_then="I share one idea", outcome="It helped", status="done"))  # fmt: skip
     return answer
 
 
@@ -62,6 +65,8 @@ def test_texts_of_long_ended_cohorts_are_purged_and_ratings_kept(engine: Engine)
         assert recent.text == "My reflection"
         notes = sorted(str(m.notes) for m in session.exec(select(HrMeeting)))
         assert notes == ["None", "private"]
+        experiments = sorted((e.title, e.plan_when, e.outcome, e.status) for e in session.exec(select(Experiment)))
+        assert experiments == [("", None, None, "done"), ("Our recent pilot", "When we meet", "It helped", "done")]
 
 
 def test_nothing_is_purged_before_the_retention_period(engine: Engine) -> None:

@@ -4,22 +4,22 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from slack_sdk import WebClient
 from sqlalchemy import Engine, update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.blocks.summary import sparkline, summary_message
-from bot.privacy import PrivacyPolicy, scrub
+from bot.privacy import PrivacyPolicy
 from bot.programmes.model import SUMMARY_PERIODS
 from bot.summaries.export import summary_csv
 from bot.summaries.model import COHORT, org_group
 from bot.summaries.posting import post_due_summaries
 from bot.summaries.store import ensure_summary
 from storage.db import session_scope
-from storage.models import Answer, Member, MemberStatus, Organisation, SummaryPost
+from storage.models import Answer, HrMeeting, Member, MemberStatus, Organisation, SlackUser, SummaryPost
 from tests.bot.test_privacy import person_leaks
 from tests.support import outbox_world
 from tests.support.fake_slack import FakeSlack
@@ -51,7 +51,7 @@ def _text(node: object) -> str:
     return node if isinstance(node, str) else ""
 
 
-def test_golden_posts_for_every_organisation_at_every_summary_step(cohort: SummaryCohort) -> None:
+def test_golden_posts_and_csvs_for_every_organisation_at_every_summary_step(cohort: SummaryCohort) -> None:
     for period, summary in _all_periods(cohort).items():
         assert summary is not None and summary.period == period
         for slug, organisation_id in zip(SLUGS, cohort.organisations, strict=True):
@@ -59,6 +59,9 @@ def test_golden_posts_for_every_organisation_at_every_summary_step(cohort: Summa
                 message = summary_message(summary.view(org_group(organisation_id)), language)
                 assert len(message["blocks"]) <= 50
                 assert_golden(f"summary/{period}.{slug}.{language}", message, surface="message")
+            lines = summary_csv(summary.view(org_group(organisation_id))).splitlines()
+            assert_golden(f"summary/{period}.{slug}.csv", lines)
+        assert_golden(f"summary/{period}.coaches.csv", summary_csv(summary.view(None)).splitlines())
 
 
 def test_what_each_organisation_sees_with_five_nine_and_two_mentors(cohort: SummaryCohort) -> None:
@@ -66,15 +69,66 @@ def test_what_each_organisation_sees_with_five_nine_and_two_mentors(cohort: Summ
     vero, kela, kirjasto = (org_group(i) for i in cohort.organisations)
     groups = {f.group for f in summary.figures}
     assert COHORT in groups and kela in groups
-    assert vero not in groups and kirjasto not in groups  # the 2 is too small, and the 5 would give it away
-    reasons = {(g, r) for g, _, r in summary.withheld}
-    assert (kirjasto, "small_group") in reasons and (vero, "complementary") in reasons
+    assert kirjasto not in groups  # 2 mentors: never a figure of their own
+    assert {m for g, m, r in summary.withheld if g == kirjasto and r == "small_group"} >= {"mentors", "active"}
+    # the 5 is shown only where the cohort less the 9 and the 5 does not come down to the 2 alone
+    for figure in (f for f in summary.figures if f.group == vero):
+        assert summary.figure(COHORT, figure.metric) is None or summary.figure(kela, figure.metric) is None
     vero_post = _text(summary_message(summary.view(vero), "en"))
     assert "Figures withheld — they would let a smaller group be worked out from the others" in vero_post
     assert "Kirjasto" not in vero_post and "Kela" not in vero_post
     kela_post = _text(summary_message(summary.view(kela), "en"))
-    assert "• Kela: 9 of 9 mentors active" in kela_post
+    assert "• Kela: 9 mentors" in kela_post
+    assert "• Kela: 6 of 9 assignments done" in kela_post
     assert "SE1–SE4 adapt the short Occupational Self-Efficacy Scale" in kela_post
+
+
+def test_a_rating_is_shown_only_when_enough_people_rated_that_statement(cohort: SummaryCohort) -> None:
+    cohort.fill("before-session-2")
+    with session_scope(cohort.engine) as session:  # in Kela only one person rated SE2 at T0
+        kela = [cohort.mentors[mentor_id(1, i)] for i in range(9)]
+        rows = session.exec(select(Answer).where(col(Answer.member_id).in_(kela)))
+        for n, answer in enumerate(row for row in rows if "SE2" in (row.ratings or {})):
+            if n:
+                answer.ratings = {k: v for k, v in answer.ratings.items() if k != "SE2"}
+                session.add(answer)
+    summary = ensure_summary(cohort.engine, cohort.cohort_id, policy=POLICY, now=cohort.moment("before-session-2"))
+    assert summary is not None
+    group = org_group(cohort.organisations[1])
+    assert summary.figure(group, "se:T0:SE2") is None and summary.figure(group, "se:T0:SE1") is not None
+    assert (group, "se:T0:SE2", "small_group") in summary.withheld
+    post = _text(summary_message(summary.view(group), "en"))
+    assert "• SE2: – → " not in post and "SE2: 3 (" in post  # the cohort's SE2 stays, Kela's is withheld
+    table = summary_csv(summary.view(group))
+    assert not any(line.startswith("Kevät 2027,before-session-2,Kela,se:T0:SE2,,") and line.split(",")[5]
+                   for line in table.splitlines())  # fmt: skip
+
+
+def test_rates_of_none_or_everyone_are_not_shown_to_hr(cohort: SummaryCohort) -> None:
+    cohort.fill("before-session-2")
+    with session_scope(cohort.engine) as session:  # every Kela mentor met HR this period
+        for i in range(9):
+            member = cohort.mentors[mentor_id(1, i)]
+            session.add(HrMeeting(team_id="T111", member_id=member, held_on=date(2027, 1, 20)))
+    summary = ensure_summary(cohort.engine, cohort.cohort_id, policy=POLICY, now=cohort.moment("before-session-2"))
+    assert summary is not None
+    kela = org_group(cohort.organisations[1])
+    assert summary.figure(kela, "hr_meetings") is None
+    assert (kela, "hr_meetings", "small_group") in summary.withheld
+    cohort_figure = summary.figure(COHORT, "hr_meetings")
+    if cohort_figure is not None:  # and the cohort less the others would not give it away either
+        others = [f for f in summary.figures if f.metric == "hr_meetings" and f.group not in (COHORT, kela)]
+        rest = cohort_figure.value["mentors"] - sum(f.value["mentors"] for f in others)
+        size = cohort_figure.respondents - sum(f.respondents for f in others)
+        assert 0 < rest < size
+    for group, figure in ((f.group, f) for f in summary.figures):
+        rate = {"answers": ("answered", "sent"), "assignments": ("done", "sent"), "active": ("active", "mentors"),
+                "hr_meetings": ("mentors", None)}.get(figure.metric.split(":")[0])  # fmt: skip
+        if rate is None:
+            continue
+        did = figure.value[rate[0]]
+        of = figure.value[rate[1]] if rate[1] else figure.respondents
+        assert 0 < did < of, (group, figure)
 
 
 def test_no_figure_in_any_post_or_export_is_about_fewer_than_five_or_derivable(cohort: SummaryCohort) -> None:
@@ -136,40 +190,71 @@ def test_nothing_before_the_first_summary_step(cohort: SummaryCohort) -> None:
     assert ensure_summary(cohort.engine, cohort.cohort_id, policy=POLICY, now=early) is None
 
 
-def test_a_mentor_leaving_between_periods_is_not_exposed_by_the_next_summary(cohort: SummaryCohort) -> None:
+def test_a_mentor_leaving_keeps_the_figures_hr_needs_without_exposing_them(cohort: SummaryCohort) -> None:
     cohort.fill("before-session-2")
     first = ensure_summary(cohort.engine, cohort.cohort_id, policy=POLICY, now=cohort.moment("before-session-2"))
     assert first is not None and first.figure(COHORT, "mentors") is not None
     with session_scope(cohort.engine) as session:
         session.execute(update(Member).where(Member.user_id == mentor_id(1, 0)).values(status=MemberStatus.LEFT))
-    cohort.fill("before-session-3")
-    second = ensure_summary(cohort.engine, cohort.cohort_id, policy=POLICY, now=cohort.moment("before-session-3"))
-    assert second is not None
-    # 16 mentors then 15: showing both would tell HR about the one who left
-    assert second.figure(COHORT, "mentors") is None
-    assert (COHORT, "mentors", "small_change") in second.withheld
-    assert "compared with earlier summaries" in _text(summary_message(second.view(org_group(cohort.organisations[1])),
-                                                                      "en"))  # fmt: skip
+    later = {}
+    for period in ("before-session-3", "after-session-3"):
+        cohort.fill(period)
+        later[period] = ensure_summary(cohort.engine, cohort.cohort_id, policy=POLICY, now=cohort.moment(period))
+    for summary in later.values():
+        assert summary is not None
+        # membership is counted on each period's snapshot: 16 then 15, shown both times
+        assert summary.figure(COHORT, "mentors").value == {"mentors": 15}
+        # the first period's prompts and T0 ratings are repeated exactly as shown then, not recounted without them
+        for figure in first.figures:
+            if figure.metric.startswith(("answers:", "se:")):
+                assert summary.figure(figure.group, figure.metric) == figure
+    # a state measured again (who runs experiments) is still compared with what HR saw before
+    with Session(cohort.engine) as session:
+        stored = [f for row in session.exec(select(SummaryPost)) for f in row.figures["figures"]]
+    for metric in {f["metric"] for f in stored if f["metric"].startswith("experiments")}:
+        assert not person_leaks(list({frozenset(f["people"]) for f in stored if f["metric"] == metric})), metric
 
 
-def test_quotes_are_consented_scrubbed_and_never_attributed(cohort: SummaryCohort) -> None:
+def test_quotes_reach_only_their_own_organisations_hr_scrubbed_of_every_name(cohort: SummaryCohort) -> None:
     cohort.fill("before-session-2")
     with session_scope(cohort.engine) as session:
         private = session.exec(select(Answer).where(Answer.consent_to_quote == False, Answer.text != None)).first()  # noqa: E711, E712
         assert private is not None
         private.text = "Tämä on vain minun, ei HR:lle."
         session.add(private)
+        session.add(SlackUser(team_id="T111", user_id=mentor_id(0, 1), real_name="Anna Korhonen",
+                              display_name="anna.k"))  # fmt: skip
+        kela = [cohort.mentors[mentor_id(1, i)] for i in range(9)]
+        shared = session.exec(select(Answer).where(Answer.consent_to_quote == True,  # noqa: E712
+                                                   col(Answer.member_id).in_(kela))).first()  # fmt: skip
+        assert shared is not None
+        shared.text = "Annan ja Korhosen kanssa, ks. https://intra.example/x tai 040 123 4567, <#C123>."
+        session.add(shared)
     summary = ensure_summary(cohort.engine, cohort.cohort_id, policy=POLICY, now=cohort.moment("before-session-2"))
     assert summary is not None and summary.quotes
     with Session(cohort.engine) as session:
-        consented = {a.text for a in session.exec(select(Answer).where(Answer.consent_to_quote == True))}  # noqa: E712
-    names = [name for name, *_ in ORGANISATIONS]
-    assert set(summary.quotes) <= {scrub(text or "", names) for text in consented}
-    joined = "\n".join(summary.quotes)
-    assert "Tämä on vain minun" not in joined
-    assert "@anna" not in joined and "Verohallinto" not in joined and "[…]" in joined
-    post = _text(summary_message(summary.view(org_group(cohort.organisations[1])), "en"))
-    assert "Mentor" not in post and "UM" not in post
+        authors = {f"m:{a.member_id}": a.member_id for a in session.exec(select(Answer))}
+        organisation_of = {m.id: m.organisation_id for m in session.exec(select(Member))}
+    for quote in summary.quotes:
+        assert all(org_group(organisation_of[authors[a]]) == quote.group for a in quote.authors)
+    joined = "\n".join(q.text for q in summary.quotes)
+    assert "[…] ja […] kanssa, ks. […] tai […], […]." in joined  # the edited Kela answer, as HR sees it
+    for secret in ("Tämä on vain minun", "@anna", "Verohallinto", "Kela", "Anna", "Korhos", "https", "040", "C123"):
+        assert secret not in joined
+    assert "[…]" in joined
+    for slug, organisation_id in zip(SLUGS, cohort.organisations, strict=True):
+        group = org_group(organisation_id)
+        own = {q.text for q in summary.quotes if q.group == group}
+        post = _text(summary_message(summary.view(group), "en"))
+        others = {q.text for q in summary.quotes if q.group != group}
+        assert all(text.replace("\n", " ")[:200] in post for text in own), slug
+        assert not any(text[:60] in post for text in others - own), slug
+        assert "Mentor" not in post and "UM" not in post
+        table = summary_csv(summary.view(group))
+        assert not any(text[:60] in table for text in others - own)
+    # Kirjasto (2 mentors) never gets a quote; coaches never get any
+    assert not summary.view(org_group(cohort.organisations[2])).quotes
+    assert summary.view(None).quotes == ()
 
 
 def test_the_scheduled_job_posts_to_each_organisation_once(cohort: SummaryCohort, fake_slack: FakeSlack) -> None:
@@ -200,3 +285,26 @@ def test_the_job_never_posts_to_a_public_channel(cohort: SummaryCohort, fake_sla
 
 def test_sparklines_go_from_none_to_everyone() -> None:
     assert sparkline([0, 0.5, 1]) == "▁▅█"
+
+
+def test_a_period_stored_under_the_old_rules_is_counted_again_once(cohort: SummaryCohort) -> None:
+    cohort.fill("before-session-2")
+    kela = cohort.organisations[1]
+    with session_scope(cohort.engine) as session:  # as an older Mentori stored and posted it: a figure about one person
+        old = {"cohort_name": "Kevät 2027", "language": "fi", "programme": "feeniks", "min_group": 5,
+               "computed_at": "2027-02-05T08:00:00+00:00", "steps": [], "organisation": "Kela",
+               "figures": [{"group": f"org:{kela}", "metric": "se:T0", "value": {"items": {"SE2": [1.0, 1.0, 1.0]}},
+                            "respondents": 7, "people": [f"m:{i}" for i in range(7)]}],
+               "withheld": [], "quotes": ["Verohallinto kiitos"], "format": 1}  # fmt: skip
+        session.add(SummaryPost(team_id="T111", cohort_id=cohort.cohort_id, organisation_id=kela, figures=old,
+                                period="before-session-2", channel_id="GHRKELA", message_ts="1.5"))  # fmt: skip
+    moment = cohort.moment("before-session-2")
+    summary = ensure_summary(cohort.engine, cohort.cohort_id, policy=POLICY, now=moment)
+    assert summary is not None and summary.figure(org_group(kela), "se:T0") is None
+    assert all(f.respondents >= 5 for f in summary.figures) and "Verohallinto kiitos" not in str(summary.quotes)
+    with Session(cohort.engine) as session:
+        rows = session.exec(select(SummaryPost).where(SummaryPost.period == "before-session-2")).all()
+        assert len(rows) == 3 and {row.figures["format"] for row in rows} == {2}
+        assert [row.message_ts for row in rows if row.organisation_id == kela] == ["1.5"]  # still posted, once
+    again = ensure_summary(cohort.engine, cohort.cohort_id, policy=POLICY, now=moment + timedelta(days=1))
+    assert again is not None and again.computed_at == summary.computed_at  # counted again only that once

@@ -7,8 +7,10 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from sqlmodel import Session, select
 
-from storage.models import DeliveryStatus
+from storage.db import session_scope
+from storage.models import DeliveryStatus, SlackUser, SummaryPost
 from tests.support import mentors
 from tests.support.app_driver import SlackDriver
 from tests.support.mentors import (
@@ -83,7 +85,8 @@ def test_a_saved_answer_updates_the_dm_and_the_home(slack, fake_slack, engine, w
     assert "Answered Tue 19 Jan 2027 at 12:00" in shown
     assert "I learned by asking a colleague." in shown
     buttons = [e["action_id"] for b in update["blocks"] if b["type"] == "actions" for e in b["elements"]]
-    assert buttons == ["answer.edit"]
+    assert buttons == ["answer.edit", "answer.stop_sharing"]
+    assert "your organisation's HR may read it in their summary, without your name, exactly like this" in shown
     assert update["metadata"]["event_payload"]["delivery_id"] == sent.id
     assert "I learned by asking a colleague." in view_text(fake_slack.home_views[MENTOR])
     assert fake_slack.invalid == []
@@ -245,3 +248,42 @@ def test_the_same_user_id_in_another_workspace_cannot_touch_the_answer(slack, en
                          private_metadata=json.dumps({"delivery": sent.id}))  # fmt: skip
     assert reply.json["response_action"] == "update"
     assert mentor_rows(engine) == before
+
+
+def test_after_saving_the_mentor_sees_what_hr_may_read_and_can_stop_sharing(
+    slack, fake_slack, engine, world, slack_client
+) -> None:
+    with session_scope(engine) as session:  # a colleague in the cohort, as Slack names them
+        session.add(SlackUser(team_id="T111", user_id=OTHER, real_name="Ossi Virtanen", display_name="ossi"))
+    sent = send_prompt(engine, slack_client, world.mentor, REFLECTION)
+    text = "Ossi and Virtasen tiimi at Vero showed me https://wiki.example/x — call 040 765 4321."
+    _submit(slack, sent.id, _values(text=text, consent=True))
+    update = fake_slack.calls_to("chat.update")[-1].args
+    shown = view_text(update["blocks"])
+    assert ">[…] and […] tiimi at […] showed me […] — call […]." in shown  # exactly what HR may read
+    with session_scope(engine) as session:  # a summary already stored with the quote
+        quotes = [{"text": "[…]", "authors": [f"m:{world.mentor}"], "prompt": REFLECTION},
+                  {"text": "Someone else's", "authors": ["m:999"], "prompt": REFLECTION}]  # fmt: skip
+        session.add(SummaryPost(team_id="T111", cohort_id=world.cohort, organisation_id=world.organisation,
+                                period="before-session-2", figures={"quotes": quotes}))  # fmt: skip
+
+    _click(slack, "answer.stop_sharing", sent.id)
+
+    answer = answer_of(engine, sent.id)
+    assert answer is not None and answer.consent_to_quote is False and answer.text == text
+    update = fake_slack.calls_to("chat.update")[-1].args
+    buttons = [e["action_id"] for b in update["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert buttons == ["answer.edit"] and "exactly like this" not in view_text(update["blocks"])
+    assert "HR won't see this answer" in view_text(opened_view(fake_slack))
+    with Session(engine) as session:
+        [post] = session.exec(select(SummaryPost)).all()
+        assert [q["text"] for q in post.figures["quotes"]] == ["Someone else's"]
+    assert fake_slack.invalid == []
+
+
+def test_another_mentor_cannot_stop_sharing_my_answer(slack, fake_slack, engine, world, slack_client) -> None:
+    sent = send_prompt(engine, slack_client, world.mentor, REFLECTION)
+    _submit(slack, sent.id, _values(consent=True))
+    _click(slack, "answer.stop_sharing", sent.id, user_id=OTHER)
+    answer = answer_of(engine, sent.id)
+    assert answer is not None and answer.consent_to_quote is True

@@ -190,7 +190,7 @@ def fake_status(monkeypatch: pytest.MonkeyPatch) -> list:
         calls.append(actor.user_id)
         return [{"type": "section", "text": {"type": "mrkdwn", "text": f"Coach block {n}"}} for n in range(150)]
 
-    monkeypatch.setitem(sys.modules, "bot.status", types.SimpleNamespace(coach_home_blocks=coach_home_blocks))
+    monkeypatch.setitem(sys.modules, "bot.privacy_gate", types.SimpleNamespace(coach_home_blocks=coach_home_blocks))
     return calls
 
 
@@ -215,7 +215,7 @@ def test_mentors_who_do_not_coach_get_no_coach_part(slack, fake_slack, engine, w
 
 
 def test_without_the_coach_module_a_coach_gets_a_pointer(slack, fake_slack, engine, world, monkeypatch) -> None:
-    monkeypatch.setitem(sys.modules, "bot.status", None)  # import fails as if the module did not exist
+    monkeypatch.setitem(sys.modules, "bot.privacy_gate", None)  # import fails as if the module did not exist
     assert "`/mentori status <cohort>`" in view_text(_open_home(slack, fake_slack, COACH))
 
 

@@ -16,7 +16,8 @@ from bot.deps import Deps
 from bot.settings import Settings
 from storage.db import session_scope
 from storage.models import Organisation, SummaryPost
-from tests.support.app_driver import SlackDriver
+from tests.support import slack_requests
+from tests.support.app_driver import SlackDriver, all_text
 from tests.support.cohorts import Commands
 from tests.support.fake_slack import FakeSlack
 from tests.support.summary_cohort import (
@@ -146,9 +147,11 @@ def test_a_coach_gets_the_cohort_wide_export_in_a_direct_message(
     [upload] = fake_slack.uploads
     assert upload["channel_id"] == fake_slack.dm_id(COACH)
     rows = list(csv.DictReader(io.StringIO(upload["content"].decode())))
-    shown = {row["group"] for row in rows if row["value"]}
-    assert "Kirjasto" not in shown and "Verohallinto" not in shown  # 2 mentors, and the 5 that would reveal them
+    shown = [row for row in rows if row["value"]]
+    assert "Kirjasto" not in {row["group"] for row in shown}  # 2 mentors: never a figure of their own
+    assert all(int(row["respondents"]) >= 5 for row in shown)
     assert {row["withheld_reason"] for row in rows if row["group"] == "Kirjasto"} == {"small_group"}
+    assert "quote" not in {row["metric"] for row in rows}  # quotes go to the author's own HR only
 
 
 def test_forget_is_for_admins_only(cohort: SummaryCohort, at: Driver) -> None:
@@ -164,3 +167,21 @@ def test_forget_confirms_what_was_removed(cohort: SummaryCohort, at: Driver) -> 
     assert "summary figures anonymised" in reply
     assert "holds nothing about" in commands.say(f"forget <@{mentor_id(1, 0)}>", user_id=ADMIN)
     assert "`/mentori forget @person`" in commands.say("forget someone", user_id=ADMIN)
+
+
+def test_hr_sees_their_own_organisations_summary_in_the_home_tab(
+    cohort: SummaryCohort, at: Driver, fake_slack: FakeSlack
+) -> None:
+    slack = at(cohort.moment("before-session-3")).slack
+    for user in ("UHRKELA", "UHRVERO", COACH):
+        assert slack.post(slack_requests.app_home_opened(user)).status == 200
+    assert fake_slack.invalid == []
+    kela, vero, coach = (all_text(fake_slack.home_views[user]) for user in ("UHRKELA", "UHRVERO", COACH))
+    assert "Kevät 2027" in kela and "• Kela: 9 mentors" in kela and "In your mentors' own words" in kela
+    assert "Verohallinto" in vero and "Kela" not in vero and "Kirjasto" not in vero
+    with Session(cohort.engine) as session:  # the Home showed what the HR channel will: the same stored period
+        posts = session.exec(select(SummaryPost).where(SummaryPost.period == "before-session-3")).all()
+        kela_quotes = {q["text"] for post in posts for q in post.figures["quotes"]
+                       if post.organisation_id == cohort.organisations[1]}  # fmt: skip
+    assert kela_quotes and not any(quote[:40] in vero for quote in kela_quotes)
+    assert "Kevät 2027" in coach and "In your mentors' own words" not in coach  # coaches get no quotes

@@ -142,7 +142,8 @@ class SummaryCohort:
             member = members[member_id]
             held = DATES[min(stage, 2)] - timedelta(days=10)
             if (j + stage) % 3 != 0:
-                session.add(HrMeeting(team_id=TEAM, member_id=member_id, held_on=held, notes="Yksityinen muistiinpano"))
+                session.add(HrMeeting(team_id=TEAM, member_id=member_id, held_on=held, notes="Yksityinen muistiinpano",
+                                      created_at=self.moment(period) - timedelta(days=1)))  # logged before the summary
             if stage == 1 and j % 6 != 5:
                 org_goals = goals.get(int(member.organisation_id or 0), [])
                 session.add(Experiment(team_id=TEAM, member_id=member_id, title=f"Kokeilu {j}",

@@ -29,7 +29,7 @@ from bot.blocks.summary import summary_message
 from bot.blocks.welcome import welcome_message
 from bot.cohorts import CohortOverview, OrganisationOverview
 from bot.i18n import LANGUAGES
-from bot.summaries.model import COHORT, Figure, Summary
+from bot.summaries.model import COHORT, Figure, SharedQuote, Summary
 from storage.models import Cohort, Organisation, ProgrammeSession
 from tests.support.block_kit import validate_blocks
 from tests.support.mrkdwn import HOSTILE, raw_markup
@@ -98,13 +98,15 @@ def test_cohort_list_and_show_escape_names_and_goals(language: str) -> None:
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_the_hr_summary_post_escapes_the_cohort_organisation_goal_and_quotes(language: str) -> None:
     figures = (
-        Figure("org:1", "mentors", {"active": 5, "mentors": 5}, 5),
-        Figure("org:1", "experiments", {"mentors": 5, "status": {"running": 5}, "goal": {HOSTILE: 5}}, 5),
+        Figure("org:1", "active", {"active": 5, "mentors": 6}, 6),
+        Figure("org:1", "experiments", {"mentors": 5}, 5),
+        Figure("org:1", "experiments:status:running", {"mentors": 5}, 5),
+        Figure("org:1", "experiments:goal:1", {"goal": HOSTILE, "mentors": 5}, 5),
     )
     summary = Summary(cohort_id=1, cohort_name=HOSTILE, language=language, programme="feeniks",
                       period="before-session-2", min_group=5, computed_at="2027-02-01T08:00:00+00:00", steps=(),
                       organisations={"org:1": HOSTILE}, figures=figures, withheld=((COHORT, "mentors", "small_group"),),
-                      quotes=(HOSTILE,))  # fmt: skip
+                      quotes=(SharedQuote("org:1", HOSTILE, ("m:1",)),))  # fmt: skip
     post = summary_message(summary, language)
     assert raw_markup(post) == []
     assert "&lt;!channel&gt;" in post["text"]
@@ -114,7 +116,7 @@ def test_the_hr_summary_post_escapes_the_cohort_organisation_goal_and_quotes(lan
 def test_other_builders_escape_what_people_wrote() -> None:
     report = failure_report("en", cohort=HOSTILE, code="<!here>", user_ids=["U1"], workspace_wide=False)
     answered = answered_message("en", delivery_id=1, label=HOSTILE, question=HOSTILE, answered_at=_moment(),
-                                text=HOSTILE, rated=0, thumbs=None, editable=True)  # fmt: skip
+                                text=HOSTILE, rated=0, thumbs=None, editable=True, shared=HOSTILE)  # fmt: skip
     dm = dm_help_message("en", note_id=1, label=HOSTILE)
     problem = say("en", "help.unknown", text=HOSTILE)
     helped = {"text": help_text("en", problem=problem), "blocks": help_blocks("en", {"help"}, problem=problem)}

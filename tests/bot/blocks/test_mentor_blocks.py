@@ -90,6 +90,18 @@ def test_the_prompt_dm_once_answered(language: str) -> None:
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
+def test_the_prompt_dm_of_a_shared_answer_shows_what_hr_may_read(language: str) -> None:
+    label, question = _step("s1-peer-learning", language)
+    message = answered_message(language, delivery_id=7, label=label, question=question, answered_at=ANSWERED_AT,
+                               text="Anna <at> Vero helped.", rated=0, thumbs=None, editable=False,
+                               shared="[…] <at> […] helped.", min_group=6)  # fmt: skip
+    assert_golden(f"mentor/answered_shared.{language}", message, surface="message")
+    buttons = [e["action_id"] for b in message["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert buttons == ["answer.stop_sharing"]
+    assert ">[…] &lt;at&gt; […] helped." in str(message["blocks"]) and " 6 " in str(message["blocks"])
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
 def test_the_prompt_dm_once_answered_and_closed(language: str) -> None:
     label, question = _step("s1-self-efficacy-t0", language)
     message = answered_message(language, delivery_id=7, label=label, question=question, answered_at=ANSWERED_AT,

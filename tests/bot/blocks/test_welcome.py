@@ -48,5 +48,5 @@ def test_without_organisation_goals_or_coaches_the_welcome_leaves_those_out() ->
         "sessions."
     )
     assert not any("goals for mentoring" in text for text in texts)
-    assert "groups of at least 7 people" in "\n".join(texts)
+    assert "figures with at least 7 people behind them" in "\n".join(texts)
     assert message["blocks"][-1]["elements"][0]["text"] == "`/mentori help` lists everything you can ask me."
