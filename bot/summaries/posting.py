@@ -11,12 +11,14 @@ from slack_sdk import WebClient
 from sqlalchemy import Engine, or_, update
 from sqlmodel import Session, col, select
 
+from bot import privacy_gate
 from bot.blocks.summary import summary_message
 from bot.cohorts import Invalid
 from bot.organisations import verify_hr_channel
 from bot.outbox import SendNow, not_sent, send_and_read, told
 from bot.privacy import PrivacyPolicy
-from bot.summaries.model import Summary, org_group
+from bot.privacy_gate import Audience
+from bot.summaries.model import Summary
 from bot.summaries.periods import current_period
 from bot.summaries.store import ensure_summary, stored_rows
 from storage.db import session_scope
@@ -126,7 +128,7 @@ def _plan_post(session: Session, client: WebClient, summary: Summary, cohort_id:
         posting.problem = problem
         _note_problem(session, envelope, problem, now)
         return posting, None
-    message = summary_message(summary.view(org_group(organisation_id)), summary.language)
+    message = summary_message(privacy_gate.view(summary, Audience.hr(organisation)), summary.language)
     existing = session.exec(select(OutboxMessage).where(OutboxMessage.team_id == organisation.team_id,
                                                         OutboxMessage.key == key)).first()  # fmt: skip
     if existing is not None and existing.status in (DeliveryStatus.PLANNED, DeliveryStatus.SENDING):
