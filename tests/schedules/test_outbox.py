@@ -157,7 +157,14 @@ def test_stopping_gives_back_what_was_not_sent_and_the_next_run_sends_it_once(
     fake_slack.latency = 0.05
     stop = threading.Event()
     run = sender(engine, fake_slack, concurrency=2, batch=4, stop=stop)
-    threading.Timer(0.3, stop.set).start()
+
+    def stop_once_posting_began() -> None:  # mid-run whatever the machine's speed: the first post is in flight
+        deadline = time.monotonic() + 60
+        while not fake_slack.calls_to("chat.postMessage") and time.monotonic() < deadline:
+            time.sleep(0.002)
+        stop.set()
+
+    threading.Thread(target=stop_once_posting_began, daemon=True).start()
     report = run.run()
     assert 0 < report.sent < len(MENTORS) and report.released > 0
     waiting = [row for row in kickoffs(engine) if row.status == DeliveryStatus.PLANNED]
