@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import traceback
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
@@ -30,15 +28,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except Exception as error:
-        from bot.startup import one_line
+        from bot.runner import report_failure
 
-        line = one_line(error)
-        if line is None:
-            raise
-        print(f"mentori: {line}", file=sys.stderr)
-        if os.environ.get("LOG_LEVEL", "").strip().upper() == "DEBUG":
-            traceback.print_exc()
-        return 1
+        return report_failure(error)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -230,6 +222,7 @@ def _import(args: argparse.Namespace) -> int:
     from bot.app import make_client
     from bot.importer import run_import
     from bot.startup import check_database, check_slack
+    from schedules.sender import send_now
     from storage.db import make_engine
     from storage.types import utcnow
 
@@ -237,9 +230,11 @@ def _import(args: argparse.Namespace) -> int:
     settings.require_bot_token()
     check_database(settings.database_url)
     check_slack(settings.slack_api_url, bot_token=settings.slack_bot_token)
+    engine = make_engine(settings.database_url)
     return run_import(
-        engine=make_engine(settings.database_url),
+        engine=engine,
         client=make_client(settings.slack_bot_token, settings.slack_api_url),
+        send_now=lambda client, ids: send_now(engine, client, ids, now=utcnow) and None,
         path=args.file,
         cohort_name=args.cohort,
         dry_run=args.dry_run,

@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from typing import Any
 
 from slack_bolt import App
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
-from slack_sdk.http_retry.builtin_handlers import (
-    ConnectionErrorRetryHandler,
-    RateLimitErrorRetryHandler,
-    ServerErrorRetryHandler,
-)
 from slack_sdk.webhook import WebhookClient
 
 from bot.deps import Deps
@@ -22,10 +18,10 @@ from bot.handover import Handover, Routing
 from bot.i18n import t
 from bot.inbound import GuardedApp
 from bot.installations import token_rotator
-from bot.metrics import MeteredWebClient
 from bot.queue_writer import QueueWriter
 from bot.scopes import BOT_SCOPES
 from bot.settings import Settings
+from bot.slack_api import reading_client
 from bot.workspaces import NotInstalled, Workspaces
 from handlers import cohort_views, commands, events, home, kickoff, lifecycle, mentor_actions, mentor_views
 from handlers.subcommands import build_router
@@ -37,15 +33,7 @@ LISTENER_THREADS = 32
 
 def make_client(token: str | None, base_url: str, *, timeout: int = 10) -> WebClient:
     """A Web API client that retries rate limits (honouring Retry-After), 5xx answers and dropped connections."""
-    client = MeteredWebClient(token=token, base_url=base_url, timeout=timeout)
-    client.retry_handlers.extend(
-        [
-            RateLimitErrorRetryHandler(max_retry_count=3),
-            ServerErrorRetryHandler(max_retry_count=2),
-            ConnectionErrorRetryHandler(max_retry_count=2),
-        ]
-    )
-    return client
+    return reading_client(token, base_url, timeout=timeout)
 
 
 def create_app(deps: Deps, *, client: WebClient | None = None,
@@ -57,6 +45,7 @@ def create_app(deps: Deps, *, client: WebClient | None = None,
     """
     settings = deps.settings
     settings.require_slack()
+    deps = with_sender(deps)
     client = client or make_client(None if settings.oauth else settings.slack_bot_token, settings.slack_api_url)
     workspaces = Workspaces(settings, deps.engine, client)
     app = GuardedApp(
@@ -93,6 +82,18 @@ def create_handover(deps: Deps, writer: QueueWriter) -> Handover:
     return Handover(writer, routing, now=deps.now, reply_lost=reply_lost)
 
 
+def with_sender(deps: Deps) -> Deps:
+    """`deps` able to send what a listener puts in the outbox at once (bot.outbox.deliver)."""
+    if deps.send_now is not None:
+        return deps
+    from schedules.sender import send_now
+
+    def send(client: WebClient, ids: Sequence[int]) -> None:
+        send_now(deps.engine, client, ids, now=deps.now)
+
+    return replace(deps, send_now=send)
+
+
 def listener_pool() -> ThreadPoolExecutor:
     """Where Bolt runs listeners (and what they do after ack())."""
     return ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="listener")
@@ -121,6 +122,7 @@ def _authorization(settings: Settings, workspaces: Workspaces, client: WebClient
 def queued_work_runner(deps: Deps) -> Callable[[Queued], None]:
     """What a worker does with a command or event a web process queued: handle it with its workspace's client."""
     settings = deps.settings
+    deps = with_sender(deps)
     client = make_client(None if settings.oauth else settings.slack_bot_token, settings.slack_api_url)
     workspaces = Workspaces(settings, deps.engine, client)
     publisher = home.HomePublisher(deps)

@@ -40,6 +40,7 @@ from storage.models import (
     SlackUser,
     SummaryPost,
 )
+from storage.outbox_messages import cancel_for_person, sent_to
 
 if TYPE_CHECKING:
     from bot.answers import Prompt
@@ -56,13 +57,16 @@ def _iso(value: date | datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def messages_sent_to(session: Session, team_id: str, member_ids: Sequence[int]) -> list[tuple[str, str]]:
-    """(channel, ts) of every message Mentori sent these memberships that it recorded: the prompts it posted.
+def messages_sent_to(session: Session, team_id: str, member_ids: Sequence[int],
+                     user_id: str | None = None) -> list[tuple[str, str]]:  # fmt: skip
+    """(channel, ts) of every message Mentori sent these memberships (or the person `user_id`) that it recorded: the
+    prompts it posted, and everything else the outbox sent them (welcomes, reminders, answers to their DMs, …).
 
     The one place erasure asks what to delete from Slack.
     """
-    if not member_ids:
+    if not member_ids and not user_id:
         return []
+    outbox = sent_to(session, member_ids, team_id=team_id, user_id=user_id or "")
     rows = session.exec(
         select(Delivery.channel_id, Delivery.message_ts).where(
             Delivery.team_id == team_id,
@@ -71,7 +75,7 @@ def messages_sent_to(session: Session, team_id: str, member_ids: Sequence[int]) 
             col(Delivery.message_ts).is_not(None),
         )
     )
-    return list(dict.fromkeys((str(channel), str(ts)) for channel, ts in rows))
+    return list(dict.fromkeys([*((str(channel), str(ts)) for channel, ts in rows), *outbox]))
 
 
 def stop_sharing(session: Session, prompt: Prompt) -> None:
@@ -236,7 +240,8 @@ def erase_person(session: Session, *, team_id: str, user_id: str, now: datetime)
     members = list(session.exec(select(Member).where(Member.team_id == team_id, Member.user_id == user_id)))
     ids = [int(m.id or 0) for m in members]
     deliveries = list(session.exec(select(Delivery).where(col(Delivery.member_id).in_(ids))))
-    messages = messages_sent_to(session, team_id, ids)
+    messages = messages_sent_to(session, team_id, ids, user_id=user_id)
+    cancel_for_person(session, ids, team_id=team_id, user_id=user_id)  # what is on its way to them is not sent
     erase_from_summaries(session, team_id, {person_key(i): person_key(i) for i in ids})
     delivery_ids = [int(d.id or 0) for d in deliveries]
     notes = _delete(session, DmNote, col(DmNote.delivery_id).in_(delivery_ids))

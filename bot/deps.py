@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from slack_sdk import WebClient
 from sqlalchemy import Engine
 
 from bot.settings import Settings
@@ -20,3 +21,6 @@ class Deps:
     settings: Settings
     engine: Engine
     now: Callable[[], datetime] = field(default=_utcnow)
+    # Sends these outbox messages now, through the outbox sender, with the workspace client a listener holds; wired
+    # by the composition root (bot.app). Without it, messages wait for the scheduler's next `send_due` run.
+    send_now: Callable[[WebClient, Sequence[int]], None] | None = None

@@ -11,6 +11,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from bot.slack_api import error_code
 from storage.models import SlackUser
 from storage.types import utcnow
 
@@ -49,7 +50,7 @@ class SlackDirectory:
         try:
             response = self.client.users_info(user=user_id, include_locale=True)
         except SlackApiError as error:
-            code = error.response.get("error") if error.response is not None else None
+            code = error_code(error)
             if code in ("user_not_found", "users_not_found"):
                 raise UnknownUser(user_id) from None
             log.warning("users.info failed for a user: %s", code)

@@ -12,6 +12,7 @@ from sqlalchemy import Engine, inspect, text
 from sqlmodel import Session, select
 
 from bot.scopes import BOT_SCOPES
+from bot.slack_api import error_code
 from storage import work_queue, worker_beats
 from storage.db import current_revision, database_answers, head_revision
 from storage.models import Cohort, CohortStatus, Organisation
@@ -43,7 +44,7 @@ def check_slack(client: WebClient) -> list[Finding]:
     try:
         response = client.auth_test()
     except SlackApiError as error:
-        code = error.response.get("error", "unknown")
+        code = error_code(error)
         return [
             Finding(
                 False,
@@ -166,7 +167,7 @@ def _check_channel(client: WebClient, where: str, channel_id: str) -> Finding:
     try:
         channel = client.conversations_info(channel=channel_id)["channel"]
     except SlackApiError as error:
-        code = error.response.get("error", "unknown")
+        code = error_code(error)
         return Finding(
             False,
             f"{where}: HR channel {channel_id} cannot be read ({code}).",

@@ -19,6 +19,7 @@ from bot import cohorts, members
 from bot.cohorts import Invalid
 from bot.i18n import LANGUAGES, t
 from bot.organisations import organisations_of
+from bot.outbox import SendNow
 from storage.models import Cohort, Organisation, Role, SlackUser
 
 log = logging.getLogger(__name__)
@@ -205,7 +206,7 @@ def _remember(session: Session, team_id: str, user: dict[str, Any], now: datetim
 @dataclass(frozen=True)
 class Imported:
     outcomes: list[tuple[members.Outcome, str]]  # (outcome, role) per row, read before the session ends
-    welcomes: list[members.WelcomeNote]
+    welcomes: list[int]  # outbox ids of the welcome DMs planned
 
 
 def write(engine: Engine, cohort_id: int, rows: list[Row], *, now: datetime, min_group: int, dry_run: bool) -> Imported:
@@ -231,7 +232,7 @@ def write(engine: Engine, cohort_id: int, rows: list[Row], *, now: datetime, min
                 for row in rows
             ]
             members.plan_for_joiners(session, cohort, joined, now=now)
-            notes = members.welcome_notes(session, cohort, joined, min_group=min_group)
+            notes = members.plan_welcomes(session, cohort, joined, min_group=min_group, now=now)
             outcomes = [(j.outcome, j.member.role) for j in joined]
             if dry_run:
                 session.rollback()
@@ -255,6 +256,7 @@ def run_import(
     out: TextIO,
     err: TextIO,
     tty: bool | None = None,
+    send_now: SendNow | None = None,
 ) -> int:
     """The whole import; returns the exit status (0 done, 1 nothing written)."""
     try:
@@ -289,7 +291,7 @@ def run_import(
                   f"Welcome messages would go to {len(imported.welcomes)} new mentor(s).\n")  # fmt: skip
         return 0
     out.write(f"Imported {path} into “{cohort.name}”: {summary}.\n")
-    failed = members.send_welcomes(client, imported.welcomes)
+    failed = members.send_welcomes(engine, send_now, client, imported.welcomes)
     out.write(f"Welcome messages sent: {len(imported.welcomes) - len(failed)}.\n")
     if failed:
         emails = {row.user["id"]: row.email for row in checked.rows}

@@ -5,12 +5,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import Any
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
+from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from bot.blocks.welcome import welcome_message
@@ -18,6 +17,7 @@ from bot.cohorts import Invalid, require_active, sessions_of
 from bot.directory import SlackDirectory, UnknownUser
 from bot.i18n import LANGUAGES
 from bot.organisations import goals_of
+from bot.outbox import SendNow, not_sent, send_and_read, told
 from bot.planning import cancel_open, plan_block, replan_member
 from storage.models import (
     Cohort,
@@ -25,10 +25,12 @@ from storage.models import (
     DeliveryStatus,
     Member,
     MemberStatus,
+    MessageKind,
     Organisation,
     Role,
     SlackUser,
 )
+from storage.outbox_messages import Envelope, enqueue, post
 
 log = logging.getLogger(__name__)
 MEMBER_ROLES = (Role.MENTOR, Role.HR)  # what `member add` names; coaches are named by admins
@@ -195,17 +197,13 @@ def plan_for_joiners(session: Session, cohort: Cohort, joined: Sequence[Joined],
     return reopened + plan_block(session, cohort, block, now).planned
 
 
-@dataclass(frozen=True)
-class WelcomeNote:
-    """A welcome DM to send once the transaction that added the mentor has committed."""
-
-    user_id: str
-    language: str
-    message: dict[str, Any]  # text and blocks for chat.postMessage
+WELCOME_FOR = timedelta(days=7)  # a welcome that could not go out within a week is no longer a welcome
 
 
-def welcome_notes(session: Session, cohort: Cohort, joined: Sequence[Joined], *, min_group: int) -> list[WelcomeNote]:
-    """A welcome for each mentor who is new (or back) in the cohort, in their language."""
+def plan_welcomes(session: Session, cohort: Cohort, joined: Sequence[Joined], *, min_group: int,
+                  now: datetime) -> list[int]:  # fmt: skip
+    """Put a welcome DM in the outbox for each mentor who is new (or back) in the cohort, in their language, in the
+    transaction that adds them; returns the outbox ids."""
     mentors = [j.member for j in joined if j.is_new and j.member.role == Role.MENTOR]
     if not mentors:
         return []
@@ -217,31 +215,26 @@ def welcome_notes(session: Session, cohort: Cohort, joined: Sequence[Joined], *,
             )
         )
     )
-    notes = []
+    ids = []
     for member in mentors:
         organisation = session.get(Organisation, member.organisation_id) if member.organisation_id else None
         goals = [goal.text for goal in goals_of(session, organisation)] if organisation else []
-        language = member.language or cohort.language
         message = welcome_message(
-            language, cohort=cohort.name, organisation=organisation.name if organisation else None, dates=dates,
-            coaches=coaches, goals=goals, min_group=min_group,
+            member.language or cohort.language, cohort=cohort.name,
+            organisation=organisation.name if organisation else None, dates=dates, coaches=coaches, goals=goals,
+            min_group=min_group,
         )  # fmt: skip
-        notes.append(WelcomeNote(member.user_id, language, message))
-    return notes
+        ids.append(enqueue(session, Envelope(
+            kind=MessageKind.WELCOME, key=f"welcome:{member.id}:{member.joined_at.isoformat()}", team_id=cohort.team_id,
+            due_at=now, latest_at=now + WELCOME_FOR, payload=post(message), user_id=member.user_id,
+            cohort_id=cohort.id, member_id=member.id,
+        ), now=now))  # fmt: skip
+    return ids
 
 
-def send_welcomes(client: WebClient, notes: Sequence[WelcomeNote]) -> list[str]:
-    """DM each welcome; returns the user ids it could not reach (the members stay added)."""
-    failed = []
-    for note in notes:
-        try:
-            channel = client.conversations_open(users=note.user_id)["channel"]["id"]
-            client.chat_postMessage(channel=channel, **note.message)
-        except SlackApiError as error:
-            code = error.response.get("error") if error.response is not None else None
-            log.warning("a welcome DM could not be sent: %s", code)
-            failed.append(note.user_id)
-        except OSError as error:
-            log.warning("a welcome DM could not be sent: %s", error.__class__.__name__)
-            failed.append(note.user_id)
-    return failed
+def send_welcomes(engine: Engine, send_now: SendNow | None, client: WebClient, ids: Sequence[int]) -> list[str]:
+    """Send the planned welcomes now; returns the user ids they could not reach (the members stay added)."""
+    failed = not_sent(send_and_read(engine, send_now, client, ids))
+    if send_now is not None:  # the caller tells whoever added them
+        told(engine, failed, datetime.now(UTC))
+    return sorted(str(row.user_id) for row in failed)

@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 from bot.cohorts import Invalid, require_active, visible_name
 from bot.names import clean_name
 from bot.numbers import whole_number
+from bot.slack_api import error_code
 from storage.models import Cohort, Goal, Organisation
 
 log = logging.getLogger(__name__)
@@ -35,7 +36,7 @@ def verify_hr_channel(
     try:
         channel = client.conversations_info(channel=channel_id)["channel"]
     except SlackApiError as error:
-        code = error.response.get("error") if error.response is not None else None
+        code = error_code(error)
         if code == "channel_not_found":  # private channels the bot is not in look like this
             raise Invalid("organisations.error.channel_not_member", field=field) from None
         log.warning("conversations.info failed: %s", code)

@@ -220,6 +220,7 @@ def plan_block(session: Session, cohort: Cohort, block: int, now: datetime) -> P
                     block=block,
                     due_at=due,
                     not_before=not_before,
+                    planned_at=not_before,
                 )
             )
             planned += 1
@@ -304,7 +305,7 @@ def _reschedule(session: Session, deliveries: list[Delivery], programme: Program
     slots = cap_weeks([(step, not_before) for _, step, _, not_before in kept], busy, policy, reserved)
     for (delivery, _, due, _), not_before in zip(kept, slots, strict=True):
         if (due, not_before) != (delivery.due_at, delivery.not_before):
-            changed += update_open(session, delivery, due_at=due, not_before=not_before)
+            changed += update_open(session, delivery, due_at=due, not_before=not_before, planned_at=not_before)
     return changed
 
 

@@ -7,6 +7,9 @@ master process stays small.
 from __future__ import annotations
 
 import logging
+import os
+import sys
+import traceback
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -24,9 +27,10 @@ def run(settings: Settings) -> int:
     """Migrate, then Socket Mode (with SLACK_APP_TOKEN) or HTTP mode with one server process; the scheduler runs
     in the process that serves (in HTTP mode: started in gunicorn's worker by a post-fork hook)."""
     settings.require_slack()
-    preflight(settings, app_token=settings.slack_app_token if settings.socket_mode else None)
     if settings.socket_mode:
+        preflight(settings, app_token=settings.slack_app_token)
         return _run_socket_mode(settings)
+    preflight_apart(settings)
     log.info("Mentori listening on port %s (HTTP mode)", settings.port)
 
     def post_fork(_server: object, _worker: object) -> None:
@@ -95,7 +99,7 @@ def run_web(settings: Settings) -> int:
     from storage.db import make_engine
 
     require_current_schema(make_engine(settings.database_url))
-    preflight(settings)
+    preflight_apart(settings)
     log.info("Mentori web on port %s: %s workers × %s threads", settings.port, settings.web_workers,
              settings.web_threads)  # fmt: skip
     serve(lambda: build_wsgi(settings, queue=True), port=settings.port, workers=settings.web_workers,
@@ -111,6 +115,41 @@ def preflight(settings: Settings, *, app_token: str | None = None) -> None:
     check_database(settings.database_url)
     check_slack(settings.slack_api_url, bot_token=None if settings.oauth else settings.slack_bot_token,
                 app_token=app_token)  # fmt: skip
+
+
+def preflight_apart(settings: Settings) -> None:
+    """`preflight` in a child process: gunicorn's master, which forks the server processes, stays free of the
+    database and Slack libraries (together about 40 MiB in every process). The child says what stops the role;
+    this process then stops with its exit code."""
+    pid = os.fork()
+    if pid == 0:
+        code = 0
+        try:
+            preflight(settings)
+        except BaseException as error:  # the child must never return into the caller's code
+            code = report_failure(error)
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    code = os.waitstatus_to_exitcode(status)
+    if code:
+        raise SystemExit(code)
+
+
+def report_failure(error: BaseException) -> int:
+    """What `python -m bot` prints when a role cannot start: one line, the traceback only at LOG_LEVEL=DEBUG."""
+    from bot.startup import one_line
+
+    line = one_line(error)
+    if line is None:
+        traceback.print_exception(error)
+        return 1
+    print(f"mentori: {line}", file=sys.stderr)
+    if os.environ.get("LOG_LEVEL", "").strip().upper() == "DEBUG":
+        traceback.print_exception(error)
+    return 1
 
 
 def metrics_address(settings: Settings) -> str | None:

@@ -10,6 +10,7 @@ BOT_SCOPES: frozenset[str] = frozenset(
         "users:read.email",
         "channels:read",
         "groups:read",
+        "groups:history",
         "files:write",
         "reactions:write",
     }

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import exists, func
 from sqlmodel import Session, col, select
@@ -159,14 +160,7 @@ def active_mentor_count(session: Session, cohort_id: int) -> int:
 
 def block_counts(session: Session, cohort_id: int, numbers: list[int]) -> tuple[BlockCounts, ...]:
     """Deliveries per block and status, and the reasons of failed and skipped ones; every session has a block."""
-    by_block: dict[int, dict[str, int]] = defaultdict(dict)
-    rows = session.exec(
-        select(Delivery.block, Delivery.status, func.count())
-        .where(Delivery.cohort_id == cohort_id)
-        .group_by(col(Delivery.block), col(Delivery.status))
-    )
-    for block, status, count in rows:
-        by_block[block][status] = count
+    by_block = _by_status(session, cohort_id, Delivery.block)
     reasons: dict[tuple[int, str], list[tuple[str, int]]] = defaultdict(list)
     rows = session.exec(
         select(Delivery.block, Delivery.status, Delivery.last_error, func.count())
@@ -215,15 +209,21 @@ class StepCounts:
 
 def step_counts(session: Session, cohort_id: int) -> dict[str, StepCounts]:
     """Deliveries per step and status, in one aggregate query."""
-    counts: dict[str, dict[str, int]] = defaultdict(dict)
-    rows = session.exec(
-        select(Delivery.step_id, Delivery.status, func.count())
-        .where(Delivery.cohort_id == cohort_id)
-        .group_by(col(Delivery.step_id), col(Delivery.status))
-    )
-    for step_id, status, count in rows:
-        counts[step_id][status] = count
+    counts = _by_status(session, cohort_id, Delivery.step_id)
     return {step_id: StepCounts(step_id, statuses) for step_id, statuses in counts.items()}
+
+
+def _by_status(session: Session, cohort_id: int, key: Any) -> dict[Any, dict[str, int]]:
+    """The cohort's deliveries counted by `key` (a Delivery column) and status, in one aggregate query."""
+    counts: dict[Any, dict[str, int]] = defaultdict(dict)
+    rows = session.exec(
+        select(key, Delivery.status, func.count())
+        .where(Delivery.cohort_id == cohort_id)
+        .group_by(col(key), col(Delivery.status))
+    )
+    for value, status, count in rows:
+        counts[value][status] = count
+    return counts
 
 
 def _ranked(reasons: list[tuple[str, int]]) -> tuple[tuple[str, int], ...]:

@@ -27,6 +27,7 @@ from bot.cohorts import Invalid
 from bot.deps import Deps
 from bot.directory import SlackDirectory
 from bot.i18n import LANGUAGES, day
+from bot.slack_api import error_code
 from handlers.commands import CommandContext, CommandRouter, FormTest
 from storage.db import session_scope
 from storage.models import Cohort, CohortStatus, Role
@@ -135,7 +136,7 @@ def add_organisation(caller: Caller, ref: CohortRef, *, name: str, channel_id: s
 @dataclass(frozen=True)
 class PeopleAdded:
     receipt: str
-    welcomes: list[members.WelcomeNote]
+    welcomes: list[int]  # outbox ids of the welcome DMs planned
 
 
 def add_people(
@@ -171,7 +172,7 @@ def add_people(
             for user_id in dict.fromkeys(user_ids)
         ]
         planned = members.plan_for_joiners(session, cohort, joiners, now=now)
-        notes = members.welcome_notes(session, cohort, joiners, min_group=caller.deps.settings.min_group)
+        notes = members.plan_welcomes(session, cohort, joiners, min_group=caller.deps.settings.min_group, now=now)
         organisation_name = chosen.name if chosen else ""
     lines = _people_receipt(caller, cohort, role, organisation_name, joiners)
     if planned:
@@ -209,12 +210,17 @@ def _people_receipt(
     return lines
 
 
-def welcome_report(caller: Caller, notes: Sequence[members.WelcomeNote], failed: Sequence[str]) -> str:
+def welcome_report(caller: Caller, notes: Sequence[int], failed: Sequence[str]) -> str:
     if not notes:
         return ""
     if not failed:
         return caller.say("members.receipt.welcomed", count=len(notes))
     return caller.say("members.receipt.welcome_failed", users=mentions(failed))
+
+
+def send_welcomes(caller: Caller, welcomes: Sequence[int]) -> list[str]:
+    """Send the planned welcome DMs now; the user ids they could not reach."""
+    return members.send_welcomes(caller.deps.engine, caller.deps.send_now, caller.client, welcomes)
 
 
 def remove_people(caller: Caller, ref: CohortRef, *, user_ids: Sequence[str], roles: Sequence[Role]) -> str:
@@ -470,7 +476,7 @@ class CohortCommands:
             raise Invalid("members.error.role_missing")
         role = members.parse_role(rest[0])
         added = add_people(caller, args[0], user_ids=user_ids, role=role, organisation=" ".join(rest[1:]))
-        failed = members.send_welcomes(caller.client, added.welcomes)
+        failed = send_welcomes(caller, added.welcomes)
         ctx.reply(joined(filter(None, [added.receipt, welcome_report(caller, added.welcomes, failed)])))
 
     def member_remove(self, ctx: CommandContext, caller: Caller, args: tuple[str, ...]) -> None:
@@ -508,7 +514,7 @@ class CohortCommands:
         try:
             ctx.client.views_open(trigger_id=str(ctx.body.get("trigger_id", "")), view=view)
         except SlackApiError as error:
-            code = error.response.get("error") if error.response is not None else None
+            code = error_code(error)
             log.warning("views.open failed: %s", code)
             ctx.reply(caller.say("forms.error.open", error=str(code)) + "\n" + caller.say(usage_key))
 

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from bot import members, organisations
 from bot.authz import Refused
@@ -30,9 +29,19 @@ from bot.blocks.kit import fallback, shown
 from bot.cohorts import Invalid
 from bot.deps import Deps
 from bot.numbers import whole_number
+from bot.outbox import deliver
 from bot.people import language_for
-from handlers.cohort_commands import Caller, add_organisation, add_people, create_cohort, welcome_report
-from storage.models import Role
+from handlers.cohort_commands import (
+    Caller,
+    add_organisation,
+    add_people,
+    create_cohort,
+    send_welcomes,
+    welcome_report,
+)
+from storage.db import session_scope
+from storage.models import MessageKind, Role
+from storage.outbox_messages import Envelope, enqueue, post
 
 log = logging.getLogger(__name__)
 Values = dict[str, dict[str, dict[str, Any]]]
@@ -140,7 +149,7 @@ class CohortViews:
         if added.welcomes:
             receipt += "\n" + caller.say("members.receipt.welcoming", count=len(added.welcomes))
         ack(response_action="update", view=notice_view(caller.language, caller.say("forms.members.title"), receipt))
-        failed = members.send_welcomes(client, added.welcomes)
+        failed = send_welcomes(caller, added.welcomes)
         if failed:
             self.tell(client, caller, welcome_report(caller, added.welcomes, failed))
 
@@ -151,13 +160,16 @@ class CohortViews:
             raise Invalid("cohorts.error.gone")
         return cohort_id
 
-    @staticmethod
-    def tell(client: WebClient, caller: Caller, text: str) -> None:
+    def tell(self, client: WebClient, caller: Caller, text: str) -> None:
         """A DM to the person who submitted the form (a form has no response_url to answer on later)."""
-        try:
-            client.chat_postMessage(channel=caller.user_id, text=fallback(text))
-        except SlackApiError as error:
-            log.warning("could not tell the coach: %s", error.response.get("error") if error.response else None)
+        now = self.deps.now()
+        with session_scope(self.deps.engine) as session:
+            row_id = enqueue(session, Envelope(
+                kind=MessageKind.NOTICE, key=f"form-reply:{caller.user_id}:{now.isoformat()}", team_id=caller.team_id,
+                due_at=now, latest_at=now + timedelta(days=1), payload=post({"text": fallback(text)}),
+                user_id=caller.user_id,
+            ), now=now)  # fmt: skip
+        deliver(self.deps, client, [row_id])
 
 
 def register(app: App, deps: Deps) -> None:

@@ -9,7 +9,7 @@ human's DM thread message as an assistant-thread event and its `say` would look 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 
@@ -25,14 +25,19 @@ from bot.blocks.kit import fallback, joined, say
 from bot.cohorts import Invalid
 from bot.deps import Deps
 from bot.i18n import day
+from bot.outbox import deliver
+from bot.slack_api import error_code
 from handlers.home import HomePublisher, explain
 from handlers.mentor_actions import refresh_prompt_message
 from storage import work_queue
 from storage.db import session_scope
+from storage.models import MessageKind
+from storage.outbox_messages import Envelope, enqueue, post
 
 log = logging.getLogger(__name__)
 HUMAN_SUBTYPES = (None, "file_share")
 HOME_STALE_AFTER = timedelta(minutes=2)
+REPLY_FOR = timedelta(hours=6)  # an answer to a DM that could not go out for hours would only confuse
 
 
 def human_dm(event: dict[str, Any]) -> bool:
@@ -142,18 +147,30 @@ class DmEvents:
                 try:
                     client.reactions_add(channel=channel, timestamp=ts, name="white_check_mark")
                 except SlackApiError as error:
-                    if (error.response or {}).get("error") != "already_reacted":
+                    if error_code(error) != "already_reacted":
                         raise
-            if response.thread_lines:
-                client.chat_postMessage(channel=channel, thread_ts=ts, text=fallback(joined(response.thread_lines)))
-            if response.message is not None:
-                client.chat_postMessage(channel=channel, **response.message)
         except SlackApiError as error:
-            log.warning("could not answer a DM: %s", error.response.get("error") if error.response else None)
+            log.warning("could not react to a DM: %s", error_code(error))
+        deliver(self.deps, client, self.plan_answer(team_id, user_id, channel, ts, response))
         if response.refresh is not None:
             refresh_prompt_message(self.deps, client, team_id=team_id, user_id=user_id, delivery_id=response.refresh,
                                    language=language)  # fmt: skip
             self.publisher.publish(client, team_id, user_id)
+
+    def plan_answer(self, team_id: str, user_id: str, channel: str, ts: str, response: Response) -> list[int]:
+        """Mentori's answer to a DM, in the outbox: once per message the mentor wrote (its channel and ts)."""
+        now = self.deps.now()
+        envelope = Envelope(kind=MessageKind.NOTICE, key=f"reply:{channel}:{ts}", team_id=team_id, due_at=now,
+                            latest_at=now + REPLY_FOR, user_id=user_id, channel_id=channel)  # fmt: skip
+        ids = []
+        with session_scope(self.deps.engine) as session:
+            if response.thread_lines:
+                text = fallback(joined(response.thread_lines))
+                ids.append(enqueue(session, replace(envelope, thread_ts=ts, payload=post({"text": text})), now=now))
+            if response.message is not None:
+                help_text = replace(envelope, key=f"help:{channel}:{ts}", payload=post(response.message))
+                ids.append(enqueue(session, help_text, now=now))
+        return ids
 
     def home_opened(self, body: dict[str, Any], event: dict[str, Any], client: WebClient) -> None:
         if event.get("tab", "home") != "home" or not event.get("user"):

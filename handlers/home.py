@@ -6,11 +6,10 @@ and modal metadata are re-checked by the domain functions in `bot/`.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -48,16 +47,15 @@ from bot.directory import SlackDirectory
 from bot.experiments import own_experiment
 from bot.i18n import day, t
 from bot.mentor_home import goal_choices, mentor_home
+from bot.outbox import deliver, plan_file
 from bot.people import language_for
 from bot.privacy import PrivacyPolicy
+from bot.slack_api import error_code
 from storage.db import session_scope
-from storage.models import Member, MemberStatus, Role
+from storage.models import DeliveryStatus, Member, MemberStatus, MessageKind, Role
+from storage.outbox_messages import Envelope, enqueue, post
 
 log = logging.getLogger(__name__)
-
-
-def _error_code(error: SlackApiError) -> Any:
-    return error.response.get("error") if error.response is not None else None
 
 
 def explain(language: str, problem: Invalid) -> str:
@@ -142,14 +140,14 @@ class HomePublisher:
         try:
             client.views_publish(user_id=user_id, view=self.view(client, team_id, user_id))
         except SlackApiError as error:
-            log.warning("views.publish failed: %s", _error_code(error))
+            log.warning("views.publish failed: %s", error_code(error))
 
 
 def open_view(client: WebClient, body: dict[str, Any], view: dict[str, Any]) -> None:
     try:
         client.views_open(trigger_id=str(body.get("trigger_id") or ""), view=view)
     except SlackApiError as error:
-        log.warning("views.open failed: %s", _error_code(error))
+        log.warning("views.open failed: %s", error_code(error))
 
 
 class HomeActions:
@@ -262,24 +260,27 @@ class HomeActions:
 
 
 def send_export(deps: Deps, client: WebClient, team_id: str, user_id: str, language: str) -> bool:
-    """Upload the user's data export to their DM with Mentori; tells them in the DM if it failed."""
+    """Upload the user's data export to their DM with Mentori, through the outbox; tells them in the DM if it could
+    not be sent. False when it failed (a file still on its way counts as sent: the scheduler delivers it)."""
     now = deps.now()
-    with Session(deps.engine) as session:
+    with session_scope(deps.engine) as session:
         data = data_rights.export_person(session, team_id=team_id, user_id=user_id, language=language, now=now)
-    content = json.dumps(data, ensure_ascii=False, indent=2)
-    try:
-        channel = client.conversations_open(users=user_id)["channel"]["id"]
-        client.files_upload_v2(
-            channel=channel, content=content, filename=f"mentori-my-data-{now.date().isoformat()}.json",
-            title=t(language, "mentor.data.export_title"),
-            initial_comment=say(language, "mentor.data.export_comment"),
-        )  # fmt: skip
-    except SlackApiError as error:
-        log.warning("data export upload failed: %s", _error_code(error))
-        with contextlib.suppress(SlackApiError):
-            client.chat_postMessage(channel=user_id, text=say(language, "mentor.data.export_failed"))
-        return False
-    return True
+        row_id = plan_file(session, team_id, key=f"my-data:{user_id}:{now.isoformat()}",
+                           content=json.dumps(data, ensure_ascii=False, indent=2),
+                           filename=f"mentori-my-data-{now.date().isoformat()}.json",
+                           title=t(language, "mentor.data.export_title"),
+                           comment=say(language, "mentor.data.export_comment"), now=now, user_id=user_id)  # fmt: skip
+    row = deliver(deps, client, [row_id])[row_id]
+    if row.status not in (DeliveryStatus.FAILED, DeliveryStatus.SKIPPED):
+        return True
+    log.warning("data export upload failed: %s", row.last_error)
+    with session_scope(deps.engine) as session:
+        notice = enqueue(session, Envelope(kind=MessageKind.NOTICE, key=f"my-data-failed:{user_id}:{now.isoformat()}",
+                                           team_id=team_id, due_at=now, latest_at=now + timedelta(days=1),
+                                           payload=post({"text": say(language, "mentor.data.export_failed")}),
+                                           user_id=user_id), now=now)  # fmt: skip
+    deliver(deps, client, [notice])
+    return False
 
 
 def register(app: App, deps: Deps) -> HomePublisher:

@@ -41,6 +41,7 @@ from bot.kickoff import KickoffResult, Outcome, kickoff, parse_number
 from bot.numbers import whole_number
 from bot.people import language_for
 from bot.programmes import Programme, programme_by_id
+from bot.slack_api import error_code
 from bot.status import managed_cohorts
 from handlers.commands import CommandContext, CommandRouter
 from storage.db import session_scope
@@ -150,7 +151,7 @@ class Kickoffs:
         try:
             ctx.client.views_open(trigger_id=str(ctx.body.get("trigger_id", "")), view=view)
         except SlackApiError as error:
-            code = error.response.get("error") if error.response is not None else None
+            code = error_code(error)
             log.warning("views.open failed: %s", code)
             usage = say(ctx.language, "kickoff.usage.kickoff")
             ctx.reply(say(ctx.language, "forms.error.open", error=str(code)) + "\n" + usage)

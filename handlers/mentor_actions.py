@@ -34,6 +34,7 @@ from bot.blocks.kit import say
 from bot.cohorts import Invalid, parse_day
 from bot.deps import Deps
 from bot.i18n import day, moment
+from bot.slack_api import error_code
 from handlers.commands import CommandContext, CommandRouter
 from handlers.home import HomePublisher, action_value, explain, open_view, who
 from storage.db import session_scope
@@ -78,7 +79,7 @@ def refresh_prompt_message(deps: Deps, client: WebClient, *, team_id: str, user_
     try:
         client.chat_update(channel=channel, ts=ts, metadata=prompt_metadata(delivery_id), **message)
     except SlackApiError as error:
-        log.warning("could not update a prompt DM: %s", error.response.get("error") if error.response else None)
+        log.warning("could not update a prompt DM: %s", error_code(error))
 
 
 class MentorActions:
@@ -182,7 +183,7 @@ class MentorActions:
                 client.chat_update(channel=container["channel_id"], ts=container["message_ts"],
                                    **note_saved_message(language, label=label, added=added))  # fmt: skip
             except SlackApiError as error:
-                log.warning("could not update the DM reply: %s", (error.response or {}).get("error"))
+                log.warning("could not update the DM reply: %s", error_code(error))
         refresh_prompt_message(self.deps, client, team_id=team_id, user_id=user_id, delivery_id=prompt.delivery_id,
                                language=language)  # fmt: skip
         self.publisher.publish(client, team_id, user_id)
@@ -197,7 +198,7 @@ class MentorActions:
                                text=message.get("text") or note, blocks=with_state(message["blocks"], note),
                                metadata=message.get("metadata"))  # fmt: skip
         except SlackApiError as error:
-            log.warning("could not update a prompt DM: %s", error.response.get("error") if error.response else None)
+            log.warning("could not update a prompt DM: %s", error_code(error))
 
     def tell(self, client: WebClient, body: dict[str, Any], language: str, text: str) -> None:
         """A problem with a click: a short notice the user sees wherever they clicked."""

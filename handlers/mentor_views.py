@@ -13,7 +13,6 @@ from typing import Any
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from bot import answers, data_rights, experiments, hr_meetings, mentor_prefs
 from bot.blocks.answer_modal import ANSWER, VALUE, read_metadata
@@ -21,6 +20,7 @@ from bot.blocks.experiment import DATA_ERASE, EXPERIMENT_EDIT, EXPERIMENT_NEW, H
 from bot.blocks.kit import say, shown
 from bot.cohorts import Invalid
 from bot.deps import Deps
+from bot.outbox import deliver, plan_deletions
 from handlers.home import HomePublisher, explain, who
 from handlers.mentor_actions import refresh_prompt_message
 from storage.db import session_scope
@@ -152,14 +152,11 @@ class MentorViews:
         language = self.publisher.language(team_id, user_id)
         with session_scope(self.deps.engine) as session:
             erased = data_rights.erase_person(session, team_id=team_id, user_id=user_id, now=self.deps.now())
+            deletions = plan_deletions(session, team_id, erased.messages, now=self.deps.now())
         title, text = say(language, "mentor.data.erase_title"), say(language, "mentor.data.erased")
         ack(response_action="update", view=notice_view(language, title, text))
         log.info("a person erased their data: %s memberships, %s answers", erased.memberships, erased.answers)
-        for channel, ts in erased.messages:
-            try:
-                client.chat_delete(channel=channel, ts=ts)
-            except SlackApiError as error:
-                log.warning("could not delete a prompt DM: %s", error.response.get("error") if error.response else None)
+        deliver(self.deps, client, deletions)  # the DMs that showed their prompts, gone from Slack too
         self.publisher.publish(client, team_id, user_id)
 
 

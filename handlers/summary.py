@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 
-from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
 from bot import privacy_gate
@@ -15,13 +14,14 @@ from bot.deps import Deps
 from bot.directory import SlackDirectory
 from bot.forget import forget_person
 from bot.i18n import moment
+from bot.outbox import deliver, plan_deletions, plan_file, told
 from bot.privacy import PrivacyPolicy
 from bot.summaries.periods import next_period_moment, period_label
 from bot.summaries.posting import check_channel, post_summaries
 from handlers.cohort_commands import parse_user
 from handlers.commands import CommandContext, CommandRouter
 from storage.db import session_scope
-from storage.models import Cohort, Organisation
+from storage.models import Cohort, DeliveryStatus, Organisation, OutboxMessage
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +81,7 @@ class SummaryCommand(_Base):
             return
         result = post_summaries(self.deps.engine, ctx.client, int(cohort.id or 0),
                                 [int(o.id or 0) for o in organisations], policy=self.policy,
-                                now=self.deps.now())  # fmt: skip
+                                now=self.deps.now(), send_now=self.deps.send_now)  # fmt: skip
         if result.period is None:
             ctx.reply(self.not_yet(ctx, cohort))
             return
@@ -92,6 +92,9 @@ class SummaryCommand(_Base):
             if posting.problem is not None:
                 reason = say(language, posting.problem.key, **posting.problem.params)
                 lines.append(say(language, "summary.not_posted", organisation=posting.organisation, problem=reason))
+            elif posting.queued:
+                lines.append(say(language, "summary.queued", period=period, organisation=posting.organisation,
+                                 channel=posting.channel_id))  # fmt: skip
             elif posting.already:
                 when = moment(language, posting.posted_at) if posting.posted_at else str(posting.ts)
                 lines.append(say(language, "summary.already", period=period, organisation=posting.organisation,
@@ -123,39 +126,50 @@ class ExportCommand(_Base):
         if not exports or exports[0][1] is None:
             ctx.reply(self.not_yet(ctx, cohort))
             return
-        try:
-            if actor.may_manage(cohort):
-                period, csv_text = exports[0][1]
-                channel = ctx.client.conversations_open(users=ctx.user_id)["channel"]["id"]
-                self.upload(ctx, cohort, channel, period, csv_text)
-                ctx.reply(say(language, "summary.export_cohort_done", cohort=cohort.name))
-                return
-            lines = []
-            for organisation, (_, export) in zip(organisations, exports, strict=True):  # HR: one per organisation
-                try:
-                    with Session(self.deps.engine) as session:
-                        channel = check_channel(session, ctx.client, organisation)
-                except Invalid as problem:
-                    reason = say(language, problem.key, **problem.params)
-                    lines.append(say(language, "summary.not_posted", organisation=organisation.name, problem=reason))
-                    continue
-                period, csv_text = export or ("", "")
-                self.upload(ctx, cohort, channel, period, csv_text)
-                lines.append(say(language, "summary.export_done", organisation=organisation.name, channel=channel))
-            ctx.reply(joined(lines))
-        except SlackApiError as error:
-            code = error.response.get("error") if error.response is not None else None
-            log.warning("summary export upload failed: %s", code)
-            ctx.reply(say(language, "summary.export_failed", error=str(code)))
+        if actor.may_manage(cohort):
+            period, csv_text = exports[0][1]
+            row = self.upload(ctx, cohort, period, csv_text, user_id=ctx.user_id)
+            done = say(language, "summary.export_cohort_done", cohort=cohort.name)
+            ctx.reply(self.file_receipt(language, row, done, done))
+            return
+        lines = []
+        for organisation, (_, export) in zip(organisations, exports, strict=True):  # HR: one per organisation
+            try:
+                with Session(self.deps.engine) as session:
+                    channel = check_channel(session, ctx.client, organisation)
+            except Invalid as problem:
+                reason = say(language, problem.key, **problem.params)
+                lines.append(say(language, "summary.not_posted", organisation=organisation.name, problem=reason))
+                continue
+            period, csv_text = export or ("", "")
+            row = self.upload(ctx, cohort, period, csv_text, channel_id=channel, key=str(organisation.id))
+            done = say(language, "summary.export_done", organisation=organisation.name, channel=channel)
+            waiting = say(language, "summary.export_queued", organisation=organisation.name, channel=channel)
+            lines.append(self.file_receipt(language, row, done, waiting))
+        ctx.reply(joined(lines))
 
-    @staticmethod
-    def upload(ctx: CommandContext, cohort: Cohort, channel: str, period: str, csv_text: str) -> None:
-        """One CSV file, named for its period, with a comment in the cohort's language."""
+    def upload(self, ctx: CommandContext, cohort: Cohort, period: str, csv_text: str, *, user_id: str | None = None,
+               channel_id: str | None = None, key: str = "") -> OutboxMessage:  # fmt: skip
+        """One CSV file, named for its period, with a comment in the cohort's language, through the outbox."""
         label = period_label(cohort.programme, period, cohort.language)
         comment = say(cohort.language, "summary.export_comment", cohort=cohort.name, period=label)
         filename = f"mentori-{period}.csv"
-        ctx.client.files_upload_v2(channel=channel, content=csv_text, filename=filename, title=filename,
-                                   initial_comment=comment)  # fmt: skip
+        now = self.deps.now()
+        with session_scope(self.deps.engine) as session:
+            row_id = plan_file(session, ctx.team_id, key=f"export:{cohort.id}:{key or ctx.user_id}:{now.isoformat()}",
+                               content=csv_text, filename=filename, title=filename, comment=comment, now=now,
+                               user_id=user_id, channel_id=channel_id, cohort_id=cohort.id)  # fmt: skip
+        return deliver(self.deps, ctx.client, [row_id])[row_id]
+
+    def file_receipt(self, language: str, row: OutboxMessage, done: str, waiting: str) -> str:
+        """What the command says of its file: there, on its way, or why it could not be sent."""
+        if row.status == DeliveryStatus.SENT:
+            return done
+        if row.status in (DeliveryStatus.FAILED, DeliveryStatus.SKIPPED):
+            log.warning("summary export upload failed: %s", row.last_error)
+            told(self.deps.engine, [row], self.deps.now())
+            return say(language, "summary.export_failed", error=str(row.last_error))
+        return waiting
 
 
 class ForgetCommand:
@@ -180,11 +194,8 @@ class ForgetCommand:
             return
         with session_scope(self.deps.engine) as session:
             done = forget_person(session, team_id=ctx.team_id, user_id=user_id, now=self.deps.now())
-        for channel, ts in done.messages:  # after commit: the prompts Mentori had sent them
-            try:
-                ctx.client.chat_delete(channel=channel, ts=ts)
-            except SlackApiError as error:
-                log.info("could not delete a prompt of an erased person: %s", error.response.get("error"))
+            deletions = plan_deletions(session, ctx.team_id, done.messages, now=self.deps.now())
+        deliver(self.deps, ctx.client, deletions)  # the messages Mentori had sent them, gone from Slack too
         if not done.anything:
             ctx.reply(say(language, "summary.forget_nothing", user=user_id))
             return

@@ -21,28 +21,25 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from slack_sdk import WebClient
-from slack_sdk.http_retry.builtin_handlers import (
-    ConnectionErrorRetryHandler,
-    RateLimitErrorRetryHandler,
-    ServerErrorRetryHandler,
-)
 from sqlalchemy import Engine, or_
 from sqlmodel import Session, col, select
 
 from bot.deps import Deps
 from bot.directory import FRESH_FOR, SlackDirectory, UnknownUser
 from bot.mentor_prefs import mentor_memberships
-from bot.metrics import MeteredWebClient
 from bot.planning import replan_member
 from bot.privacy import PrivacyPolicy
 from bot.retention import run_retention
 from bot.settings import Settings
+from bot.slack_api import reading_client, sending_client
 from bot.summaries.posting import post_due_summaries
 from bot.workspaces import Workspaces
-from schedules.failures import report_failures
-from schedules.reminders import send_reminders
+from schedules.coach_reports import report_to_coaches
+from schedules.message_source import MessageSource
+from schedules.reminders import enqueue_reminders
 from schedules.sender import Sender, SendReport
 from storage import worker_beats
 from storage.db import session_scope
@@ -106,17 +103,8 @@ def worker_name() -> str:
 def build_context(settings: Settings, engine: Engine, *, concurrency: int = SEND_CONCURRENCY) -> JobContext:
     """A context with the workspace clients of `settings` (one bot token, or each installation's in OAuth mode)."""
     token = None if settings.oauth else settings.slack_bot_token
-    posting = MeteredWebClient(token=token, base_url=settings.slack_api_url, timeout=10, retry_handlers=[])
-    reading = MeteredWebClient(
-        token=token,
-        base_url=settings.slack_api_url,
-        timeout=10,
-        retry_handlers=[
-            RateLimitErrorRetryHandler(max_retry_count=3),
-            ServerErrorRetryHandler(max_retry_count=2),
-            ConnectionErrorRetryHandler(max_retry_count=2),
-        ],
-    )
+    posting = sending_client(token, settings.slack_api_url)
+    reading = reading_client(token, settings.slack_api_url)
     return JobContext(
         deps=Deps(settings=settings, engine=engine),
         posting_client=Workspaces(settings, engine, posting).client_for,
@@ -129,16 +117,15 @@ def build_context(settings: Settings, engine: Engine, *, concurrency: int = SEND
 
 
 def send_due() -> SendReport:
-    """Send every prompt that is due, then tell coaches about new permanent failures (every 15 s)."""
+    """Send everything in the outbox that is due, then tell coaches what could not go out (every 15 s)."""
     ctx = context()
-    sender = Sender(engine=ctx.engine, client_for=ctx.posting_client, now=ctx.now, worker=ctx.worker,
-                    concurrency=ctx.concurrency, stop=ctx.stop)  # fmt: skip
-    report = sender.run()
-    report_failures(ctx.engine, ctx.posting_client, now=ctx.now())
+    report = _sender(ctx).run()
+    if report_to_coaches(ctx.engine, now=ctx.now()):
+        _sender(ctx, [MessageSource()]).run()  # the reports just written go out now, not a run later
     triage = report.triage
     if report.claimed or triage.late or triage.deferred or triage.replanned or triage.cancelled:
         log.info(
-            "outbox: %d claimed, %d sent (%d found already in the DM), %d failed, %d given back, %d cancelled; "
+            "outbox: %d claimed, %d sent (%d found already in Slack), %d failed, %d given back, %d cancelled; "
             "triage: %d skipped as late, %d moved into working hours, %d re-planned for a pause, %d cancelled; %.1f s",
             report.claimed, report.sent, report.found, report.failed, report.released, report.cancelled,
             triage.late, triage.deferred, triage.replanned, triage.cancelled, report.seconds,
@@ -146,23 +133,32 @@ def send_due() -> SendReport:
     return report
 
 
+def _sender(ctx: JobContext, sources: list[Any] | None = None) -> Sender:
+    return Sender(engine=ctx.engine, client_for=ctx.posting_client, now=ctx.now, worker=ctx.worker,
+                  concurrency=ctx.concurrency, stop=ctx.stop, sources=sources)  # fmt: skip
+
+
 def remind() -> int:
-    """Post the reminders due now (hourly)."""
+    """Put the reminders due now in the outbox and send them (hourly); returns how many were planned."""
     ctx = context()
-    posted = send_reminders(ctx.engine, ctx.posting_client, now=ctx.now())
-    if posted:
-        log.info("reminders: %d posted", posted)
-    return posted
+    with session_scope(ctx.engine) as session:
+        planned = enqueue_reminders(session, now=ctx.now())
+    if planned:
+        report = _sender(ctx, [MessageSource()]).run()
+        log.info("reminders: %d planned, %d messages sent", len(planned), report.sent)
+    return len(planned)
 
 
 def post_summaries() -> int:
-    """Post each active cohort's HR summary once its summary step has come (every 15 minutes)."""
+    """Put each active cohort's HR summary in the outbox once its summary step has come, and send it (every 15
+    minutes); returns how many posts were planned."""
     ctx = context()
     policy = PrivacyPolicy(min_group=ctx.deps.settings.min_group)
-    made = post_due_summaries(ctx.engine, ctx.posting_client, ctx.now(), policy=policy)
-    if made:
-        log.info("summaries: %d posted", made)
-    return made
+    planned = post_due_summaries(ctx.engine, ctx.reading_client, ctx.now(), policy=policy)
+    if planned:
+        report = _sender(ctx, [MessageSource()]).run()
+        log.info("summaries: %d planned, %d messages sent", planned, report.sent)
+    return planned
 
 
 def purge_expired() -> int:

@@ -3,19 +3,18 @@
 A sent prompt (status `sent`: not answered, not skipped) is reminded once, `Cohort.reminder_days` working days after
 it went out (0 turns reminders off), in the mentor's working hours — unless the next prompt has reached the mentor
 by then. A prompt the mentor snoozed is reminded at the moment the snooze chose (`snoozed_until`) instead.
-`reminded_at` is set before the reply is posted, so two workers never remind twice; a failed post is not retried.
-A reminder more than the cohort's grace late (the scheduler was down) is left out rather than sent days late.
+A due reminder is put in the outbox (kind `reminder`, key `reminder:<delivery id>`) in the same transaction that
+sets `reminded_at`, and the outbox sender posts it like every other message: retried through rate limits and
+Slack's errors, exactly once. Its latest-useful moment is the cohort's grace after the moment it was due: a
+reminder the scheduler or Slack held back longer than that is skipped rather than sent days late.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from slack_sdk import WebClient
-from sqlalchemy import Engine, func, update
+from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from bot.blocks.prompt import reminder_message
@@ -23,9 +22,8 @@ from bot.planning import mentor_context
 from bot.programmes import Step, programme_by_id
 from bot.work_calendar import add_working_days, is_working_moment
 from schedules.outbox import grace, reachable
-from schedules.sender import SlackFailure, call
-from storage.db import session_scope
-from storage.models import Cohort, Delivery, DeliveryStatus, Member
+from storage.models import Cohort, Delivery, DeliveryStatus, Member, MessageKind
+from storage.outbox_messages import Envelope, enqueue, post
 from storage.types import AwareDateTime
 
 log = logging.getLogger(__name__)
@@ -33,17 +31,8 @@ log = logging.getLogger(__name__)
 LOOK_BACK = timedelta(days=21)  # prompts sent longer ago than this are never reminded
 
 
-@dataclass(frozen=True)
-class Reminder:
-    delivery_id: int
-    team_id: str
-    channel_id: str
-    message_ts: str
-    message: dict[str, object]
-
-
-def due_reminders(session: Session, *, now: datetime) -> list[Reminder]:
-    """The reminders that should go out now, each already marked (`reminded_at`) so no one sends it twice."""
+def enqueue_reminders(session: Session, *, now: datetime) -> list[int]:
+    """Put the reminders due now in the outbox, each marked (`reminded_at`) so it is planned once; returns the ids."""
     rows = session.exec(
         select(Delivery, Member, Cohort)
         .join(Member, col(Member.id) == col(Delivery.member_id))
@@ -62,7 +51,7 @@ def due_reminders(session: Session, *, now: datetime) -> list[Reminder]:
     policies = {}
     for cohort in {cohort.id: cohort for _, _, cohort in rows}.values():
         policies.update(mentor_context(session, cohort, [m for _, m, c in rows if c.id == cohort.id]))
-    reminders = []
+    reminders: list[int] = []
     for delivery, member, cohort in rows:
         if not reachable(cohort, member) or delivery.sent_at is None:
             continue
@@ -89,34 +78,13 @@ def due_reminders(session: Session, *, now: datetime) -> list[Reminder]:
         )
         if marked.rowcount != 1:
             continue
-        language = member.language or cohort.language
-        reminders.append(
-            Reminder(
-                delivery_id=int(delivery.id or 0),
-                team_id=delivery.team_id,
-                channel_id=delivery.channel_id or member.user_id,
-                message_ts=str(delivery.message_ts),
-                message=reminder_message(step, language),
-            )
-        )
+        message = {**reminder_message(step, member.language or cohort.language), "reply_broadcast": True}
+        reminders.append(enqueue(session, Envelope(
+            kind=MessageKind.REMINDER, key=f"reminder:{delivery.id}", team_id=delivery.team_id, due_at=moment,
+            latest_at=moment + grace(cohort), payload=post(message), channel_id=delivery.channel_id,
+            user_id=member.user_id, thread_ts=delivery.message_ts, cohort_id=cohort.id, member_id=member.id,
+        ), now=now))  # fmt: skip
     return reminders
-
-
-def send_reminders(engine: Engine, client_for: Callable[[str], WebClient], *, now: datetime) -> int:
-    """Mark and post the reminders due now; returns how many were posted."""
-    with session_scope(engine) as session:
-        reminders = due_reminders(session, now=now)
-    posted = 0
-    for reminder in reminders:
-        try:
-            call(client_for(reminder.team_id).chat_postMessage, channel=reminder.channel_id,
-                 thread_ts=reminder.message_ts, reply_broadcast=True, **reminder.message)  # fmt: skip
-            posted += 1
-        except (SlackFailure, LookupError) as error:
-            log.warning("the reminder of delivery %s could not be posted: %s", reminder.delivery_id,
-                        getattr(error, "code", error.__class__.__name__),
-                        extra={"delivery_id": reminder.delivery_id})  # fmt: skip
-    return posted
 
 
 def _latest_sent(session: Session, member_ids: set[int]) -> dict[int, datetime]:

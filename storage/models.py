@@ -39,6 +39,19 @@ class DeliveryStatus(StrEnum):
     CANCELLED = "cancelled"  # re-planned away: mentor removed, cohort archived
 
 
+class MessageKind(StrEnum):
+    """What an outbox message is; prompts and kickoffs are `Delivery` rows, everything else an `OutboxMessage`."""
+
+    REMINDER = "reminder"  # a reply in an unanswered prompt's thread
+    WELCOME = "welcome"  # a new mentor's first DM
+    COACH_REPORT = "coach_report"  # what could not go out, told to a cohort's coaches
+    SUMMARY = "summary"  # an HR summary post in an organisation's channel
+    FILE = "file"  # a file upload (a person's data export, a CSV)
+    DELETION = "deletion"  # removing a message Mentori posted (a person's data was erased)
+    NOTICE = "notice"  # a one-off DM from Mentori (sending paused and resumed)
+    INTRODUCTION = "introduction"  # mentors introduced to each other
+
+
 class ExperimentStatus(StrEnum):
     PLANNED = "planned"
     RUNNING = "running"
@@ -198,6 +211,9 @@ class Delivery(SQLModel, table=True):
     status: str = Field(default=DeliveryStatus.PLANNED, max_length=16)
     due_at: datetime = _timestamp(nullable=False)
     not_before: datetime = _timestamp(nullable=False)
+    # The moment the plan set (`not_before` when planned or re-planned): lateness is measured from here, so moving
+    # the prompt into working hours after downtime never restarts its grace. None on rows older than the column.
+    planned_at: datetime | None = _timestamp()
     attempts: int = 0
     claimed_by: str | None = Field(default=None, max_length=64)
     claimed_at: datetime | None = _timestamp()
@@ -210,6 +226,53 @@ class Delivery(SQLModel, table=True):
     # Set when the mentor snoozes a sent prompt: its one reminder goes at this moment instead of the usual one.
     snoozed_until: datetime | None = _timestamp()
     created_at: datetime = _timestamp(nullable=False)
+
+
+class OutboxMessage(SQLModel, table=True):
+    """One message Mentori sends other than a prompt: the same outbox life as a `Delivery` (planned → sending → sent
+    | failed | skipped | cancelled), with an idempotency key so enqueuing twice writes one row."""
+
+    __tablename__ = "outbox_message"
+    __table_args__ = (
+        UniqueConstraint("team_id", "key", name="uq_outbox_message_team_key"),
+        CheckConstraint(f"status IN ({_values(DeliveryStatus)})", name="ck_outbox_message_status"),
+        CheckConstraint(f"kind IN ({_values(MessageKind)})", name="ck_outbox_message_kind"),
+        Index("ix_outbox_message_status_not_before", "status", "not_before"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(index=True, max_length=32)
+    kind: str = Field(max_length=16)
+    key: str = Field(max_length=200)
+    cohort_id: int | None = _fk("cohort.id", nullable=True)
+    member_id: int | None = _fk("member.id", nullable=True)  # the person it is for or about: erased with them
+    user_id: str | None = Field(default=None, max_length=32)  # a DM to this user, when channel_id is not known
+    channel_id: str | None = Field(default=None, max_length=32)
+    thread_ts: str | None = Field(default=None, max_length=32)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    status: str = Field(default=DeliveryStatus.PLANNED, max_length=16)
+    due_at: datetime = _timestamp(nullable=False)  # the original moment: lateness is measured from here
+    not_before: datetime = _timestamp(nullable=False)
+    latest_at: datetime = _timestamp(nullable=False)  # after this it is no use: skipped, never sent
+    attempts: int = 0
+    claimed_by: str | None = Field(default=None, max_length=64)
+    claimed_at: datetime | None = _timestamp()
+    sent_at: datetime | None = _timestamp()
+    message_ts: str | None = Field(default=None, max_length=32)
+    last_error: str | None = Field(default=None, max_length=200)
+    error_reported_at: datetime | None = _timestamp()
+    created_at: datetime = _timestamp(nullable=False)
+
+
+class SendingPause(SQLModel, table=True):
+    """A workspace whose token Slack refuses: nothing is sent there until the token works again."""
+
+    __tablename__ = "sending_pause"
+
+    team_id: str = Field(primary_key=True, max_length=32)
+    cause: str = Field(max_length=64)
+    paused_at: datetime = _timestamp(nullable=False)
+    checked_at: datetime = _timestamp(nullable=False)
 
 
 class Answer(SQLModel, table=True):

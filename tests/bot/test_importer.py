@@ -15,6 +15,7 @@ from sqlmodel import Session, select
 
 from bot.importer import ImportFailed, Progress, read_rows, run_import
 from storage.models import MemberStatus, Role, SlackUser
+from tests.support import outbox_world
 from tests.support.cohorts import NOW, Seeded, add_people, members_of, seed, snapshot
 from tests.support.fake_slack import FakeSlack
 from tests.support.process import ROOT
@@ -53,6 +54,7 @@ def _run(
         out=out,
         err=err,
         tty=tty,
+        send_now=outbox_world.send_now(engine, NOW),
     )
     return status, out.getvalue(), err.getvalue()
 

@@ -14,6 +14,7 @@ from bot.members import Outcome
 from bot.planning import plan_block
 from storage.db import session_scope
 from storage.models import Delivery, DeliveryStatus, Member, MemberStatus, ProgrammeSession, Role
+from tests.support import outbox_world
 from tests.support.cohorts import MENTOR, NOW, Seeded, add_people, members_of, seed
 from tests.support.fake_slack import FakeSlack
 
@@ -165,20 +166,31 @@ def test_a_welcome_is_written_for_each_new_mentor_in_their_language(engine: Engi
         _add(engine, world, "UHR", Role.HR),
         _add(engine, world, MENTOR),
     ]
-    with Session(engine) as session:
-        notes = members.welcome_notes(session, cohorts.get_cohort(session, "T111", world.cohort_a), joined, min_group=5)
-    assert [(n.user_id, n.language) for n in notes] == [("UNEW1", "sv"), ("UNEW2", "en")]
-    assert notes[0].message["text"] == "Välkommen till Spring 2027! Så här fungerar Mentori."
+    with session_scope(engine) as session:
+        ids = members.plan_welcomes(session, cohorts.get_cohort(session, "T111", world.cohort_a), joined, min_group=5,
+                                    now=NOW)  # fmt: skip
+    notes = outbox_world.messages_of(engine)
+    assert [note.id for note in notes] == ids
+    assert [(n.kind, n.user_id) for n in notes] == [("welcome", "UNEW1"), ("welcome", "UNEW2")]
+    assert notes[0].payload["message"]["text"] == "Välkommen till Spring 2027! Så här fungerar Mentori."
+    with session_scope(engine) as session:  # planning again (a retried command) writes nothing more
+        members.plan_welcomes(session, cohorts.get_cohort(session, "T111", world.cohort_a), joined, min_group=5,
+                              now=NOW)  # fmt: skip
+    assert len(outbox_world.messages_of(engine)) == 2
 
 
 def test_welcomes_are_sent_as_direct_messages_and_failures_reported(
     engine: Engine, slack_client: WebClient, fake_slack: FakeSlack, world: Seeded
 ) -> None:
     joined = [_add(engine, world, "UNEW1"), _add(engine, world, "UNEW2")]
-    with Session(engine) as session:
-        notes = members.welcome_notes(session, cohorts.get_cohort(session, "T111", world.cohort_a), joined, min_group=5)
-    fake_slack.script("conversations.open", {"error": "user_disabled"})
-    assert members.send_welcomes(slack_client, notes) == ["UNEW1"]
+    with session_scope(engine) as session:
+        ids = members.plan_welcomes(session, cohorts.get_cohort(session, "T111", world.cohort_a), joined, min_group=5,
+                                    now=NOW)  # fmt: skip
+    fake_slack.add_user("UNEW1", name="UNEW1", deleted=True)  # left Slack meanwhile: conversations.open refuses
+    assert members.send_welcomes(engine, outbox_world.send_now(engine, NOW), slack_client, ids) == ["UNEW1"]
+    from schedules.coach_reports import report_to_coaches
+
+    assert report_to_coaches(engine, now=NOW) == {}  # whoever added them read it in the receipt: not told twice
     [sent] = fake_slack.messages
     assert (sent["channel"], sent["text"]) == ("DNEW2", "Welcome to Spring 2027! Here is how Mentori works.")
     assert fake_slack.invalid == []

@@ -21,6 +21,7 @@ from bot.summaries.store import ensure_summary
 from storage.db import session_scope
 from storage.models import Answer, HrMeeting, Member, MemberStatus, Organisation, SlackUser, SummaryPost
 from tests.bot.test_privacy import person_leaks
+from tests.support import outbox_world
 from tests.support.csv_export import export_rows
 from tests.support.fake_slack import FakeSlack
 from tests.support.golden import assert_golden
@@ -267,6 +268,9 @@ def test_the_scheduled_job_posts_to_each_organisation_once(cohort: SummaryCohort
     assert post_due_summaries(cohort.engine, lambda team: client, early) == 0
     assert post_due_summaries(cohort.engine, lambda team: client, cohort.moment("before-session-2")) == 3
     assert post_due_summaries(cohort.engine, lambda team: client, cohort.moment("before-session-2")) == 0
+    assert outbox_world.send_messages(cohort.engine, fake_slack, cohort.moment("before-session-2")).sent == 3
+    later = cohort.moment("before-session-2") + timedelta(hours=1)
+    assert post_due_summaries(cohort.engine, lambda team: client, later) == 0  # posted: nothing planned again
     posts = fake_slack.calls_to("chat.postMessage")
     assert sorted(call.args["channel"] for call in posts) == ["GHRKELA", "GHRKIRJ", "GHRVERO"]
     assert fake_slack.invalid == []
@@ -278,6 +282,7 @@ def test_the_job_never_posts_to_a_public_channel(cohort: SummaryCohort, fake_sla
     client = WebClient(token="xoxb-test", base_url=fake_slack.url)
     cohort.fill("before-session-2")
     assert post_due_summaries(cohort.engine, lambda team: client, cohort.moment("before-session-2")) == 2
+    outbox_world.send_messages(cohort.engine, fake_slack, cohort.moment("before-session-2"))
     assert "GHRKELA" not in {call.args["channel"] for call in fake_slack.calls_to("chat.postMessage")}
 
 

@@ -13,6 +13,7 @@ from storage.db import session_scope
 from storage.models import Answer, Cohort, DeliveryStatus, DmNote, Experiment, HrMeeting, Member, MemberStatus
 from tests.support import mentors, slack_requests
 from tests.support.app_driver import SlackDriver
+from tests.support.fake_slack import FakeSlack
 from tests.support.mentors import (
     MENTOR,
     NOW,
@@ -279,7 +280,8 @@ def test_delete_my_data_asks_first_then_erases_only_that_person(slack, fake_slac
     assert (kept.channel_id, kept.message_ts) == (None, None)
     assert delivery(engine, planned).status == DeliveryStatus.CANCELLED
     assert prompt_ts in [c.args["ts"] for c in fake_slack.calls_to("chat.delete")]
-    assert len(fake_slack.calls_to("chat.delete")) == 2  # both prompts Mentori sent them
+    assert len(fake_slack.calls_to("chat.delete")) == 3  # both prompts Mentori sent them, and its answer to their DM
+    assert not [m for m in fake_slack.messages if m["channel"] == FakeSlack.dm_id(MENTOR)]  # nothing of Mentori's left
     with session_scope(engine) as session:
         assert session.get(Cohort, world.cohort).created_by is None  # type: ignore[union-attr]
         assert not session.exec(select(Member).where(Member.user_id == MENTOR)).all()

@@ -20,7 +20,7 @@ from schedules import jobs
 from schedules.outbox import claim_due
 from schedules.sender import Sender
 from storage.db import make_engine, session_scope
-from storage.models import Cohort, CohortStatus, Delivery, DeliveryStatus, Member, MemberStatus
+from storage.models import Cohort, CohortStatus, Delivery, DeliveryStatus, Member, MemberStatus, SlackUser
 from tests.support import outbox_world as world
 from tests.support.fake_slack import FakeSlack
 
@@ -227,7 +227,7 @@ def _coach_messages(fake: FakeSlack) -> list[dict[str, Any]]:
     return [m for m in fake.messages if m["channel"] == FakeSlack.dm_id(world.COACH)]
 
 
-def test_permanent_errors_fail_the_prompt_and_the_coaches_hear_once_per_kind(
+def test_permanent_errors_fail_the_prompt_and_the_coaches_hear_once_per_cause_in_one_message(
     engine: Engine, fake_slack: FakeSlack, sending: jobs.JobContext
 ) -> None:
     seeded = kicked_off(engine, fake_slack, MENTORS[:6])
@@ -241,14 +241,15 @@ def test_permanent_errors_fail_the_prompt_and_the_coaches_hear_once_per_kind(
     assert errors[seeded.members["UM01"]] == errors[seeded.members["UM02"]] == (DeliveryStatus.FAILED, "user_disabled")
     assert errors[seeded.members["UM03"]] == (DeliveryStatus.FAILED, "user_not_found")
     told = _coach_messages(fake_slack)
-    assert len(told) == 2  # one per kind of error
-    disabled = next(m for m in told if "user_disabled" in str(m["blocks"]))
-    assert "<@UM01>, <@UM02>" in str(disabled["blocks"]) and "*2*" in str(disabled["blocks"])
+    assert len(told) == 1  # one message for the cohort, naming each cause
+    blocks = str(told[0]["blocks"])
+    assert "<@UM01>, <@UM02>" in blocks and "*2*" in blocks and "user_disabled" in blocks
+    assert "<@UM03>" in blocks and "user_not_found" in blocks
 
     # The next prompts fail for the same mentors: nothing new to tell.
     with freeze_time(datetime(2027, 1, 12, 7, 0, tzinfo=UTC)):
         jobs.send_due()
-    assert len(_coach_messages(fake_slack)) == 2
+    assert len(_coach_messages(fake_slack)) == 1
     # A mentor who joins late has already left Slack too: the coaches hear about that one only.
     fake_slack.add_user("UM07", name="UM07", deleted=True)
     with session_scope(engine) as session:
@@ -257,30 +258,40 @@ def test_permanent_errors_fail_the_prompt_and_the_coaches_hear_once_per_kind(
     with freeze_time(datetime(2027, 1, 13, 7, 0, tzinfo=UTC)):
         jobs.send_due()
     told = _coach_messages(fake_slack)
-    assert len(told) == 3
+    assert len(told) == 2
     assert "<@UM07>" in str(told[-1]["blocks"]) and "UM01" not in str(told[-1]["blocks"])
     assert "user_disabled" in str(told[-1]["blocks"])
     assert not fake_slack.invalid
 
 
-def test_a_revoked_token_fails_the_fan_out_without_a_call_per_mentor(
+def test_a_refused_token_pauses_the_workspace_and_what_is_still_useful_goes_out_once_it_works_again(
     settings: Settings, engine: Engine, fake_slack: FakeSlack
 ) -> None:
     kicked_off(engine, fake_slack)
+    fake_slack.add_user("UADMIN", name="Admin", is_admin=True)
+    with session_scope(engine) as session:
+        session.add(SlackUser(team_id=world.TEAM, user_id="UADMIN", is_admin=True, checked_at=KICKOFF))
     from slack_sdk import WebClient
 
-    revoked = WebClient(token="xoxb-revoked", base_url=fake_slack.url, retry_handlers=[])
+    token = {"value": "xoxb-revoked"}
     ctx = world.context(settings, engine, fake_slack, concurrency=2)
-    ctx.posting_client = lambda _team: revoked
+    ctx.posting_client = lambda _team: WebClient(token=token["value"], base_url=fake_slack.url, retry_handlers=[])
     with world.registered(ctx):
         with freeze_time(KICKOFF):
             report = jobs.send_due()
-        assert report.failed == len(MENTORS)
-        assert {(row.status, row.last_error) for row in kickoffs(engine)} == {(DeliveryStatus.FAILED, "invalid_auth")}
-        assert len(fake_slack.calls_to("conversations.open")) <= 3  # the threads' first calls (and the coach's)
-        with freeze_time(KICKOFF + timedelta(minutes=1)):
+        assert (report.failed, report.sent, report.paused) == (0, 0, {world.TEAM})
+        assert {row.status for row in kickoffs(engine)} == {DeliveryStatus.PLANNED}  # nothing failed for good
+        assert len(fake_slack.calls_to("conversations.open")) <= 2  # the threads' first calls, not one per mentor
+        with freeze_time(KICKOFF + timedelta(minutes=5)):
+            jobs.send_due()  # still refused: nothing is tried beyond one auth.test
+        assert len(fake_slack.calls_to("conversations.open")) <= 2
+        token["value"] = "xoxb-test"  # someone reinstalled Mentori
+        with freeze_time(KICKOFF + timedelta(hours=1)):  # 15:00 in Helsinki: still working hours
             jobs.send_due()
-    assert all(row.error_reported_at == KICKOFF for row in kickoffs(engine))  # reported once, in the first run
+    assert_each_prompt_once(engine, fake_slack, kickoffs(engine))
+    told = [m for m in fake_slack.messages if m["channel"] in (FakeSlack.dm_id(world.COACH), FakeSlack.dm_id("UADMIN"))]
+    assert sorted(m["channel"] for m in told) == sorted([FakeSlack.dm_id(world.COACH), FakeSlack.dm_id("UADMIN")])
+    assert all("invalid_auth" in str(m["blocks"]) for m in told)  # once each, saying why
 
 
 # -- catching up after downtime --------------------------------------------------------------------------------------
@@ -369,3 +380,127 @@ def test_prompts_of_a_removed_mentor_or_an_archived_cohort_are_cancelled_not_sen
     cancelled = [row for row in kickoffs(engine) if row.status == DeliveryStatus.CANCELLED]
     assert {row.member_id for row in cancelled} == {seeded.members["UM01"], other.members["UM09"]}
     assert not {row.id for row in cancelled} & set(world.prompt_ids(fake_slack))
+
+
+# -- erasure while sending ---------------------------------------------------------------------------------------------
+
+
+def test_a_prompt_posted_while_its_mentor_is_erased_is_deleted_again_at_once(
+    engine: Engine, fake_slack: FakeSlack
+) -> None:
+    from slack_sdk import WebClient
+
+    from bot.data_rights import erase_person
+
+    kicked_off(engine, fake_slack, MENTORS[:3])
+    erased: list[str] = []
+
+    class ErasedMeanwhile(WebClient):
+        """Erases UM02 ("Delete my data") between the claim of their prompt and its post."""
+
+        def chat_postMessage(self, **kwargs: Any) -> Any:
+            if kwargs.get("channel") == FakeSlack.dm_id("UM02") and not erased:
+                with session_scope(engine) as session:
+                    erase_person(session, team_id=world.TEAM, user_id="UM02", now=KICKOFF)
+                erased.append("UM02")
+            return super().chat_postMessage(**kwargs)
+
+    client = ErasedMeanwhile(token="xoxb-test", base_url=fake_slack.url, retry_handlers=[])
+    report = Sender(engine=engine, client_for=lambda _team: client, now=lambda: KICKOFF, worker="sender-a").run()
+    assert erased and report.erased == 1
+    assert not [m for m in fake_slack.messages if m["channel"] == FakeSlack.dm_id("UM02")]  # posted, then deleted
+    assert {m["channel"] for m in world.prompts_in(fake_slack)} == {FakeSlack.dm_id("UM01"), FakeSlack.dm_id("UM03")}
+    assert len(fake_slack.calls_to("chat.delete")) == 1
+
+
+# -- telling coaches ---------------------------------------------------------------------------------------------------
+
+
+def test_coaches_hear_once_in_one_message_how_many_prompts_came_too_late(
+    engine: Engine, fake_slack: FakeSlack, sending: jobs.JobContext
+) -> None:
+    seeded = kicked_off(engine, fake_slack, MENTORS[:3])
+    back = datetime(2027, 1, 19, 8, 0, tzinfo=UTC)  # a week of downtime after the kickoff
+    with freeze_time(back):
+        report = jobs.send_due()
+    late = [row for row in world.deliveries(engine) if row.last_error == "late"]
+    assert report.triage.late == len(late) >= 6 and {row.member_id for row in late} == set(seeded.members.values())
+    [told] = _coach_messages(fake_slack)
+    assert f"*{len(late)}* prompts to *3* mentors were skipped as too late" in str(told["blocks"])
+    with freeze_time(back + timedelta(minutes=15)):
+        jobs.send_due()
+    assert len(_coach_messages(fake_slack)) == 1  # told once
+
+
+def test_a_summary_that_could_not_be_posted_reaches_the_coaches_once_with_the_reason(
+    engine: Engine, fake_slack: FakeSlack, sending: jobs.JobContext
+) -> None:
+    from storage.models import Organisation
+
+    seeded = kicked_off(engine, fake_slack, MENTORS[:3])
+    fake_slack.add_channel("GHRVERO", name="hr-vero", is_member=False)  # Mentori was removed from the HR channel
+    with session_scope(engine) as session:
+        organisation = session.get(Organisation, seeded.organisation)
+        assert organisation is not None
+        organisation.hr_channel_id = "GHRVERO"
+        session.add(organisation)
+    due = datetime(2027, 2, 5, 8, 0, tzinfo=UTC)  # the "before session 2" summary is due
+    for minutes in (0, 15, 30):  # the job runs every 15 minutes
+        with freeze_time(due + timedelta(minutes=minutes)):
+            jobs.post_summaries()
+            jobs.send_due()
+    summary_news = [m for m in _coach_messages(fake_slack) if "HR summary" in str(m["blocks"])]
+    assert len(summary_news) == 1  # once, though the job tried three times
+    told = str(summary_news[0]["blocks"])
+    assert "*Vero*" in told and "not a member of the channel" in told
+    assert not [m for m in fake_slack.messages if m["channel"] == "GHRVERO"]
+
+
+def test_erasing_a_person_deletes_every_message_the_outbox_sent_them_and_stops_what_was_on_its_way(
+    engine: Engine, fake_slack: FakeSlack
+) -> None:
+    from bot.data_rights import erase_person
+    from bot.outbox import plan_deletions
+    from storage.models import MessageKind, OutboxMessage
+    from storage.outbox_messages import Envelope, enqueue, post
+
+    seeded = kicked_off(engine, fake_slack, MENTORS[:2])
+    later = KICKOFF + timedelta(days=30)
+    with session_scope(engine) as session:
+        for user, member in seeded.members.items():
+            enqueue(session, Envelope(kind=MessageKind.WELCOME, key=f"welcome:{user}", team_id=world.TEAM,
+                                      due_at=KICKOFF, latest_at=later, payload=post({"text": f"welcome {user}"}),
+                                      user_id=user, member_id=member), now=KICKOFF)  # fmt: skip
+            enqueue(session, Envelope(kind=MessageKind.NOTICE, key=f"reply:{user}", team_id=world.TEAM,
+                                      due_at=KICKOFF, latest_at=later, payload=post({"text": f"reply to {user}"}),
+                                      user_id=user), now=KICKOFF)  # fmt: skip
+        enqueue(session, Envelope(kind=MessageKind.REMINDER, key="reminder:later", team_id=world.TEAM,
+                                  due_at=later, latest_at=later, payload=post({"text": "reminder UM01"}),
+                                  user_id="UM01", member_id=seeded.members["UM01"]), now=KICKOFF)  # fmt: skip
+    sender(engine, fake_slack).run()
+    assert {m["channel"] for m in fake_slack.messages} == {FakeSlack.dm_id("UM01"), FakeSlack.dm_id("UM02")}
+    with session_scope(engine) as session:
+        erased = erase_person(session, team_id=world.TEAM, user_id="UM01", now=KICKOFF)
+        plan_deletions(session, world.TEAM, erased.messages, now=KICKOFF)
+    sender(engine, fake_slack).run()
+    assert {m["channel"] for m in fake_slack.messages} == {FakeSlack.dm_id("UM02")}  # kickoff, welcome, reply
+    assert len(fake_slack.messages) == 3
+    with Session(engine) as session:
+        waiting = session.exec(select(OutboxMessage).where(OutboxMessage.key == "reminder:later")).one()
+    assert waiting.status == DeliveryStatus.CANCELLED  # the reminder on its way will not go out
+
+
+def test_a_prompt_the_weekly_cap_moved_to_the_next_week_goes_out_there_not_skipped_as_late(
+    engine: Engine, fake_slack: FakeSlack, sending: jobs.JobContext
+) -> None:
+    from sqlalchemy import update as sql_update
+
+    seeded = kicked_off(engine, fake_slack, MENTORS[:1])
+    row = min(world.deliveries(engine, Delivery.step_id != "s1-kickoff"), key=lambda d: (d.due_at, d.id))
+    next_monday = datetime(2027, 1, 25, 7, 0, tzinfo=UTC)  # 09:00 in Helsinki, a week after its nominal day
+    with session_scope(engine) as session:  # as planning does when two prompts already fill the nominal week
+        session.execute(sql_update(Delivery).where(Delivery.id == row.id).values(not_before=next_monday,
+                                                                                 planned_at=next_monday))  # fmt: skip
+    with freeze_time(next_monday + timedelta(minutes=5)):
+        jobs.send_due()
+    assert world.delivery(engine, seeded.members["UM01"], row.step_id).status == DeliveryStatus.SENT

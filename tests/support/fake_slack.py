@@ -27,7 +27,7 @@ JSON_ARGS = {"blocks", "attachments", "view", "files", "metadata"}
 TRUE = {True, "1", "true", "True"}
 DEFAULT_SCOPES = [
     "chat:write", "commands", "im:history", "im:read", "im:write", "users:read", "users:read.email",
-    "reactions:write", "files:write", "channels:read", "groups:read",
+    "reactions:write", "files:write", "channels:read", "groups:read", "groups:history",
 ]  # fmt: skip
 REQUIRED: dict[str, tuple[str, ...]] = {
     "auth.test": (),
@@ -130,6 +130,26 @@ class ApiError(Exception):
         self.error, self.invalid, self.errors = error, invalid, errors or []
 
 
+class Dropped(Exception):
+    """The connection is closed without an answer (a dropped connection); `applied` if the call took effect."""
+
+    def __init__(self, applied: bool) -> None:
+        super().__init__("dropped")
+        self.applied = applied
+
+
+@dataclass
+class Faults:
+    """Trouble to inject into every Web API call, each drawn at random (seeded): a 429 with Retry-After, a 503,
+    or a connection dropped before or after the call took effect."""
+
+    ratelimited: float = 0.0
+    server_error: float = 0.0
+    dropped: float = 0.0  # half of them after the call took effect: the app cannot know whether it did
+    retry_after: int = 1
+    methods: frozenset[str] | None = None  # only these methods (None: all)
+
+
 @dataclass
 class _Upload:
     """A file between files.getUploadURLExternal and files.completeUploadExternal."""
@@ -162,6 +182,8 @@ class FakeSlack:
         self.invalid: list[tuple[str, str]] = []
         self.warnings: list[tuple[str, str]] = []
         self.ratelimited = 0
+        self.faults = Faults()
+        self.injected: collections.Counter[str] = collections.Counter()
         self._calls: list[Call] = []
         self._scripts: dict[str, collections.deque[dict[str, Any]]] = collections.defaultdict(collections.deque)
         self._pending: dict[str, _Upload] = {}
@@ -294,7 +316,35 @@ class FakeSlack:
         time.sleep(self.latency)
         if method == "chat.postMessage" and self.ratelimit_ratio and self._roll():
             return self._ratelimit(1)
-        return self._run(method, args, team_id)
+        fault = self._fault(method)
+        if fault == "ratelimited":
+            return self._ratelimit(self.faults.retry_after)
+        if fault == "server_error":
+            return _json(503, {"ok": False, "error": "service_unavailable"})
+        if fault == "dropped_before":
+            raise Dropped(applied=False)
+        answer = self._run(method, args, team_id)
+        if fault == "dropped_after":
+            raise Dropped(applied=True)
+        return answer
+
+    def _fault(self, method: str) -> str | None:
+        """The fault this call gets, if any (seeded draws, counted in .injected)."""
+        faults = self.faults
+        if faults.methods is not None and method not in faults.methods:
+            return None
+        with self._lock:
+            draw = self._rng.random()
+            fault = None
+            if draw < faults.ratelimited:
+                fault = "ratelimited"
+            elif draw < faults.ratelimited + faults.server_error:
+                fault = "server_error"
+            elif draw < faults.ratelimited + faults.server_error + faults.dropped:
+                fault = "dropped_before" if self._rng.random() < 0.5 else "dropped_after"
+            if fault:
+                self.injected[fault] += 1
+            return fault
 
     def _scripted(self, method: str, entry: dict[str, Any]) -> Response | None:
         """Play one scripted answer; None means carry on with normal handling (after any delay)."""
@@ -623,6 +673,8 @@ class FakeSlack:
         out = {"type": "message", "user": "UBOT", "bot_id": "BBOT", "app_id": "A111", "team": team_id,
                "text": msg.get("text") or "", "ts": msg["ts"]}  # fmt: skip
         out.update({k: msg[k] for k in ("blocks", "thread_ts", "attachments", "metadata") if msg.get(k)})
+        if msg.get("file_names"):
+            out["files"] = [{"id": f, "name": n} for f, n in zip(msg["files"], msg["file_names"], strict=True)]
         return out
 
     def _m_chat_postEphemeral(self, args: dict[str, Any], team_id: str) -> dict[str, Any]:
@@ -694,7 +746,11 @@ class FakeSlack:
 
     def _m_conversations_history(self, args: dict[str, Any], team_id: str) -> dict[str, Any]:
         """conversations.history: top-level messages, newest first; metadata only with include_all_metadata."""
-        channel = self._channel(args["channel"]).id
+        conv = self._channel(args["channel"])
+        needed = "im:history" if conv.is_im else "groups:history" if conv.is_private else "channels:history"
+        if needed not in self.scopes:
+            raise ApiError("missing_scope")
+        channel = conv.id
         oldest, limit = float(args.get("oldest") or 0), int(args.get("limit") or 100)
         latest = float(args.get("latest") or "inf")
         found = [m for m in self.messages if m["channel"] == channel and m.get("thread_ts") in (None, m["ts"])
@@ -786,7 +842,8 @@ class FakeSlack:
         if conv:
             self.messages.append({"channel": conv.id, "ts": self._next_ts(), "text": args.get("initial_comment"),
                                   "blocks": None, "thread_ts": args.get("thread_ts"), "user": "UBOT",
-                                  "files": [f["id"] for f in out]})  # fmt: skip
+                                  "files": [f["id"] for f in out],
+                                  "file_names": [f["name"] for f in out]})  # fmt: skip
         return {"files": out}
 
 
@@ -851,7 +908,10 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         content_type = self.headers.get("Content-Type") or ""
         if url.path.startswith("/api/"):
-            self._reply(*self._api(url.path[5:], content_type, body, url.query))
+            try:
+                self._reply(*self._api(url.path[5:], content_type, body, url.query))
+            except Dropped:
+                self.close_connection = True  # no answer at all: the client sees the connection go
         elif url.path == "/openid/connect/authorize":
             status, headers, text = self.fake.handle_oidc_authorize(url.query)
             self._send(status, text, "text/plain", headers)
@@ -922,6 +982,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--latency", type=float, default=0.0)
     parser.add_argument("--ratelimit-ratio", type=float, default=0.0)
     parser.add_argument("--users", type=int, default=0, help="create users U0000001… with emails")
+    parser.add_argument("--channels", type=int, default=0, help="create private channels G0000001… with Mentori in")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--token", default="xoxb-test")
     parser.add_argument("--team-id", default="T111")
@@ -930,6 +991,8 @@ def main(argv: list[str] | None = None) -> None:
                      host=opts.host, port=opts.port)  # fmt: skip
     for i in range(1, opts.users + 1):
         fake.add_user(f"U{i:07d}", name=f"User {i}", email=f"user{i}@example.com")
+    for i in range(1, opts.channels + 1):
+        fake.add_channel(f"G{i:07d}", name=f"hr-{i}")
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())

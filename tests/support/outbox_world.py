@@ -5,7 +5,7 @@ Rows are written directly: these tests are about what goes out and when, not abo
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -138,3 +138,31 @@ def prompts_in(fake: FakeSlack) -> list[dict[str, Any]]:
 
 def prompt_ids(fake: FakeSlack) -> list[int]:
     return [int(m["metadata"]["event_payload"]["delivery_id"]) for m in prompts_in(fake)]
+
+
+def send_now(engine: Engine, now: datetime | None = None) -> Callable[[WebClient, Sequence[int]], None]:
+    """What the composition root wires into Deps.send_now: the outbox sender over the given rows, at once."""
+    from schedules.sender import send_now as send
+
+    def run(client: WebClient, ids: Sequence[int]) -> None:
+        send(engine, client, ids, now=(lambda: now) if now else lambda: datetime.now(UTC))
+
+    return run
+
+
+def send_messages(engine: Engine, fake: FakeSlack, now: datetime, **options: Any) -> Any:
+    """One run of the outbox sender over every message besides prompts (what the scheduler's jobs do)."""
+    from schedules.message_source import MessageSource
+    from schedules.sender import Sender
+
+    client = posting_client(fake)
+    return Sender(engine=engine, client_for=lambda _team: client, now=lambda: now, worker="test-messages",
+                  sources=[MessageSource()], **options).run()  # fmt: skip
+
+
+def messages_of(engine: Engine, *criteria: Any) -> list[Any]:
+    """Outbox messages (not prompts), oldest first."""
+    from storage.models import OutboxMessage
+
+    with Session(engine) as session:
+        return list(session.exec(select(OutboxMessage).where(*criteria).order_by(col(OutboxMessage.id))))
