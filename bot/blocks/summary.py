@@ -9,6 +9,7 @@ from bot.blocks.kit import Block, Mrkdwn, context, divider, header, joined, md, 
 from bot.i18n import day
 from bot.programmes import programme_by_id
 from bot.programmes.model import Programme
+from bot.summaries.labels import step_label
 from bot.summaries.model import COHORT, Summary
 from bot.summaries.periods import period_label
 
@@ -156,10 +157,7 @@ def _answers(
             rates[group].append((answered, sent))
             figures.append(say(language, "summary.answers_figure", group=names[group], answered=answered, sent=sent,
                              rate=_rate(language, answered, sent)))  # fmt: skip
-        try:
-            label = programme.step(step_id).label.get(language)
-        except KeyError:
-            label = step_id
+        label = step_label(programme, step_id, language)
         rows.append(say(language, "summary.answers_line", prompt=label, figures=joined(figures, " · ")))
     texts = _pack(rows)
     trend = [say(language, "summary.trend_title")]

@@ -180,10 +180,12 @@ def test_missing_columns_are_named_with_the_header_to_use(tmp_path: Path, text: 
     assert "email,organisation,role,language" in str(raised.value)
 
 
-def test_spreadsheet_exports_are_read_whatever_their_separator_and_spelling(tmp_path: Path) -> None:
+@pytest.mark.parametrize("separator", ["\t", ";"])  # ';' with a BOM: Excel's "CSV UTF-8" in Finnish and Swedish
+def test_spreadsheet_exports_are_read_whatever_their_separator_and_spelling(tmp_path: Path, separator: str) -> None:
     path = tmp_path / "excel.csv"
-    path.write_bytes("\ufeffE-mail\tOrganization\tRole\n a@example.com \tVero\tMentor\n\n".encode())
-    assert read_rows(path) == [(2, {"email": "a@example.com", "organisation": "Vero", "role": "Mentor"})]
+    path.write_bytes("\ufeffE-mail\tOrganization\tRole\n a@example.com \tVäestörekisteri\tMentor\n\n"
+                     .replace("\t", separator).encode())  # fmt: skip
+    assert read_rows(path) == [(2, {"email": "a@example.com", "organisation": "Väestörekisteri", "role": "Mentor"})]
 
 
 def test_an_unknown_cohort_or_file_stops_the_import_with_one_line(

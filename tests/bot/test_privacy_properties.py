@@ -18,8 +18,6 @@ Each example uses its own workspace, so no database needs emptying between examp
 
 from __future__ import annotations
 
-import csv
-import io
 import itertools
 import json
 import random
@@ -40,6 +38,7 @@ from bot.blocks.status import cohort_status_blocks
 from bot.blocks.summary import summary_message
 from bot.data_rights import erase_person
 from bot.forget import forget_person
+from bot.i18n import t
 from bot.privacy import PrivacyPolicy
 from bot.privacy_gate import Audience, Kind
 from bot.programmes import programme_by_id
@@ -65,6 +64,7 @@ from storage.models import (
     SlackUser,
 )
 from tests.bot.test_privacy import leaks
+from tests.support.csv_export import export_rows
 
 PROGRAMME = programme_by_id("feeniks")
 DATES = {1: date(2027, 1, 11), 2: date(2027, 2, 8), 3: date(2027, 3, 8)}
@@ -334,8 +334,8 @@ def outputs_for(engine: Engine, world: World, spec: Spec, period: str, now, *, f
         assert {f.group for f in summary.figures} <= {COHORT, org_group(organisation_id)}
         post = text_of(summary_message(summary, "en"))
         table = summary_csv(summary)
-        for row in csv.DictReader(io.StringIO(table)):
-            if row["value"] and row["metric"] != "quote":
+        for row in export_rows(table, summary.language):
+            if row["value"] and row["figure"] != t(summary.language, "summary.csv.metric_quote"):
                 assert int(row["respondents"]) >= spec.min_group, row
         assert not re.search(r"\b(\d+) of \1\b|\b0 of \d+", post), "a rate of 0 % or 100 % reached HR"
         texts += [post, table]

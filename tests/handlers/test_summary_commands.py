@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -13,12 +11,14 @@ from sqlmodel import Session, select
 
 from bot.app import create_app
 from bot.deps import Deps
+from bot.i18n import t
 from bot.settings import Settings
 from storage.db import session_scope
 from storage.models import Organisation, SummaryPost
 from tests.support import slack_requests
 from tests.support.app_driver import SlackDriver, all_text
 from tests.support.cohorts import Commands
+from tests.support.csv_export import export_rows
 from tests.support.fake_slack import FakeSlack
 from tests.support.summary_cohort import (
     ADMIN,
@@ -132,11 +132,12 @@ def test_hr_exports_their_figures_to_their_channel(cohort: SummaryCohort, at: Dr
     assert "The CSV for *Kela* is now in <#GHRKELA>." in reply
     [upload] = fake_slack.uploads
     assert upload["channel_id"] == "GHRKELA" and upload["name"] == "mentori-before-session-3.csv"
-    rows = list(csv.DictReader(io.StringIO(upload["content"].decode())))
+    rows = export_rows(upload["content"], "fi")  # the cohort's language: semicolons, Finnish headers, a BOM
     groups = {row["group"] for row in rows if row["value"]}
-    assert groups == {"cohort", "Kela"}
+    assert groups == {"Koko ryhmä", "Kela"}
     assert all(int(row["respondents"]) >= 5 for row in rows if row["respondents"])
     assert not any("m:" in value for row in rows for value in row.values())
+    assert any("," in row["value"] for row in rows if row["figure"].startswith("Pystyvyyden tunne: alkumittaus"))
 
 
 def test_a_coach_gets_the_cohort_wide_export_in_a_direct_message(
@@ -146,12 +147,13 @@ def test_a_coach_gets_the_cohort_wide_export_in_a_direct_message(
     assert "cohort-wide CSV" in reply
     [upload] = fake_slack.uploads
     assert upload["channel_id"] == fake_slack.dm_id(COACH)
-    rows = list(csv.DictReader(io.StringIO(upload["content"].decode())))
+    rows = export_rows(upload["content"], "fi")
     shown = [row for row in rows if row["value"]]
     assert "Kirjasto" not in {row["group"] for row in shown}  # 2 mentors: never a figure of their own
     assert all(int(row["respondents"]) >= 5 for row in shown)
-    assert {row["withheld_reason"] for row in rows if row["group"] == "Kirjasto"} == {"small_group"}
-    assert "quote" not in {row["metric"] for row in rows}  # quotes go to the author's own HR only
+    assert {row["withheld"] for row in rows if row["group"] == "Kirjasto"} == {
+        t("fi", "summary.csv.reason_small_group", min_group=5)}  # fmt: skip
+    assert "Lainaus" not in {row["figure"] for row in rows}  # quotes go to the author's own HR only
 
 
 def test_forget_is_for_admins_only(cohort: SummaryCohort, at: Driver) -> None:

@@ -9,9 +9,7 @@ second workspace's token.
 
 from __future__ import annotations
 
-import csv
 import html
-import io
 import json
 import re
 from dataclasses import dataclass, field, replace
@@ -28,6 +26,7 @@ from bot.app import create_app, create_handover
 from bot.blocks.kickoff import choice_value
 from bot.deps import Deps
 from bot.metrics import database_registry
+from bot.programmes import programme_by_id
 from bot.queue_writer import QueueWriter
 from bot.settings import Settings
 from bot.web import MentoriWsgi, database_health
@@ -52,6 +51,7 @@ from storage.oauth_tables import oauth_metadata
 from tests.support import queued
 from tests.support import slack_requests as requests
 from tests.support.app_driver import SlackDriver, all_text
+from tests.support.csv_export import export_rows
 from tests.support.fake_slack import Call, FakeSlack
 from tests.support.queued import run_queue
 from tests.support.wsgi import call_wsgi
@@ -472,14 +472,14 @@ def test_summary_and_export_use_only_the_second_workspaces_answers(world: World,
     assert said.startswith("The CSV for *Vero* is now in <#GVERO2>."), "HR of Vero in both: only this one's Vero"
     cohort_csv, vero_csv = fake_slack.uploads
     assert (cohort_csv["channel_id"], vero_csv["channel_id"]) == (fake_slack.dm_id(COACH), "GVERO2")
-    figures = {(row["group"], row["metric"], row["key"]): row["value"]
-               for row in csv.DictReader(io.StringIO(cohort_csv["content"].decode()))}  # fmt: skip
-    assert {group for group, _, _ in figures} == {"cohort", "Vero", "Kela"}
-    assert figures[("cohort", "mentors", "mentors")] == "3"  # the other workspace's cohort of the same name has 6
-    rows = list(csv.DictReader(io.StringIO(cohort_csv["content"].decode())))
-    reasons = {(row["group"], row["metric"]): row["withheld_reason"] for row in rows if row["withheld_reason"]}
-    assert reasons[("cohort", f"answers:{ANSWERED}")] == "small_group"  # all 3 answered: a rate of 100 % is not shown
-    assert {row["group"] for row in csv.DictReader(io.StringIO(vero_csv["content"].decode()))} == {"cohort", "Vero"}
+    rows = export_rows(cohort_csv["content"], "en")  # an English cohort: commas and English headers
+    figures = {(row["group"], row["figure"], row["measure"]): row["value"] for row in rows}
+    assert {group for group, _, _ in figures} == {"Whole cohort", "Vero", "Kela"}
+    assert figures[("Whole cohort", "Mentors", "mentors")] == "3"  # the other workspace's same-named cohort has 6
+    reasons = {(row["group"], row["figure"]): row["withheld"] for row in rows if row["withheld"]}
+    answered = "Answers: " + programme_by_id("feeniks").step(ANSWERED).label.en
+    assert reasons[("Whole cohort", answered)].endswith("or no one in the group did it")  # all 3 answered it
+    assert {row["group"] for row in export_rows(vero_csv["content"], "en")} == {"Whole cohort", "Vero"}
     world.check_first_workspace_untouched()
 
 

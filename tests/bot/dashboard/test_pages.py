@@ -13,6 +13,7 @@ from bot.summaries.model import org_group
 from bot.summaries.store import stored_summaries
 from storage.models import Cohort
 from tests.bot.dashboard.conftest import PERIODS, World
+from tests.support.csv_export import export_rows
 from tests.support.dashboard import DashboardClient
 from tests.support.summary_cohort import COACH
 
@@ -69,9 +70,12 @@ def test_the_csv_is_the_same_as_the_slack_export(world: World, browser: Dashboar
     browser.sign_in("UHRKELA")
     for period, summary in _summaries(world).items():
         export = browser.get(f"/dashboard/cohorts/{world.cohort.cohort_id}/organisations/{kela}/{period}.csv")
-        assert export.mimetype == "text/csv"
+        assert export.headers["Content-Type"] == "text/csv; charset=utf-8"
         assert "attachment" in export.headers["Content-Disposition"]
-        assert export.get_data(as_text=True) == summary_csv(summary.view(org_group(kela)))
+        body = export.get_data()  # the bytes the browser saves: the BOM first, so Excel reads it as UTF-8
+        assert body == summary_csv(summary.view(org_group(kela))).encode("utf-8")
+        rows = export_rows(body, "fi")  # the cohort's language: semicolons and a decimal comma
+        assert {row["group"] for row in rows} >= {"Koko ryhmä", "Kela"}
     unknown = browser.get(f"/dashboard/cohorts/{world.cohort.cohort_id}/organisations/{kela}/no-such.csv")
     assert unknown.status_code == 404
 
@@ -83,8 +87,8 @@ def test_coaches_see_no_quotes(world: World, browser: DashboardClient) -> None:
     path = f"/dashboard/cohorts/{world.cohort.cohort_id}/organisations/{kela}"
     page = browser.get(path).get_data(as_text=True)
     assert quotes and not any(quote in page for quote in quotes)
-    export = browser.get(f"{path}/{PERIODS[-1]}.csv").get_data(as_text=True)
-    assert ",quote," not in export
+    export = export_rows(browser.get(f"{path}/{PERIODS[-1]}.csv").get_data(), "fi")
+    assert export and t("fi", "summary.csv.metric_quote") not in {row["figure"] for row in export}
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
