@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import traceback
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
@@ -28,9 +30,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except Exception as error:
-        from bot.runner import report_failure
+        from bot.startup import one_line
 
-        return report_failure(error)
+        line = one_line(error)
+        if line is None:
+            raise
+        print(f"mentori: {line}", file=sys.stderr)
+        if os.environ.get("LOG_LEVEL", "").strip().upper() == "DEBUG":
+            traceback.print_exc()
+        return 1
 
 
 def build_parser() -> argparse.ArgumentParser:

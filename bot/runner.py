@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import logging
 import os
-import sys
 import traceback
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from bot.server import WsgiApp, serve
 from bot.settings import Settings, SettingsError
+from bot.start_errors import StartupFailed
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -119,37 +119,37 @@ def preflight(settings: Settings, *, app_token: str | None = None) -> None:
 
 def preflight_apart(settings: Settings) -> None:
     """`preflight` in a child process: gunicorn's master, which forks the server processes, stays free of the
-    database and Slack libraries (together about 40 MiB in every process). The child says what stops the role;
-    this process then stops with its exit code."""
+    database and Slack libraries (together about 40 MiB in every process). What stops the role comes back as the
+    child's one line."""
+    read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:
+        os.close(read_end)
         code = 0
         try:
             preflight(settings)
         except BaseException as error:  # the child must never return into the caller's code
-            code = report_failure(error)
+            code = 1
+            os.write(write_end, _said(error).encode())
         finally:
-            sys.stdout.flush()
-            sys.stderr.flush()
             os._exit(code)
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as pipe:
+        said = pipe.read().decode()
     _, status = os.waitpid(pid, 0)
-    code = os.waitstatus_to_exitcode(status)
-    if code:
-        raise SystemExit(code)
+    if os.waitstatus_to_exitcode(status):
+        raise StartupFailed(said or "the start-up checks stopped without saying why; run with LOG_LEVEL=DEBUG")
 
 
-def report_failure(error: BaseException) -> int:
-    """What `python -m bot` prints when a role cannot start: one line, the traceback only at LOG_LEVEL=DEBUG."""
+def _said(error: BaseException) -> str:
+    """The one line for an operator's error (its traceback logged at DEBUG), or the traceback of a bug."""
     from bot.startup import one_line
 
     line = one_line(error)
     if line is None:
-        traceback.print_exception(error)
-        return 1
-    print(f"mentori: {line}", file=sys.stderr)
-    if os.environ.get("LOG_LEVEL", "").strip().upper() == "DEBUG":
-        traceback.print_exception(error)
-    return 1
+        return "".join(traceback.format_exception(error))
+    log.debug("a start-up check failed", exc_info=error)
+    return line
 
 
 def metrics_address(settings: Settings) -> str | None:

@@ -20,6 +20,8 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 
+from bot.start_errors import StartupFailed
+
 _quiet = logging.getLogger("mentori.startup.client")
 _quiet.setLevel(logging.CRITICAL)  # the check's own failure is reported in one line, not logged on the way
 REFUSED_TOKEN = {"invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired",
@@ -64,6 +66,8 @@ def _chain(error: BaseException) -> Iterator[BaseException]:
 def one_line(error: BaseException) -> str | None:
     """The one line for an operator's error, or None when `error` is not one (a bug: let it be a traceback)."""
     for cause in _chain(error):
+        if isinstance(cause, StartupFailed):
+            return str(cause)
         if isinstance(cause, SlackApiError):
             return _slack_refused(cause)
         if isinstance(cause, OperationalError | DBAPIError) and not isinstance(cause, _programming_errors()):

@@ -97,8 +97,9 @@ def test_doctor_reports_each_problem_in_its_line_without_a_traceback(tmp_path: P
     assert "FIX  The database at" in result.stdout and "FIX  Slack's Web API did not answer" in result.stdout
 
 
-def test_the_traceback_comes_with_log_level_debug(tmp_path: Path) -> None:
-    result = _mentori("worker", tmp_path, DATABASE_URL=DOWN, LOG_LEVEL="DEBUG")
+@pytest.mark.parametrize("role", ["worker", "run"])
+def test_the_traceback_comes_with_log_level_debug(role: str, tmp_path: Path) -> None:
+    result = _mentori(role, tmp_path, DATABASE_URL=DOWN, LOG_LEVEL="DEBUG")
     assert result.returncode == 1
     assert "mentori: DATABASE_URL: the database server at 127.0.0.1:1/mentori does not answer" in result.stderr
     assert "Traceback (most recent call last)" in result.stderr
