@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -22,10 +21,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import Engine, text
-from sqlalchemy.engine import make_url
 from sqlmodel import Session, col, select
 
-from bench._support import machine, percentile
+from bench._support import database, machine, percentile
 from bench.summary import populate
 from bot.dashboard.mount import LazyDashboard
 from bot.deps import Deps
@@ -159,25 +157,13 @@ def main() -> None:
     parser.add_argument("--cohorts", type=int, default=1_000)
     parser.add_argument("--samples", type=int, default=20, help="cohorts with a signed-in coach and HR contact")
     parser.add_argument("--requests", type=int, default=200, help="requests per page")
-    parser.add_argument(
-        "--postgres", default="", help="a PostgreSQL server URL; a database mentori_bench_dashboard is made on it"
-    )
+    parser.add_argument("--postgres", default="", help="a PostgreSQL server URL; a throw-away database is made on it")
     args = parser.parse_args()
     print(f"machine: {machine()}")
-    with tempfile.TemporaryDirectory() as tmp:
-        run("SQLite", f"sqlite:///{tmp}/bench.sqlite3", args)
-    if args.postgres:
-        server = make_url(args.postgres)
-        admin = make_engine(server.render_as_string(hide_password=False), isolation_level="AUTOCOMMIT")
-        name = "mentori_bench_dashboard"
-        with admin.connect() as connection:
-            connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-            connection.execute(text(f"CREATE DATABASE {name}"))
-        try:
-            run("PostgreSQL", server.set(database=name).render_as_string(hide_password=False), args)
-        finally:
-            with admin.connect() as connection:
-                connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    for label, server in (("SQLite", None), ("PostgreSQL", args.postgres or None)):
+        if label == "SQLite" or server:
+            with database(server) as url:
+                run(label, url, args)
 
 
 if __name__ == "__main__":

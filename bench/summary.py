@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -18,10 +17,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import Engine, func, insert, text
-from sqlalchemy.engine import make_url
 from sqlmodel import Session, col, select
 
-from bench._support import machine
+from bench._support import database, machine
 from bot.privacy import PrivacyPolicy
 from bot.programmes import default_programme
 from bot.summaries.compute import compute_summary
@@ -196,24 +194,13 @@ def main() -> None:
     parser.add_argument("--answers", type=int, default=1_000_000)
     parser.add_argument("--cohorts", type=int, default=1_000)
     parser.add_argument("--samples", type=int, default=20)
-    parser.add_argument(
-        "--postgres", default="", help="a PostgreSQL server URL; a database mentori_bench is made on it"
-    )
+    parser.add_argument("--postgres", default="", help="a PostgreSQL server URL; a throw-away database is made on it")
     args = parser.parse_args()
     print(f"machine: {machine()}")
-    with tempfile.TemporaryDirectory() as tmp:
-        run("SQLite", f"sqlite:///{tmp}/bench.sqlite3", args)
-    if args.postgres:
-        server = make_url(args.postgres)
-        admin = make_engine(server.render_as_string(hide_password=False), isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(text("DROP DATABASE IF EXISTS mentori_bench WITH (FORCE)"))
-            connection.execute(text("CREATE DATABASE mentori_bench"))
-        try:
-            run("PostgreSQL", server.set(database="mentori_bench").render_as_string(hide_password=False), args)
-        finally:
-            with admin.connect() as connection:
-                connection.execute(text("DROP DATABASE IF EXISTS mentori_bench WITH (FORCE)"))
+    for label, server in (("SQLite", None), ("PostgreSQL", args.postgres or None)):
+        if label == "SQLite" or server:
+            with database(server) as url:
+                run(label, url, args)
 
 
 if __name__ == "__main__":
