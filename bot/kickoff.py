@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 
 from bot.authz import Actor, require_manager
 from bot.cohorts import Invalid
+from bot.numbers import whole_number
 from bot.planning import PlanResult, mentor_context, plan_block
 from bot.programmes import Programme, programme_by_id
 from bot.programmes.render import StepContext
@@ -52,8 +53,9 @@ class KickoffResult:
 def parse_number(text: str, *, field: str | None = None) -> int:
     """A session number 1–3 as typed; Invalid says what the numbers are otherwise."""
     value = text.strip()
-    if value.isascii() and value.isdigit() and int(value) in SESSIONS:
-        return int(value)
+    number = whole_number(value, maximum=max(SESSIONS))
+    if number is not None and number in SESSIONS:
+        return number
     raise Invalid("kickoff.error.number", field=field, value=value[:40])
 
 
