@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -81,3 +82,25 @@ class Summary:
     def withheld_counts(self) -> dict[str, int]:
         """Withheld figures per reason code, in bot.privacy.REASONS order."""
         return explain_withheld([Withheld(g, m, r) for g, m, r in self.withheld])
+
+
+@dataclass(frozen=True)
+class PostFile:
+    """A file uploaded with a post (the summary's chart), with its alt text."""
+
+    filename: str
+    title: str
+    data: bytes
+    alt_text: str
+
+
+@dataclass(frozen=True)
+class RenderedPost:
+    """A summary as it is posted: the message and the files uploaded with it."""
+
+    message: dict[str, Any]
+    files: tuple[PostFile, ...] = ()
+
+
+# (the summary as its audience may see it, the previous period's as they saw it, language) → the post
+Renderer = Callable[[Summary, Summary | None, str], RenderedPost]

@@ -53,16 +53,20 @@ def _text(node: object) -> str:
 
 
 def test_golden_posts_and_csvs_for_every_organisation_at_every_summary_step(cohort: SummaryCohort) -> None:
+    previous = None
     for period, summary in _all_periods(cohort).items():
         assert summary is not None and summary.period == period
         for slug, organisation_id in zip(SLUGS, cohort.organisations, strict=True):
+            group = org_group(organisation_id)
             for language in ("fi", "en", "sv"):
-                message = summary_message(summary.view(org_group(organisation_id)), language)
+                before = previous.view(group) if previous else None
+                message = summary_message(summary.view(group), language, before)
                 assert len(message["blocks"]) <= 50
                 assert_golden(f"summary/{period}.{slug}.{language}", message, surface="message")
             lines = summary_csv(summary.view(org_group(organisation_id))).splitlines()
             assert_golden(f"summary/{period}.{slug}.csv", lines)
         assert_golden(f"summary/{period}.coaches.csv", summary_csv(summary.view(None)).splitlines())
+        previous = summary
 
 
 def test_what_each_organisation_sees_with_five_nine_and_two_mentors(cohort: SummaryCohort) -> None:
