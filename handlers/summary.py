@@ -9,6 +9,7 @@ from sqlmodel import Session
 from bot import privacy_gate
 from bot.authz import Actor, Refused, load_actor, organisations_visible_to, require_admin
 from bot.blocks.kit import joined, say
+from bot.blocks.summary import summary_post
 from bot.cohorts import Invalid, find_cohort
 from bot.deps import Deps
 from bot.directory import SlackDirectory
@@ -81,7 +82,7 @@ class SummaryCommand(_Base):
             return
         result = post_summaries(self.deps.engine, ctx.client, int(cohort.id or 0),
                                 [int(o.id or 0) for o in organisations], policy=self.policy,
-                                now=self.deps.now(), send_now=self.deps.send_now)  # fmt: skip
+                                now=self.deps.now(), send_now=self.deps.send_now, render=summary_post)  # fmt: skip
         if result.period is None:
             ctx.reply(self.not_yet(ctx, cohort))
             return

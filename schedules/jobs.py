@@ -27,6 +27,7 @@ from slack_sdk import WebClient
 from sqlalchemy import Engine, or_
 from sqlmodel import Session, col, select
 
+from bot.blocks.summary import summary_post
 from bot.deps import Deps
 from bot.directory import FRESH_FOR, SlackDirectory, UnknownUser
 from bot.mentor_prefs import mentor_memberships
@@ -154,7 +155,7 @@ def post_summaries() -> int:
     minutes); returns how many posts were planned."""
     ctx = context()
     policy = PrivacyPolicy(min_group=ctx.deps.settings.min_group)
-    planned = post_due_summaries(ctx.engine, ctx.reading_client, ctx.now(), policy=policy)
+    planned = post_due_summaries(ctx.engine, ctx.reading_client, ctx.now(), policy=policy, render=summary_post)
     if planned:
         report = _sender(ctx, [MessageSource()]).run()
         log.info("summaries: %d planned, %d messages sent", planned, report.sent)

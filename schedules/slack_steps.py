@@ -8,6 +8,7 @@ as a SlackFailure and the sender decides (schedules.sender).
 
 from __future__ import annotations
 
+import base64
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -106,8 +107,10 @@ def perform(client: WebClient, task: Task) -> Outcome:
         return task.sent(None)
     if task.action == "upload":
         body = task.body
-        call(client.files_upload_v2, channel=task.channel, content=body["content"], filename=body["filename"],
-             title=body["title"], initial_comment=body["comment"])  # fmt: skip
+        content = {"file": base64.b64decode(body["data"])} if body.get("data") else {"content": body["content"]}
+        extra = {"alt_txt": body["alt_text"]} if body.get("alt_text") else {}
+        call(client.files_upload_v2, channel=task.channel, filename=body["filename"], title=body["title"],
+             initial_comment=body["comment"], **content, **extra)  # fmt: skip
         task.check = True  # its ts is only in the channel's history
         return task.sent(look(client, task))
     arguments = dict(task.body)

@@ -7,6 +7,7 @@ writes nothing and returns the existing row's id, which makes every caller idemp
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -55,9 +56,16 @@ def post(message: dict[str, Any]) -> dict[str, Any]:
     return {"action": "post", "message": message}
 
 
-def upload(*, content: str, filename: str, title: str, comment: str) -> dict[str, Any]:
-    """The payload of a file upload to the channel (files_upload_v2)."""
-    return {"action": "upload", "content": content, "filename": filename, "title": title, "comment": comment}
+def upload(*, content: str, filename: str, title: str, comment: str, data: bytes | None = None,
+           alt_text: str | None = None) -> dict[str, Any]:  # fmt: skip
+    """The payload of a file upload to the channel (files_upload_v2): text ``content``, or binary ``data`` (an
+    image, kept base64-encoded in the JSON payload) with its ``alt_text``."""
+    payload = {"action": "upload", "content": content, "filename": filename, "title": title, "comment": comment}
+    if data is not None:
+        payload["data"] = base64.b64encode(data).decode("ascii")
+    if alt_text:
+        payload["alt_text"] = alt_text
+    return payload
 
 
 def deletion(ts: str) -> dict[str, Any]:

@@ -5,22 +5,22 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from slack_sdk import WebClient
 from sqlalchemy import Engine, or_, update
 from sqlmodel import Session, col, select
 
 from bot import privacy_gate
-from bot.blocks.summary import summary_message
 from bot.cohorts import Invalid
 from bot.organisations import verify_hr_channel
 from bot.outbox import SendNow, not_sent, send_and_read, told
 from bot.privacy import PrivacyPolicy
 from bot.privacy_gate import Audience
-from bot.summaries.model import Summary
+from bot.summaries.model import PostFile, Renderer, Summary
 from bot.summaries.periods import current_period
-from bot.summaries.store import ensure_summary, stored_rows
+from bot.summaries.store import ensure_summary, previous_summary, stored_rows
 from storage.db import session_scope
 from storage.models import (
     Cohort,
@@ -31,7 +31,7 @@ from storage.models import (
     OutboxMessage,
     SummaryPost,
 )
-from storage.outbox_messages import Envelope, enqueue, post, summary_key
+from storage.outbox_messages import Envelope, enqueue, post, summary_key, upload
 
 log = logging.getLogger(__name__)
 
@@ -79,46 +79,60 @@ def check_channel(session: Session, client: WebClient, organisation: Organisatio
 
 def post_summaries(
     engine: Engine, client: WebClient, cohort_id: int, organisation_ids: Sequence[int], *, policy: PrivacyPolicy,
-    now: datetime, retry: bool = True, send_now: SendNow | None = None,
+    now: datetime, render: Renderer, retry: bool = True, send_now: SendNow | None = None,
 ) -> PostResult:  # fmt: skip
-    """Put the current period's summary for each organisation's HR channel in the outbox, once, and send it at once
-    when the process can (bot.outbox). A post made already is reported; one that failed is tried again (`retry`)."""
+    """Put the current period's summary (rendered by ``render``, with its chart) for each organisation's HR channel
+    in the outbox, once, and send it at once when the process can (bot.outbox). A post made already is reported; one
+    that failed is tried again (`retry`)."""
     summary = ensure_summary(engine, cohort_id, policy=policy, now=now)
     if summary is None:
         return PostResult(None)
     result = PostResult(summary.period)
     planned: dict[int, Posting] = {}
+    files: list[int] = []
     for organisation_id in organisation_ids:
         with session_scope(engine) as session:
-            posting, row_id = _plan_post(session, client, summary, cohort_id, organisation_id, now, retry=retry)
+            posting, row_ids = _plan_post(session, client, summary, cohort_id, organisation_id, now, retry=retry,
+                                          render=render)  # fmt: skip
         if posting is None:
             continue
         result.postings.append(posting)
-        if row_id is not None:
-            planned[row_id] = posting
-    found = send_and_read(engine, send_now, client, list(planned))
+        if row_ids:
+            planned[row_ids[0]] = posting
+            files += row_ids[1:]
+    found = send_and_read(engine, send_now, client, [*planned, *files])
     for row_id, row in found.items():
-        _read_back(planned[row_id], row)
+        if row_id in planned:
+            _read_back(planned[row_id], row)
     if send_now is not None:  # asked for by a person, who reads the outcome in the reply
         told(engine, not_sent(found), now)
     return result
 
 
+def _local(when: datetime | None, cohort: Cohort | None) -> datetime | None:
+    """A stored moment (UTC) in the cohort's time zone, as people of the cohort read it."""
+    if when is None or cohort is None:
+        return when
+    return (when if when.tzinfo else when.replace(tzinfo=UTC)).astimezone(ZoneInfo(cohort.timezone))
+
+
 def _plan_post(session: Session, client: WebClient, summary: Summary, cohort_id: int, organisation_id: int,
-               now: datetime, *, retry: bool) -> tuple[Posting | None, int | None]:  # fmt: skip
-    """The organisation's post as it stands, and the outbox row planned for it (None when none is to be sent)."""
+               now: datetime, *, retry: bool, render: Renderer) -> tuple[Posting | None, list[int]]:  # fmt: skip
+    """The organisation's post as it stands, and the outbox rows planned for it: the post, then its chart ([] when
+    none is to be sent)."""
     organisation = session.get(Organisation, organisation_id)
     row = session.exec(select(SummaryPost).where(
         SummaryPost.cohort_id == cohort_id, SummaryPost.organisation_id == organisation_id,
         SummaryPost.period == summary.period,
     )).first()  # fmt: skip
     if organisation is None or row is None:
-        return None, None
+        return None, []
+    cohort = session.get(Cohort, cohort_id)
     posting = Posting(organisation.name)
     if row.message_ts:
         posting.channel_id, posting.ts, posting.already = row.channel_id, row.message_ts, True
-        posting.posted_at = row.posted_at
-        return posting, None
+        posting.posted_at = _local(row.posted_at, cohort)
+        return posting, []
     key = summary_key(int(row.id or 0))
     envelope = Envelope(kind=MessageKind.SUMMARY, key=key, team_id=organisation.team_id, due_at=now,
                         latest_at=now + POST_FOR, cohort_id=cohort_id)  # fmt: skip
@@ -127,26 +141,44 @@ def _plan_post(session: Session, client: WebClient, summary: Summary, cohort_id:
     except Invalid as problem:
         posting.problem = problem
         _note_problem(session, envelope, problem, now)
-        return posting, None
-    message = summary_message(privacy_gate.view(summary, Audience.hr(organisation)), summary.language)
+        return posting, []
+    audience = Audience.hr(organisation)
+    before = previous_summary(session, cohort, summary.period) if cohort else None
+    rendered = render(privacy_gate.view(summary, audience), privacy_gate.view(before, audience) if before else None,
+                      summary.language)  # fmt: skip
+    payloads = [post({**rendered.message, "unfurl_links": False}), *(_upload(f) for f in rendered.files)]
+    keys = [key, *(f"{key}:file:{index}" for index in range(len(rendered.files)))]
     existing = session.exec(select(OutboxMessage).where(OutboxMessage.team_id == organisation.team_id,
                                                         OutboxMessage.key == key)).first()  # fmt: skip
     if existing is not None and existing.status in (DeliveryStatus.PLANNED, DeliveryStatus.SENDING):
         posting.queued = True  # planned before and on its way: nothing new
-        return posting, existing.id
-    row_id = enqueue(session, replace(envelope, channel_id=channel, payload=post({**message, "unfurl_links": False})),
-                     now=now)  # fmt: skip
+        return posting, [int(existing.id or 0)]
+    if existing is not None and existing.status in (DeliveryStatus.FAILED, DeliveryStatus.SKIPPED) and not retry:
+        return posting, []
+    row_ids = []
+    for row_key, payload, kind in zip(keys, payloads, [MessageKind.SUMMARY, *[MessageKind.FILE] * len(rendered.files)],
+                                      strict=True):  # fmt: skip
+        row_ids.append(_plan_row(session, replace(envelope, key=row_key, kind=kind, channel_id=channel,
+                                                  payload=payload), now))  # fmt: skip
     posting.queued = posting.planned = True
-    if existing is not None and existing.status in (DeliveryStatus.FAILED, DeliveryStatus.SKIPPED):
-        if not retry:
-            posting.queued = posting.planned = False
-            return posting, None
-        session.execute(update(OutboxMessage).where(col(OutboxMessage.id) == row_id).values(
-            status=DeliveryStatus.PLANNED, channel_id=channel, payload=post({**message, "unfurl_links": False}),
-            due_at=now, not_before=now, latest_at=now + POST_FOR, claimed_by=None, last_error=None,
-            error_reported_at=None,
-        ))  # fmt: skip
-    return posting, row_id
+    return posting, row_ids
+
+
+def _upload(file: PostFile) -> dict[str, object]:
+    return upload(content="", filename=file.filename, title=file.title, comment=file.title, data=file.data,
+                  alt_text=file.alt_text)  # fmt: skip
+
+
+def _plan_row(session: Session, envelope: Envelope, now: datetime) -> int:
+    """Put one row in the outbox; a row of the same key that failed before is planned again with the new payload."""
+    row_id = enqueue(session, envelope, now=now)
+    session.execute(update(OutboxMessage).where(
+        col(OutboxMessage.id) == row_id, col(OutboxMessage.status).in_([DeliveryStatus.FAILED, DeliveryStatus.SKIPPED])
+    ).values(
+        status=DeliveryStatus.PLANNED, channel_id=envelope.channel_id, payload=envelope.payload, due_at=now,
+        not_before=now, latest_at=now + POST_FOR, claimed_by=None, last_error=None, error_reported_at=None,
+    ))  # fmt: skip
+    return row_id
 
 
 def _note_problem(session: Session, envelope: Envelope, problem: Invalid, now: datetime) -> None:
@@ -172,8 +204,8 @@ def _read_back(posting: Posting, row: OutboxMessage) -> None:
         posting.channel_id = row.channel_id
 
 
-def post_due_summaries(engine: Engine, client_for: Callable[[str], WebClient], now: datetime,
-                       *, policy: PrivacyPolicy | None = None) -> int:  # fmt: skip
+def post_due_summaries(engine: Engine, client_for: Callable[[str], WebClient], now: datetime, *, render: Renderer,
+                       policy: PrivacyPolicy | None = None) -> int:  # fmt: skip
     """For the scheduler: put every active cohort's current summary in the outbox for the organisations not posted
     yet; the scheduler's sender posts them.
 
@@ -197,6 +229,6 @@ def post_due_summaries(engine: Engine, client_for: Callable[[str], WebClient], n
     planned = 0
     for team_id, cohort_id, organisation_ids in due:
         result = post_summaries(engine, client_for(team_id), cohort_id, organisation_ids, policy=policy, now=now,
-                                retry=False)  # fmt: skip
+                                render=render, retry=False)  # fmt: skip
         planned += sum(1 for posting in result.postings if posting.planned)
     return planned

@@ -107,6 +107,16 @@ def carried_from_earlier(session: Session, cohort: Cohort, period: str) -> Carri
     return Carried(tuple(figures.values()), tuple(withheld.values()))
 
 
+def previous_summary(session: Session, cohort: Cohort, period: str) -> Summary | None:
+    """The cohort's summary of the period before ``period``, as stored; None for the first period."""
+    earlier = SUMMARY_PERIODS[: SUMMARY_PERIODS.index(period)] if period in SUMMARY_PERIODS else ()
+    for before in reversed(earlier):
+        rows = [row for row in stored_rows(session, cohort, before) if row.figures.get("format") == FORMAT]
+        if rows:
+            return _from_rows(cohort, before, rows)
+    return None
+
+
 def stored_rows(session: Session, cohort: Cohort, period: str) -> list[SummaryPost]:
     return list(session.exec(
         select(SummaryPost).where(SummaryPost.cohort_id == cohort.id, SummaryPost.period == period)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
@@ -9,7 +11,7 @@ from slack_sdk import WebClient
 from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
 
-from bot.blocks.summary import sparkline, summary_message
+from bot.blocks.summary import sparkline, summary_message, summary_post
 from bot.i18n import t
 from bot.privacy import PrivacyPolicy
 from bot.programmes import programme_by_id
@@ -85,7 +87,26 @@ def test_what_each_organisation_sees_with_five_nine_and_two_mentors(cohort: Summ
     kela_post = _text(summary_message(summary.view(kela), "en"))
     assert "• Kela: 9 mentors" in kela_post
     assert "• Kela: 6 of 9 assignments done" in kela_post
-    assert "SE1–SE4 adapt the short Occupational Self-Efficacy Scale" in kela_post
+    assert "The first four statements adapt the short Occupational Self-Efficacy Scale" in kela_post
+    assert "I can remain calm when facing difficulties in my job" in kela_post  # a statement by its text
+    assert "• SE1" not in kela_post
+
+
+def test_the_scale_note_only_where_self_efficacy_figures_are_shown(cohort: SummaryCohort) -> None:
+    summary = _all_periods(cohort)["before-session-3"]
+    kela = summary.view(org_group(cohort.organisations[1]))
+    without = replace(kela, figures=tuple(f for f in kela.figures if not f.metric.startswith("se:")))
+    assert "Occupational Self-Efficacy Scale" in _text(summary_message(kela, "en"))
+    assert "Occupational Self-Efficacy Scale" not in _text(summary_message(without, "en"))
+
+
+def test_an_organisation_is_told_plainly_when_its_own_figures_are_withheld(cohort: SummaryCohort) -> None:
+    summary = _all_periods(cohort)["after-session-3"]
+    post = _text(summary_message(summary.view(org_group(cohort.organisations[0])), "en"))
+    assert "The figures of *Verohallinto* itself are not shown" in post
+    assert "Its mentors are counted in the whole cohort's figures." in post
+    kirjasto = _text(summary_message(summary.view(org_group(cohort.organisations[2])), "fi"))
+    assert "Organisaation *Kirjasto* omia lukuja ei näytetä" in kirjasto
 
 
 def test_a_rating_is_shown_only_when_enough_people_rated_that_statement(cohort: SummaryCohort) -> None:
@@ -103,7 +124,8 @@ def test_a_rating_is_shown_only_when_enough_people_rated_that_statement(cohort: 
     assert summary.figure(group, "se:T0:SE2") is None and summary.figure(group, "se:T0:SE1") is not None
     assert (group, "se:T0:SE2", "small_group") in summary.withheld
     post = _text(summary_message(summary.view(group), "en"))
-    assert "• SE2: – → " not in post and "SE2: 3 (" in post  # the cohort's SE2 stays, Kela's is withheld
+    se1, se2 = "I can remain calm when facing difficulties", "When I am confronted with a problem in my job"
+    assert post.count(se1) == 2 and post.count(se2) == 1  # the cohort's SE2 stays, Kela's is withheld
     se2 = programme_by_id(summary.programme).item("SE2").text.get("fi")  # the cohort's language
     rows = [row for row in export_rows(summary_csv(summary.view(group)), "fi") if se2 in row["figure"]]
     assert {row["group"] for row in rows if row["value"]} == {"Koko ryhmä"}
@@ -256,7 +278,7 @@ def test_quotes_reach_only_their_own_organisations_hr_scrubbed_of_every_name(coh
         others = {q.text for q in summary.quotes if q.group != group}
         assert all(text.replace("\n", " ")[:200] in post for text in own), slug
         assert not any(text[:60] in post for text in others - own), slug
-        assert "Mentor" not in post and "UM" not in post
+        assert not re.search(r"Mentor \d", post) and "UM" not in post  # no mentor's name or id
         table = summary_csv(summary.view(group))
         assert not any(text[:60] in table for text in others - own)
     # Kirjasto (2 mentors) never gets a quote; coaches never get any
@@ -269,14 +291,30 @@ def test_the_scheduled_job_posts_to_each_organisation_once(cohort: SummaryCohort
     client = WebClient(token="xoxb-test", base_url=fake_slack.url)
     cohort.fill("before-session-2")
     early = cohort.moment("before-session-2") - timedelta(hours=1)
-    assert post_due_summaries(cohort.engine, lambda team: client, early) == 0
-    assert post_due_summaries(cohort.engine, lambda team: client, cohort.moment("before-session-2")) == 3
-    assert post_due_summaries(cohort.engine, lambda team: client, cohort.moment("before-session-2")) == 0
-    assert outbox_world.send_messages(cohort.engine, fake_slack, cohort.moment("before-session-2")).sent == 3
+    assert post_due_summaries(cohort.engine, lambda team: client, early, render=summary_post) == 0
+    assert (
+        post_due_summaries(cohort.engine, lambda team: client, cohort.moment("before-session-2"), render=summary_post)
+        == 3
+    )
+    assert (
+        post_due_summaries(cohort.engine, lambda team: client, cohort.moment("before-session-2"), render=summary_post)
+        == 0
+    )
+    sent = outbox_world.send_messages(cohort.engine, fake_slack, cohort.moment("before-session-2")).sent
+    assert sent == 6  # each organisation's post and its chart
     later = cohort.moment("before-session-2") + timedelta(hours=1)
-    assert post_due_summaries(cohort.engine, lambda team: client, later) == 0  # posted: nothing planned again
+    assert (
+        post_due_summaries(cohort.engine, lambda team: client, later, render=summary_post) == 0
+    )  # posted: nothing planned again
     posts = fake_slack.calls_to("chat.postMessage")
     assert sorted(call.args["channel"] for call in posts) == ["GHRKELA", "GHRKIRJ", "GHRVERO"]
+    charts = sorted(fake_slack.uploads, key=lambda upload: upload["channel_id"])
+    assert [(c["channel_id"], c["name"]) for c in charts] == [
+        (channel, "mentori-before-session-2.png") for channel in ("GHRKELA", "GHRKIRJ", "GHRVERO")
+    ]
+    assert all(c["content"].startswith(b"\x89PNG") for c in charts)
+    asked = fake_slack.calls_to("files.getUploadURLExternal")
+    assert all(call.args["alt_txt"].startswith("Kevät 2027: osallistuminen ja pystyvyyden tunne.") for call in asked)
     assert fake_slack.invalid == []
 
 
@@ -285,7 +323,10 @@ def test_the_job_never_posts_to_a_public_channel(cohort: SummaryCohort, fake_sla
     fake_slack.add_channel("GHRKELA", name="hr-kela", is_private=False)
     client = WebClient(token="xoxb-test", base_url=fake_slack.url)
     cohort.fill("before-session-2")
-    assert post_due_summaries(cohort.engine, lambda team: client, cohort.moment("before-session-2")) == 2
+    assert (
+        post_due_summaries(cohort.engine, lambda team: client, cohort.moment("before-session-2"), render=summary_post)
+        == 2
+    )
     outbox_world.send_messages(cohort.engine, fake_slack, cohort.moment("before-session-2"))
     assert "GHRKELA" not in {call.args["channel"] for call in fake_slack.calls_to("chat.postMessage")}
 
