@@ -37,6 +37,7 @@ from storage.models import CohortStatus as CohortState
 
 class Kind(StrEnum):
     HR = "hr"
+    REVIEW = "review"  # the cohort's coaches reviewing one organisation's draft: exactly what its HR would get
     COACHES = "coaches"
     ADMIN = "admin"
 
@@ -54,6 +55,10 @@ class Audience:
         return cls(Kind.HR, int(organisation.cohort_id), int(organisation.id or 0))
 
     @classmethod
+    def review(cls, organisation: Organisation) -> Audience:
+        return cls(Kind.REVIEW, int(organisation.cohort_id), int(organisation.id or 0))
+
+    @classmethod
     def coaches(cls, cohort: Cohort) -> Audience:
         return cls(Kind.COACHES, int(cohort.id or 0))
 
@@ -63,8 +68,10 @@ class Audience:
 
     @property
     def group(self) -> str | None:
-        """The organisation's group for HR; None (every group) for coaches and admins."""
-        return org_group(self.organisation_id) if self.kind == Kind.HR and self.organisation_id else None
+        """The organisation's group for HR and its draft's review; None (every group) for coaches and admins."""
+        if self.kind in (Kind.HR, Kind.REVIEW) and self.organisation_id:
+            return org_group(self.organisation_id)
+        return None
 
 
 def audiences_of(session: Session, actor: Actor, cohort: Cohort) -> list[Audience]:

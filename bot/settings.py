@@ -37,6 +37,9 @@ class SettingsError(ValueError):
     """A setting is missing or malformed; the message names the variable and how to fix it."""
 
 
+UNREVIEWED = ("post", "wait")  # what happens to a summary draft no coach reviewed in time
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything Mentori reads from its environment."""
@@ -55,6 +58,8 @@ class Settings:
     log_format: str = "text"
     admins: frozenset[str] = field(default_factory=frozenset)
     min_group: int = 5
+    summary_review_days: int = 2  # working days the coaches have to review an HR summary draft
+    summary_unreviewed: str = "post"  # then: "post" it, saying it was not reviewed, or "wait" for a coach
     retention_days: int = 180
     web_workers: int = 2
     web_threads: int = 8
@@ -141,6 +146,8 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: bool = True) 
         log_format=get.choice("LOG_FORMAT", "text", LOG_FORMATS),
         admins=get.user_ids("MENTORI_ADMINS"),
         min_group=get.integer("MENTORI_MIN_GROUP", 5, low=3, high=1000),
+        summary_review_days=get.integer("MENTORI_SUMMARY_REVIEW_DAYS", 2, low=0, high=30),
+        summary_unreviewed=get.choice("MENTORI_SUMMARY_UNREVIEWED", "post", UNREVIEWED),
         retention_days=get.integer("MENTORI_RETENTION_DAYS", 180, low=1, high=36500),
         web_workers=get.integer("WEB_WORKERS", 2, low=1, high=64),
         web_threads=get.integer("WEB_THREADS", 8, low=1, high=256),

@@ -41,6 +41,7 @@ from bot.blocks.home import (
     mentor_home_view,
 )
 from bot.blocks.kit import Block, divider, say, section
+from bot.blocks.summary_review import review_home_blocks
 from bot.cohorts import Invalid
 from bot.deps import Deps
 from bot.directory import SlackDirectory
@@ -51,6 +52,8 @@ from bot.outbox import deliver, plan_file
 from bot.people import language_for
 from bot.privacy import PrivacyPolicy
 from bot.slack_api import error_code
+from bot.summaries.overview import review_overview
+from bot.summaries.review import rules_from
 from storage.db import session_scope
 from storage.models import DeliveryStatus, Member, MemberStatus, MessageKind, Role
 from storage.outbox_messages import Envelope, enqueue, post
@@ -133,7 +136,8 @@ class HomePublisher:
             return [section(say(language, "home.coach_fallback"))]
         actor = load_actor(session, self.deps.settings, SlackDirectory(self.deps.engine, client, self.deps.now),
                            team_id, user_id)  # fmt: skip
-        return list(coach_home_blocks(session, actor, language, now))
+        reviews = review_overview(session, actor, now, rules_from(self.deps.settings))
+        return [*coach_home_blocks(session, actor, language, now), *review_home_blocks(reviews, language)]
 
     def publish(self, client: WebClient, team_id: str, user_id: str) -> None:
         """Publish the user's Home; a Slack error is logged, never raised (the change itself is already saved)."""

@@ -9,7 +9,7 @@ from sqlmodel import Session
 from bot import privacy_gate
 from bot.authz import Actor, Refused, load_actor, organisations_visible_to, require_admin
 from bot.blocks.kit import joined, say
-from bot.blocks.summary import summary_post
+from bot.blocks.summary_review import RENDERERS
 from bot.cohorts import Invalid, find_cohort
 from bot.deps import Deps
 from bot.directory import SlackDirectory
@@ -18,7 +18,8 @@ from bot.i18n import moment
 from bot.outbox import deliver, plan_deletions, plan_file, told
 from bot.privacy import PrivacyPolicy
 from bot.summaries.periods import next_period_moment, period_label
-from bot.summaries.posting import check_channel, post_summaries
+from bot.summaries.posting import Posting, check_channel, post_summaries
+from bot.summaries.review import rules_from
 from handlers.cohort_commands import parse_user
 from handlers.commands import CommandContext, CommandRouter
 from storage.db import session_scope
@@ -82,7 +83,9 @@ class SummaryCommand(_Base):
             return
         result = post_summaries(self.deps.engine, ctx.client, int(cohort.id or 0),
                                 [int(o.id or 0) for o in organisations], policy=self.policy,
-                                now=self.deps.now(), send_now=self.deps.send_now, render=summary_post)  # fmt: skip
+                                now=self.deps.now(), send_now=self.deps.send_now, render=RENDERERS,
+                                rules=rules_from(self.deps.settings),
+                                approve_as=actor if actor.may_manage(cohort) else None)  # fmt: skip
         if result.period is None:
             ctx.reply(self.not_yet(ctx, cohort))
             return
@@ -90,7 +93,9 @@ class SummaryCommand(_Base):
         period = period_label(cohort.programme, result.period, language)
         lines = []
         for posting in result.postings:
-            if posting.problem is not None:
+            if posting.waiting is not None:
+                lines.append(self.waiting(language, period, posting))
+            elif posting.problem is not None:
                 reason = say(language, posting.problem.key, **posting.problem.params)
                 lines.append(say(language, "summary.not_posted", organisation=posting.organisation, problem=reason))
             elif posting.queued:
@@ -104,6 +109,16 @@ class SummaryCommand(_Base):
                 lines.append(say(language, "summary.posted", period=period, organisation=posting.organisation,
                                channel=posting.channel_id))  # fmt: skip
         ctx.reply(joined(lines) or say(language, "summary.error_no_organisations", cohort=cohort.name))
+
+    @staticmethod
+    def waiting(language: str, period: str, posting: Posting) -> str:
+        """A post not made: its draft is with the coaches, or a coach held it."""
+        if posting.waiting == "held":
+            return say(language, "summary.held", period=period, organisation=posting.organisation)
+        if posting.due_at is not None:
+            return say(language, "summary.waiting_due", period=period, organisation=posting.organisation,
+                       moment=moment(language, posting.due_at))  # fmt: skip
+        return say(language, "summary.waiting", period=period, organisation=posting.organisation)
 
 
 class ExportCommand(_Base):

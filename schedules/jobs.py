@@ -27,7 +27,7 @@ from slack_sdk import WebClient
 from sqlalchemy import Engine, or_
 from sqlmodel import Session, col, select
 
-from bot.blocks.summary import summary_post
+from bot.blocks.summary_review import RENDERERS
 from bot.deps import Deps
 from bot.directory import FRESH_FOR, SlackDirectory, UnknownUser
 from bot.mentor_prefs import mentor_memberships
@@ -37,6 +37,7 @@ from bot.retention import run_retention
 from bot.settings import Settings
 from bot.slack_api import reading_client, sending_client
 from bot.summaries.posting import post_due_summaries
+from bot.summaries.review import rules_from
 from bot.workspaces import Workspaces
 from schedules.coach_reports import report_to_coaches
 from schedules.message_source import MessageSource
@@ -151,15 +152,18 @@ def remind() -> int:
 
 
 def post_summaries() -> int:
-    """Put each active cohort's HR summary in the outbox once its summary step has come, and send it (every 15
-    minutes); returns how many posts were planned."""
+    """Put each active cohort's HR summary in the outbox once its summary step has come and the coaches' review
+    allows, and send it, or the drafts to the coaches (every 15 minutes); returns how many posts were planned."""
     ctx = context()
     policy = PrivacyPolicy(min_group=ctx.deps.settings.min_group)
-    planned = post_due_summaries(ctx.engine, ctx.reading_client, ctx.now(), policy=policy, render=summary_post)
-    if planned:
+    planned = post_due_summaries(
+        ctx.engine, ctx.reading_client, ctx.now(), policy=policy, render=RENDERERS, rules=rules_from(ctx.deps.settings)
+    )
+    if planned.posts or planned.drafts:
         report = _sender(ctx, [MessageSource()]).run()
-        log.info("summaries: %d planned, %d messages sent", planned, report.sent)
-    return planned
+        log.info("summaries: %d posts and %d drafts planned, %d messages sent", planned.posts, planned.drafts,
+                 report.sent)  # fmt: skip
+    return planned.posts
 
 
 def purge_expired() -> int:

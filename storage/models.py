@@ -345,6 +345,13 @@ class SummaryPost(SQLModel, table=True):
     figures: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     posted_at: datetime | None = _timestamp()
     created_at: datetime = _timestamp(nullable=False)
+    # The coaches' review of the draft (bot.summaries.review): None until the draft goes to them.
+    review: str | None = Field(default=None, max_length=16)  # pending, approved, held, unreviewed
+    review_sent_at: datetime | None = _timestamp()
+    reviewed_by: str | None = Field(default=None, max_length=32)
+    reviewed_at: datetime | None = _timestamp()
+    coach_note: str | None = Field(default=None, max_length=600)
+    removed_quotes: list[str] = Field(default_factory=list, sa_type=JSON)  # quote texts a coach took out
 
 
 class DmNote(SQLModel, table=True):

@@ -12,13 +12,14 @@ from bot.privacy import QUOTES_METRIC
 from bot.programmes import programme_by_id
 from bot.programmes.model import Programme
 from bot.summaries.labels import statement, step_label
-from bot.summaries.model import COHORT, RenderedPost, Summary
+from bot.summaries.model import COHORT, RenderedPost, ReviewMark, Summary
 from bot.summaries.periods import period_label
 
 SPARKS = "▁▂▃▄▅▆▇█"
 STATUSES = ("planned", "running", "done", "dropped")
 DECISIONS = ("continue", "spread", "stop")
 MAX_QUOTES = 5
+NO_MARK = ReviewMark()
 QUOTE_LENGTH = 280
 
 
@@ -36,10 +37,13 @@ def _rate(language: str, answered: int, sent: int) -> str:
     return say(language, "summary.percent", value=round(100 * answered / sent) if sent else 0)
 
 
-def summary_message(summary: Summary, language: str, previous: Summary | None = None) -> dict[str, Any]:
+def summary_message(
+    summary: Summary, language: str, previous: Summary | None = None, mark: ReviewMark = NO_MARK
+) -> dict[str, Any]:
     """The post for one organisation (``summary.view(org)``) or, with every organisation in it, for coaches.
 
     ``previous`` is the previous period's summary as the same audience saw it: what changed since is shown.
+    ``mark``: the coach's note, or the line saying no coach reviewed the post.
     """
     programme = programme_by_id(summary.programme)
     groups = [COHORT, *summary.organisations]
@@ -51,7 +55,7 @@ def summary_message(summary: Summary, language: str, previous: Summary | None = 
                   min_group=summary.min_group)  # fmt: skip
     else:
         intro = say(language, "summary.intro_cohort", min_group=summary.min_group)
-    blocks: list[Block] = [header(title), context(intro), divider()]
+    blocks: list[Block] = [header(title), context(intro), *_review_lines(mark, language), divider()]
     lines = _lines(summary, language, groups, names)
     blocks += [section(text) for text in _sections(summary, language, groups, names, programme, lines)]
     se = _self_efficacy(summary, language, groups, names, programme)
@@ -70,6 +74,15 @@ def summary_message(summary: Summary, language: str, previous: Summary | None = 
     if computed is not None:
         blocks.append(context(say(language, "summary.footer", day=day(language, computed.date()))))
     return message(title, blocks[:50])
+
+
+def _review_lines(mark: ReviewMark, language: str) -> list[Block]:
+    lines: list[Block] = []
+    if mark.note:
+        lines.append(section(joined([say(language, "summary.coach_note_title"), md("> {note}", note=mark.note)])))
+    if mark.unreviewed:
+        lines.append(context(say(language, "summary.not_reviewed")))
+    return lines
 
 
 def _lines(summary: Summary, language: str, groups: list[str], names: dict[str, str]) -> dict[str, list[str]]:
@@ -287,7 +300,7 @@ def _reasons(summary: Summary, language: str, counts: dict[str, int]) -> list[st
             for reason, count in counts.items()]  # fmt: skip
 
 
-def summary_post(summary: Summary, previous: Summary | None, language: str) -> RenderedPost:
+def summary_post(summary: Summary, previous: Summary | None, mark: ReviewMark, language: str) -> RenderedPost:
     """The post and its chart, for a summary already narrowed to its audience (bot.privacy_gate)."""
     chart = chart_file(summary, language)
-    return RenderedPost(summary_message(summary, language, previous), (chart,) if chart else ())
+    return RenderedPost(summary_message(summary, language, previous, mark), (chart,) if chart else ())

@@ -102,5 +102,37 @@ class RenderedPost:
     files: tuple[PostFile, ...] = ()
 
 
-# (the summary as its audience may see it, the previous period's as they saw it, language) → the post
-Renderer = Callable[[Summary, Summary | None, str], RenderedPost]
+@dataclass(frozen=True)
+class ReviewMark:
+    """What a post says of the coaches' review: their note, or that no coach reviewed it in time."""
+
+    note: str | None = None
+    unreviewed: bool = False
+
+
+@dataclass(frozen=True)
+class Draft:
+    """An organisation's summary as its HR would get it, for the cohort's coaches to review before it is posted."""
+
+    post_id: int
+    organisation: str
+    view: Summary  # exactly what HR of the organisation would see (bot.privacy_gate), less the quotes taken out
+    previous: Summary | None
+    mark: ReviewMark
+    state: str  # pending, approved, held, unreviewed, posted
+    due_at: Any = None  # when it is posted without a review, in the cohort's time zone (None: it waits)
+    reviewed_by: str | None = None
+    quotes: tuple[tuple[int, str], ...] = ()  # the quotes still in it, with their index among the stored ones
+
+
+# (the summary as its audience may see it, the previous period's as they saw it, the review, language) → the post
+Renderer = Callable[[Summary, Summary | None, ReviewMark, str], RenderedPost]
+DraftRenderer = Callable[[Draft, str], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Renderers:
+    """How posts and drafts are drawn (bot.blocks), handed in by the composition so the domain needs no Block Kit."""
+
+    post: Renderer
+    draft: DraftRenderer

@@ -107,6 +107,15 @@ def carried_from_earlier(session: Session, cohort: Cohort, period: str) -> Carri
     return Carried(tuple(figures.values()), tuple(withheld.values()))
 
 
+def period_summary(session: Session, cohort_id: int, period: str) -> Summary | None:
+    """A period's summary as stored; None when it was never counted (or its cohort is gone)."""
+    cohort = session.get(Cohort, cohort_id)
+    rows = (
+        [row for row in stored_rows(session, cohort, period) if row.figures.get("format") == FORMAT] if cohort else []
+    )
+    return _from_rows(cohort, period, rows) if cohort and rows else None
+
+
 def previous_summary(session: Session, cohort: Cohort, period: str) -> Summary | None:
     """The cohort's summary of the period before ``period``, as stored; None for the first period."""
     earlier = SUMMARY_PERIODS[: SUMMARY_PERIODS.index(period)] if period in SUMMARY_PERIODS else ()

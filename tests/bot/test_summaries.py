@@ -4,21 +4,24 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from slack_sdk import WebClient
 from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
 
-from bot.blocks.summary import sparkline, summary_message, summary_post
+from bot.blocks.summary import sparkline, summary_message
+from bot.blocks.summary_review import RENDERERS, draft_message
 from bot.i18n import t
 from bot.privacy import PrivacyPolicy
 from bot.programmes import programme_by_id
 from bot.programmes.model import SUMMARY_PERIODS
 from bot.summaries.export import summary_csv
-from bot.summaries.model import COHORT, org_group
+from bot.summaries.model import COHORT, Draft, ReviewMark, org_group
 from bot.summaries.posting import post_due_summaries
+from bot.summaries.review import ReviewRules
 from bot.summaries.store import ensure_summary
 from storage.db import session_scope
 from storage.models import Answer, HrMeeting, Member, MemberStatus, Organisation, SlackUser, SummaryPost
@@ -30,6 +33,7 @@ from tests.support.golden import assert_golden
 from tests.support.summary_cohort import ORGANISATIONS, SummaryCohort, add_people, build, mentor_id
 
 POLICY = PrivacyPolicy()
+NO_REVIEW = ReviewRules(days=0)  # posted at once: these tests are about posting, not the coaches' review
 SLUGS = ("verohallinto", "kela", "kirjasto")
 
 
@@ -69,6 +73,23 @@ def test_golden_posts_and_csvs_for_every_organisation_at_every_summary_step(coho
             assert_golden(f"summary/{period}.{slug}.csv", lines)
         assert_golden(f"summary/{period}.coaches.csv", summary_csv(summary.view(None)).splitlines())
         previous = summary
+
+
+def test_golden_drafts_the_coaches_review_show_what_hr_would_get(cohort: SummaryCohort) -> None:
+    summaries = _all_periods(cohort)
+    summary, before = summaries["before-session-3"], summaries["before-session-2"]
+    for slug, organisation_id in zip(SLUGS, cohort.organisations, strict=True):
+        group = org_group(organisation_id)
+        view, previous = summary.view(group), before.view(group)
+        due = datetime(2027, 3, 9, 9, tzinfo=ZoneInfo("Europe/Helsinki"))
+        draft = Draft(post_id=7, organisation=view.organisations[group], view=view, previous=previous,
+                      mark=ReviewMark(), state="pending", due_at=due,
+                      quotes=tuple(enumerate(q.text for q in view.quotes)))  # fmt: skip
+        for language in ("fi", "en", "sv"):
+            message = draft_message(draft, language)
+            assert_golden(f"summary/draft.before-session-3.{slug}.{language}", message, surface="message")
+            hr = summary_message(view, summary.language, previous)["blocks"]
+            assert all(block in message["blocks"] for block in hr)  # HR's post, whole and unchanged
 
 
 def test_what_each_organisation_sees_with_five_nine_and_two_mentors(cohort: SummaryCohort) -> None:
@@ -291,20 +312,24 @@ def test_the_scheduled_job_posts_to_each_organisation_once(cohort: SummaryCohort
     client = WebClient(token="xoxb-test", base_url=fake_slack.url)
     cohort.fill("before-session-2")
     early = cohort.moment("before-session-2") - timedelta(hours=1)
-    assert post_due_summaries(cohort.engine, lambda team: client, early, render=summary_post) == 0
+    assert post_due_summaries(cohort.engine, lambda team: client, early, render=RENDERERS, rules=NO_REVIEW).posts == 0
     assert (
-        post_due_summaries(cohort.engine, lambda team: client, cohort.moment("before-session-2"), render=summary_post)
+        post_due_summaries(
+            cohort.engine, lambda team: client, cohort.moment("before-session-2"), render=RENDERERS, rules=NO_REVIEW
+        ).posts
         == 3
     )
     assert (
-        post_due_summaries(cohort.engine, lambda team: client, cohort.moment("before-session-2"), render=summary_post)
+        post_due_summaries(
+            cohort.engine, lambda team: client, cohort.moment("before-session-2"), render=RENDERERS, rules=NO_REVIEW
+        ).posts
         == 0
     )
     sent = outbox_world.send_messages(cohort.engine, fake_slack, cohort.moment("before-session-2")).sent
     assert sent == 6  # each organisation's post and its chart
     later = cohort.moment("before-session-2") + timedelta(hours=1)
     assert (
-        post_due_summaries(cohort.engine, lambda team: client, later, render=summary_post) == 0
+        post_due_summaries(cohort.engine, lambda team: client, later, render=RENDERERS, rules=NO_REVIEW).posts == 0
     )  # posted: nothing planned again
     posts = fake_slack.calls_to("chat.postMessage")
     assert sorted(call.args["channel"] for call in posts) == ["GHRKELA", "GHRKIRJ", "GHRVERO"]
@@ -324,7 +349,9 @@ def test_the_job_never_posts_to_a_public_channel(cohort: SummaryCohort, fake_sla
     client = WebClient(token="xoxb-test", base_url=fake_slack.url)
     cohort.fill("before-session-2")
     assert (
-        post_due_summaries(cohort.engine, lambda team: client, cohort.moment("before-session-2"), render=summary_post)
+        post_due_summaries(
+            cohort.engine, lambda team: client, cohort.moment("before-session-2"), render=RENDERERS, rules=NO_REVIEW
+        ).posts
         == 2
     )
     outbox_world.send_messages(cohort.engine, fake_slack, cohort.moment("before-session-2"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 import pytest
@@ -32,6 +33,12 @@ from tests.support.summary_cohort import (
 )
 
 Driver = Callable[[datetime], Commands]
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """No review time: these tests are about asking for posts (tests/handlers/test_summary_review.py: the review)."""
+    return replace(settings, summary_review_days=0)
 
 
 @pytest.fixture

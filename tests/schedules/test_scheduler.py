@@ -111,12 +111,18 @@ def test_the_summary_job_posts_each_organisations_summary_once_when_its_step_has
         with freeze_time(due - timedelta(minutes=15)):
             assert jobs.post_summaries() == 0
         with freeze_time(due):
+            assert jobs.post_summaries() == 0  # the drafts go to the coach first
+        drafts = [call for call in fake_slack.calls_to("chat.postMessage") if call.args["channel"] == "DCOACH"]
+        assert len(drafts) == 3  # one per organisation, to the cohort's coach
+        with freeze_time(due + timedelta(days=1)):
+            assert jobs.post_summaries() == 0  # one working day: still the coach's to review
+        with freeze_time(due + timedelta(days=4)):  # Fri 09.00 + two working days: Tue 09.00, posted unreviewed
             assert jobs.post_summaries() == 3
-        with freeze_time(due + timedelta(minutes=15)):
+        with freeze_time(due + timedelta(days=4, minutes=15)):
             assert jobs.post_summaries() == 0
-    assert sorted(call.args["channel"] for call in fake_slack.calls_to("chat.postMessage")) == [
-        "GHRKELA", "GHRKIRJ", "GHRVERO"
-    ]  # fmt: skip
+    posts = [call for call in fake_slack.calls_to("chat.postMessage") if call.args["channel"].startswith("G")]
+    assert sorted(call.args["channel"] for call in posts) == ["GHRKELA", "GHRKIRJ", "GHRVERO"]
+    assert all("Kukaan valmentaja ei tarkistanut" in str(call.args["blocks"]) for call in posts)
 
 
 def test_a_job_without_a_registered_context_says_how_to_wire_it() -> None:
