@@ -43,6 +43,8 @@ CHROME = 6  # blocks of the draft around HR's post
 def _state_line(draft: Draft, language: str) -> str:
     if draft.state in ("approved", "held") and draft.reviewed_by:
         return say(language, f"summary.review.state_{draft.state}", user=mention(draft.reviewed_by))
+    if draft.state == "posted" and draft.reviewed_by and not draft.mark.unreviewed:
+        return say(language, "summary.review.state_posted_by", user=mention(draft.reviewed_by))
     if draft.state == "pending":
         if draft.due_at is not None:
             return say(language, "summary.review.due", moment=moment(language, draft.due_at))

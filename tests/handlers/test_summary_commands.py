@@ -75,6 +75,7 @@ def test_a_coach_posts_the_current_summary_to_every_hr_channel_once(
     assert "Yhteenveto HR:lle ennen 3. valmennuskertaa" in kela.args["text"]  # the cohort's language, not the coach's
     again = at(now + timedelta(days=1)).say('summary "Kevät 2027"')
     assert "was already posted to <#GHRKELA>" in again and "same figures" in again
+    assert "on Fri 5 Mar 2027 at 11:00" in again  # when it was posted, in the cohort's time zone (09:00 UTC)
     assert len(_posts(fake_slack)) == 3
     assert fake_slack.invalid == []
 
