@@ -29,9 +29,10 @@ from bot.privacy import PLACEHOLDER, PrivacyPolicy, scrub
 from bot.status import HOME_MAX_BLOCKS, CohortStatus, cohort_status, managed_cohorts
 from bot.summaries.compute import names_to_scrub
 from bot.summaries.export import summary_csv
-from bot.summaries.model import Summary, org_group
-from bot.summaries.store import ensure_summary
-from storage.models import Answer, Cohort, Member, MemberStatus, Organisation, Role
+from bot.summaries.model import ReviewMark, Summary, org_group
+from bot.summaries.review import mark_of, reviewed
+from bot.summaries.store import ensure_summary, period_summary
+from storage.models import Answer, Cohort, Member, MemberStatus, Organisation, Role, SummaryPost
 from storage.models import CohortStatus as CohortState
 
 
@@ -119,8 +120,8 @@ def coach_home_blocks(session: Session, actor: Actor, language: str, now: dateti
 def hr_home_blocks(
     engine: Engine, team_id: str, user_id: str, language: str, *, policy: PrivacyPolicy, now: datetime
 ) -> list[Block]:
-    """An HR contact's part of the App Home: the current summary of each organisation they are HR of, as its HR may
-    see it in the HR channel; [] for everyone else and before the first summary step."""
+    """An HR contact's part of the App Home: the latest summary posted to each organisation they are HR of, as it was
+    posted (after the coaches' review); [] for everyone else and before a first post."""
     with Session(engine) as session:
         organisations = list(session.exec(
             select(Organisation)
@@ -130,12 +131,26 @@ def hr_home_blocks(
                    Member.status == MemberStatus.ACTIVE, Cohort.status == CohortState.ACTIVE)
             .order_by(col(Organisation.id))
         ))  # fmt: skip
-    blocks: list[Block] = []
-    for organisation in organisations:
-        summary = summary_for(engine, Audience.hr(organisation), policy=policy, now=now)
-        if summary is not None:
-            blocks += [*([divider()] if blocks else []), *summary_message(summary, language)["blocks"]]
+        blocks: list[Block] = []
+        for organisation in organisations:
+            posted = _latest_post(session, organisation)
+            if posted is not None:
+                summary, mark = posted
+                blocks += [*([divider()] if blocks else []), *summary_message(summary, language, None, mark)["blocks"]]
     return blocks
+
+
+def _latest_post(session: Session, organisation: Organisation) -> tuple[Summary, ReviewMark] | None:
+    """The organisation's latest posted summary as its HR got it: its view, less the quotes the coaches took out."""
+    row = session.exec(
+        select(SummaryPost)
+        .where(SummaryPost.organisation_id == organisation.id, col(SummaryPost.message_ts).is_not(None))
+        .order_by(col(SummaryPost.posted_at).desc(), col(SummaryPost.id).desc())
+    ).first()
+    summary = period_summary(session, organisation.cohort_id, row.period) if row else None
+    if row is None or summary is None:
+        return None
+    return reviewed(view(summary, Audience.hr(organisation)), row), mark_of(row)
 
 
 def quote_preview(session: Session, answer: Answer) -> str | None:

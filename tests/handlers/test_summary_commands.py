@@ -182,7 +182,12 @@ def test_forget_confirms_what_was_removed(cohort: SummaryCohort, at: Driver) -> 
 def test_hr_sees_their_own_organisations_summary_in_the_home_tab(
     cohort: SummaryCohort, at: Driver, fake_slack: FakeSlack
 ) -> None:
-    slack = at(cohort.moment("before-session-3")).slack
+    commands = at(cohort.moment("before-session-3"))
+    slack = commands.slack
+    for user in ("UHRKELA", "UHRVERO", COACH):
+        assert slack.post(slack_requests.app_home_opened(user)).status == 200
+    assert "Kevät 2027" not in all_text(fake_slack.home_views["UHRKELA"])  # nothing posted yet: nothing shown
+    commands.say('summary "Kevät 2027"', user_id=COACH)
     for user in ("UHRKELA", "UHRVERO", COACH):
         assert slack.post(slack_requests.app_home_opened(user)).status == 200
     assert fake_slack.invalid == []
