@@ -451,9 +451,12 @@ def test_a_summary_that_could_not_be_posted_reaches_the_coaches_once_with_the_re
         assert organisation is not None
         organisation.hr_channel_id = "GHRVERO"
         session.add(organisation)
-    due = datetime(2027, 2, 5, 8, 0, tzinfo=UTC)  # the "before session 2" summary is due
+    due = datetime(2027, 2, 5, 8, 0, tzinfo=UTC)  # the "before session 2" summary is due: drafts to the coach
+    with freeze_time(due):
+        jobs.post_summaries()
+    unreviewed = due + timedelta(days=4)  # no coach reviewed it in two working days: it is posted
     for minutes in (0, 15, 30):  # the job runs every 15 minutes
-        with freeze_time(due + timedelta(minutes=minutes)):
+        with freeze_time(unreviewed + timedelta(minutes=minutes)):
             jobs.post_summaries()
             jobs.send_due()
     summary_news = [m for m in _coach_messages(fake_slack) if "HR summary" in str(m["blocks"])]
