@@ -85,7 +85,7 @@ class SummaryCommand(_Base):
                                 [int(o.id or 0) for o in organisations], policy=self.policy,
                                 now=self.deps.now(), send_now=self.deps.send_now, render=RENDERERS,
                                 rules=rules_from(self.deps.settings),
-                                approve_as=actor if actor.may_manage(cohort) else None)  # fmt: skip
+                                approve_as=actor if actor.may_manage(cohort) else None, interim=True)  # fmt: skip
         if result.period is None:
             ctx.reply(self.not_yet(ctx, cohort))
             return

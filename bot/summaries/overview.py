@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 
 from bot.authz import Actor
 from bot.status import managed_cohorts
-from bot.summaries.periods import current_period
+from bot.summaries.periods import INTERIM, current_period
 from bot.summaries.review import Review, ReviewRules, local, review_due
 from bot.summaries.store import stored_rows
 from storage.models import Cohort, DeliveryStatus, Organisation, OutboxMessage, SummaryPost
@@ -59,10 +59,12 @@ def _state(row: SummaryPost, outbox: OutboxMessage | None, cohort: Cohort, name:
 
 
 def cohort_posts(session: Session, cohort: Cohort, now: datetime, rules: ReviewRules) -> CohortPosts | None:
-    """The cohort's current period, organisation by organisation; None before its first summary is counted."""
+    """The cohort's current period (or its interim summary, before the first), organisation by organisation; None
+    before a summary is counted."""
     step = current_period(session, cohort, now)
-    rows = stored_rows(session, cohort, str(step.period)) if step else []
-    if step is None or not rows:
+    period = str(step.period) if step else INTERIM
+    rows = stored_rows(session, cohort, period)
+    if not rows:
         return None
     names = dict(
         session.exec(select(Organisation.id, Organisation.name).where(Organisation.cohort_id == cohort.id)).all()
@@ -73,7 +75,7 @@ def cohort_posts(session: Session, cohort: Cohort, now: datetime, rules: ReviewR
     ))}  # fmt: skip
     posts = tuple(_state(row, outbox.get(key), cohort, names.get(row.organisation_id, ""), rules)
                   for key, row in keys.items())  # fmt: skip
-    return CohortPosts(int(cohort.id or 0), cohort.name, cohort.programme, str(step.period), posts)
+    return CohortPosts(int(cohort.id or 0), cohort.name, cohort.programme, period, posts)
 
 
 def review_overview(session: Session, actor: Actor, now: datetime, rules: ReviewRules) -> list[CohortPosts]:

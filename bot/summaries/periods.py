@@ -7,10 +7,13 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from bot.i18n import t
 from bot.programmes import programme_by_id
 from bot.programmes.model import SUMMARY_PERIODS, Programme, Step
 from bot.programmes.timeline import step_moment
 from storage.models import Cohort, ProgrammeSession
+
+INTERIM = "interim"  # asked for before the first summary step: the prompts sent so far, counted once
 
 
 def session_dates(session: Session, cohort: Cohort) -> dict[int, Any]:
@@ -43,8 +46,24 @@ def next_period_moment(session: Session, cohort: Cohort) -> datetime | None:
     return min(moments) if moments else None
 
 
+def earlier_periods(period: str) -> tuple[str, ...]:
+    """The periods before ``period``, earliest first: an interim summary comes before every scheduled one."""
+    if period not in SUMMARY_PERIODS:
+        return ()
+    return (INTERIM, *SUMMARY_PERIODS[: SUMMARY_PERIODS.index(period)])
+
+
+def first_period(session: Session, cohort: Cohort) -> Step | None:
+    """The cohort's first summary step whose session has a date (what an interim summary counts towards)."""
+    dates = session_dates(session, cohort)
+    steps = [step for step in summary_steps(programme_by_id(cohort.programme)) if step.session in dates]
+    return steps[0] if steps else None
+
+
 def period_label(programme_id: str, period: str, language: str) -> str:
     """The period's name as its summary step is labelled in the programme (e.g. "Summary for HR before session 2")."""
+    if period == INTERIM:
+        return t(language, "summary.interim_period")
     for step in summary_steps(programme_by_id(programme_id)):
         if step.period == period:
             return step.label.get(language)

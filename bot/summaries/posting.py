@@ -115,14 +115,15 @@ class Plan:
 def post_summaries(
     engine: Engine, client: WebClient, cohort_id: int, organisation_ids: Sequence[int], *, policy: PrivacyPolicy,
     now: datetime, render: Renderers, rules: ReviewRules = DEFAULT_RULES, approve_as: Actor | None = None,
-    retry: bool = True, send_now: SendNow | None = None,
+    retry: bool = True, send_now: SendNow | None = None, interim: bool = False,
 ) -> PostResult:  # fmt: skip
     """Put the current period's summary (rendered by ``render``, with its chart) for each organisation's HR channel
     in the outbox, once it is approved (bot.summaries.review), and send it at once when the process can
     (bot.outbox); a draft not reviewed yet goes to the coaches instead. A post made already is reported; one that
-    failed is tried again (`retry`). ``approve_as``: a coach asked for the posts, approving the drafts not held."""
+    failed is tried again (`retry`). ``approve_as``: a coach asked for the posts, approving the drafts not held.
+    ``interim``: a person asked before the first summary step: the interim summary (bot.summaries.store)."""
     plan = Plan(render, rules, approve_as, retry)
-    summary = ensure_summary(engine, cohort_id, policy=policy, now=now)
+    summary = ensure_summary(engine, cohort_id, policy=policy, now=now, interim=interim)
     if summary is None:
         return PostResult(None)
     result = PostResult(summary.period)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -14,9 +15,9 @@ from bot.privacy import Cell, PrivacyPolicy
 from bot.programmes.model import SUMMARY_PERIODS, Step
 from bot.summaries.compute import Carried, compute_summary, is_event_metric
 from bot.summaries.model import FORMAT, Figure, SharedQuote, Summary, org_group
-from bot.summaries.periods import current_period
+from bot.summaries.periods import INTERIM, current_period, earlier_periods, first_period
 from storage.db import session_scope
-from storage.models import Cohort, Organisation, SummaryPost
+from storage.models import Cohort, Delivery, Organisation, SummaryPost
 
 
 def _payload(summary: Summary, group: str) -> dict[str, Any]:
@@ -90,7 +91,7 @@ def _quotes(row: SummaryPost) -> list[SharedQuote]:
 
 def carried_from_earlier(session: Session, cohort: Cohort, period: str) -> Carried:
     """The event figures (one prompt's answers, one check-in's ratings) shown or withheld in earlier periods."""
-    earlier = SUMMARY_PERIODS[: SUMMARY_PERIODS.index(period)] if period in SUMMARY_PERIODS else ()
+    earlier = earlier_periods(period)
     figures: dict[tuple[str, str], Figure] = {}
     withheld: dict[tuple[str, str], tuple[str, str, str]] = {}
     for before in earlier:  # a later period's copy is the same figure: the first one seen wins
@@ -118,7 +119,7 @@ def period_summary(session: Session, cohort_id: int, period: str) -> Summary | N
 
 def previous_summary(session: Session, cohort: Cohort, period: str) -> Summary | None:
     """The cohort's summary of the period before ``period``, as stored; None for the first period."""
-    earlier = SUMMARY_PERIODS[: SUMMARY_PERIODS.index(period)] if period in SUMMARY_PERIODS else ()
+    earlier = earlier_periods(period)
     for before in reversed(earlier):
         rows = [row for row in stored_rows(session, cohort, before) if row.figures.get("format") == FORMAT]
         if rows:
@@ -135,7 +136,7 @@ def stored_rows(session: Session, cohort: Cohort, period: str) -> list[SummaryPo
 
 def shown_before(session: Session, cohort: Cohort, period: str) -> list[Cell]:
     """Every figure stored for the cohort's earlier periods, as cells with their people."""
-    earlier = SUMMARY_PERIODS[: SUMMARY_PERIODS.index(period)] if period in SUMMARY_PERIODS else ()
+    earlier = earlier_periods(period)
     rows = session.exec(
         select(SummaryPost).where(SummaryPost.cohort_id == cohort.id, col(SummaryPost.period).in_(earlier))
     )
@@ -148,15 +149,22 @@ def shown_before(session: Session, cohort: Cohort, period: str) -> list[Cell]:
 
 
 def summary_for(
-    session: Session, cohort: Cohort, summary_step: Step, *, policy: PrivacyPolicy, now: datetime
+    session: Session,
+    cohort: Cohort,
+    summary_step: Step,
+    *,
+    policy: PrivacyPolicy,
+    now: datetime,
+    period: str | None = None,
 ) -> Summary:
     """The period's summary: read back if it was computed before, else computed and stored (in the caller's
     transaction) for every organisation of the cohort.
 
     A period stored by an older Mentori (an earlier FORMAT, counted under weaker rules) is counted again once, and
-    its rows keep where and when they were posted.
+    its rows keep where and when they were posted. ``period``: INTERIM for an interim summary, counted towards
+    ``summary_step`` (the first one) from the prompts sent so far.
     """
-    period = str(summary_step.period)
+    period = period or str(summary_step.period)
     rows = stored_rows(session, cohort, period)
     if rows and all(row.figures.get("format") == FORMAT for row in rows):
         summary = _from_rows(cohort, period, rows)
@@ -171,6 +179,7 @@ def summary_for(
         shown_before=shown_before(session, cohort, period),
         carried=carried_from_earlier(session, cohort, period),
     )
+    summary = replace(summary, period=period)
     old = {row.organisation_id: row for row in rows}
     for group in summary.organisations:
         organisation_id = int(group.split(":", 1)[1])
@@ -201,8 +210,10 @@ def _add_late_organisations(
     session.flush()
 
 
-def ensure_summary(engine: Engine, cohort_id: int, *, policy: PrivacyPolicy, now: datetime) -> Summary | None:
-    """The current period's summary of a cohort, computing and committing it if needed; None before the first one.
+def ensure_summary(engine: Engine, cohort_id: int, *, policy: PrivacyPolicy, now: datetime,
+                   interim: bool = False) -> Summary | None:  # fmt: skip
+    """The current period's summary of a cohort, computing and committing it if needed; None before the first one,
+    unless ``interim`` (a person asked): then the interim summary of the prompts sent so far, counted once.
 
     If another process stores the same period at the same moment, its figures win and are read back.
     """
@@ -211,12 +222,22 @@ def ensure_summary(engine: Engine, cohort_id: int, *, policy: PrivacyPolicy, now
             with session_scope(engine) as session:
                 cohort = session.get(Cohort, cohort_id)
                 step = current_period(session, cohort, now) if cohort else None
-                if cohort is None or step is None:
+                if cohort is not None and step is not None:
+                    return summary_for(session, cohort, step, policy=policy, now=now)
+                first = first_period(session, cohort) if cohort is not None and interim else None
+                if cohort is None or first is None or not _anything_sent(session, cohort, now):
                     return None
-                return summary_for(session, cohort, step, policy=policy, now=now)
+                return summary_for(session, cohort, first, policy=policy, now=now, period=INTERIM)
         except IntegrityError:
             continue
     raise RuntimeError("summary could not be stored")
+
+
+def _anything_sent(session: Session, cohort: Cohort, now: datetime) -> bool:
+    """Whether any prompt has gone out yet: an interim summary of nothing is not made."""
+    found = session.exec(select(Delivery.id).where(Delivery.cohort_id == cohort.id,
+                                                   col(Delivery.sent_at) <= now).limit(1))  # fmt: skip
+    return found.first() is not None
 
 
 def erase_from_summaries(session: Session, team_id: str, people: dict[str, str | None]) -> int:
@@ -278,6 +299,6 @@ def stored_summaries(session: Session, cohort: Cohort) -> list[Summary]:
     by_period: dict[str, list[SummaryPost]] = {}
     for row in rows:
         by_period.setdefault(row.period, []).append(row)
-    order = {period: index for index, period in enumerate(SUMMARY_PERIODS)}
+    order = {period: index for index, period in enumerate((INTERIM, *SUMMARY_PERIODS))}
     periods = sorted(by_period, key=lambda period: (order.get(period, len(order)), period))
     return [_from_rows(cohort, period, by_period[period]) for period in periods]

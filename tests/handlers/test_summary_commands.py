@@ -101,9 +101,29 @@ def test_others_are_refused(cohort: SummaryCohort, at: Driver, fake_slack: FakeS
         assert session.exec(select(SummaryPost)).all() == []
 
 
-def test_before_the_first_summary_step_it_says_when(cohort: SummaryCohort, at: Driver, fake_slack: FakeSlack) -> None:
-    reply = at(cohort.moment("before-session-2") - timedelta(days=1)).say('summary "Kevät 2027"')
-    assert "has no summary yet: the first one is due" in reply
+def test_before_the_first_summary_step_an_interim_summary_is_posted_when_asked(
+    cohort: SummaryCohort, at: Driver, fake_slack: FakeSlack
+) -> None:
+    now = cohort.moment("before-session-2") - timedelta(days=1)
+    reply = at(now).say('summary "Kevät 2027"')
+    assert "“Interim summary for HR (before the first scheduled one)” for *Kela* is now in <#GHRKELA>." in reply
+    kela = next(c for c in fake_slack.calls_to("chat.postMessage") if c.args["channel"] == "GHRKELA")
+    text = all_text(kela.args["blocks"])
+    assert "HR:n väliyhteenveto" in text and "• Kela: 9 mentoria" in text  # through the same gate: 2 would not show
+    assert "Kirjasto:" not in all_text([c.args for c in fake_slack.calls_to("chat.postMessage")])
+    again = at(now + timedelta(hours=1)).say('summary "Kevät 2027"')
+    assert "was already posted" in again  # counted once: asking again shows the same figures
+    with Session(cohort.engine) as session:
+        assert {row.period for row in session.exec(select(SummaryPost))} == {"interim"}
+
+
+def test_with_no_prompt_sent_yet_it_says_when_the_first_summary_is_due(
+    engine: Engine, fake_slack: FakeSlack, at: Driver
+) -> None:
+    add_people(fake_slack)
+    fresh = build(engine, language="fi")  # nothing sent yet
+    reply = at(fresh.moment("before-session-2") - timedelta(days=30)).say('summary "Kevät 2027"')
+    assert "has no summary yet: the first one is due" in reply and "at 09:00" in reply  # the cohort's time zone
     assert _posts(fake_slack) == []
 
 
