@@ -20,6 +20,13 @@ def test_defaults_when_only_the_tokens_are_given() -> None:
     assert not settings.socket_mode
 
 
+def test_the_coaches_review_of_hr_summaries_is_two_working_days_then_posted_by_default() -> None:
+    settings = load_settings(VALID)
+    assert (settings.summary_review_days, settings.summary_unreviewed) == (2, "post")
+    chosen = load_settings({**VALID, "MENTORI_SUMMARY_REVIEW_DAYS": "5", "MENTORI_SUMMARY_UNREVIEWED": "WAIT"})
+    assert (chosen.summary_review_days, chosen.summary_unreviewed) == (5, "wait")
+
+
 def test_socket_mode_when_an_app_token_is_set() -> None:
     assert load_settings({**VALID, "SLACK_APP_TOKEN": "xapp-1-A1-1-abc"}).socket_mode
 
@@ -45,6 +52,8 @@ def test_plain_postgresql_urls_use_psycopg_3() -> None:
         ("SLACK_API_URL", "slack.com/api", "SLACK_API_URL must be an http(s) URL"),
         ("DATABASE_URL", "mysql://root@localhost/db", "DATABASE_URL must be sqlite:///PATH or postgresql"),
         ("MENTORI_MIN_GROUP", "2", "MENTORI_MIN_GROUP must be between 3 and"),
+        ("MENTORI_SUMMARY_REVIEW_DAYS", "-1", "MENTORI_SUMMARY_REVIEW_DAYS must be between 0 and"),
+        ("MENTORI_SUMMARY_UNREVIEWED", "later", "MENTORI_SUMMARY_UNREVIEWED must be one of post, wait"),
         ("MENTORI_ADMINS", "U012AB3CD,alice", "MENTORI_ADMINS must list Slack user ids"),
     ],
 )
