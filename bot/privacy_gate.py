@@ -109,7 +109,7 @@ def status_for(session: Session, audience: Audience, cohort: Cohort, now: dateti
     return cohort_status(session, cohort, now)
 
 
-def coach_home_blocks(session: Session, actor: Actor, language: str, now: datetime) -> list[dict]:
+def coach_home_blocks(session: Session, actor: Actor, language: str, now: datetime) -> list[Block]:
     """The coach's part of the App Home: each active cohort they manage, as its coaches may see it."""
     statuses = [
         status_for(session, Audience.coaches(cohort), cohort, now) for cohort in managed_cohorts(session, actor)

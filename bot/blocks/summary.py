@@ -142,7 +142,8 @@ def _experiment_lines(language: str, name: str, value: dict[str, Any]) -> list[s
     decisions = _pairs(language, "decision", DECISIONS, value.get("decision", {}))
     if decisions:
         statuses += "; " + say(language, "summary.experiments_decisions", decisions=decisions)
-    lines = [say(language, "summary.experiments_line", group=name, mentors=value["mentors"], statuses=statuses)]
+    lines: list[str] = [say(language, "summary.experiments_line", group=name, mentors=value["mentors"],
+                            statuses=statuses)]  # fmt: skip
     for goal, count in sorted(value.get("goal", {}).items()):
         lines.append(say(language, "summary.experiments_goal", goal=goal, count=count))
     return lines
@@ -168,7 +169,7 @@ def _answers(
 ) -> list[str]:
     if not summary.steps:
         return [say(language, "summary.answers_none")]
-    rows = [say(language, "summary.answers_title")]
+    rows: list[str] = [say(language, "summary.answers_title")]
     # A group with every answer figure withheld gets no column: the withheld section says why.
     groups = [g for g in groups if any(summary.figure(g, f"answers:{step}") for step in summary.steps)] or [COHORT]
     rates: dict[str, list[tuple[int, int] | None]] = {group: [] for group in groups}  # None: withheld

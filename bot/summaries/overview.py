@@ -3,7 +3,7 @@ its way, not posted and why, or waiting for their review."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlmodel import Session, col, select
@@ -42,20 +42,20 @@ class CohortPosts:
 
 def _state(row: SummaryPost, outbox: OutboxMessage | None, cohort: Cohort, name: str,
            rules: ReviewRules) -> OrganisationPost:  # fmt: skip
-    base = {"post_id": int(row.id or 0), "organisation": name, "reviewed_by": row.reviewed_by,
-            "unreviewed": row.review == Review.UNREVIEWED}  # fmt: skip
+    base = OrganisationPost(post_id=int(row.id or 0), organisation=name, state="pending", reviewed_by=row.reviewed_by,
+                            unreviewed=row.review == Review.UNREVIEWED)  # fmt: skip
     if row.message_ts:
-        return OrganisationPost(state="posted", channel_id=row.channel_id, at=local(row.posted_at, cohort), **base)
+        return replace(base, state="posted", channel_id=row.channel_id, at=local(row.posted_at, cohort))
     if outbox is not None and outbox.status in (DeliveryStatus.FAILED, DeliveryStatus.SKIPPED):
-        return OrganisationPost(state="problem", problem=str(outbox.last_error or "unknown"), **base)
+        return replace(base, state="problem", problem=str(outbox.last_error or "unknown"))
     if outbox is not None:
-        return OrganisationPost(state="queued", channel_id=outbox.channel_id, **base)
+        return replace(base, state="queued", channel_id=outbox.channel_id)
     if row.review == Review.HELD:
-        return OrganisationPost(state="held", **base)
+        return replace(base, state="held")
     if row.review in (Review.APPROVED, Review.UNREVIEWED):
-        return OrganisationPost(state="approved", **base)
+        return replace(base, state="approved")
     due = review_due(cohort, row.review_sent_at, rules) if row.review_sent_at and rules.unreviewed == "post" else None
-    return OrganisationPost(state="pending", at=local(due, cohort), **base)
+    return replace(base, at=local(due, cohort))
 
 
 def cohort_posts(session: Session, cohort: Cohort, now: datetime, rules: ReviewRules) -> CohortPosts | None:

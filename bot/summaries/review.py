@@ -63,10 +63,15 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+def _clock(value: str) -> time:
+    hours, minutes = value.split(":")
+    return time(int(hours), int(minutes))
+
+
 def review_due(cohort: Cohort, sent_at: datetime, rules: ReviewRules) -> datetime:
     """When a draft sent at ``sent_at`` is past its review time: ``rules.days`` working days of the cohort later."""
-    hours = [time(*map(int, value.split(":"))) for value in (cohort.work_start, cohort.work_end)]
-    policy = WorkPolicy(tz=cohort.timezone, start=hours[0], end=hours[1], country=cohort.country)
+    start, end = (_clock(value) for value in (cohort.work_start, cohort.work_end))
+    policy = WorkPolicy(tz=cohort.timezone, start=start, end=end, country=cohort.country)
     return add_working_days(_aware(sent_at), rules.days, policy)
 
 
