@@ -7,6 +7,8 @@ and the HR contact's App Home, and any later one — names its audience and asks
   behind it reach the threshold (bot.privacy), and quotes written by their own organisation's mentors only;
 - **coaches of cohort Y** (and **admins**) get every organisation's filtered figures and no quote at all — quotes
   are for the author's own HR — plus the cohort's participation, which mentors are told their coach sees;
+- **the coaches reviewing organisation X's draft** (``Audience.review``) get exactly what HR of X would get, its
+  quotes included, and nothing more (bot.summaries.review);
 - nobody but the mentor gets an answer's text, a rating, an experiment plan or an HR-meeting note.
 
 A mentor who lets HR quote an answer sees here (``quote_preview``) exactly the text HR may get.

@@ -122,10 +122,16 @@ class Reviews:
             self.tell(client, body, language, say(language, problem.key, **problem.params))
             return
         if action == Action.APPROVE:
-            post_summaries(self.deps.engine, client, cohort_id, [organisation_id],
-                           policy=PrivacyPolicy(min_group=self.deps.settings.min_group), now=self.deps.now(),
-                           render=RENDERERS, rules=rules_from(self.deps.settings), approve_as=actor,
-                           send_now=self.deps.send_now)  # fmt: skip
+            result = post_summaries(self.deps.engine, client, cohort_id, [organisation_id],
+                                    policy=PrivacyPolicy(min_group=self.deps.settings.min_group), now=self.deps.now(),
+                                    render=RENDERERS, rules=rules_from(self.deps.settings), approve_as=actor,
+                                    send_now=self.deps.send_now)  # fmt: skip
+            problems = [posting.problem for posting in result.postings if posting.problem is not None]
+            for problem in problems:  # approved, but it cannot reach HR yet: say why, and how to fix it
+                reason = say(language, problem.key, **problem.params)
+                organisation = result.postings[0].organisation
+                self.tell(client, body, language, say(language, "summary.not_posted", organisation=organisation,
+                                                      problem=reason))  # fmt: skip
         self.redraw(client, body, post_id, where)
         self.publisher.publish(client, team_id, user_id)
 

@@ -351,7 +351,7 @@ class SummaryPost(SQLModel, table=True):
     reviewed_by: str | None = Field(default=None, max_length=32)
     reviewed_at: datetime | None = _timestamp()
     coach_note: str | None = Field(default=None, max_length=600)
-    removed_quotes: list[str] = Field(default_factory=list, sa_type=JSON)  # quote texts a coach took out
+    removed_quotes: list[str] = Field(default_factory=list, sa_type=JSON)  # digests of the quotes a coach took out
 
 
 class DmNote(SQLModel, table=True):

@@ -9,6 +9,7 @@ and in a cohort without a coach (nobody to review), posts go out at once, with t
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, time
 from enum import StrEnum
@@ -115,10 +116,15 @@ def stored_quotes(row: SummaryPost) -> list[str]:
     return [str(q["text"]) for q in row.figures.get("quotes", []) if isinstance(q, dict) and q.get("text")]
 
 
+def quote_mark(text: str) -> str:
+    """How a quote taken out is remembered: a digest, never the mentor's words (erasure and retention purge those)."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 def reviewed(view: Summary, row: SummaryPost) -> Summary:
     """HR's view less the quotes a coach took out."""
     removed = set(row.removed_quotes or ())
-    return replace(view, quotes=tuple(q for q in view.quotes if q.text not in removed))
+    return replace(view, quotes=tuple(q for q in view.quotes if quote_mark(q.text) not in removed))
 
 
 def mark_of(row: SummaryPost) -> ReviewMark:
@@ -151,7 +157,7 @@ def act(session: Session, actor: Actor, post_id: int, action: Action, *, now: da
         quotes = stored_quotes(row)
         if quote is None or not 0 <= quote < len(quotes):
             raise Invalid("summary.review.no_such_quote")
-        row.removed_quotes = sorted({*(row.removed_quotes or ()), quotes[quote]})
+        row.removed_quotes = sorted({*(row.removed_quotes or ()), quote_mark(quotes[quote])})
     row.reviewed_by, row.reviewed_at = actor.user_id, now
     session.add(row)
     session.flush()

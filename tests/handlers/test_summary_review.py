@@ -229,3 +229,31 @@ def test_the_draft_opens_from_the_home_and_can_be_approved_there(
     assert len(_hr_posts(fake_slack, "GHRKELA")) == 1
     assert "Approved by <@UCOACH> and posted to HR." in all_text(fake_slack.calls_to("views.update")[-1].args["view"])
     assert fake_slack.invalid == []
+
+
+def test_approving_a_draft_that_cannot_reach_hr_says_why(
+    cohort: SummaryCohort, at: Driver, fake_slack: FakeSlack
+) -> None:
+    now = cohort.moment(PERIOD) + timedelta(hours=1)
+    at(now).say('summary "Kevät 2027"', user_id="UHRKELA")
+    fake_slack.add_channel("GHRKELA", name="hr-kela", is_member=False)  # Mentori was removed from the channel
+    kela = _drafts(fake_slack)["Kela"]
+    at(now).click(APPROVE, _value(kela, APPROVE), draft=kela)
+    notice = all_text(fake_slack.calls_to("views.open")[-1].args["view"])
+    assert "The summary for *Kela* was not posted" in notice
+    assert _hr_posts(fake_slack, "GHRKELA") == []
+    home = all_text(fake_slack.home_views[COACH])
+    assert "*Kela*: not posted — Mentori is not a member of its HR channel: invite it there" in home
+
+
+def test_a_quote_taken_out_is_remembered_without_its_words(
+    cohort: SummaryCohort, at: Driver, fake_slack: FakeSlack
+) -> None:
+    now = cohort.moment(PERIOD) + timedelta(hours=1)
+    at(now).say('summary "Kevät 2027"', user_id="UHRKELA")
+    kela = _drafts(fake_slack)["Kela"]
+    option = {"type": "static_select", "selected_option": {"value": _value(kela, QUOTE)}}
+    at(now).click(QUOTE, "", draft=kela, action=option)
+    with Session(cohort.engine) as session:
+        [row] = [r for r in session.exec(select(SummaryPost)) if r.organisation_id == cohort.organisations[1]]
+    assert len(row.removed_quotes) == 1 and "Tiimissä" not in json.dumps(row.removed_quotes)
