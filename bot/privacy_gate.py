@@ -24,11 +24,8 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from bot.authz import Actor, Refused, organisations_visible_to
-from bot.blocks.kit import Block, divider
-from bot.blocks.status import home_blocks
-from bot.blocks.summary import summary_message
 from bot.privacy import PLACEHOLDER, PrivacyPolicy, scrub
-from bot.status import HOME_MAX_BLOCKS, CohortStatus, cohort_status, managed_cohorts
+from bot.status import CohortStatus, cohort_status, managed_cohorts
 from bot.summaries.compute import names_to_scrub
 from bot.summaries.export import summary_csv
 from bot.summaries.model import ReviewMark, Summary, org_group
@@ -111,19 +108,16 @@ def status_for(session: Session, audience: Audience, cohort: Cohort, now: dateti
     return cohort_status(session, cohort, now)
 
 
-def coach_home_blocks(session: Session, actor: Actor, language: str, now: datetime) -> list[Block]:
-    """The coach's part of the App Home: each active cohort they manage, as its coaches may see it."""
-    statuses = [
-        status_for(session, Audience.coaches(cohort), cohort, now) for cohort in managed_cohorts(session, actor)
-    ]
-    return home_blocks(statuses, language, max_blocks=HOME_MAX_BLOCKS)
+def coach_home_statuses(session: Session, actor: Actor, now: datetime) -> list[CohortStatus]:
+    """For the coach's part of the App Home: each active cohort they manage, as its coaches may see it."""
+    return [status_for(session, Audience.coaches(cohort), cohort, now) for cohort in managed_cohorts(session, actor)]
 
 
-def hr_home_blocks(
-    engine: Engine, team_id: str, user_id: str, language: str, *, policy: PrivacyPolicy, now: datetime
-) -> list[Block]:
-    """An HR contact's part of the App Home: the latest summary posted to each organisation they are HR of, as it was
-    posted (after the coaches' review); [] for everyone else and before a first post."""
+def hr_home_summaries(
+    engine: Engine, team_id: str, user_id: str, *, policy: PrivacyPolicy, now: datetime
+) -> list[tuple[Summary, ReviewMark]]:
+    """For an HR contact's part of the App Home: the latest summary posted to each organisation they are HR of, as it
+    was posted (after the coaches' review), with the review's mark; [] for everyone else and before a first post."""
     with Session(engine) as session:
         organisations = list(session.exec(
             select(Organisation)
@@ -133,13 +127,8 @@ def hr_home_blocks(
                    Member.status == MemberStatus.ACTIVE, Cohort.status == CohortState.ACTIVE)
             .order_by(col(Organisation.id))
         ))  # fmt: skip
-        blocks: list[Block] = []
-        for organisation in organisations:
-            posted = _latest_post(session, organisation)
-            if posted is not None:
-                summary, mark = posted
-                blocks += [*([divider()] if blocks else []), *summary_message(summary, language, None, mark)["blocks"]]
-    return blocks
+        found = [_latest_post(session, organisation) for organisation in organisations]
+    return [posted for posted in found if posted is not None]
 
 
 def _latest_post(session: Session, organisation: Organisation) -> tuple[Summary, ReviewMark] | None:

@@ -11,6 +11,7 @@ from bot.authz import Actor, Refused, load_actor, organisations_visible_to, requ
 from bot.blocks.kit import joined, say
 from bot.blocks.summary_review import RENDERERS
 from bot.cohorts import Invalid, find_cohort
+from bot.commands import parse_user
 from bot.deps import Deps
 from bot.directory import SlackDirectory
 from bot.forget import forget_person
@@ -20,8 +21,7 @@ from bot.privacy import PrivacyPolicy
 from bot.summaries.periods import next_period_moment, period_label
 from bot.summaries.posting import Posting, check_channel, post_summaries
 from bot.summaries.review import rules_from
-from handlers.cohort_commands import parse_user
-from handlers.commands import CommandContext, CommandRouter
+from bot.surfaces.command import CommandContext, Subcommands
 from storage.db import session_scope
 from storage.models import Cohort, DeliveryStatus, Organisation, OutboxMessage
 
@@ -220,7 +220,7 @@ class ForgetCommand:
                     meetings=done.meetings, notes=done.notes, summaries=done.summaries, other=done.other))  # fmt: skip
 
 
-def add_subcommands(router: CommandRouter, deps: Deps) -> None:
+def add_subcommands(router: Subcommands, deps: Deps) -> None:
     """`/mentori summary`, `/mentori export`, `/mentori forget`."""
     router.add("summary", SummaryCommand(deps))
     router.add("export", ExportCommand(deps))
