@@ -86,7 +86,7 @@ def test_a_saved_answer_updates_the_dm_and_the_home(slack, fake_slack, engine, w
     assert "I learned by asking a colleague." in shown
     buttons = [e["action_id"] for b in update["blocks"] if b["type"] == "actions" for e in b["elements"]]
     assert buttons == ["answer.edit", "answer.stop_sharing"]
-    assert "your organisation's HR may read it in their summary, without your name, exactly like this" in shown
+    assert "your organisation's HR may read it in their summary, without your name, after your coaches have checked the summary, exactly like this" in shown
     assert update["metadata"]["event_payload"]["delivery_id"] == sent.id
     assert "I learned by asking a colleague." in view_text(fake_slack.home_views[MENTOR])
     assert fake_slack.invalid == []
