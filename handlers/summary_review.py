@@ -127,8 +127,8 @@ class Reviews:
                                     render=RENDERERS, rules=rules_from(self.deps.settings), approve_as=actor,
                                     send_now=self.deps.send_now)  # fmt: skip
             problems = [posting.problem for posting in result.postings if posting.problem is not None]
-            for problem in problems:  # approved, but it cannot reach HR yet: say why, and how to fix it
-                reason = say(language, problem.key, **problem.params)
+            for found in problems:  # approved, but it cannot reach HR yet: say why, and how to fix it
+                reason = say(language, found.key, **found.params)
                 organisation = result.postings[0].organisation
                 self.tell(client, body, language, say(language, "summary.not_posted", organisation=organisation,
                                                       problem=reason))  # fmt: skip
