@@ -54,6 +54,7 @@ class BlockCounts:
     failed: int = 0
     skipped: int = 0
     cancelled: int = 0
+    kickoffs: int = 0  # kickoff messages sent: never to be answered, so left out of the answer rate
     failures: tuple[tuple[str, int], ...] = ()
     skips: tuple[tuple[str, int], ...] = ()
 
@@ -73,8 +74,9 @@ class BlockCounts:
 
     @property
     def answer_rate(self) -> int | None:
-        """Answered as a whole percentage of delivered, None before anything was delivered."""
-        return round(100 * self.answered / self.delivered) if self.delivered else None
+        """Answered as a whole percentage of the questions delivered, None before any question was delivered."""
+        asked = self.delivered - self.kickoffs
+        return round(100 * self.answered / asked) if asked > 0 else None
 
 
 @dataclass(frozen=True)
@@ -143,7 +145,7 @@ def cohort_status(session: Session, cohort: Cohort, now: datetime) -> CohortStat
         now=now,
         mentors=active_mentor_count(session, cohort_id),
         sessions=sessions,
-        blocks=block_counts(session, cohort_id, [line.number for line in sessions]),
+        blocks=block_counts(session, cohort_id, [line.number for line in sessions], _kickoff_ids(programme)),
         behind=mentors_behind(session, cohort_id, now),
         next_steps=next_steps(session, cohort_id, programme),
         programme=programme,
@@ -158,9 +160,26 @@ def active_mentor_count(session: Session, cohort_id: int) -> int:
     ).one()
 
 
-def block_counts(session: Session, cohort_id: int, numbers: list[int]) -> tuple[BlockCounts, ...]:
+def _kickoff_ids(programme: Programme | None) -> list[str]:
+    return [step.id for step in programme.steps if step.kind == "kickoff"] if programme is not None else []
+
+
+def block_counts(
+    session: Session, cohort_id: int, numbers: list[int], kickoff_ids: list[str] | None = None
+) -> tuple[BlockCounts, ...]:
     """Deliveries per block and status, and the reasons of failed and skipped ones; every session has a block."""
     by_block = _by_status(session, cohort_id, Delivery.block)
+    kickoffs = dict(
+        session.exec(
+            select(Delivery.block, func.count())
+            .where(
+                Delivery.cohort_id == cohort_id,
+                col(Delivery.step_id).in_(kickoff_ids or []),
+                col(Delivery.status) == DeliveryStatus.SENT,  # one answered before kickoffs asked nothing counts
+            )
+            .group_by(col(Delivery.block))
+        ).all()
+    )
     reasons: dict[tuple[int, str], list[tuple[str, int]]] = defaultdict(list)
     rows = session.exec(
         select(Delivery.block, Delivery.status, Delivery.last_error, func.count())
@@ -185,6 +204,7 @@ def block_counts(session: Session, cohort_id: int, numbers: list[int]) -> tuple[
                 failed=statuses.get(DeliveryStatus.FAILED, 0),
                 skipped=statuses.get(DeliveryStatus.SKIPPED, 0),
                 cancelled=statuses.get(DeliveryStatus.CANCELLED, 0),
+                kickoffs=kickoffs.get(number, 0),
                 failures=_ranked(reasons.get((number, DeliveryStatus.FAILED), [])),
                 skips=_ranked(reasons.get((number, DeliveryStatus.SKIPPED), [])),
             )
