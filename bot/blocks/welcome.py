@@ -56,3 +56,10 @@ def welcome_message(
     notes.append(say(language, "welcome.help"))
     blocks.append(context(*notes))
     return message(say(language, "welcome.text", cohort=cohort), blocks)
+
+
+def welcome_back_message(language: str, *, cohort: str) -> dict[str, Any]:
+    """The short DM of a mentor added again after being removed: they know the programme already."""
+    blocks: list[Block] = [section(say(language, "welcome.back", cohort=cohort))]
+    blocks.append(context(say(language, "welcome.help")))
+    return message(say(language, "welcome.back_text", cohort=cohort), blocks)
