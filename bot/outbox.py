@@ -17,7 +17,7 @@ from sqlmodel import Session
 
 from bot.deps import Deps
 from storage.models import DeliveryStatus, MessageKind, OutboxMessage
-from storage.outbox_messages import Envelope, deletion, enqueue, mark_reported, rows, upload
+from storage.outbox_messages import Envelope, deletion, enqueue, mark_reported, post, rows, upload
 
 DELETE_FOR = timedelta(days=30)
 FILE_FOR = timedelta(days=1)  # a file asked for and not delivered within a day is not sent: ask again
@@ -75,3 +75,11 @@ def plan_file(session: Session, team_id: str, *, key: str, content: str, filenam
         payload=upload(content=content, filename=filename, title=title, comment=comment), user_id=user_id,
         channel_id=channel_id, cohort_id=cohort_id,
     ), now=now)  # fmt: skip
+
+
+def plan_notice(session: Session, team_id: str, *, key: str, message: dict[str, object], user_id: str,
+                now: datetime, keep_for: timedelta) -> int:  # fmt: skip
+    """Put a one-off DM to `user_id` in the outbox (once per `key`); after `keep_for` it is no use and not sent."""
+    envelope = Envelope(kind=MessageKind.NOTICE, key=key, team_id=team_id, due_at=now, latest_at=now + keep_for,
+                        payload=post(message), user_id=user_id)  # fmt: skip
+    return enqueue(session, envelope, now=now)

@@ -19,20 +19,17 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from bot.authz import Actor, Refused, organisations_visible_to
-from bot.blocks.kit import Block, divider
 from bot.blocks.status import home_blocks
-from bot.blocks.summary import summary_message
 from bot.privacy import PLACEHOLDER, PrivacyPolicy, scrub
 from bot.status import HOME_MAX_BLOCKS, CohortStatus, cohort_status, managed_cohorts
 from bot.summaries.compute import names_to_scrub
 from bot.summaries.export import summary_csv
 from bot.summaries.model import Summary, org_group
 from bot.summaries.store import ensure_summary
-from storage.models import Answer, Cohort, Member, MemberStatus, Organisation, Role
-from storage.models import CohortStatus as CohortState
+from storage.models import Answer, Cohort, Member, Organisation, Role
 
 
 class Kind(StrEnum):
@@ -107,28 +104,6 @@ def coach_home_blocks(session: Session, actor: Actor, language: str, now: dateti
         status_for(session, Audience.coaches(cohort), cohort, now) for cohort in managed_cohorts(session, actor)
     ]
     return home_blocks(statuses, language, max_blocks=HOME_MAX_BLOCKS)
-
-
-def hr_home_blocks(
-    engine: Engine, team_id: str, user_id: str, language: str, *, policy: PrivacyPolicy, now: datetime
-) -> list[Block]:
-    """An HR contact's part of the App Home: the current summary of each organisation they are HR of, as its HR may
-    see it in the HR channel; [] for everyone else and before the first summary step."""
-    with Session(engine) as session:
-        organisations = list(session.exec(
-            select(Organisation)
-            .join(Member, col(Member.organisation_id) == col(Organisation.id))
-            .join(Cohort, col(Cohort.id) == col(Organisation.cohort_id))
-            .where(Member.team_id == team_id, Member.user_id == user_id, Member.role == Role.HR,
-                   Member.status == MemberStatus.ACTIVE, Cohort.status == CohortState.ACTIVE)
-            .order_by(col(Organisation.id))
-        ))  # fmt: skip
-    blocks: list[Block] = []
-    for organisation in organisations:
-        summary = summary_for(engine, Audience.hr(organisation), policy=policy, now=now)
-        if summary is not None:
-            blocks += [*([divider()] if blocks else []), *summary_message(summary, language)["blocks"]]
-    return blocks
 
 
 def quote_preview(session: Session, answer: Answer) -> str | None:

@@ -7,9 +7,10 @@ may have thousands of them and the coach's App Home is rebuilt each time it is o
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import exists, func
 from sqlmodel import Session, col, select
@@ -146,7 +147,7 @@ def cohort_status(session: Session, cohort: Cohort, now: datetime) -> CohortStat
         mentors=active_mentor_count(session, cohort_id),
         sessions=sessions,
         blocks=block_counts(session, cohort_id, [line.number for line in sessions], _kickoff_ids(programme)),
-        behind=mentors_behind(session, cohort_id, now),
+        behind=_paused_now(mentors_behind(session, cohort_id, now), now.astimezone(ZoneInfo(cohort.timezone)).date()),
         next_steps=next_steps(session, cohort_id, programme),
         programme=programme,
     )
@@ -271,6 +272,13 @@ def mentors_behind(session: Session, cohort_id: int, now: datetime) -> tuple[Beh
         .order_by(col(Member.user_id))
     )
     return tuple(Behind(user_id, paused_until) for user_id, paused_until in rows)
+
+
+def _paused_now(behind: tuple[Behind, ...], today: date) -> tuple[Behind, ...]:
+    """ "Paused" only while the pause lasts: a pause that ended is no reason to be behind."""
+    return tuple(
+        replace(b, paused_until=None) if b.paused_until is not None and b.paused_until < today else b for b in behind
+    )
 
 
 def next_steps(

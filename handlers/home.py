@@ -40,14 +40,17 @@ from bot.blocks.home import (
     intro_home_view,
     mentor_home_view,
 )
+from bot.blocks.hr_home import hr_home_blocks
 from bot.blocks.kit import Block, divider, say, section
+from bot.blocks.pause import OFFER_FOR, offer_for, pause_text
 from bot.cohorts import Invalid
 from bot.deps import Deps
 from bot.directory import SlackDirectory
 from bot.experiments import own_experiment
+from bot.hr_home import hr_home
 from bot.i18n import day, t
 from bot.mentor_home import goal_choices, mentor_home
-from bot.outbox import deliver, plan_file
+from bot.outbox import deliver, plan_file, plan_notice
 from bot.people import language_for
 from bot.privacy import PrivacyPolicy
 from bot.slack_api import error_code
@@ -106,13 +109,9 @@ class HomePublisher:
         return mentor_home_view(language, home, extra=extra, min_group=self.deps.settings.min_group)
 
     def hr_blocks(self, team_id: str, user_id: str, language: str, now: datetime) -> list[Block]:
-        """The HR side's Home blocks: their organisation's current summary, through the privacy gate."""
-        try:
-            from bot.privacy_gate import hr_home_blocks
-        except ImportError:  # the HR side is optional for the mentor's Home
-            return []
+        """The HR side's Home blocks: their organisations' cohorts, where the summaries go, and the latest one."""
         policy = PrivacyPolicy(min_group=self.deps.settings.min_group)
-        return hr_home_blocks(self.deps.engine, team_id, user_id, language, policy=policy, now=now)
+        return hr_home_blocks(language, hr_home(self.deps.engine, team_id, user_id, policy=policy, now=now))
 
     def coach_blocks(self, session: Session, client: WebClient, team_id: str, user_id: str, language: str,
                      now: datetime) -> list[Block]:  # fmt: skip
@@ -171,7 +170,9 @@ class HomeActions:
             except ValueError:
                 raise Invalid("mentor.error.pause_date", value=raw) from None
             with session_scope(self.deps.engine) as session:
-                mentor_prefs.pause(session, team_id=team_id, user_id=user_id, until=until, now=self.deps.now())
+                result = mentor_prefs.pause(session, team_id=team_id, user_id=user_id, until=until,
+                                            now=self.deps.now())  # fmt: skip
+            self.notice(client, body, language, "home.paused_title", paused_text(language, result))
         except Invalid as problem:
             self.notice(client, body, language, "home.pause_confirm_title", explain(language, problem))
         self.publisher.publish(client, team_id, user_id)
@@ -179,12 +180,15 @@ class HomeActions:
     def resume(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
         team_id, user_id = who(body)
+        language = self.publisher.language(team_id, user_id)
         try:
             with session_scope(self.deps.engine) as session:
-                mentor_prefs.resume(session, team_id=team_id, user_id=user_id, now=self.deps.now())
+                result = mentor_prefs.resume(session, team_id=team_id, user_id=user_id, now=self.deps.now())
+                offer = plan_missed_offer(session, team_id, user_id, language, result, now=self.deps.now())
         except Invalid as problem:
-            language = self.publisher.language(team_id, user_id)
             self.notice(client, body, language, "home.resume", explain(language, problem))
+        else:
+            deliver(self.deps, client, offer)
         self.publisher.publish(client, team_id, user_id)
 
     def language(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
@@ -257,6 +261,24 @@ class HomeActions:
         language = self.publisher.language(team_id, user_id)
         self.notice(client, body, language, "mentor.data.export_title", say(language, "mentor.data.export_sent"))
         send_export(self.deps, client, team_id, user_id, language)
+
+
+def paused_text(language: str, result: mentor_prefs.PauseResult) -> str:
+    """What a pause skips, named, and whether the missed check-ins and assignments will be offered on return."""
+    assert result.until is not None
+    labels = [missed.step.label.get(language) for missed in result.skipped]
+    later = any(missed.step.kind in mentor_prefs.OFFERED_KINDS for missed in result.skipped)
+    return pause_text(language, result.until, labels, offer_later=later)
+
+
+def plan_missed_offer(session: Session, team_id: str, user_id: str, language: str, result: mentor_prefs.PauseResult,
+                      *, now: datetime) -> list[int]:  # fmt: skip
+    """Put the DM offering the missed check-ins and assignments in the outbox, in the resume's transaction."""
+    offer = offer_for(language, result)
+    if offer is None:
+        return []
+    key, message = offer
+    return [plan_notice(session, team_id, key=key, message=message, user_id=user_id, now=now, keep_for=OFFER_FOR)]
 
 
 def send_export(deps: Deps, client: WebClient, team_id: str, user_id: str, language: str) -> bool:

@@ -31,12 +31,14 @@ from bot.blocks.answer_modal import (
 )
 from bot.blocks.experiment import notice_view
 from bot.blocks.kit import say
+from bot.blocks.pause import resumed_text
 from bot.cohorts import Invalid, parse_day
 from bot.deps import Deps
-from bot.i18n import day, moment
+from bot.i18n import moment
+from bot.outbox import deliver
 from bot.slack_api import error_code
 from handlers.commands import CommandContext, CommandRouter
-from handlers.home import HomePublisher, action_value, explain, open_view, who
+from handlers.home import HomePublisher, action_value, explain, open_view, paused_text, plan_missed_offer, who
 from storage.db import session_scope
 from storage.models import DeliveryStatus
 
@@ -221,18 +223,20 @@ class MentorActions:
         except Invalid as problem:
             context.reply(explain(language, problem))
             return
-        assert result.until is not None
-        context.reply(say(language, "mentor.pause.done", day=day(language, result.until), count=result.skipped))
+        context.reply(paused_text(language, result))
         self.publisher.publish(context.client, context.team_id, context.user_id)
 
     def resume_command(self, context: CommandContext) -> None:
+        language, now = context.language, self.deps.now()
         try:
             with session_scope(self.deps.engine) as session:
-                mentor_prefs.resume(session, team_id=context.team_id, user_id=context.user_id, now=self.deps.now())
+                result = mentor_prefs.resume(session, team_id=context.team_id, user_id=context.user_id, now=now)
+                offer = plan_missed_offer(session, context.team_id, context.user_id, language, result, now=now)
         except Invalid as problem:
-            context.reply(explain(context.language, problem))
+            context.reply(explain(language, problem))
             return
-        context.reply(say(context.language, "mentor.pause.resumed"))
+        context.reply(resumed_text(language, offered=bool(offer)))
+        deliver(self.deps, context.client, offer)
         self.publisher.publish(context.client, context.team_id, context.user_id)
 
 
