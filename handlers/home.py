@@ -42,7 +42,7 @@ from bot.blocks.home import (
 )
 from bot.blocks.hr_home import hr_home_blocks
 from bot.blocks.kit import Block, divider, say, section
-from bot.blocks.pause import OFFER_FOR, offer_for, pause_text
+from bot.blocks.pause import offer_for, paused_text
 from bot.cohorts import Invalid
 from bot.deps import Deps
 from bot.directory import SlackDirectory
@@ -184,11 +184,14 @@ class HomeActions:
         try:
             with session_scope(self.deps.engine) as session:
                 result = mentor_prefs.resume(session, team_id=team_id, user_id=user_id, now=self.deps.now())
-                offer = plan_missed_offer(session, team_id, user_id, language, result, now=self.deps.now())
+                offer = offer_for(language, result)
+                ids = (
+                    [plan_notice(session, team_id, notice=offer, user_id=user_id, now=self.deps.now())] if offer else []
+                )
         except Invalid as problem:
             self.notice(client, body, language, "home.resume", explain(language, problem))
         else:
-            deliver(self.deps, client, offer)
+            deliver(self.deps, client, ids)
         self.publisher.publish(client, team_id, user_id)
 
     def language(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
@@ -261,24 +264,6 @@ class HomeActions:
         language = self.publisher.language(team_id, user_id)
         self.notice(client, body, language, "mentor.data.export_title", say(language, "mentor.data.export_sent"))
         send_export(self.deps, client, team_id, user_id, language)
-
-
-def paused_text(language: str, result: mentor_prefs.PauseResult) -> str:
-    """What a pause skips, named, and whether the missed check-ins and assignments will be offered on return."""
-    assert result.until is not None
-    labels = [missed.step.label.get(language) for missed in result.skipped]
-    later = any(missed.step.kind in mentor_prefs.OFFERED_KINDS for missed in result.skipped)
-    return pause_text(language, result.until, labels, offer_later=later)
-
-
-def plan_missed_offer(session: Session, team_id: str, user_id: str, language: str, result: mentor_prefs.PauseResult,
-                      *, now: datetime) -> list[int]:  # fmt: skip
-    """Put the DM offering the missed check-ins and assignments in the outbox, in the resume's transaction."""
-    offer = offer_for(language, result)
-    if offer is None:
-        return []
-    key, message = offer
-    return [plan_notice(session, team_id, key=key, message=message, user_id=user_id, now=now, keep_for=OFFER_FOR)]
 
 
 def send_export(deps: Deps, client: WebClient, team_id: str, user_id: str, language: str) -> bool:

@@ -31,14 +31,14 @@ from bot.blocks.answer_modal import (
 )
 from bot.blocks.experiment import notice_view
 from bot.blocks.kit import say
-from bot.blocks.pause import resumed_text
+from bot.blocks.pause import offer_for, paused_text, resumed_text
 from bot.cohorts import Invalid, parse_day
 from bot.deps import Deps
 from bot.i18n import moment
-from bot.outbox import deliver
+from bot.outbox import deliver, plan_notice
 from bot.slack_api import error_code
 from handlers.commands import CommandContext, CommandRouter
-from handlers.home import HomePublisher, action_value, explain, open_view, paused_text, plan_missed_offer, who
+from handlers.home import HomePublisher, action_value, explain, open_view, who
 from storage.db import session_scope
 from storage.models import DeliveryStatus
 
@@ -231,12 +231,14 @@ class MentorActions:
         try:
             with session_scope(self.deps.engine) as session:
                 result = mentor_prefs.resume(session, team_id=context.team_id, user_id=context.user_id, now=now)
-                offer = plan_missed_offer(session, context.team_id, context.user_id, language, result, now=now)
+                offer = offer_for(language, result)
+                ids = [plan_notice(session, context.team_id, notice=offer, user_id=context.user_id, now=now)
+                       ] if offer else []  # fmt: skip
         except Invalid as problem:
             context.reply(explain(language, problem))
             return
-        context.reply(resumed_text(language, offered=bool(offer)))
-        deliver(self.deps, context.client, offer)
+        context.reply(resumed_text(language, offered=bool(ids)))
+        deliver(self.deps, context.client, ids)
         self.publisher.publish(context.client, context.team_id, context.user_id)
 
 

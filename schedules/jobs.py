@@ -28,7 +28,7 @@ from sqlalchemy import Engine, or_
 from sqlmodel import Session, col, select
 
 from bot import mentor_prefs
-from bot.blocks.pause import OFFER_FOR, offer_for
+from bot.blocks.pause import offer_for
 from bot.cohorts import Invalid
 from bot.deps import Deps
 from bot.directory import FRESH_FOR, SlackDirectory, UnknownUser
@@ -170,8 +170,7 @@ def end_pauses() -> int:
             language = language_of(session, team_id, user_id, ctx.deps.settings.language)
             offer = offer_for(language, result)
             if offer is not None:
-                plan_notice(session, team_id, key=offer[0], message=offer[1], user_id=user_id, now=now,
-                            keep_for=OFFER_FOR)  # fmt: skip
+                plan_notice(session, team_id, notice=offer, user_id=user_id, now=now)
         ended += 1
     if ended:
         report = _sender(ctx, [MessageSource()]).run()

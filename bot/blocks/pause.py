@@ -9,7 +9,8 @@ from typing import Any
 from bot.blocks.answer_modal import PROMPT_ANSWER
 from bot.blocks.kit import Block, Mrkdwn, button, joined, md, message, say, section
 from bot.i18n import day
-from bot.mentor_prefs import PauseResult
+from bot.mentor_prefs import OFFERED_KINDS, PauseResult
+from bot.outbox import Notice
 
 OFFER_FOR = timedelta(days=7)  # the DM offering what a pause skipped: no use once the mentor has moved on
 
@@ -42,10 +43,18 @@ def missed_offer_message(language: str, missed: Sequence[tuple[int, str]]) -> di
     return message(say(language, "mentor.pause.offer_text"), blocks)
 
 
-def offer_for(language: str, result: PauseResult) -> tuple[str, dict[str, Any]] | None:
-    """(outbox key, DM) offering what a resume found worth answering; None when there is nothing to offer."""
+def offer_for(language: str, result: PauseResult) -> Notice | None:
+    """The DM offering what a resume found worth answering; None when there is nothing to offer."""
     if not result.offered:
         return None
     missed = [(m.delivery_id, m.step.label.get(language)) for m in result.offered]
     key = "pause-offer:" + ",".join(str(delivery_id) for delivery_id, _ in missed)
-    return key, missed_offer_message(language, missed)
+    return Notice(key, missed_offer_message(language, missed), OFFER_FOR)
+
+
+def paused_text(language: str, result: PauseResult) -> Mrkdwn:
+    """What a pause skips, named, and whether the missed check-ins and assignments will be offered on return."""
+    assert result.until is not None
+    labels = [missed.step.label.get(language) for missed in result.skipped]
+    later = any(missed.step.kind in OFFERED_KINDS for missed in result.skipped)
+    return pause_text(language, result.until, labels, offer_later=later)
