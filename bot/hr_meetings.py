@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import update
@@ -15,9 +16,16 @@ NOTES_MAX = 2000
 OLDEST_DAYS = 2 * 366  # a meeting logged as older than this is a typo in the year
 
 
+@dataclass(frozen=True)
+class Logged:
+    meeting: HrMeeting
+    settled: list[int]  # the HR-meeting prompts the meeting settled (delivery ids)
+
+
 def log_meeting(session: Session, member: Member, *, held_on: date | None, notes: str | None, today: date,
-                now: datetime) -> HrMeeting:  # fmt: skip
-    """Record that the mentor met HR on `held_on` (not in the future), with private notes."""
+                now: datetime) -> Logged:  # fmt: skip
+    """Record that the mentor met HR on `held_on` (not in the future), with private notes; it settles the block's
+    HR-meeting prompt."""
     if held_on is None:
         raise Invalid("mentor.hr.error.date", field="held_on")
     if held_on > today:
@@ -31,8 +39,7 @@ def log_meeting(session: Session, member: Member, *, held_on: date | None, notes
                         created_at=now)  # fmt: skip
     session.add(meeting)
     session.flush()
-    settle_meeting_prompts(session, member, held_on=held_on, now=now)
-    return meeting
+    return Logged(meeting, settle_meeting_prompts(session, member, held_on=held_on, now=now))
 
 
 SETTLED = "hr_meeting_logged"  # the skip reason of an HR-meeting prompt made needless by a logged meeting
