@@ -22,9 +22,8 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from bot.authz import Actor, Refused, organisations_visible_to
-from bot.blocks.status import home_blocks
 from bot.privacy import PLACEHOLDER, PrivacyPolicy, scrub
-from bot.status import HOME_MAX_BLOCKS, CohortStatus, cohort_status, managed_cohorts
+from bot.status import CohortStatus, cohort_status, managed_cohorts
 from bot.summaries.compute import names_to_scrub
 from bot.summaries.export import summary_csv
 from bot.summaries.model import Summary, org_group
@@ -98,12 +97,9 @@ def status_for(session: Session, audience: Audience, cohort: Cohort, now: dateti
     return cohort_status(session, cohort, now)
 
 
-def coach_home_blocks(session: Session, actor: Actor, language: str, now: datetime) -> list[dict]:
-    """The coach's part of the App Home: each active cohort they manage, as its coaches may see it."""
-    statuses = [
-        status_for(session, Audience.coaches(cohort), cohort, now) for cohort in managed_cohorts(session, actor)
-    ]
-    return home_blocks(statuses, language, max_blocks=HOME_MAX_BLOCKS)
+def coach_home_statuses(session: Session, actor: Actor, now: datetime) -> list[CohortStatus]:
+    """For the coach's part of the App Home: each active cohort they manage, as its coaches may see it."""
+    return [status_for(session, Audience.coaches(cohort), cohort, now) for cohort in managed_cohorts(session, actor)]
 
 
 def quote_preview(session: Session, answer: Answer) -> str | None:

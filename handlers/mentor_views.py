@@ -18,11 +18,13 @@ from bot import answers, data_rights, experiments, hr_meetings, mentor_prefs
 from bot.blocks.answer_modal import ANSWER, VALUE, read_metadata
 from bot.blocks.experiment import DATA_ERASE, EXPERIMENT_EDIT, EXPERIMENT_NEW, HR_MEETING, notice_view
 from bot.blocks.kit import say, shown
+from bot.blocks.problems import explain
 from bot.cohorts import Invalid
 from bot.deps import Deps
 from bot.outbox import deliver, plan_deletions
-from handlers.home import HomePublisher, explain, who
-from handlers.mentor_actions import refresh_prompt_message
+from bot.payloads import who
+from bot.surfaces.home import HomePublisher
+from bot.surfaces.prompt_dm import refresh_prompt_message
 from storage.db import session_scope
 
 log = logging.getLogger(__name__)
@@ -138,12 +140,15 @@ class MentorViews:
                 membership = mentor_prefs.own_membership(session, team_id=team_id, user_id=user_id,
                                                          member_id=_metadata(body, "member"))  # fmt: skip
                 today = now.astimezone(answers.mentor_zone(session, membership.cohort, membership.member)).date()
-                hr_meetings.log_meeting(session, membership.member, held_on=held_on, notes=_text(values, "notes"),
-                                        today=today, now=now)  # fmt: skip
+                logged = hr_meetings.log_meeting(session, membership.member, held_on=held_on,
+                                                 notes=_text(values, "notes"), today=today, now=now)  # fmt: skip
         except Invalid as problem:
             self.reject(ack, body, language, problem, "mentor.hr.title")
             return
         ack()
+        for delivery_id in logged.settled:  # the HR-meeting prompt in the DM shows it is settled
+            refresh_prompt_message(self.deps, client, team_id=team_id, user_id=user_id, delivery_id=delivery_id,
+                                   language=language)  # fmt: skip
         self.publisher.publish(client, team_id, user_id)
 
     def erase(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:

@@ -45,6 +45,8 @@ def test_a_sent_meeting_prompt_is_settled_and_never_reminded(slack, fake_slack, 
     assert delivery(engine, sent.id).status == DeliveryStatus.ANSWERED  # without the meeting, reminded at LATER
     answer = answer_of(engine, sent.id)
     assert answer is not None and answer.source == "hr_meeting" and answer.text is None
+    update = fake_slack.calls_to("chat.update")[-1].args  # the prompt in the DM shows it is settled
+    assert update["ts"] == sent.message_ts and "✅ Answered" in view_text(update["blocks"])
     assert "HR meeting: what to raise" not in view_text(fake_slack.home_views[MENTOR]).split("Your answers")[0]
     with session_scope(engine) as session:  # two working days after it was sent, the reminder would be due
         assert enqueue_reminders(session, now=LATER + timedelta(hours=1)) == []
