@@ -115,6 +115,8 @@ def _prompt(session: Session, delivery: Delivery, member: Member, cohort: Cohort
         step = programme.step(delivery.step_id)
     except KeyError:
         raise Invalid("mentor.error.not_found") from None
+    if not step.is_question:  # a kickoff tells what comes next; there is nothing to answer
+        raise Invalid("mentor.error.not_found")
     answer = session.exec(select(Answer).where(Answer.delivery_id == delivery.id)).first()
     return Prompt(delivery, member, cohort, programme, step, answer)
 
@@ -139,7 +141,7 @@ def prompt_for_thread(
 
 
 def open_prompts(session: Session, *, team_id: str, user_id: str, limit: int = 20) -> list[Prompt]:
-    """Prompts sent to the user and neither answered nor skipped, newest first."""
+    """Questions sent to the user and neither answered nor skipped, newest first (kickoffs ask nothing)."""
     rows = session.exec(
         select(Delivery, Member, Cohort)
         .join(Member, col(Member.id) == col(Delivery.member_id))
@@ -153,15 +155,14 @@ def open_prompts(session: Session, *, team_id: str, user_id: str, limit: int = 2
             Delivery.status == DeliveryStatus.SENT,
         )
         .order_by(col(Delivery.sent_at).desc(), col(Delivery.id).desc())
-        .limit(limit)
-    ).all()
+    ).all()  # a mentor's unanswered prompts are a few dozen at most: kickoffs are left out below, not in SQL
     prompts = []
     for row in rows:
         try:
             prompts.append(_prompt(session, *row))
         except Invalid:
-            continue  # a step no longer in the programme cannot be shown or answered
-    return prompts
+            continue  # a kickoff, or a step no longer in the programme: nothing to answer
+    return prompts[:limit]
 
 
 def summary_posted(session: Session, prompt: Prompt) -> datetime | None:

@@ -18,6 +18,7 @@ from bot.directory import SlackDirectory, UnknownUser
 from bot.i18n import LANGUAGES
 from bot.organisations import goals_of
 from bot.outbox import SendNow, not_sent, send_and_read, told
+from bot.people import chosen_language
 from bot.planning import cancel_open, plan_block, replan_member
 from storage.models import (
     Cohort,
@@ -110,19 +111,20 @@ def add_member(
     if language is not None and language not in LANGUAGES:
         raise Invalid("cohorts.error.language", value=language)
     organisation_id = organisation.id if organisation is not None and role != Role.COACH else None
+    own = language or chosen_language(session, cohort.team_id, user_id)  # a person's language follows them
     member = session.exec(
         select(Member).where(Member.cohort_id == cohort.id, Member.user_id == user_id, Member.role == role)
     ).first()
     if member is None:
         member = Member(
             team_id=cohort.team_id, cohort_id=cohort.id, user_id=user_id, role=role,  # type: ignore[arg-type]
-            organisation_id=organisation_id, language=language, joined_at=now,
+            organisation_id=organisation_id, language=own, joined_at=now,
         )  # fmt: skip
         outcome = Outcome.ADDED
     elif member.status != MemberStatus.ACTIVE:
         member.status, member.removed_at, member.joined_at = MemberStatus.ACTIVE, None, now
         member.organisation_id = organisation_id
-        member.language = language or member.language
+        member.language = own or member.language
         outcome = Outcome.REACTIVATED
     elif member.organisation_id != organisation_id:
         member.organisation_id = organisation_id
@@ -210,6 +212,7 @@ class Welcome:
     dates: list[date]
     coaches: list[str]
     goals: list[str]
+    returning: bool = False  # removed before and added again: a short welcome back
 
 
 RenderWelcome = Callable[[Welcome], dict[str, Any]]  # the chat.postMessage arguments (bot.blocks.welcome)
@@ -217,9 +220,9 @@ RenderWelcome = Callable[[Welcome], dict[str, Any]]  # the chat.postMessage argu
 
 def plan_welcomes(session: Session, cohort: Cohort, joined: Sequence[Joined], *, render: RenderWelcome,
                   now: datetime) -> list[int]:  # fmt: skip
-    """Put a welcome DM in the outbox for each mentor who is new (or back) in the cohort, in their language, in the
-    transaction that adds them; returns the outbox ids."""
-    mentors = [j.member for j in joined if j.is_new and j.member.role == Role.MENTOR]
+    """Put a welcome DM in the outbox for each mentor who is new in the cohort (a short welcome back for one who was
+    removed before), in their language, in the transaction that adds them; returns the outbox ids."""
+    mentors = [j for j in joined if j.is_new and j.member.role == Role.MENTOR]
     if not mentors:
         return []
     dates = [row.date for row in sessions_of(session, cohort)]
@@ -231,12 +234,14 @@ def plan_welcomes(session: Session, cohort: Cohort, joined: Sequence[Joined], *,
         )
     )
     ids = []
-    for member in mentors:
+    for one in mentors:
+        member = one.member
         organisation = session.get(Organisation, member.organisation_id) if member.organisation_id else None
         goals = [goal.text for goal in goals_of(session, organisation)] if organisation else []
         message = render(Welcome(
             member.language or cohort.language, cohort=cohort.name,
             organisation=organisation.name if organisation else None, dates=dates, coaches=coaches, goals=goals,
+            returning=one.outcome == Outcome.REACTIVATED,
         ))  # fmt: skip
         ids.append(enqueue(session, Envelope(
             kind=MessageKind.WELCOME, key=f"welcome:{member.id}:{member.joined_at.isoformat()}", team_id=cohort.team_id,

@@ -9,7 +9,9 @@ could not go out yet (Slack rate-limited it for long) stays planned and the sche
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from slack_sdk import WebClient
 from sqlalchemy import Engine
@@ -17,11 +19,20 @@ from sqlmodel import Session
 
 from bot.deps import Deps
 from storage.models import DeliveryStatus, MessageKind, OutboxMessage
-from storage.outbox_messages import Envelope, deletion, enqueue, mark_reported, rows, upload
+from storage.outbox_messages import Envelope, deletion, enqueue, mark_reported, post, rows, upload
 
 DELETE_FOR = timedelta(days=30)
 FILE_FOR = timedelta(days=1)  # a file asked for and not delivered within a day is not sent: ask again
 SendNow = Callable[[WebClient, Sequence[int]], None]
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A one-off DM: its idempotency key, the message, and how long it is of use."""
+
+    key: str
+    message: dict[str, Any]
+    keep_for: timedelta
 
 
 def deliver(deps: Deps, client: WebClient, ids: Sequence[int]) -> dict[int, OutboxMessage]:
@@ -75,3 +86,10 @@ def plan_file(session: Session, team_id: str, *, key: str, content: str, filenam
         payload=upload(content=content, filename=filename, title=title, comment=comment), user_id=user_id,
         channel_id=channel_id, cohort_id=cohort_id,
     ), now=now)  # fmt: skip
+
+
+def plan_notice(session: Session, team_id: str, *, notice: Notice, user_id: str, now: datetime) -> int:
+    """Put a one-off DM to `user_id` in the outbox, once per its key; after its `keep_for` it is not sent."""
+    envelope = Envelope(kind=MessageKind.NOTICE, key=notice.key, team_id=team_id, due_at=now,
+                        latest_at=now + notice.keep_for, payload=post(notice.message), user_id=user_id)  # fmt: skip
+    return enqueue(session, envelope, now=now)

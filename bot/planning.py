@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -28,6 +28,7 @@ from storage.models import (
 from storage.types import AwareDateTime
 
 OPEN_STATUSES = (DeliveryStatus.PLANNED,)
+PAUSED = "paused"  # the skip reason of a prompt that would have reached the mentor during their pause
 MAX_PROMPTS_A_WEEK = 2  # DOMAIN.md: one prompt a week by default, never more than two, kickoff weeks included
 AFTER_KICKOFF = timedelta(minutes=2)  # a step placed on its session's day follows the kickoff DM by this much
 # What a mentor has had or will have in a week: deliveries cancelled, skipped or failed never reached them.
@@ -283,6 +284,7 @@ def _reschedule(session: Session, deliveries: list[Delivery], programme: Program
                 policy: WorkPolicy, now: datetime) -> int:  # fmt: skip
     """Move one mentor's open deliveries to their moments now, skipping those due in a pause; count the changes."""
     known = {step.id: step for step in programme.steps}
+    free = replace(policy, paused_until=None)  # where each prompt would arrive were the mentor not paused
     changed = 0
     kept: list[tuple[Delivery, Step, datetime, datetime]] = []
     for delivery in deliveries:
@@ -290,13 +292,13 @@ def _reschedule(session: Session, deliveries: list[Delivery], programme: Program
         if step is None:
             continue
         if step.kind == "kickoff" or step.follows_kickoff:
-            due, not_before = delivery.due_at, next_slot(max(delivery.due_at, now), policy)
+            due, not_before = delivery.due_at, next_slot(max(delivery.due_at, now), free)
         else:
-            due, not_before = step_schedule(step, dates, policy, now)
-        if policy.paused_until is not None and due.astimezone(ZoneInfo(policy.tz)).date() <= policy.paused_until:
-            changed += update_open(session, delivery, status=DeliveryStatus.SKIPPED, last_error="paused")
+            due, not_before = step_schedule(step, dates, free, now)
+        if in_pause(policy, max(not_before, delivery.not_before)):
+            changed += update_open(session, delivery, status=DeliveryStatus.SKIPPED, last_error=PAUSED)
         else:
-            kept.append((delivery, step, due, not_before))
+            kept.append((delivery, step, due, next_slot(not_before, policy)))
     if not kept:
         return changed
     member_id = kept[0][0].member_id
@@ -307,6 +309,11 @@ def _reschedule(session: Session, deliveries: list[Delivery], programme: Program
         if (due, not_before) != (delivery.due_at, delivery.not_before):
             changed += update_open(session, delivery, due_at=due, not_before=not_before, planned_at=not_before)
     return changed
+
+
+def in_pause(policy: WorkPolicy, moment: datetime) -> bool:
+    """Whether a prompt that would reach the mentor at `moment` falls in their pause (its last day included)."""
+    return policy.paused_until is not None and moment.astimezone(ZoneInfo(policy.tz)).date() <= policy.paused_until
 
 
 def update_open(session: Session, delivery: Delivery, **values: Any) -> int:

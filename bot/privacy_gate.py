@@ -31,8 +31,7 @@ from bot.summaries.export import summary_csv
 from bot.summaries.model import ReviewMark, Summary, org_group
 from bot.summaries.review import mark_of, reviewed
 from bot.summaries.store import ensure_summary, period_summary
-from storage.models import Answer, Cohort, Member, MemberStatus, Organisation, Role, SummaryPost
-from storage.models import CohortStatus as CohortState
+from storage.models import Answer, Cohort, Member, Organisation, Role, SummaryPost
 
 
 class Kind(StrEnum):
@@ -113,26 +112,10 @@ def coach_home_statuses(session: Session, actor: Actor, now: datetime) -> list[C
     return [status_for(session, Audience.coaches(cohort), cohort, now) for cohort in managed_cohorts(session, actor)]
 
 
-def hr_home_summaries(
-    engine: Engine, team_id: str, user_id: str, *, policy: PrivacyPolicy, now: datetime
-) -> list[tuple[Summary, ReviewMark]]:
-    """For an HR contact's part of the App Home: the latest summary posted to each organisation they are HR of, as it
-    was posted (after the coaches' review), with the review's mark; [] for everyone else and before a first post."""
-    with Session(engine) as session:
-        organisations = list(session.exec(
-            select(Organisation)
-            .join(Member, col(Member.organisation_id) == col(Organisation.id))
-            .join(Cohort, col(Cohort.id) == col(Organisation.cohort_id))
-            .where(Member.team_id == team_id, Member.user_id == user_id, Member.role == Role.HR,
-                   Member.status == MemberStatus.ACTIVE, Cohort.status == CohortState.ACTIVE)
-            .order_by(col(Organisation.id))
-        ))  # fmt: skip
-        found = [_latest_post(session, organisation) for organisation in organisations]
-    return [posted for posted in found if posted is not None]
-
-
-def _latest_post(session: Session, organisation: Organisation) -> tuple[Summary, ReviewMark] | None:
-    """The organisation's latest posted summary as its HR got it: its view, less the quotes the coaches took out."""
+def latest_post(session: Session, organisation: Organisation) -> tuple[Summary, ReviewMark] | None:
+    """The organisation's latest posted summary exactly as its HR got it: its view, less the quotes the coaches took
+    out, with the review's mark; None before a first post. Never the live figures: a draft not yet approved, or a
+    quote a coach removed, must not reach HR by another way."""
     row = session.exec(
         select(SummaryPost)
         .where(SummaryPost.organisation_id == organisation.id, col(SummaryPost.message_ts).is_not(None))

@@ -7,9 +7,10 @@ may have thousands of them and the coach's App Home is rebuilt each time it is o
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import exists, func
 from sqlmodel import Session, col, select
@@ -54,6 +55,7 @@ class BlockCounts:
     failed: int = 0
     skipped: int = 0
     cancelled: int = 0
+    kickoffs: int = 0  # kickoff messages sent: never to be answered, so left out of the answer rate
     failures: tuple[tuple[str, int], ...] = ()
     skips: tuple[tuple[str, int], ...] = ()
 
@@ -73,8 +75,9 @@ class BlockCounts:
 
     @property
     def answer_rate(self) -> int | None:
-        """Answered as a whole percentage of delivered, None before anything was delivered."""
-        return round(100 * self.answered / self.delivered) if self.delivered else None
+        """Answered as a whole percentage of the questions delivered, None before any question was delivered."""
+        asked = self.delivered - self.kickoffs
+        return round(100 * self.answered / asked) if asked > 0 else None
 
 
 @dataclass(frozen=True)
@@ -143,8 +146,8 @@ def cohort_status(session: Session, cohort: Cohort, now: datetime) -> CohortStat
         now=now,
         mentors=active_mentor_count(session, cohort_id),
         sessions=sessions,
-        blocks=block_counts(session, cohort_id, [line.number for line in sessions]),
-        behind=mentors_behind(session, cohort_id, now),
+        blocks=block_counts(session, cohort_id, [line.number for line in sessions], _kickoff_ids(programme)),
+        behind=_paused_now(mentors_behind(session, cohort_id, now), now.astimezone(ZoneInfo(cohort.timezone)).date()),
         next_steps=next_steps(session, cohort_id, programme),
         programme=programme,
     )
@@ -158,9 +161,26 @@ def active_mentor_count(session: Session, cohort_id: int) -> int:
     ).one()
 
 
-def block_counts(session: Session, cohort_id: int, numbers: list[int]) -> tuple[BlockCounts, ...]:
+def _kickoff_ids(programme: Programme | None) -> list[str]:
+    return [step.id for step in programme.steps if step.kind == "kickoff"] if programme is not None else []
+
+
+def block_counts(
+    session: Session, cohort_id: int, numbers: list[int], kickoff_ids: list[str] | None = None
+) -> tuple[BlockCounts, ...]:
     """Deliveries per block and status, and the reasons of failed and skipped ones; every session has a block."""
     by_block = _by_status(session, cohort_id, Delivery.block)
+    kickoffs = dict(
+        session.exec(
+            select(Delivery.block, func.count())
+            .where(
+                Delivery.cohort_id == cohort_id,
+                col(Delivery.step_id).in_(kickoff_ids or []),
+                col(Delivery.status) == DeliveryStatus.SENT,  # one answered before kickoffs asked nothing counts
+            )
+            .group_by(col(Delivery.block))
+        ).all()
+    )
     reasons: dict[tuple[int, str], list[tuple[str, int]]] = defaultdict(list)
     rows = session.exec(
         select(Delivery.block, Delivery.status, Delivery.last_error, func.count())
@@ -185,6 +205,7 @@ def block_counts(session: Session, cohort_id: int, numbers: list[int]) -> tuple[
                 failed=statuses.get(DeliveryStatus.FAILED, 0),
                 skipped=statuses.get(DeliveryStatus.SKIPPED, 0),
                 cancelled=statuses.get(DeliveryStatus.CANCELLED, 0),
+                kickoffs=kickoffs.get(number, 0),
                 failures=_ranked(reasons.get((number, DeliveryStatus.FAILED), [])),
                 skips=_ranked(reasons.get((number, DeliveryStatus.SKIPPED), [])),
             )
@@ -251,6 +272,13 @@ def mentors_behind(session: Session, cohort_id: int, now: datetime) -> tuple[Beh
         .order_by(col(Member.user_id))
     )
     return tuple(Behind(user_id, paused_until) for user_id, paused_until in rows)
+
+
+def _paused_now(behind: tuple[Behind, ...], today: date) -> tuple[Behind, ...]:
+    """ "Paused" only while the pause lasts: a pause that ended is no reason to be behind."""
+    return tuple(
+        replace(b, paused_until=None) if b.paused_until is not None and b.paused_until < today else b for b in behind
+    )
 
 
 def next_steps(

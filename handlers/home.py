@@ -36,13 +36,14 @@ from bot.blocks.home import (
     HOME_RESUME,
 )
 from bot.blocks.kit import say
+from bot.blocks.pause import offer_for, paused_text
 from bot.blocks.problems import explain
 from bot.cohorts import Invalid
 from bot.deps import Deps
 from bot.experiments import own_experiment
 from bot.i18n import t
 from bot.mentor_home import goal_choices
-from bot.outbox import deliver, plan_file
+from bot.outbox import deliver, plan_file, plan_notice
 from bot.payloads import action_value, who
 from bot.slack_api import open_view
 from bot.surfaces.home import HomePublisher
@@ -74,7 +75,9 @@ class HomeActions:
             except ValueError:
                 raise Invalid("mentor.error.pause_date", value=raw) from None
             with session_scope(self.deps.engine) as session:
-                mentor_prefs.pause(session, team_id=team_id, user_id=user_id, until=until, now=self.deps.now())
+                result = mentor_prefs.pause(session, team_id=team_id, user_id=user_id, until=until,
+                                            now=self.deps.now())  # fmt: skip
+            self.notice(client, body, language, "home.paused_title", paused_text(language, result))
         except Invalid as problem:
             self.notice(client, body, language, "home.pause_confirm_title", explain(language, problem))
         self.publisher.publish(client, team_id, user_id)
@@ -82,12 +85,18 @@ class HomeActions:
     def resume(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
         team_id, user_id = who(body)
+        language = self.publisher.language(team_id, user_id)
         try:
             with session_scope(self.deps.engine) as session:
-                mentor_prefs.resume(session, team_id=team_id, user_id=user_id, now=self.deps.now())
+                result = mentor_prefs.resume(session, team_id=team_id, user_id=user_id, now=self.deps.now())
+                offer = offer_for(language, result)
+                ids = (
+                    [plan_notice(session, team_id, notice=offer, user_id=user_id, now=self.deps.now())] if offer else []
+                )
         except Invalid as problem:
-            language = self.publisher.language(team_id, user_id)
             self.notice(client, body, language, "home.resume", explain(language, problem))
+        else:
+            deliver(self.deps, client, ids)
         self.publisher.publish(client, team_id, user_id)
 
     def language(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:

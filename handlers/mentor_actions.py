@@ -29,10 +29,12 @@ from bot.blocks.answer_modal import (
 )
 from bot.blocks.experiment import notice_view
 from bot.blocks.kit import say
+from bot.blocks.pause import offer_for, paused_text, resumed_text
 from bot.blocks.problems import explain
 from bot.cohorts import Invalid, parse_day
 from bot.deps import Deps
-from bot.i18n import day, moment
+from bot.i18n import moment
+from bot.outbox import deliver, plan_notice
 from bot.payloads import action_value, who
 from bot.slack_api import error_code, open_view
 from bot.surfaces.command import CommandContext, Subcommands
@@ -182,18 +184,22 @@ class MentorActions:
         except Invalid as problem:
             context.reply(explain(language, problem))
             return
-        assert result.until is not None
-        context.reply(say(language, "mentor.pause.done", day=day(language, result.until), count=result.skipped))
+        context.reply(paused_text(language, result))
         self.publisher.publish(context.client, context.team_id, context.user_id)
 
     def resume_command(self, context: CommandContext) -> None:
+        language, now = context.language, self.deps.now()
         try:
             with session_scope(self.deps.engine) as session:
-                mentor_prefs.resume(session, team_id=context.team_id, user_id=context.user_id, now=self.deps.now())
+                result = mentor_prefs.resume(session, team_id=context.team_id, user_id=context.user_id, now=now)
+                offer = offer_for(language, result)
+                ids = [plan_notice(session, context.team_id, notice=offer, user_id=context.user_id, now=now)
+                       ] if offer else []  # fmt: skip
         except Invalid as problem:
-            context.reply(explain(context.language, problem))
+            context.reply(explain(language, problem))
             return
-        context.reply(say(context.language, "mentor.pause.resumed"))
+        context.reply(resumed_text(language, offered=bool(ids)))
+        deliver(self.deps, context.client, ids)
         self.publisher.publish(context.client, context.team_id, context.user_id)
 
 

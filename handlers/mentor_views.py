@@ -140,12 +140,15 @@ class MentorViews:
                 membership = mentor_prefs.own_membership(session, team_id=team_id, user_id=user_id,
                                                          member_id=_metadata(body, "member"))  # fmt: skip
                 today = now.astimezone(answers.mentor_zone(session, membership.cohort, membership.member)).date()
-                hr_meetings.log_meeting(session, membership.member, held_on=held_on, notes=_text(values, "notes"),
-                                        today=today, now=now)  # fmt: skip
+                logged = hr_meetings.log_meeting(session, membership.member, held_on=held_on,
+                                                 notes=_text(values, "notes"), today=today, now=now)  # fmt: skip
         except Invalid as problem:
             self.reject(ack, body, language, problem, "mentor.hr.title")
             return
         ack()
+        for delivery_id in logged.settled:  # the HR-meeting prompt in the DM shows it is settled
+            refresh_prompt_message(self.deps, client, team_id=team_id, user_id=user_id, delivery_id=delivery_id,
+                                   language=language)  # fmt: skip
         self.publisher.publish(client, team_id, user_id)
 
     def erase(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:

@@ -27,10 +27,15 @@ from slack_sdk import WebClient
 from sqlalchemy import Engine, or_
 from sqlmodel import Session, col, select
 
+from bot import mentor_prefs
+from bot.blocks.pause import offer_for
 from bot.blocks.summary_review import RENDERERS
+from bot.cohorts import Invalid
 from bot.deps import Deps
 from bot.directory import FRESH_FOR, SlackDirectory, UnknownUser
 from bot.mentor_prefs import mentor_memberships
+from bot.outbox import plan_notice
+from bot.people import language_of
 from bot.planning import replan_member
 from bot.privacy import PrivacyPolicy
 from bot.retention import run_retention
@@ -149,6 +154,30 @@ def remind() -> int:
         report = _sender(ctx, [MessageSource()]).run()
         log.info("reminders: %d planned, %d messages sent", len(planned), report.sent)
     return len(planned)
+
+
+def end_pauses() -> int:
+    """Mentors whose pause has ended are resumed as if they had said so (hourly): what the pause skipped and is not
+    yet due waits again, and the missed check-ins and assignments worth answering are offered in a DM."""
+    ctx = context()
+    now, ended = ctx.now(), 0
+    with Session(ctx.engine) as session:
+        people = mentor_prefs.pauses_ended(session, now)
+    for team_id, user_id in people:
+        with session_scope(ctx.engine) as session:
+            try:
+                result = mentor_prefs.resume(session, team_id=team_id, user_id=user_id, now=now)
+            except Invalid:
+                continue  # resumed by hand meanwhile
+            language = language_of(session, team_id, user_id, ctx.deps.settings.language)
+            offer = offer_for(language, result)
+            if offer is not None:
+                plan_notice(session, team_id, notice=offer, user_id=user_id, now=now)
+        ended += 1
+    if ended:
+        report = _sender(ctx, [MessageSource()]).run()
+        log.info("pauses: %d ended, %d messages sent", ended, report.sent)
+    return ended
 
 
 def post_summaries() -> int:

@@ -54,6 +54,8 @@ def stored_jobs() -> list[dict[str, Any]]:
          "misfire_grace_time": 30 * 60},
         {"id": "refresh_timezones", "func": jobs.refresh_timezones,
          "trigger": CronTrigger(hour=2, minute=30, timezone=UTC), "misfire_grace_time": 6 * 3600},
+        {"id": "end_pauses", "func": jobs.end_pauses, "trigger": CronTrigger(minute=5, timezone=UTC),
+         "misfire_grace_time": 30 * 60},
         {"id": "post_summaries", "func": jobs.post_summaries, "trigger": CronTrigger(minute="*/15", timezone=UTC),
          "misfire_grace_time": 15 * 60},
         {"id": "purge_expired", "func": jobs.purge_expired, "trigger": CronTrigger(hour=3, minute=15, timezone=UTC),

@@ -63,9 +63,18 @@ def welcome_renderer(min_group: int) -> RenderWelcome:
     """The welcome DM bot.members.plan_welcomes puts in the outbox, promising `min_group` as the privacy floor."""
 
     def render(welcome: Welcome) -> dict[str, Any]:
+        if welcome.returning:  # they know the programme: a short welcome back
+            return welcome_back_message(welcome.language, cohort=welcome.cohort)
         return welcome_message(
             welcome.language, cohort=welcome.cohort, organisation=welcome.organisation, dates=welcome.dates,
             coaches=welcome.coaches, goals=welcome.goals, min_group=min_group,
         )  # fmt: skip
 
     return render
+
+
+def welcome_back_message(language: str, *, cohort: str) -> dict[str, Any]:
+    """The short DM of a mentor added again after being removed: they know the programme already."""
+    blocks: list[Block] = [section(say(language, "welcome.back", cohort=cohort))]
+    blocks.append(context(say(language, "welcome.help")))
+    return message(say(language, "welcome.back_text", cohort=cohort), blocks)

@@ -22,7 +22,8 @@ from bot.dashboard.charts import bar_chart
 from bot.dashboard.signin import SignInFailed, SlackSignIn
 from bot.deps import Deps
 from bot.directory import SlackDirectory
-from bot.i18n import LANGUAGES, catalogue, day, language_or_default, moment, t
+from bot.i18n import LANGUAGES, catalogue, day, moment, t
+from bot.people import language_for
 from bot.privacy import REASONS, PrivacyPolicy
 
 log = logging.getLogger(__name__)
@@ -158,7 +159,8 @@ def create_dashboard(deps: Deps) -> Flask:
         session.clear()  # a fresh session on every sign-in: nothing from before it carries over
         session.permanent = True
         session.update(team_id=identity.team_id, user_id=identity.user_id, name=identity.name,
-                       language=chosen or language_or_default(identity.locale, settings.language),
+                       language=chosen or language_for(deps.engine, identity.team_id, identity.user_id,
+                                                       settings.language),
                        csrf=secrets.token_urlsafe(32))  # fmt: skip
         return redirect("/dashboard", code=303)
 

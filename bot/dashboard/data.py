@@ -158,10 +158,11 @@ class StepRow:
     answered: int = 0
     skipped: int = 0
     failed: int = 0
+    question: bool = True  # False for a kickoff: it asks nothing, so it has no answer rate
 
     @property
     def answer_rate(self) -> int | None:
-        return round(100 * self.answered / self.delivered) if self.delivered else None
+        return round(100 * self.answered / self.delivered) if self.delivered and self.question else None
 
 
 @dataclass(frozen=True)
@@ -238,6 +239,7 @@ def _step_rows(
             waiting=counts.count(DeliveryStatus.PLANNED) + counts.count(DeliveryStatus.SENDING),
             delivered=counts.delivered, answered=counts.count(DeliveryStatus.ANSWERED),
             skipped=counts.count(DeliveryStatus.SKIPPED), failed=counts.count(DeliveryStatus.FAILED),
+            question=step.is_question,
         ))  # fmt: skip
     return tuple(rows)
 

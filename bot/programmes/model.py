@@ -102,6 +102,11 @@ class Step:
         """True for steps a mentor receives (everything but HR summaries)."""
         return self.kind in PROMPT_KINDS
 
+    @property
+    def is_question(self) -> bool:
+        """A prompt the mentor can answer: every prompt but the kickoff, which only tells what comes next."""
+        return self.is_prompt and self.kind != "kickoff"
+
 
 @dataclass(frozen=True)
 class Programme:

@@ -71,17 +71,17 @@ def period_label(programme_id: str, period: str, language: str) -> str:
 
 
 def period_steps(programme: Programme, summary_step: Step) -> list[Step]:
-    """The prompt steps a period covers: those before its summary step in the programme."""
+    """The questions a period covers: those before its summary step in the programme (kickoffs ask nothing)."""
     index = programme.steps.index(summary_step)
-    return [step for step in programme.steps[:index] if step.is_prompt]
+    return [step for step in programme.steps[:index] if step.is_question]
 
 
 def since_previous(programme: Programme, summary_step: Step) -> list[Step]:
-    """The prompt steps after the previous summary step: quotes are fresh in each post, never repeated."""
+    """The questions after the previous summary step: quotes are fresh in each post, never repeated."""
     index = programme.steps.index(summary_step)
     earlier = [i for i, step in enumerate(programme.steps[:index]) if step.kind == "summary"]
     start = earlier[-1] + 1 if earlier else 0
-    return [step for step in programme.steps[start:index] if step.is_prompt]
+    return [step for step in programme.steps[start:index] if step.is_question]
 
 
 def meeting_window(session: Session, cohort: Cohort, summary_step: Step) -> tuple[datetime | None, datetime | None]:

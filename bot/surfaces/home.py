@@ -8,21 +8,21 @@ from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from bot.authz import Actor, load_actor
 from bot.blocks.home import intro_home_view, mentor_home_view
+from bot.blocks.hr_home import hr_home_blocks
 from bot.blocks.kit import Block, divider
 from bot.blocks.status import home_blocks
-from bot.blocks.summary import summary_message
 from bot.blocks.summary_review import review_home_blocks
 from bot.deps import Deps
 from bot.directory import SlackDirectory
+from bot.hr_home import hr_home
 from bot.mentor_home import mentor_home
 from bot.people import language_for
 from bot.privacy import PrivacyPolicy
-from bot.privacy_gate import coach_home_statuses, hr_home_summaries
+from bot.privacy_gate import coach_home_statuses
 from bot.slack_api import error_code
 from bot.status import HOME_MAX_BLOCKS
 from bot.summaries.overview import review_overview
@@ -54,9 +54,9 @@ class HomePublisher:
         return mentor_home_view(language, home, extra=extra, min_group=self.deps.settings.min_group)
 
     def hr_blocks(self, team_id: str, user_id: str, language: str, now: datetime) -> list[Block]:
-        """The HR side's Home blocks: their organisation's current summary, through the privacy gate."""
+        """The HR side's Home blocks: their organisations' cohorts, where the summaries go, and the latest one."""
         policy = PrivacyPolicy(min_group=self.deps.settings.min_group)
-        return hr_home_blocks(self.deps.engine, team_id, user_id, language, policy=policy, now=now)
+        return hr_home_blocks(language, hr_home(self.deps.engine, team_id, user_id, policy=policy, now=now))
 
     def coach_blocks(self, session: Session, client: WebClient, team_id: str, user_id: str, language: str,
                      now: datetime) -> list[Block]:  # fmt: skip
@@ -87,13 +87,3 @@ class HomePublisher:
 def coach_home_blocks(session: Session, actor: Actor, language: str, now: datetime) -> list[Block]:
     """The coach's part of the App Home: each active cohort they manage, as its coaches may see it."""
     return home_blocks(coach_home_statuses(session, actor, now), language, max_blocks=HOME_MAX_BLOCKS)
-
-
-def hr_home_blocks(
-    engine: Engine, team_id: str, user_id: str, language: str, *, policy: PrivacyPolicy, now: datetime
-) -> list[Block]:
-    """An HR contact's part of the App Home: the latest summary posted to each organisation they are HR of."""
-    blocks: list[Block] = []
-    for summary, mark in hr_home_summaries(engine, team_id, user_id, policy=policy, now=now):
-        blocks += [*([divider()] if blocks else []), *summary_message(summary, language, None, mark)["blocks"]]
-    return blocks

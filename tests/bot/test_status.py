@@ -49,11 +49,13 @@ def test_block_1_is_counted_by_status_with_the_reasons_of_failures_and_skips(eng
         failed=5,
         skipped=5,
         cancelled=2,
+        kickoffs=15,
         failures=(("account_inactive", 4), ("some_new_error", 1)),
         skips=(("paused", 4), ("", 1)),
     )
     assert block.total == 16 * 6
-    assert (block.waiting, block.delivered, block.answer_rate) == (29, 55, 53)
+    # the kickoff asks nothing: the rate is of the 40 questions delivered, not of the 55 messages
+    assert (block.waiting, block.delivered, block.answer_rate) == (29, 55, 72)
     assert status.block(2) == BlockCounts(2) and status.block(3) == BlockCounts(3)
     assert [line.number for line in status.sessions] == [1, 2, 3]
     assert status.sessions[0].started_at == KICKOFF_AT and status.sessions[1].started_at is None

@@ -26,7 +26,7 @@ SPRING = [
     "Spring 2027: how it's going",
     "Active mentors: 15 · as of Fri 29 Jan 2027 at 12:00",
     "*Session 1* · Mon 11 Jan 2027 · started Mon 11 Jan 2027 at 14:00 by <@UCOACH>\n"
-    "Waiting 29 · sent 55 · answered 29 (53%) · skipped 5 · failed 5 · cancelled 2",
+    "Waiting 29 · sent 55 · answered 29 (72%) · skipped 5 · failed 5 · cancelled 2",
     "*Session 2* · Mon 8 Feb 2027 · not started yet",
     "*Session 3* · Mon 8 Mar 2027 · not started yet",
     "Failed: 4 × Slack account deactivated, 1 × `some_new_error` · Skipped: 4 × mentor paused, "

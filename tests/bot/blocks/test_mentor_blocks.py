@@ -23,6 +23,7 @@ from bot.blocks.experiment import (
 )
 from bot.blocks.home import intro_home_view, mentor_home_view, sparkline
 from bot.blocks.kit import say, section
+from bot.blocks.pause import missed_offer_message, pause_text, resumed_text
 from bot.i18n import LANGUAGES, day, moment, t
 from bot.mentor_home import ExperimentRow, MeetingRow, MentorHome, OpenPrompt, PastAnswer, Place, TrendItem
 from bot.programmes import default_programme
@@ -145,13 +146,29 @@ def test_the_plain_text_replies(language: str) -> None:
         "thread_closed": t(language, "mentor.thread.closed", day=day(language, date(2027, 2, 5))),
         "thread_rate": t(language, "mentor.thread.rate"),
         "thread_paused": t(language, "mentor.thread.paused", day=day(language, date(2027, 2, 5))),
-        "pause_done": t(language, "mentor.pause.done", day=day(language, date(2027, 2, 5)), count=2),
-        "resumed": t(language, "mentor.pause.resumed"),
+        "pause_done": pause_text(
+            language,
+            date(2027, 2, 5),
+            [_step("s1-self-efficacy-t0", language)[0], _step("s1-peer-learning", language)[0]],
+            offer_later=True,
+        ),
+        "pause_nothing": pause_text(language, date(2027, 2, 5), [], offer_later=False),
+        "resumed": resumed_text(language, offered=False),
+        "resumed_offered": resumed_text(language, offered=True),
         "export_comment": t(language, "mentor.data.export_comment"),
         "export_failed": t(language, "mentor.data.export_failed"),
     }
     assert_golden(f"mentor/texts.{language}", texts)
     assert all(len(text) <= 3000 for text in texts.values())
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_offer_of_what_a_pause_skipped(language: str) -> None:
+    missed = [(41, _step("s1-self-efficacy-t0", language)[0]), (42, _step("s1-assignment-1", language)[0])]
+    message = missed_offer_message(language, missed)
+    assert_golden(f"mentor/pause_offer.{language}", message, surface="message")
+    buttons = [block["accessory"] for block in message["blocks"] if "accessory" in block]
+    assert [(b["action_id"], b["value"]) for b in buttons] == [("prompt.answer", "41"), ("prompt.answer", "42")]
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from bot.blocks.welcome import welcome_message
+from bot.blocks.welcome import welcome_back_message, welcome_message
 from bot.i18n import LANGUAGES
 from tests.support.golden import assert_golden
 
@@ -50,3 +50,10 @@ def test_without_organisation_goals_or_coaches_the_welcome_leaves_those_out() ->
     assert not any("goals for mentoring" in text for text in texts)
     assert "figures with at least 7 people behind them" in "\n".join(texts)
     assert message["blocks"][-1]["elements"][0]["text"] == "`/mentori help` lists everything you can ask me."
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_returning_mentor_gets_a_short_welcome_back(language: str) -> None:
+    message = welcome_back_message(language, cohort="Kevät 2027")
+    assert_golden(f"welcome/welcome_back.{language}", message, surface="message")
+    assert len(message["blocks"]) == 2 and "*Kevät 2027*" in message["blocks"][0]["text"]["text"]
