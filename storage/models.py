@@ -103,9 +103,24 @@ class Cohort(SQLModel, table=True):
     country: str = Field(default="FI", max_length=2)
     grace_hours: int = Field(default=24)
     reminder_days: int = Field(default=2)
+    workdays: str = Field(default="12345", max_length=7)  # ISO weekday digits, Monday=1 … Sunday=7
+    usual_quiet: bool = Field(default=True)  # Finnish summer (ISO weeks 28–31) and 24 Dec–6 Jan are quiet
     created_by: str | None = Field(default=None, max_length=32)
     created_at: datetime = _timestamp(nullable=False)
     archived_at: datetime | None = _timestamp()
+
+
+class QuietPeriod(SQLModel, table=True):
+    """Days (inclusive) on which a cohort's mentors get no prompts, besides the usual summer and Christmas."""
+
+    __tablename__ = "quiet_period"
+    __table_args__ = (CheckConstraint("first_day <= last_day", name="ck_quiet_period_order"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(index=True, max_length=32)
+    cohort_id: int = _fk("cohort.id")
+    first_day: date
+    last_day: date
 
 
 class ProgrammeSession(SQLModel, table=True):
