@@ -233,7 +233,10 @@ def plan_block(session: Session, cohort: Cohort, block: int, now: datetime) -> P
             continue
         busy = _busy_weeks(session, mentor.id, policy.tz)  # type: ignore[arg-type]
         reserved = later_kickoffs(programme, block, dates, policy.tz)
-        for step, due, not_before in schedule_block(todo, dates, policy, now, busy, reserved):
+        lost = [step for step in todo if quiet_skip(step, *step_schedule(step, dates, policy, now), dates, policy)]
+        kept = [step for step in todo if step not in lost]  # what cannot go out takes no room in a week
+        scheduled = [(step, *step_schedule(step, dates, policy, now)) for step in lost]
+        for step, due, not_before in scheduled + schedule_block(kept, dates, policy, now, busy, reserved):
             quiet = quiet_skip(step, due, not_before, dates, policy)
             session.add(
                 Delivery(
@@ -321,6 +324,8 @@ def _reschedule(session: Session, deliveries: list[Delivery], programme: Program
             due, not_before = step_schedule(step, dates, policy, now)
         if policy.paused_until is not None and due.astimezone(ZoneInfo(policy.tz)).date() <= policy.paused_until:
             changed += update_open(session, delivery, status=DeliveryStatus.SKIPPED, last_error="paused")
+        elif quiet_skip(step, due, not_before, dates, policy):
+            changed += update_open(session, delivery, status=DeliveryStatus.SKIPPED, last_error=QUIET)
         else:
             kept.append((delivery, step, due, not_before))
     if not kept:
