@@ -23,7 +23,17 @@ from bot.scopes import BOT_SCOPES
 from bot.settings import Settings
 from bot.slack_api import reading_client
 from bot.workspaces import NotInstalled, Workspaces
-from handlers import cohort_views, commands, events, home, kickoff, lifecycle, mentor_actions, mentor_views
+from handlers import (
+    cohort_views,
+    commands,
+    events,
+    home,
+    importing,
+    kickoff,
+    lifecycle,
+    mentor_actions,
+    mentor_views,
+)
 from handlers.subcommands import build_router
 from storage.work_queue import COMMAND, EVENT, Queued
 
@@ -60,6 +70,7 @@ def create_app(deps: Deps, *, client: WebClient | None = None,
     commands.register(app, build_router(deps, home_publisher))
     cohort_views.register(app, deps)
     kickoff.register(app, deps)
+    importing.register(app, deps)
     mentor_actions.register(app, deps, home_publisher)
     mentor_views.register(app, deps, home_publisher)
     events.register(app, deps, home_publisher)

@@ -93,7 +93,7 @@ def _download(url: str, token: str, name: str) -> bytes:
         raise FileRefused("importer.slack.download", name=name)
     request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
     try:
-        with urllib.request.urlopen(request, timeout=DOWNLOAD_TIMEOUT) as response:  # noqa: S310 (checked above)
+        with urllib.request.urlopen(request, timeout=DOWNLOAD_TIMEOUT) as response:
             # Without the right token Slack answers with its sign-in page, not an error status.
             if "text/html" in (response.headers.get("Content-Type") or ""):
                 raise FileRefused("importer.slack.download", name=name)

@@ -39,6 +39,7 @@ from bot.numbers import whole_number
 from bot.people import language_for
 from bot.slack_api import error_code
 from bot.slack_import import FileRefused, Upload
+from handlers.commands import CommandContext, CommandRouter
 
 log = logging.getLogger(__name__)
 UPDATE_EVERY = 1.5  # seconds between progress updates of the form (views.update is tier 4)
@@ -84,6 +85,25 @@ class Importing:
             client.chat_postEphemeral(channel=user_id, user=user_id, text=say(language, problem.key, **problem.params))
         except SlackApiError as error:
             log.warning("views.open of the import form failed: %s", error_code(error))
+
+    def command(self, ctx: CommandContext) -> None:
+        """`/mentori import <cohort>`: the form for that cohort."""
+        language, args = ctx.language, ctx.command.args
+        try:
+            if not args:
+                raise Invalid("importer.slack.usage")
+            found = self.form_for(ctx.client, ctx.team_id, ctx.user_id, " ".join(args))
+        except (Refused, Invalid) as problem:
+            text = say(language, problem.key, **problem.params)
+            if problem.key == "cohorts.error.unknown_cohort":
+                text += "\n" + say(language, "importer.slack.usage")
+            ctx.reply(text)
+            return
+        try:
+            ctx.client.views_open(trigger_id=str(ctx.body.get("trigger_id", "")), view=import_view(language, *found))
+        except SlackApiError as error:
+            log.warning("views.open of the import form failed: %s", error_code(error))
+            ctx.reply(say(language, "importer.slack.open_failed", cohort=found[1]))
 
     # -- the file, then the dry run -----------------------------------------------------------------------------
 
@@ -160,6 +180,11 @@ def _who(body: dict[str, Any]) -> tuple[str, str]:
     user = body.get("user") or {}
     team_id = str((body.get("team") or {}).get("id") or user.get("team_id") or "")
     return team_id, str(user.get("id") or "")
+
+
+def add_subcommands(router: CommandRouter, deps: Deps) -> None:
+    """`/mentori import <cohort>`, which always opens a form (so it runs where the trigger id is still fresh)."""
+    router.add("import", Importing(deps).command, opens_form=lambda args: bool(args))
 
 
 def register(app: App, deps: Deps) -> None:

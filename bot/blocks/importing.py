@@ -120,9 +120,14 @@ def _problem_blocks(language: str, outcome: Outcome) -> list[Block]:
         blocks.append(context(say(language, "importer.slack.more_problems",
                                   count=len(outcome.problems) - MAX_PROBLEM_LINES)))  # fmt: skip
     if outcome.unknown_organisations:
-        known = ", ".join(f"“{name}”" for name in outcome.known_organisations)
+        known = ", ".join(_quoted(language, name) for name in outcome.known_organisations)
         blocks.append(section(say(language, "importer.slack.unknown_organisations", cohort=outcome.cohort,
-                                  unknown=", ".join(f"“{name}”" for name in outcome.unknown_organisations),
+                                  unknown=", ".join(_quoted(language, name) for name in outcome.unknown_organisations),
                                   known=known or say(language, "importer.slack.no_organisations"))))  # fmt: skip
     blocks.append(context(say(language, "importer.slack.fix")))
     return blocks
+
+
+def _quoted(language: str, name: str) -> str:
+    """A name in quotation marks as the language writes them (Finnish and Swedish: ”…”)."""
+    return f"“{name}”" if language == "en" else f"”{name}”"

@@ -8,9 +8,12 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from bot.blocks.importing import OPEN_ACTION
 from bot.blocks.kit import (
     Block,
     Mrkdwn,
+    actions,
+    button,
     context,
     divider,
     header,
@@ -62,6 +65,9 @@ def home_blocks(statuses: Sequence[CohortStatus], language: str, *, max_blocks: 
     blocks: list[Block] = []
     for index, status in enumerate(statuses):
         group = cohort_status_blocks(status, language, status.timezone)
+        if not status.archived:
+            tools = button(say(language, "importer.slack.home_button"), OPEN_ACTION, str(status.cohort_id))
+            group.append(actions(tools, block_id=f"cohort_tools_{status.cohort_id}"))
         separator = [divider()] if blocks else []
         rest = len(statuses) - index - 1
         if len(blocks) + len(separator) + len(group) + (1 if rest else 0) > max_blocks:

@@ -270,13 +270,14 @@ class FakeSlack:
         with self._lock:
             file_id = self._next_id("F")
             url = f"{self.base}/files-pri/{team_id}-{file_id}/{name}"
+            download = f"{self.base}/files-pri/{team_id}-{file_id}/download/{name}"
             info = {
                 "id": file_id, "created": 1700000000, "timestamp": 1700000000, "name": name, "title": name,
                 "mimetype": "text/csv" if filetype == "csv" else "text/plain", "filetype": filetype,
                 "pretty_type": filetype.upper(), "user": user, "user_team": team_id, "editable": False,
                 "size": len(content), "mode": "hosted", "is_external": False, "external_type": "",
                 "is_public": False, "public_url_shared": False, "display_as_bot": False, "username": "",
-                "url_private": url, "url_private_download": f"{self.base}/files-pri/{team_id}-{file_id}/download/{name}",
+                "url_private": url, "url_private_download": download,
                 "permalink": f"https://example.slack.com/files/{user}/{file_id}/{name}", "channels": [], "groups": [],
                 "ims": [], "comments_count": 0,
             }  # fmt: skip
