@@ -8,7 +8,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from bot.blocks.importing import OPEN_ACTION
+from bot.blocks.calendar import OPEN_ACTION as CALENDAR_ACTION
+from bot.blocks.importing import OPEN_ACTION as IMPORT_ACTION
 from bot.blocks.kit import (
     Block,
     Mrkdwn,
@@ -66,8 +67,10 @@ def home_blocks(statuses: Sequence[CohortStatus], language: str, *, max_blocks: 
     for index, status in enumerate(statuses):
         group = cohort_status_blocks(status, language, status.timezone)
         if not status.archived:
-            tools = button(say(language, "importer.slack.home_button"), OPEN_ACTION, str(status.cohort_id))
-            group.append(actions(tools, block_id=f"cohort_tools_{status.cohort_id}"))
+            value = str(status.cohort_id)
+            tools = (button(say(language, "importer.slack.home_button"), IMPORT_ACTION, value),
+                     button(say(language, "calendar.form.home_button"), CALENDAR_ACTION, value))  # fmt: skip
+            group.append(actions(*tools, block_id=f"cohort_tools_{status.cohort_id}"))
         separator = [divider()] if blocks else []
         rest = len(statuses) - index - 1
         if len(blocks) + len(separator) + len(group) + (1 if rest else 0) > max_blocks:
