@@ -18,8 +18,9 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from bot import cohorts, members, organisations
+from bot import cohorts, members, organisations, quiet_periods
 from bot.authz import Actor, Refused, load_actor, require_admin, require_manager
+from bot.blocks.calendar import quiet_reply
 from bot.blocks.cohort_forms import add_members_view, add_organisation_view, create_cohort_view
 from bot.blocks.cohorts import cohort_list_message, cohort_show_message
 from bot.blocks.kit import Mrkdwn, joined, md, mentions, say
@@ -42,6 +43,7 @@ NO_USAGE = frozenset({
     "organisations.error.channel_public", "organisations.error.channel_not_member",
     "organisations.error.channel_not_channel", "organisations.error.channel_unreadable",
     "organisations.error.none_yet", "cohorts.error.name_taken", "members.error.organisations_first",
+    "calendar.usage.quiet",
 })  # fmt: skip
 CohortRef = str | int  # a name typed in a command, or an id from a form's metadata
 
@@ -387,6 +389,17 @@ class CohortCommands:
             cancelled = cohorts.archive_cohort(session, cohort, now=self.deps.now())
         ctx.reply(caller.say("cohorts.archived", cohort=cohort.name, cancelled=cancelled))
 
+    def cohort_quiet(self, ctx: CommandContext, caller: Caller, args: tuple[str, ...]) -> None:
+        """`cohort quiet <cohort> [<from> <to> | clear]`: the calendar, a new quiet period, or none at all."""
+        _need(args, 1)
+        actor = caller.actor()
+        cohort = managed_cohort(caller, actor, args[0])
+        with session_scope(self.deps.engine) as session:
+            cohort = _fresh(session, caller, actor, cohort.id)  # type: ignore[arg-type]
+            result = quiet_periods.quiet_command(session, cohort, args[1:], now=self.deps.now())
+        blocks = quiet_reply(caller.language, result)
+        ctx.reply(blocks[0]["text"]["text"], blocks)
+
     # coach
 
     def coach_add(self, ctx: CommandContext, caller: Caller, args: tuple[str, ...]) -> None:
@@ -534,6 +547,7 @@ def add_subcommands(router: CommandRouter, deps: Deps) -> None:
         "show": (commands.cohort_show, "cohorts.usage.show"),
         "dates": (commands.cohort_dates, "cohorts.usage.dates"),
         "archive": (commands.cohort_archive, "cohorts.usage.archive"),
+        "quiet": (commands.cohort_quiet, "calendar.usage.quiet"),
     }), opens_form=opens_form("create", 0))  # fmt: skip
     router.add("coach", commands.group("coach", {
         "add": (commands.coach_add, "members.usage.coach_add"),

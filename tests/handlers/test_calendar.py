@@ -112,3 +112,53 @@ def test_the_calendar_views_in_each_language(language: str) -> None:
     assert_golden(f"calendar/added.{language}", {"blocks": quiet_reply(language, added)}, surface="message")
     cleared = QuietResult("cleared", CalendarOverview(7, "Kevät 2027", frozenset(range(5)), False, (), ()), 3)
     assert_golden(f"calendar/cleared.{language}", {"blocks": quiet_reply(language, cleared)}, surface="message")
+
+
+def _say(slack: SlackDriver, fake: FakeSlack, text: str, user_id: str = COACH) -> str:
+    before = len(fake.calls_to("response_url"))
+    slack.command(text, user_id=user_id, response_url=fake.response_url())
+    (answer,) = fake.calls_to("response_url")[before:]
+    return all_text({"text": answer.args.get("text"), "blocks": answer.args.get("blocks")})
+
+
+def test_cohort_quiet_shows_adds_and_clears_quiet_periods(
+    slack: SlackDriver, fake_slack: FakeSlack, engine: Engine, world: World
+) -> None:
+    shown = _say(slack, fake_slack, 'cohort quiet "Spring 2027"')
+    assert "Calendar of *Spring 2027*" in shown and "Work days: Mon, Tue, Wed, Thu, Fri" in shown
+    assert "• 12 Jul 2027–8 Aug 2027 (summer)" in shown and "• 24 Dec 2026–6 Jan 2027 (Christmas)" in shown
+
+    added = _say(slack, fake_slack, 'cohort quiet "Spring 2027" 2027-02-15 19.2.2027')
+    assert added.startswith("Quiet period 15 Feb 2027 – 19 Feb 2027 added to *Spring 2027*.")
+    assert _cohort(engine, world.cohort)[1] == [(date(2027, 2, 15), date(2027, 2, 19))]
+
+    cleared = _say(slack, fake_slack, 'cohort quiet "Spring 2027" clear')
+    assert cleared.startswith("*Spring 2027* has no quiet periods now, the summer and Christmas ones included.")
+    cohort, periods = _cohort(engine, world.cohort)
+    assert (cohort.usual_quiet, periods) == (False, [])
+    assert "No quiet periods." in cleared
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('cohort quiet "Spring 2027" 2027-02-30 2027-03-01', "“2027-02-30” is not a date."),
+        ('cohort quiet "Spring 2027" 2027-03-01 2027-02-01', "The quiet period ends (2027-02-01) before it starts"),
+        ('cohort quiet "Spring 2027" 2027-03-01', "Write it like this: `/mentori cohort quiet <cohort> <from> <to>`"),
+        ('cohort quiet "Spring 2027" 2027-01-01 2028-06-01', "longer than a year"),
+        ("cohort quiet Nowhere 2027-03-01 2027-03-02", "There is no cohort called “Nowhere”"),
+    ],
+)
+def test_cohort_quiet_says_what_was_wrong(
+    slack: SlackDriver, fake_slack: FakeSlack, engine: Engine, world: World, text: str, expected: str
+) -> None:
+    assert expected in _say(slack, fake_slack, text)
+    assert _cohort(engine, world.cohort)[1] == []
+
+
+def test_only_coaches_and_admins_may_change_quiet_periods(
+    slack: SlackDriver, fake_slack: FakeSlack, engine: Engine, world: World
+) -> None:
+    said = _say(slack, fake_slack, 'cohort quiet "Spring 2027" 2027-02-15 2027-02-19', user_id=MENTOR)
+    assert "only the coaches of *Spring 2027*" in said
+    assert _cohort(engine, world.cohort)[1] == []
