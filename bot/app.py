@@ -13,6 +13,7 @@ from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookClient
 
+from bot import programme_store
 from bot.deps import Deps
 from bot.handover import Handover, Routing
 from bot.i18n import t
@@ -56,6 +57,7 @@ def create_app(deps: Deps, *, client: WebClient | None = None,
     """
     settings = deps.settings
     settings.require_slack()
+    programme_store.install(deps.engine)
     deps = with_sender(deps)
     client = client or make_client(None if settings.oauth else settings.slack_bot_token, settings.slack_api_url)
     workspaces = Workspaces(settings, deps.engine, client)
@@ -135,6 +137,7 @@ def _authorization(settings: Settings, workspaces: Workspaces, client: WebClient
 def queued_work_runner(deps: Deps) -> Callable[[Queued], None]:
     """What a worker does with a command or event a web process queued: handle it with its workspace's client."""
     settings = deps.settings
+    programme_store.install(deps.engine)
     deps = with_sender(deps)
     client = make_client(None if settings.oauth else settings.slack_bot_token, settings.slack_api_url)
     workspaces = Workspaces(settings, deps.engine, client)

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Column, ForeignKey, Index, Integer, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Column, ForeignKey, Index, Integer, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from storage.types import AwareDateTime, utcnow
@@ -121,6 +121,18 @@ class QuietPeriod(SQLModel, table=True):
     cohort_id: int = _fk("cohort.id")
     first_day: date
     last_day: date
+
+
+class ProgrammeTemplate(SQLModel, table=True):
+    """A programme template a coach uploaded: its TOML text, named by a hash of it so it never changes."""
+
+    __tablename__ = "programme_template"
+
+    id: str = Field(primary_key=True, max_length=64)  # "custom-" + the first hex digits of the text's SHA-256
+    team_id: str = Field(index=True, max_length=32)
+    name: str = Field(max_length=200)  # the file's name, as the coach uploaded it
+    source: str = Field(sa_type=Text)
+    created_at: datetime = _timestamp(nullable=False)
 
 
 class ProgrammeSession(SQLModel, table=True):

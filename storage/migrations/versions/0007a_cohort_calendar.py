@@ -1,4 +1,5 @@
-"""A cohort's calendar: its work days, whether the usual summer and Christmas are quiet, and its own quiet periods
+"""A cohort's calendar (its work days, whether the usual summer and Christmas are quiet, its own quiet periods), and
+programme templates uploaded by coaches
 
 Revision ID: 0007a
 Revises: 0006
@@ -12,6 +13,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 import sqlmodel
 from alembic import op
+
+from storage.types import AwareDateTime
 
 revision: str = "0007a"
 down_revision: str | None = "0006"
@@ -39,8 +42,21 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_quiet_period_team_id"), ["team_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_quiet_period_cohort_id"), ["cohort_id"], unique=False)
 
+    op.create_table(
+        "programme_template",
+        sa.Column("id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("team_id", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+        sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        sa.Column("source", sa.Text(), nullable=False),
+        sa.Column("created_at", AwareDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index("ix_programme_template_team_id", "programme_template", ["team_id"])
+
 
 def downgrade() -> None:
+    op.drop_index("ix_programme_template_team_id", table_name="programme_template")
+    op.drop_table("programme_template")
     with op.batch_alter_table("quiet_period", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_quiet_period_cohort_id"))
         batch_op.drop_index(batch_op.f("ix_quiet_period_team_id"))
