@@ -35,6 +35,7 @@ from handlers import (
     lifecycle,
     mentor_actions,
     mentor_views,
+    programme_choice,
 )
 from handlers.subcommands import build_router
 from storage.work_queue import COMMAND, EVENT, Queued
@@ -75,6 +76,7 @@ def create_app(deps: Deps, *, client: WebClient | None = None,
     kickoff.register(app, deps)
     importing.register(app, deps)
     calendar.register(app, deps)
+    programme_choice.register(app, deps)
     mentor_actions.register(app, deps, home_publisher)
     mentor_views.register(app, deps, home_publisher)
     events.register(app, deps, home_publisher)

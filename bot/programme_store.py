@@ -63,12 +63,12 @@ def check_text(data: bytes, name: str) -> tuple[str, Programme]:
     return text, parse_programme(text, name)
 
 
-def choices(session: Session, team_id: str) -> list[Choice]:
-    """The built-in template first, then the workspace's uploads, newest first."""
+def choices(session: Session, team_id: str, language: str = "en") -> list[Choice]:
+    """The built-in template first (its name in `language`), then the workspace's uploads, newest first."""
     built_in = default_programme()
     newest_first = col(ProgrammeTemplate.created_at).desc()
     uploads = session.exec(select(ProgrammeTemplate).where(ProgrammeTemplate.team_id == team_id).order_by(newest_first))
-    return [Choice(built_in.id, built_in.name.en), *(Choice(t.id, t.name) for t in uploads)]
+    return [Choice(built_in.id, built_in.name.get(language)), *(Choice(t.id, t.name) for t in uploads)]
 
 
 def session_dates(session: Session, cohort: Cohort) -> dict[int, date]:

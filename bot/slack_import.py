@@ -73,8 +73,13 @@ class Outcome:
     applied: bool = False
 
 
-def fetch(client: WebClient, file_id: str) -> Upload:
-    """The file's name and bytes: `files.info` (files:read) tells where, the bot token downloads it."""
+CSV_EXTENSIONS = (".csv", ".txt", ".tsv")
+
+
+def fetch(client: WebClient, file_id: str, *, kinds: frozenset[str] = CSV_TYPES,
+          extensions: tuple[str, ...] = CSV_EXTENSIONS, wrong: str = "importer.slack.not_csv") -> Upload:  # fmt: skip
+    """The file's name and bytes: `files.info` (files:read) tells where, the bot token downloads it. A file of
+    another type than `kinds` (Slack's filetype) or `extensions` is refused with the text `wrong`."""
     try:
         info = dict(client.files_info(file=file_id)["file"])
     except SlackApiError as error:
@@ -82,8 +87,8 @@ def fetch(client: WebClient, file_id: str) -> Upload:
     name = str(info.get("name") or "people.csv")
     if int(info.get("size") or 0) > MAX_BYTES:
         raise FileRefused("importer.slack.too_big", name=name, size=MAX_BYTES // 1024)
-    if str(info.get("filetype") or "") not in CSV_TYPES and not name.lower().endswith((".csv", ".txt", ".tsv")):
-        raise FileRefused("importer.slack.not_csv", name=name)
+    if str(info.get("filetype") or "") not in kinds and not name.lower().endswith(extensions):
+        raise FileRefused(wrong, name=name)
     url = str(info.get("url_private_download") or info.get("url_private") or "")
     return Upload(name, _download(url, client.token or "", name))
 

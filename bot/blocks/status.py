@@ -25,6 +25,7 @@ from bot.blocks.kit import (
     say,
     section,
 )
+from bot.blocks.programme_choice import OPEN_ACTION as PROGRAMME_ACTION
 from bot.i18n import catalogue, day, moment
 
 if TYPE_CHECKING:
@@ -69,7 +70,8 @@ def home_blocks(statuses: Sequence[CohortStatus], language: str, *, max_blocks: 
         if not status.archived:
             value = str(status.cohort_id)
             tools = (button(say(language, "importer.slack.home_button"), IMPORT_ACTION, value),
-                     button(say(language, "calendar.form.home_button"), CALENDAR_ACTION, value))  # fmt: skip
+                     button(say(language, "calendar.form.home_button"), CALENDAR_ACTION, value),
+                     button(say(language, "programmes.form.home_button"), PROGRAMME_ACTION, value))  # fmt: skip
             group.append(actions(*tools, block_id=f"cohort_tools_{status.cohort_id}"))
         separator = [divider()] if blocks else []
         rest = len(statuses) - index - 1
