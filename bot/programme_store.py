@@ -7,7 +7,7 @@ it; the cohort only points at another template, and only before its first sessio
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from sqlalchemy import Engine
@@ -112,4 +112,6 @@ def use(session: Session, actor: Actor, cohort: Cohort, programme_id: str, *, up
     cohort.programme = programme_id
     session.add(cohort)
     session.flush()
+    if upload is not None:  # not committed yet: programme_by_id, which reads committed rows, could not see it
+        return replace(parse_programme(upload[1], upload[0]), id=programme_id)
     return programme_by_id(programme_id)
