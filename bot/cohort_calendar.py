@@ -87,12 +87,17 @@ def own_periods(session: Session, cohort_id: int) -> list[QuietPeriod]:
     )
 
 
+def session_years(session: Session, cohort_id: int) -> list[int]:
+    """The years of the cohort's session dates."""
+    dates = session.exec(select(col(ProgrammeSession.date)).where(ProgrammeSession.cohort_id == cohort_id))
+    return [day.year for day in dates]
+
+
 def calendar_of(session: Session, cohort: Cohort) -> CohortCalendar:
     """The cohort's work days and every quiet period that can touch its programme."""
     periods = [(p.first_day, p.last_day) for p in own_periods(session, cohort.id)]  # type: ignore[arg-type]
     if cohort.usual_quiet:
-        years = [d.year for d in session.exec(select(ProgrammeSession.date).where(
-            ProgrammeSession.cohort_id == cohort.id))]  # fmt: skip
+        years = session_years(session, cohort.id)  # type: ignore[arg-type]
         if years:
             periods.extend(usual_quiet_periods(range(min(years), max(years) + 2)))
     return CohortCalendar(read_workdays(cohort.workdays), tuple(sorted(periods)))

@@ -111,7 +111,7 @@ def mentor_context(session: Session, cohort: Cohort, mentors: Iterable[Member]) 
             cohort,
             member,
             users.get(member.user_id),
-            organisations.get(member.organisation_id),  # type: ignore[arg-type]
+            organisations.get(member.organisation_id),
             calendar,
         )
         for member in mentors

@@ -7,12 +7,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlmodel import Session, col, delete, select
+from sqlmodel import Session, col, delete
 
-from bot.cohort_calendar import own_periods, read_workdays, usual_quiet_periods, write_workdays
+from bot.cohort_calendar import own_periods, read_workdays, session_years, usual_quiet_periods, write_workdays
 from bot.cohorts import Invalid, parse_day, require_active
 from bot.planning import replan_cohort
-from storage.models import Cohort, ProgrammeSession, QuietPeriod
+from storage.models import Cohort, QuietPeriod
 
 LONGEST_QUIET = 366  # days; a longer quiet period is a typo in a year
 MAX_PERIODS = 20
@@ -33,7 +33,7 @@ class CalendarOverview:
 
 def overview(session: Session, cohort: Cohort) -> CalendarOverview:
     """The cohort's work days and quiet periods, the usual ones listed for the years of its programme."""
-    years = [d.year for d in session.exec(select(ProgrammeSession.date).where(ProgrammeSession.cohort_id == cohort.id))]
+    years = session_years(session, cohort.id)  # type: ignore[arg-type]
     usual: tuple[tuple[date, date], ...] = ()
     if cohort.usual_quiet and years:
         first, last = min(years), max(years)
@@ -78,7 +78,7 @@ def add_quiet_period(session: Session, cohort: Cohort, first: date, last: date, 
 def clear_quiet_periods(session: Session, cohort: Cohort, *, now: datetime) -> int:
     """No quiet period at all for the cohort, the usual ones included; the prompts not yet sent move back."""
     require_active(cohort)
-    session.exec(delete(QuietPeriod).where(col(QuietPeriod.cohort_id) == cohort.id))  # type: ignore[call-overload]
+    session.exec(delete(QuietPeriod).where(col(QuietPeriod.cohort_id) == cohort.id))
     cohort.usual_quiet = False
     session.add(cohort)
     session.flush()
@@ -93,7 +93,7 @@ def set_calendar(session: Session, cohort: Cohort, *, workdays: Iterable[int], u
         raise Invalid("calendar.error.no_workdays", field="workdays")
     cohort.workdays, cohort.usual_quiet = write_workdays(days), usual_quiet
     session.add(cohort)
-    session.exec(delete(QuietPeriod).where(col(QuietPeriod.cohort_id) == cohort.id))  # type: ignore[call-overload]
+    session.exec(delete(QuietPeriod).where(col(QuietPeriod.cohort_id) == cohort.id))
     for first, last in periods:
         session.add(QuietPeriod(team_id=cohort.team_id, cohort_id=cohort.id, first_day=first, last_day=last))  # type: ignore[arg-type]
     session.flush()
