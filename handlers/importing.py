@@ -132,7 +132,7 @@ class Importing:
         if meta is None or not meta[1]:
             ack(response_action="update", view=notice_view(language, 1, say(language, "cohorts.error.gone")))
             return
-        ack(response_action="update", view=progress_view(language, meta[0], "", 0, 0, applying=True))
+        ack(response_action="update", view=progress_view(language, meta[0], meta[3], 0, 0, applying=True))
         self.check(client, team_id, user_id, language, str(view.get("id") or ""), meta[0], meta[1], meta[2])
 
     def check(self, client: WebClient, team_id: str, user_id: str, language: str, view_id: str, cohort_id: int,

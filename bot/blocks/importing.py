@@ -22,23 +22,24 @@ FOUND_KEYS = ((Found.ADDED, "added"), (Found.REACTIVATED, "reactivated"), (Found
               (Found.ALREADY, "already"))  # fmt: skip
 
 
-def metadata(cohort_id: int, file_id: str = "", digest: str = "") -> str:
-    """What the forms carry: the cohort, and after the dry run the file and which content was checked."""
-    return json.dumps({"cohort": cohort_id, "file": file_id, "digest": digest}, separators=(",", ":"))
+def metadata(cohort_id: int, file_id: str = "", digest: str = "", name: str = "") -> str:
+    """What the forms carry: the cohort, and after the dry run the file, which content was checked and its name."""
+    return json.dumps({"cohort": cohort_id, "file": file_id, "digest": digest, "name": name[:100]},
+                      separators=(",", ":"))  # fmt: skip
 
 
-def read_metadata(raw: str | None) -> tuple[int, str, str] | None:
-    """(cohort id, file id, digest), or None when it is not ours; only a hint, checked again when used."""
+def read_metadata(raw: str | None) -> tuple[int, str, str, str] | None:
+    """(cohort id, file id, digest, file name), or None when it is not ours; only a hint, checked again when used."""
     try:
         value = json.loads(raw or "")
-        cohort_id, file_id, digest = value["cohort"], value["file"], value["digest"]
-    except (ValueError, TypeError, KeyError):
+        cohort_id, file_id, digest, name = value["cohort"], value["file"], value["digest"], value.get("name", "")
+    except (ValueError, TypeError, KeyError, AttributeError):
         return None
     if not (isinstance(cohort_id, int) and not isinstance(cohort_id, bool) and 0 < cohort_id < 2**31):
         return None
-    if not (isinstance(file_id, str) and isinstance(digest, str) and len(file_id) < 40 and len(digest) <= 64):
+    if not all(isinstance(v, str) for v in (file_id, digest, name)) or len(file_id) > 40 or len(digest) > 64:
         return None
-    return cohort_id, file_id, digest
+    return cohort_id, file_id, digest, name[:100]
 
 
 def _modal(language: str, callback_id: str, blocks: list[Block], *, submit: str | None, meta: str) -> dict[str, Any]:
@@ -100,7 +101,7 @@ def result_view(language: str, outcome: Outcome, *, name: str, file_id: str = ""
     blocks.append(section(say(language, "importer.slack.welcomes_would", count=outcome.welcomes)))
     blocks.append(context(say(language, "importer.slack.confirm_hint")))
     return _modal(language, CONFIRM_FORM, blocks, submit=say(language, "importer.slack.confirm"),
-                  meta=metadata(outcome.cohort_id, file_id, digest))  # fmt: skip
+                  meta=metadata(outcome.cohort_id, file_id, digest, name))  # fmt: skip
 
 
 def _problem_blocks(language: str, outcome: Outcome) -> list[Block]:
