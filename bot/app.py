@@ -25,7 +25,7 @@ from bot.settings import Settings
 from bot.slack_api import reading_client
 from bot.workspaces import NotInstalled, Workspaces
 from handlers import (
-    calendar,
+    calendar_views,
     cohort_views,
     commands,
     events,
@@ -75,7 +75,7 @@ def create_app(deps: Deps, *, client: WebClient | None = None,
     cohort_views.register(app, deps)
     kickoff.register(app, deps)
     importing.register(app, deps)
-    calendar.register(app, deps)
+    calendar_views.register(app, deps)
     programme_choice.register(app, deps)
     mentor_actions.register(app, deps, home_publisher)
     mentor_views.register(app, deps, home_publisher)
