@@ -9,9 +9,12 @@ from datetime import date, datetime
 
 from sqlmodel import Session, col, delete
 
+from bot.authz import Actor, require_manager
+from bot.cohort_admin import Caller
 from bot.cohort_calendar import own_periods, read_workdays, session_years, usual_quiet_periods, write_workdays
-from bot.cohorts import Invalid, parse_day, require_active
+from bot.cohorts import Invalid, get_cohort, parse_day, require_active
 from bot.planning import replan_cohort
+from storage.db import session_scope
 from storage.models import Cohort, QuietPeriod
 
 LONGEST_QUIET = 366  # days; a longer quiet period is a typo in a year
@@ -125,3 +128,12 @@ def quiet_command(session: Session, cohort: Cohort, words: Sequence[str], *, now
     first, last = parse_period(*words)
     moved = add_quiet_period(session, cohort, first, last, now=now)
     return QuietResult("added", overview(session, cohort), moved, (first, last))
+
+
+def run_quiet(caller: Caller, actor: Actor, cohort: Cohort, words: Sequence[str]) -> QuietResult:
+    """`quiet_command` in one transaction, the cohort authorised again inside it (it may have changed meanwhile)."""
+    with session_scope(caller.deps.engine) as session:
+        fresh = get_cohort(session, caller.team_id, cohort.id)  # type: ignore[arg-type]
+        require_manager(actor, fresh)
+        require_active(fresh)
+        return quiet_command(session, fresh, words, now=caller.deps.now())

@@ -125,7 +125,8 @@ class _Progress:
 
 
 def run(engine: Engine, client: WebClient, actor: Actor, cohort_id: int, upload: Upload, *, now: datetime,
-        min_group: int, apply: bool, report: Report, send_now: SendNow | None = None) -> Outcome:  # fmt: skip
+        welcome: members.RenderWelcome, apply: bool, report: Report,
+        send_now: SendNow | None = None) -> Outcome:  # fmt: skip
     """Check every row of `upload` for the cohort; with `apply` and no problem, write them all and welcome."""
     with Session(engine) as session:
         cohort = get_cohort(session, actor.team_id, cohort_id)
@@ -145,7 +146,7 @@ def run(engine: Engine, client: WebClient, actor: Actor, cohort_id: int, upload:
     if checked.problems:
         return outcome
     try:
-        imported = write(engine, cohort_id, checked.rows, now=now, min_group=min_group, dry_run=not apply)
+        imported = write(engine, cohort_id, checked.rows, now=now, welcome=welcome, dry_run=not apply)
     except Invalid:
         raise
     outcome.counts = Counter((str(found.value), str(role)) for found, role in imported.outcomes)

@@ -29,6 +29,7 @@ from bot.cohorts import Invalid, get_cohort, require_active
 from bot.deps import Deps
 from bot.directory import SlackDirectory
 from bot.numbers import whole_number
+from bot.payloads import action_value, who
 from bot.people import language_for
 from bot.quiet_periods import overview, parse_periods, set_calendar
 from bot.slack_api import error_code
@@ -50,9 +51,9 @@ class Calendars:
 
     def open_from_home(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
-        team_id, user_id = _who(body)
+        team_id, user_id = who(body)
         language = language_for(self.deps.engine, team_id, user_id, self.deps.settings.language)
-        cohort_id = whole_number(str(((body.get("actions") or [{}])[0]).get("value") or ""))
+        cohort_id = whole_number(action_value(body))
         try:
             if cohort_id is None:
                 raise Invalid("cohorts.error.gone")
@@ -69,7 +70,7 @@ class Calendars:
             log.warning("views.open of the calendar form failed: %s", error_code(error))
 
     def submit(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        team_id, user_id = _who(body)
+        team_id, user_id = who(body)
         language = language_for(self.deps.engine, team_id, user_id, self.deps.settings.language)
         view = body.get("view") or {}
         values = (view.get("state") or {}).get("values") or {}
@@ -107,12 +108,6 @@ class Calendars:
 def _chosen(values: dict[str, Any], block_id: str) -> list[str]:
     element = (values.get(block_id) or {}).get(VALUE) or {}
     return [str(o.get("value")) for o in element.get("selected_options") or [] if isinstance(o, dict)]
-
-
-def _who(body: dict[str, Any]) -> tuple[str, str]:
-    user = body.get("user") or {}
-    team_id = str((body.get("team") or {}).get("id") or user.get("team_id") or "")
-    return team_id, str(user.get("id") or "")
 
 
 def register(app: App, deps: Deps) -> None:

@@ -31,15 +31,17 @@ from bot.blocks.importing import (
     result_view,
 )
 from bot.blocks.kit import say
+from bot.blocks.welcome import welcome_renderer
 from bot.cohorts import Invalid, find_cohort, get_cohort, require_active
 from bot.deps import Deps
 from bot.directory import SlackDirectory
 from bot.i18n import t
 from bot.numbers import whole_number
+from bot.payloads import action_value, who
 from bot.people import language_for
 from bot.slack_api import error_code
 from bot.slack_import import FileRefused, Upload
-from handlers.commands import CommandContext, CommandRouter
+from bot.surfaces.command import CommandContext, Subcommands
 
 log = logging.getLogger(__name__)
 UPDATE_EVERY = 1.5  # seconds between progress updates of the form (views.update is tier 4)
@@ -73,9 +75,9 @@ class Importing:
 
     def open_from_home(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
-        team_id, user_id = _who(body)
+        team_id, user_id = who(body)
         language = self.language(team_id, user_id)
-        cohort_id = whole_number(str(((body.get("actions") or [{}])[0]).get("value") or ""))
+        cohort_id = whole_number(action_value(body))
         try:
             if cohort_id is None:
                 raise Invalid("cohorts.error.gone")
@@ -108,7 +110,7 @@ class Importing:
     # -- the file, then the dry run -----------------------------------------------------------------------------
 
     def submit(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        team_id, user_id = _who(body)
+        team_id, user_id = who(body)
         language = self.language(team_id, user_id)
         view = body.get("view") or {}
         meta = read_metadata(view.get("private_metadata"))
@@ -125,7 +127,7 @@ class Importing:
         self.check(client, team_id, user_id, language, str(view.get("id") or ""), meta[0], file_id, None)
 
     def confirm(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        team_id, user_id = _who(body)
+        team_id, user_id = who(body)
         language = self.language(team_id, user_id)
         view = body.get("view") or {}
         meta = read_metadata(view.get("private_metadata"))
@@ -153,7 +155,7 @@ class Importing:
                 raise FileRefused("importer.slack.changed")
             outcome = slack_import.run(
                 self.deps.engine, client, actor, cohort_id, upload, now=self.deps.now(),
-                min_group=self.deps.settings.min_group, apply=applying,
+                welcome=welcome_renderer(self.deps.settings.min_group), apply=applying,
                 report=_reporter(show, language, cohort_id, upload, applying), send_now=self.deps.send_now,
             )  # fmt: skip
         except (FileRefused, Refused, Invalid) as problem:
@@ -176,13 +178,7 @@ def _reporter(show: Any, language: str, cohort_id: int, upload: Upload, applying
     return report
 
 
-def _who(body: dict[str, Any]) -> tuple[str, str]:
-    user = body.get("user") or {}
-    team_id = str((body.get("team") or {}).get("id") or user.get("team_id") or "")
-    return team_id, str(user.get("id") or "")
-
-
-def add_subcommands(router: CommandRouter, deps: Deps) -> None:
+def add_subcommands(router: Subcommands, deps: Deps) -> None:
     """`/mentori import <cohort>`, which always opens a form (so it runs where the trigger id is still fresh)."""
     router.add("import", Importing(deps).command, opens_form=lambda args: bool(args))
 

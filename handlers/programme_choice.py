@@ -35,6 +35,7 @@ from bot.cohorts import Invalid, get_cohort
 from bot.deps import Deps
 from bot.directory import SlackDirectory
 from bot.numbers import whole_number
+from bot.payloads import action_value, who
 from bot.people import language_for
 from bot.programmes import Programme, ProgrammeError, programme_by_id
 from bot.slack_api import error_code
@@ -58,9 +59,9 @@ class ProgrammeChoice:
 
     def open_from_home(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
-        team_id, user_id = _who(body)
+        team_id, user_id = who(body)
         language = language_for(self.deps.engine, team_id, user_id, self.deps.settings.language)
-        cohort_id = whole_number(str(((body.get("actions") or [{}])[0]).get("value") or ""))
+        cohort_id = whole_number(action_value(body))
         try:
             if cohort_id is None:
                 raise Invalid("cohorts.error.gone")
@@ -78,7 +79,7 @@ class ProgrammeChoice:
 
     def submit(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         """A chosen template is previewed at once; an uploaded one is read and checked first."""
-        team_id, user_id = _who(body)
+        team_id, user_id = who(body)
         language = language_for(self.deps.engine, team_id, user_id, self.deps.settings.language)
         view = body.get("view") or {}
         values = (view.get("state") or {}).get("values") or {}
@@ -133,7 +134,7 @@ class ProgrammeChoice:
         return programme_by_id(template)
 
     def confirm(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        team_id, user_id = _who(body)
+        team_id, user_id = who(body)
         language = language_for(self.deps.engine, team_id, user_id, self.deps.settings.language)
         view = body.get("view") or {}
         meta = read_metadata(view.get("private_metadata"))
@@ -183,12 +184,6 @@ def _update(client: WebClient, view_id: str, view: dict[str, Any]) -> None:
         client.views_update(view_id=view_id, view=view)
     except SlackApiError as error:
         log.info("views.update of the programme form failed: %s", error_code(error))
-
-
-def _who(body: dict[str, Any]) -> tuple[str, str]:
-    user = body.get("user") or {}
-    team_id = str((body.get("team") or {}).get("id") or user.get("team_id") or "")
-    return team_id, str(user.get("id") or "")
 
 
 def register(app: App, deps: Deps) -> None:
