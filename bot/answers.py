@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
+from bot.cohort_calendar import calendar_of
 from bot.cohorts import Invalid
 from bot.numbers import whole_number
 from bot.planning import work_policy
@@ -309,7 +310,7 @@ def mentor_policy(session: Session, cohort: Cohort, member: Member) -> Any:
     """The mentor's work policy (time zone, hours, holidays, pause), as the nudge engine uses it."""
     user = session.get(SlackUser, (member.team_id, member.user_id))
     organisation = session.get(Organisation, member.organisation_id) if member.organisation_id else None
-    return work_policy(cohort, member, user, organisation)
+    return work_policy(cohort, member, user, organisation, calendar_of(session, cohort))
 
 
 def mentor_zone(session: Session, cohort: Cohort, member: Member) -> ZoneInfo:

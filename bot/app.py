@@ -14,6 +14,7 @@ from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookClient
 
+from bot import programme_store
 from bot.blocks.kit import say
 from bot.deps import Deps
 from bot.handover import Handover, Routing
@@ -27,15 +28,18 @@ from bot.slack_api import reading_client
 from bot.surfaces.home import HomePublisher
 from bot.workspaces import NotInstalled, Workspaces
 from handlers import (
+    calendar_views,
     cohort_commands,
     cohort_views,
     commands,
     events,
     home,
+    importing,
     kickoff,
     lifecycle,
     mentor_actions,
     mentor_views,
+    programme_choice,
     status,
     summary,
     summary_review,
@@ -65,6 +69,7 @@ def create_app(deps: Deps, *, client: WebClient | None = None,
     """
     settings = deps.settings
     settings.require_slack()
+    programme_store.install(deps.engine)
     deps = with_sender(deps)
     client = client or make_client(None if settings.oauth else settings.slack_bot_token, settings.slack_api_url)
     workspaces = Workspaces(settings, deps.engine, client)
@@ -81,6 +86,9 @@ def create_app(deps: Deps, *, client: WebClient | None = None,
     cohort_views.register(app, deps)
     kickoff.register(app, deps)
     summary_review.register(app, deps, home_publisher)
+    importing.register(app, deps)
+    calendar_views.register(app, deps)
+    programme_choice.register(app, deps)
     mentor_actions.register(app, deps, home_publisher)
     mentor_views.register(app, deps, home_publisher)
     events.register(app, deps, home_publisher)
@@ -108,6 +116,7 @@ def build_router(deps: Deps, publisher: HomePublisher) -> CommandRouter:
     router = CommandRouter(deps)
     cohort_commands.add_subcommands(router, deps)
     kickoff.add_subcommands(router, deps)
+    importing.add_subcommands(router, deps)
     status.add_subcommands(router, deps)
     summary.add_subcommands(router, deps)
     mentor_actions.add_subcommands(router, deps, publisher)
@@ -162,6 +171,7 @@ def left_to_worker(body: dict[str, Any]) -> bool:
 def queued_work_runner(deps: Deps) -> Callable[[Queued], None]:
     """What a worker does with a command or event a web process queued: handle it with its workspace's client."""
     settings = deps.settings
+    programme_store.install(deps.engine)
     deps = with_sender(deps)
     client = make_client(None if settings.oauth else settings.slack_bot_token, settings.slack_api_url)
     workspaces = Workspaces(settings, deps.engine, client)

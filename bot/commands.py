@@ -31,6 +31,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("org", "coach"),
     CommandSpec("goal", "coach"),
     CommandSpec("member", "coach"),
+    CommandSpec("import", "coach"),
     CommandSpec("kickoff", "coach"),
     CommandSpec("status", "coach"),
     CommandSpec("summary", "hr"),

@@ -37,14 +37,38 @@ OUTCOME_WORDS = {
 
 
 class ImportFailed(Exception):
-    """The file as a whole cannot be imported (unreadable, columns missing, no such cohort): one line says why."""
+    """The file as a whole cannot be imported (unreadable, columns missing, no such cohort): one line says why.
+
+    `key` and `params` name the catalogue text (`importer.file.*`) for saying it in another language; None when the
+    message exists only in English (a file the command line cannot open).
+    """
+
+    def __init__(self, message: str, key: str | None = None, **params: Any) -> None:
+        super().__init__(message)
+        self.key, self.params = key, params
+
+    def text(self, language: str) -> str:
+        return t(language, self.key, **self.params) if self.key else str(self)
+
+
+def _failed(key: str, **params: Any) -> ImportFailed:
+    return ImportFailed(t("en", key, **params), key, **params)
 
 
 @dataclass(frozen=True)
 class Problem:
     line: int
     email: str
-    reason: str
+    key: str
+    params: tuple[tuple[str, Any], ...] = ()
+
+    @property
+    def reason(self) -> str:
+        """The reason in English, for the command line."""
+        return self.text("en")
+
+    def text(self, language: str) -> str:
+        return t(language, f"importer.row.{self.key}", **dict(self.params))
 
 
 @dataclass(frozen=True)
@@ -98,30 +122,35 @@ class Progress:
 def read_rows(path: Path) -> list[tuple[int, dict[str, str]]]:
     """(line number, row) for every non-empty row; ImportFailed when the file or its header is unusable."""
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        data = path.read_bytes()
     except FileNotFoundError:
         raise ImportFailed(f"{path}: no such file.") from None
-    except UnicodeDecodeError:
-        raise ImportFailed(f"{path}: not UTF-8 text. Save the spreadsheet as “CSV UTF-8” and try again.") from None
     except OSError as error:
         raise ImportFailed(f"{path}: cannot be read ({error.strerror}).") from None
+    return parse_rows(data, str(path))
+
+
+def parse_rows(data: bytes, name: str) -> list[tuple[int, dict[str, str]]]:
+    """The rows of a CSV file's bytes (from a disk or from Slack); `name` says which file in messages."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise _failed("importer.file.not_utf8", name=name) from None
     lines = text.splitlines()
     if not lines or not lines[0].strip():
-        raise ImportFailed(f"{path}: the file is empty. The first line must be the header: {HEADER}")
+        raise _failed("importer.file.empty", name=name, header=HEADER)
     delimiter = max((",", ";", "\t"), key=lines[0].count)  # spreadsheets in Finnish locales write ';'
     reader = csv.reader(lines, delimiter=delimiter)
-    header = [ALIASES.get(name.strip().lower(), name.strip().lower()) for name in next(reader)]
-    missing = [name for name in REQUIRED if name not in header]
+    header = [ALIASES.get(name_.strip().lower(), name_.strip().lower()) for name_ in next(reader)]
+    missing = [column for column in REQUIRED if column not in header]
     if missing:
-        raise ImportFailed(
-            f"{path}: missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)}. "
-            f"The first line must be: {HEADER}  (language may be left out)"
-        )
+        key = "importer.file.missing_many" if len(missing) > 1 else "importer.file.missing_one"
+        raise _failed(key, name=name, columns=", ".join(missing), header=HEADER)
     rows = []
     for line, values in enumerate(reader, start=2):
         if not any(value.strip() for value in values):
             continue
-        rows.append((line, {name: (values[i].strip() if i < len(values) else "") for i, name in enumerate(header)}))
+        rows.append((line, {column: (values[i].strip() if i < len(values) else "") for i, column in enumerate(header)}))
     return rows
 
 
@@ -138,14 +167,16 @@ def check_rows(
         try:
             checked.rows.append(_check_row(client, by_name, seen, checked, line, values))
         except _RowProblem as problem:
-            checked.problems.append(Problem(line, email, str(problem)))
+            checked.problems.append(Problem(line, email, problem.key, tuple(problem.params.items())))
         progress.update(done)
     progress.finish()
     return checked
 
 
 class _RowProblem(Exception):
-    pass
+    def __init__(self, key: str, **params: Any) -> None:
+        super().__init__(key)
+        self.key, self.params = key, params
 
 
 def _check_row(
@@ -154,28 +185,28 @@ def _check_row(
 ) -> Row:  # fmt: skip
     email = values.get("email", "")
     if "@" not in email or " " in email:
-        raise _RowProblem("not an e-mail address" if email else "no e-mail address")
+        raise _RowProblem("not_email" if email else "no_email")
     role = ROLES.get(values.get("role", "").lower())
     if role is None:
-        raise _RowProblem(f"role must be mentor or hr, not “{values.get('role', '')}”")
+        raise _RowProblem("role", value=values.get("role", ""))
     name = " ".join(values.get("organisation", "").split())
     organisation = by_name.get(name.lower())
     if organisation is None:
         if name:
             checked.unknown_organisations[name] = None
-        raise _RowProblem(f"unknown organisation “{name}”" if name else "no organisation")
+        raise _RowProblem("unknown_organisation", name=name) if name else _RowProblem("no_organisation")
     language = values.get("language", "").lower() or None
     if language is not None and language not in LANGUAGES:
-        raise _RowProblem(f"language must be fi, sv or en (or left empty), not “{values.get('language')}”")
+        raise _RowProblem("language", value=values.get("language", ""))
     key = (email.lower(), role.value)
     if key in seen:
-        raise _RowProblem(f"the same person and role as line {seen[key]}")
+        raise _RowProblem("duplicate", line=seen[key])
     seen[key] = line
     user = _look_up(client, email)
     if user.get("is_bot"):
-        raise _RowProblem("this e-mail belongs to an app, not a person")
+        raise _RowProblem("app")
     if user.get("deleted"):
-        raise _RowProblem("this person's Slack account has been deactivated")
+        raise _RowProblem("deactivated")
     return Row(line, email, user, role, organisation, language)
 
 
@@ -185,10 +216,10 @@ def _look_up(client: WebClient, email: str) -> dict[str, Any]:
     except SlackApiError as error:
         code = error.response.get("error") if error.response is not None else None
         if code in ("users_not_found", "user_not_found"):
-            raise _RowProblem("no one in the Slack workspace has this e-mail address") from None
-        raise _RowProblem(f"Slack could not look it up ({code})") from None
+            raise _RowProblem("not_found") from None
+        raise _RowProblem("lookup_failed", code=str(code)) from None
     except OSError as error:
-        raise _RowProblem(f"Slack could not be reached ({error.__class__.__name__})") from None
+        raise _RowProblem("unreachable", error=error.__class__.__name__) from None
 
 
 def _remember(session: Session, team_id: str, user: dict[str, Any], now: datetime) -> None:
@@ -274,7 +305,7 @@ def run_import(
         err.write(_plain(t("en", problem.key, **problem.params)) + "\n")
         return 1
     if not rows:
-        err.write(f"{path}: no rows after the header; nothing to import.\n")
+        err.write(t("en", "importer.file.no_rows", name=str(path)) + "\n")
         return 1
     checked = check_rows(client, cohort, organisations, rows, Progress(len(rows), err, tty=tty))
     if checked.problems:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import update
 from sqlmodel import Session, col, select
@@ -12,7 +13,7 @@ from sqlmodel import Session, col, select
 from bot.authz import Actor, require_manager
 from bot.cohorts import Invalid
 from bot.numbers import whole_number
-from bot.planning import PlanResult, mentor_context, plan_block
+from bot.planning import PlanResult, active_mentors, mentor_context, plan_block
 from bot.programmes import Programme, programme_by_id
 from bot.programmes.render import StepContext
 from bot.status import NextStep, next_steps
@@ -27,12 +28,13 @@ from storage.models import (
 )
 
 SESSIONS = (1, 2, 3)
+DAYS_AHEAD_WITHOUT_ASKING = 1  # a session dated further ahead than this is probably a typo: ask first
 
 
 class Outcome(StrEnum):
     STARTED = "started"
     ALREADY_STARTED = "already_started"  # nothing was done
-    NEEDS_CONFIRMATION = "needs_confirmation"  # an earlier session has not been started; nothing was done
+    NEEDS_CONFIRMATION = "needs_confirmation"  # out of order or too early; nothing was done
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,9 @@ class KickoffResult:
     started_at: datetime | None = None
     started_by: str | None = None
     not_started: tuple[int, ...] = ()  # earlier sessions still waiting, when confirmation is needed
+    days_ahead: int = 0  # how many days away the session's date is, when that is why confirmation is needed
+    mentors: int = 0  # active mentors who would get the kickoff, when confirmation is needed
+    programme: str = "feeniks"
     plan: PlanResult | None = None
     upcoming: tuple[NextStep, ...] = ()  # what goes out next, after a start
 
@@ -57,6 +62,28 @@ def parse_number(text: str, *, field: str | None = None) -> int:
     if number is not None and number in SESSIONS:
         return number
     raise Invalid("kickoff.error.number", field=field, value=value[:40])
+
+
+@dataclass(frozen=True)
+class Safety:
+    """Why a kickoff must be confirmed before anything is sent (both empty: it may go at once)."""
+
+    not_started: tuple[int, ...] = ()
+    days_ahead: int = 0
+
+    @property
+    def ask(self) -> bool:
+        return bool(self.not_started) or self.days_ahead > DAYS_AHEAD_WITHOUT_ASKING
+
+
+def safety(number: int, session_date: date, today: date, started: dict[int, bool]) -> Safety:
+    """Whether starting session `number` now needs a question: earlier sessions not started, or a date > a day away.
+
+    `today` is the date in the cohort's time zone; `started` says, per session number, whether it has started.
+    """
+    earlier = tuple(n for n in SESSIONS if n < number and not started.get(n, False))
+    ahead = (session_date - today).days
+    return Safety(earlier, ahead if ahead > DAYS_AHEAD_WITHOUT_ASKING else 0)
 
 
 def kickoff(
@@ -78,12 +105,15 @@ def kickoff(
     target = rows.get(number)
     if target is None or target.date is None:
         raise Invalid("kickoff.error.no_session", field="session", cohort=cohort.name, n=number)
-    base = KickoffResult(Outcome.ALREADY_STARTED, cohort.id, cohort.name, cohort.timezone, number, target.date)  # type: ignore[arg-type]
+    base = KickoffResult(Outcome.ALREADY_STARTED, cohort.id, cohort.name, cohort.timezone, number, target.date,  # type: ignore[arg-type]
+                         programme=cohort.programme)  # fmt: skip
     if target.started_at is not None:
         return replace(base, started_at=target.started_at, started_by=target.started_by)
-    earlier = tuple(n for n in SESSIONS if n < number and (n not in rows or rows[n].started_at is None))
-    if earlier and not confirmed:
-        return replace(base, outcome=Outcome.NEEDS_CONFIRMATION, not_started=earlier)
+    today = now.astimezone(ZoneInfo(cohort.timezone)).date()
+    asked = safety(number, target.date, today, {n: row.started_at is not None for n, row in rows.items()})
+    if asked.ask and not confirmed:
+        return replace(base, outcome=Outcome.NEEDS_CONFIRMATION, not_started=asked.not_started,
+                       days_ahead=asked.days_ahead, mentors=len(active_mentors(session, cohort.id)))  # type: ignore[arg-type]  # fmt: skip
     marked = session.exec(
         update(ProgrammeSession)
         .where(col(ProgrammeSession.id) == target.id, col(ProgrammeSession.started_at).is_(None))

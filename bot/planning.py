@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
+from bot.cohort_calendar import QUIET, CohortCalendar, calendar_of, keep_moved
 from bot.programmes import Programme, Step, programme_by_id
 from bot.work_calendar import WorkPolicy, next_slot, nominal_moment
 from storage.models import (
@@ -49,15 +50,23 @@ def session_dates(session: Session, cohort_id: int) -> dict[int, date]:
 
 
 def work_policy(
-    cohort: Cohort, member: Member, user: SlackUser | None, organisation: Organisation | None
+    cohort: Cohort,
+    member: Member,
+    user: SlackUser | None,
+    organisation: Organisation | None,
+    calendar: CohortCalendar | None = None,
 ) -> WorkPolicy:
-    """When this mentor may be sent something: their time zone, the cohort's hours, their country's holidays."""
+    """When this mentor may be sent something: their time zone, the cohort's hours and calendar, their country's
+    holidays."""
+    calendar = calendar or CohortCalendar()
     return WorkPolicy(
         tz=(user.tz if user and user.tz and _known_zone(user.tz) else cohort.timezone),
         start=_clock(cohort.work_start),
         end=_clock(cohort.work_end),
+        workdays=calendar.workdays,
         country=(organisation.country if organisation else cohort.country),
         paused_until=member.paused_until,
+        quiet_periods=calendar.quiet,
     )
 
 
@@ -97,12 +106,14 @@ def mentor_context(session: Session, cohort: Cohort, mentors: Iterable[Member]) 
         )
     }
     organisations = {o.id: o for o in session.exec(select(Organisation).where(Organisation.cohort_id == cohort.id))}
+    calendar = calendar_of(session, cohort)
     return {
         member.id: work_policy(
             cohort,
             member,
             users.get(member.user_id),
-            organisations.get(member.organisation_id),  # type: ignore[arg-type]
+            organisations.get(member.organisation_id),
+            calendar,
         )
         for member in mentors
         if member.id is not None
@@ -118,6 +129,18 @@ def step_schedule(step: Step, dates: dict[int, date], policy: WorkPolicy, now: d
         return now + AFTER_KICKOFF, now + AFTER_KICKOFF
     due = nominal_moment(dates[step.session] + timedelta(days=step.days), step.at, policy.tz)
     return due, next_slot(due, policy)
+
+
+def quiet_skip(step: Step, due: datetime, slot: datetime, dates: dict[int, date], policy: WorkPolicy) -> bool:
+    """Whether a step due on a quiet day or day off of the cohort, moved to `slot`, is too late to be of use.
+
+    Kickoffs and what follows them go when the coach runs the kickoff, so they are never skipped here.
+    """
+    if step.kind == "kickoff" or step.follows_kickoff:
+        return False
+    calendar = CohortCalendar(policy.workdays, policy.quiet_periods)
+    local_due = due.astimezone(ZoneInfo(policy.tz)).date()
+    return not keep_moved(due, slot, local_due, calendar, dates.get(step.block + 1), policy.tz)
 
 
 def schedule_block(
@@ -211,7 +234,11 @@ def plan_block(session: Session, cohort: Cohort, block: int, now: datetime) -> P
             continue
         busy = _busy_weeks(session, mentor.id, policy.tz)  # type: ignore[arg-type]
         reserved = later_kickoffs(programme, block, dates, policy.tz)
-        for step, due, not_before in schedule_block(todo, dates, policy, now, busy, reserved):
+        lost = [step for step in todo if quiet_skip(step, *step_schedule(step, dates, policy, now), dates, policy)]
+        kept = [step for step in todo if step not in lost]  # what cannot go out takes no room in a week
+        scheduled = [(step, *step_schedule(step, dates, policy, now)) for step in lost]
+        for step, due, not_before in scheduled + schedule_block(kept, dates, policy, now, busy, reserved):
+            quiet = quiet_skip(step, due, not_before, dates, policy)
             session.add(
                 Delivery(
                     team_id=cohort.team_id,
@@ -222,9 +249,11 @@ def plan_block(session: Session, cohort: Cohort, block: int, now: datetime) -> P
                     due_at=due,
                     not_before=not_before,
                     planned_at=not_before,
+                    status=DeliveryStatus.SKIPPED if quiet else DeliveryStatus.PLANNED,
+                    last_error=QUIET if quiet else None,
                 )
             )
-            planned += 1
+            planned += 0 if quiet else 1
     session.flush()
     next_step, next_moment = upcoming(session, cohort, programme, now)
     return PlanResult(mentors=len(mentors), planned=planned, next_step=next_step, next_moment=next_moment)
@@ -297,6 +326,8 @@ def _reschedule(session: Session, deliveries: list[Delivery], programme: Program
             due, not_before = step_schedule(step, dates, free, now)
         if in_pause(policy, max(not_before, delivery.not_before)):
             changed += update_open(session, delivery, status=DeliveryStatus.SKIPPED, last_error=PAUSED)
+        elif quiet_skip(step, due, not_before, dates, policy):
+            changed += update_open(session, delivery, status=DeliveryStatus.SKIPPED, last_error=QUIET)
         else:
             kept.append((delivery, step, due, next_slot(not_before, policy)))
     if not kept:
@@ -305,8 +336,10 @@ def _reschedule(session: Session, deliveries: list[Delivery], programme: Program
     busy = _busy_weeks(session, member_id, policy.tz, leave_out=(delivery.id for delivery, *_ in kept))  # type: ignore[misc]
     reserved = later_kickoffs(programme, max(delivery.block for delivery, *_ in kept), dates, policy.tz)
     slots = cap_weeks([(step, not_before) for _, step, _, not_before in kept], busy, policy, reserved)
-    for (delivery, _, due, _), not_before in zip(kept, slots, strict=True):
-        if (due, not_before) != (delivery.due_at, delivery.not_before):
+    for (delivery, step, due, _), not_before in zip(kept, slots, strict=True):
+        if quiet_skip(step, due, not_before, dates, policy):
+            changed += update_open(session, delivery, status=DeliveryStatus.SKIPPED, last_error=QUIET)
+        elif (due, not_before) != (delivery.due_at, delivery.not_before):
             changed += update_open(session, delivery, due_at=due, not_before=not_before, planned_at=not_before)
     return changed
 

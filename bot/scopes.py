@@ -12,6 +12,7 @@ BOT_SCOPES: frozenset[str] = frozenset(
         "groups:read",
         "groups:history",
         "files:write",
+        "files:read",
         "reactions:write",
     }
 )

@@ -11,9 +11,10 @@ from typing import Any
 
 from slack_sdk.errors import SlackApiError
 
-from bot import cohort_admin, cohorts, members
+from bot import cohort_admin, cohorts, members, quiet_periods
 from bot.authz import Actor, Refused, require_admin
 from bot.blocks import cohort_receipts as receipts
+from bot.blocks.calendar import quiet_reply
 from bot.blocks.cohort_forms import add_members_view, add_organisation_view, create_cohort_view
 from bot.blocks.cohorts import cohort_list_message, cohort_show_message
 from bot.blocks.kit import joined, say
@@ -35,6 +36,7 @@ NO_USAGE = frozenset({
     "organisations.error.channel_public", "organisations.error.channel_not_member",
     "organisations.error.channel_not_channel", "organisations.error.channel_unreadable",
     "organisations.error.none_yet", "cohorts.error.name_taken", "members.error.organisations_first",
+    "calendar.usage.quiet",
 })  # fmt: skip
 
 
@@ -155,6 +157,14 @@ class CohortCommands:
     def cohort_archive(self, ctx: CommandContext, caller: Caller, args: tuple[str, ...]) -> None:
         _need(args, 1)
         ctx.reply(receipts.cohort_archived(caller.language, cohort_admin.archive_cohort(caller, args[0])))
+
+    def cohort_quiet(self, ctx: CommandContext, caller: Caller, args: tuple[str, ...]) -> None:
+        """`cohort quiet <cohort> [<from> <to> | clear]`: the calendar, a new quiet period, or none at all."""
+        _need(args, 1)
+        actor = caller.actor()
+        cohort = cohort_admin.managed_cohort(caller, actor, args[0])  # who may, before what was typed
+        blocks = quiet_reply(caller.language, quiet_periods.run_quiet(caller, actor, cohort, args[1:]))
+        ctx.reply(blocks[0]["text"]["text"], blocks)
 
     # coach
 
@@ -279,6 +289,7 @@ def add_subcommands(router: Subcommands, deps: Deps) -> None:
         "show": (commands.cohort_show, "cohorts.usage.show"),
         "dates": (commands.cohort_dates, "cohorts.usage.dates"),
         "archive": (commands.cohort_archive, "cohorts.usage.archive"),
+        "quiet": (commands.cohort_quiet, "calendar.usage.quiet"),
     }), opens_form=opens_form("create", 0))  # fmt: skip
     router.add("coach", commands.group("coach", {
         "add": (commands.coach_add, "members.usage.coach_add"),

@@ -17,6 +17,8 @@ from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
 
 from bot.blocks.notices import CohortReport, coach_report
+from bot.cohort_calendar import QUIET
+from bot.programmes import programme_by_id
 from bot.slack_api import WORKSPACE_ERRORS
 from schedules.slack_steps import LATE
 from storage.db import session_scope
@@ -58,26 +60,32 @@ def report_to_coaches(engine: Engine, *, now: datetime) -> dict[int, CohortRepor
 
 def _prompts(session: Session, reports: dict[int, CohortReport], now: datetime) -> None:
     rows = session.exec(
-        select(Delivery.id, Delivery.cohort_id, Delivery.member_id, Delivery.status, Delivery.last_error).where(
+        select(Delivery.id, Delivery.cohort_id, Delivery.member_id, Delivery.status, Delivery.last_error,
+               Delivery.step_id).where(
             col(Delivery.status).in_(UNREPORTED), col(Delivery.error_reported_at).is_(None)
         )
-    ).all()
+    ).all()  # fmt: skip
     failed: dict[tuple[int, str], set[int]] = defaultdict(set)
     late: dict[int, set[int]] = defaultdict(set)
+    quiet: dict[int, dict[str, set[int]]] = defaultdict(lambda: defaultdict(set))
     taken: list[int] = []
-    for delivery_id, cohort_id, member_id, status, code in rows:
-        if status == DeliveryStatus.SKIPPED and code != LATE:
+    for delivery_id, cohort_id, member_id, status, code, step_id in rows:
+        if status == DeliveryStatus.SKIPPED and code not in (LATE, QUIET):
             continue  # skipped by the mentor, or paused: nothing went wrong
         if not _mark(session, Delivery, delivery_id, now):
             continue
         taken.append(delivery_id)
-        if status == DeliveryStatus.FAILED:
+        if code == QUIET:
+            quiet[cohort_id][step_id].add(member_id)
+        elif status == DeliveryStatus.FAILED:
             failed[(cohort_id, code or "unknown")].add(member_id)
         else:
             reports[cohort_id].late += 1
             late[cohort_id].add(member_id)
     for cohort_id, members in late.items():
         reports[cohort_id].late_mentors = len(members)
+    for cohort_id, steps in quiet.items():
+        _quiet_steps(session, reports[cohort_id], cohort_id, steps)
     for (cohort_id, code), member_ids in sorted(failed.items()):
         earlier = set(session.exec(select(Delivery.member_id).where(
             col(Delivery.cohort_id) == cohort_id, col(Delivery.status) == DeliveryStatus.FAILED,
@@ -88,6 +96,19 @@ def _prompts(session: Session, reports: dict[int, CohortReport], now: datetime) 
         if fresh:
             users = session.exec(select(Member.user_id).where(col(Member.id).in_(fresh)).order_by(col(Member.user_id)))
             reports[cohort_id].failed[code] = list(users)
+
+
+def _quiet_steps(session: Session, report: CohortReport, cohort_id: int, steps: dict[str, set[int]]) -> None:
+    """Prompts skipped because they fell in a quiet period and could not move in time, with the steps' labels."""
+    cohort = session.get(Cohort, cohort_id)
+    try:
+        programme = programme_by_id(cohort.programme) if cohort else None
+    except KeyError:
+        programme = None
+    report.quiet = sum(len(members) for members in steps.values())
+    report.quiet_mentors = len(set().union(*steps.values()))
+    known = {step.id: step for step in programme.steps} if programme else {}
+    report.quiet_steps.extend(known[step_id].label for step_id in sorted(steps) if step_id in known)
 
 
 def _messages(session: Session, reports: dict[int, CohortReport], now: datetime) -> None:

@@ -27,7 +27,7 @@ from slack_sdk import WebClient
 from sqlalchemy import Engine, or_
 from sqlmodel import Session, col, select
 
-from bot import mentor_prefs
+from bot import mentor_prefs, programme_store
 from bot.blocks.pause import offer_for
 from bot.blocks.summary_review import RENDERERS
 from bot.cohorts import Invalid
@@ -109,6 +109,7 @@ def worker_name() -> str:
 
 def build_context(settings: Settings, engine: Engine, *, concurrency: int = SEND_CONCURRENCY) -> JobContext:
     """A context with the workspace clients of `settings` (one bot token, or each installation's in OAuth mode)."""
+    programme_store.install(engine)
     token = None if settings.oauth else settings.slack_bot_token
     posting = sending_client(token, settings.slack_api_url)
     reading = reading_client(token, settings.slack_api_url)

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Column, ForeignKey, Index, Integer, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Column, ForeignKey, Index, Integer, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from storage.types import AwareDateTime, utcnow
@@ -103,9 +103,36 @@ class Cohort(SQLModel, table=True):
     country: str = Field(default="FI", max_length=2)
     grace_hours: int = Field(default=24)
     reminder_days: int = Field(default=2)
+    workdays: str = Field(default="12345", max_length=7)  # ISO weekday digits, Monday=1 … Sunday=7
+    usual_quiet: bool = Field(default=True)  # Finnish summer (ISO weeks 28–31) and 24 Dec–6 Jan are quiet
     created_by: str | None = Field(default=None, max_length=32)
     created_at: datetime = _timestamp(nullable=False)
     archived_at: datetime | None = _timestamp()
+
+
+class QuietPeriod(SQLModel, table=True):
+    """Days (inclusive) on which a cohort's mentors get no prompts, besides the usual summer and Christmas."""
+
+    __tablename__ = "quiet_period"
+    __table_args__ = (CheckConstraint("first_day <= last_day", name="ck_quiet_period_order"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(index=True, max_length=32)
+    cohort_id: int = _fk("cohort.id")
+    first_day: date
+    last_day: date
+
+
+class ProgrammeTemplate(SQLModel, table=True):
+    """A programme template a coach uploaded: its TOML text, named by a hash of it so it never changes."""
+
+    __tablename__ = "programme_template"
+
+    id: str = Field(primary_key=True, max_length=64)  # "custom-" + the first hex digits of the text's SHA-256
+    team_id: str = Field(index=True, max_length=32)
+    name: str = Field(max_length=200)  # the file's name, as the coach uploaded it
+    source: str = Field(sa_type=Text)
+    created_at: datetime = _timestamp(nullable=False)
 
 
 class ProgrammeSession(SQLModel, table=True):

@@ -18,14 +18,16 @@ from bot.blocks.kit import (
     escape,
     header,
     joined,
+    md,
     message,
     plain,
     say,
+    say_plural,
     section,
 )
 from bot.blocks.status import local_moment
 from bot.i18n import day, t
-from bot.programmes import Programme, Step
+from bot.programmes import Programme, Step, programme_by_id
 from bot.programmes.render import StepContext, fill
 
 if TYPE_CHECKING:
@@ -126,14 +128,42 @@ def already_text(result: KickoffResult, language: str) -> Mrkdwn:
 
 
 def question_text(result: KickoffResult, language: str) -> Mrkdwn:
-    """Why a kickoff needs confirming: which earlier sessions have not been started."""
+    """Why a kickoff needs confirming: earlier sessions not started, a date days away, or both."""
+    lines: list[str] = []
     earlier = result.not_started
     if len(earlier) == 1:
-        asked = say(language, "kickoff.confirm.one", earlier=earlier[0], n=result.number, cohort=result.cohort)
-    else:
-        asked = say(language, "kickoff.confirm.many", first=earlier[0], last=earlier[-1], n=result.number,
-                  cohort=result.cohort)  # fmt: skip
-    return asked + "\n" + say(language, "kickoff.confirm.detail", n=result.number)
+        lines.append(say(language, "kickoff.confirm.one", earlier=earlier[0], n=result.number, cohort=result.cohort))
+    elif earlier:
+        lines.append(say(language, "kickoff.confirm.many", first=earlier[0], last=earlier[-1], n=result.number,
+                         cohort=result.cohort))  # fmt: skip
+    if result.days_ahead:
+        days = say_plural(language, "kickoff.confirm.days", result.days_ahead)
+        key = "kickoff.confirm.early_also" if earlier else "kickoff.confirm.early"
+        lines.append(say(language, key, n=result.number, cohort=result.cohort, day=day(language, result.date),
+                         days=days))  # fmt: skip
+    if earlier:
+        lines.append(say(language, "kickoff.confirm.detail", n=result.number))
+    return joined(lines)
+
+
+def preview_blocks(result: KickoffResult, language: str) -> list[Block]:
+    """What each mentor would get at once if the kickoff is confirmed: the kickoff DM and what follows it."""
+    if result.mentors == 0:
+        return [context(say(language, "kickoff.confirm.preview_no_mentors"))]
+    programme = programme_by_id(result.programme)
+    block = programme.steps_in_block(result.number)
+    step = next((s for s in block if s.kind == "kickoff"), None)
+    if step is None:
+        return []
+    info = programme.session_info(result.number)
+    title = say(language, "kickoff.dm.title", n=result.number, title=info.title.get(language))
+    shown_ = [say(language, "kickoff.confirm.preview_title", mentors=result.mentors),
+              joined([md("*{title}*", title=title), _quote(fill(step, language, StepContext()))]),
+              _quote(info.assignment.get(language))]  # fmt: skip
+    follows = [s.label.get(language) for s in block if s.follows_kickoff]
+    if follows:
+        shown_.append(say(language, "kickoff.confirm.preview_follows", steps=", ".join(follows)))
+    return [section(clip(text, 3000)) for text in shown_]
 
 
 def choice_value(cohort_id: int, number: int) -> str:
@@ -154,11 +184,12 @@ def read_choice(raw: str | None) -> tuple[int, int] | None:
 
 
 def confirm_message(result: KickoffResult, language: str) -> dict[str, Any]:
-    """The out-of-order question with Confirm and Cancel buttons."""
+    """The question (out of order, or days early) with what mentors would get, and Confirm and Cancel buttons."""
     question = question_text(result, language)
     value = choice_value(result.cohort_id, result.number)
     blocks: list[Block] = [
         section(question),
+        *preview_blocks(result, language),
         actions(
             button(say(language, "kickoff.confirm.button", n=result.number), CONFIRM_ACTION, value, style="primary"),
             button(say(language, "kickoff.confirm.cancel"), CANCEL_ACTION, value),
@@ -239,8 +270,9 @@ def kickoff_view(language: str, cohorts: Sequence[CohortChoice], programme: Prog
 
 def confirm_view(result: KickoffResult, language: str) -> dict[str, Any]:
     """The form's out-of-order question: submitting it starts the session anyway."""
+    title = say(language, "kickoff.confirm.title" if result.not_started else "kickoff.confirm.title_early")
     return _modal(
-        KICKOFF_CONFIRM_FORM, say(language, "kickoff.confirm.title"), [section(question_text(result, language))],
+        KICKOFF_CONFIRM_FORM, title, [section(question_text(result, language)), *preview_blocks(result, language)],
         submit=say(language, "kickoff.confirm.button", n=result.number), close=say(language, "kickoff.confirm.cancel"),
         metadata=choice_value(result.cohort_id, result.number),
     )  # fmt: skip

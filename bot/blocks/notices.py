@@ -12,6 +12,7 @@ from bot.blocks.delivery_report import MAX_MENTIONS
 from bot.blocks.kit import Block, context, joined, mention, message, say, section
 from bot.blocks.status import reason_text
 from bot.i18n import moment
+from bot.programmes import Text
 
 
 @dataclass
@@ -22,11 +23,14 @@ class CohortReport:
     failed: dict[str, list[str]] = field(default_factory=dict)  # error → mentors (user ids) newly affected
     late: int = 0  # prompts skipped as too late
     late_mentors: int = 0
+    quiet: int = 0  # prompts skipped: they fell in a quiet period and could not move to a working day in time
+    quiet_mentors: int = 0
+    quiet_steps: list[Text] = field(default_factory=list)  # the labels of those steps
     summaries: list[tuple[str, str]] = field(default_factory=list)  # (organisation, error) not posted
     other: dict[tuple[str, str], int] = field(default_factory=dict)  # (kind, error) → messages not sent
 
     def __bool__(self) -> bool:
-        return bool(self.failed or self.late or self.summaries or self.other)
+        return bool(self.failed or self.late or self.quiet or self.summaries or self.other)
 
 
 def coach_report(language: str, report: CohortReport, *, workspace_errors: frozenset[str]) -> dict[str, Any]:
@@ -37,6 +41,10 @@ def coach_report(language: str, report: CohortReport, *, workspace_errors: froze
         blocks.extend(_failure(language, cohort, code, users, code in workspace_errors))
     if report.late:
         blocks.append(section(say(language, "delivery.report.late", count=report.late, mentors=report.late_mentors)))
+    if report.quiet:
+        steps = ", ".join(label.get(language) for label in report.quiet_steps)
+        blocks.append(section(say(language, "delivery.report.quiet", count=report.quiet, cohort=cohort,
+                                  mentors=report.quiet_mentors, steps=steps)))  # fmt: skip
     for organisation, code in report.summaries:
         blocks.append(section(say(language, "delivery.report.summary", organisation=organisation,
                                   reason=reason_text(language, code))))  # fmt: skip

@@ -8,9 +8,13 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from bot.blocks.calendar import OPEN_ACTION as CALENDAR_ACTION
+from bot.blocks.importing import OPEN_ACTION as IMPORT_ACTION
 from bot.blocks.kit import (
     Block,
     Mrkdwn,
+    actions,
+    button,
     context,
     divider,
     header,
@@ -21,6 +25,7 @@ from bot.blocks.kit import (
     say,
     section,
 )
+from bot.blocks.programme_choice import OPEN_ACTION as PROGRAMME_ACTION
 from bot.i18n import catalogue, day, moment
 
 if TYPE_CHECKING:
@@ -62,6 +67,12 @@ def home_blocks(statuses: Sequence[CohortStatus], language: str, *, max_blocks: 
     blocks: list[Block] = []
     for index, status in enumerate(statuses):
         group = cohort_status_blocks(status, language, status.timezone)
+        if not status.archived:
+            value = str(status.cohort_id)
+            tools = (button(say(language, "importer.slack.home_button"), IMPORT_ACTION, value),
+                     button(say(language, "calendar.form.home_button"), CALENDAR_ACTION, value),
+                     button(say(language, "programmes.form.home_button"), PROGRAMME_ACTION, value))  # fmt: skip
+            group.append(actions(*tools, block_id=f"cohort_tools_{status.cohort_id}"))
         separator = [divider()] if blocks else []
         rest = len(statuses) - index - 1
         if len(blocks) + len(separator) + len(group) + (1 if rest else 0) > max_blocks:

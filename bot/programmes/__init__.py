@@ -1,6 +1,14 @@
 """Programme templates: the steps of a programme, placed relative to its three sessions."""
 
-from bot.programmes.loader import DEFAULT_PROGRAMME, check_programme, default_programme, load_programme, programme_by_id
+from bot.programmes.loader import (
+    DEFAULT_PROGRAMME,
+    check_programme,
+    default_programme,
+    load_programme,
+    parse_programme,
+    programme_by_id,
+    use_template_source,
+)
 from bot.programmes.model import (
     KINDS,
     PLACEHOLDERS,
@@ -27,7 +35,9 @@ __all__ = [
     "check_programme",
     "default_programme",
     "load_programme",
+    "parse_programme",
     "programme_by_id",
     "step_moment",
     "timeline",
+    "use_template_source",
 ]

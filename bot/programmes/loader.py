@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Callable
+from dataclasses import replace
 from datetime import time
 from functools import cache
 from itertools import combinations
@@ -46,6 +48,15 @@ def load_programme(path: Path | str) -> Programme:
     return _Parser(str(path)).programme(raw)
 
 
+def parse_programme(text: str, name: str) -> Programme:
+    """A template from its text (an upload); `name` says which file in the errors, as `load_programme` does."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ProgrammeError([f"{name}: not valid TOML: {error}"]) from None
+    return _Parser(name).programme(raw)
+
+
 def check_programme(path: Path | str) -> list[str]:
     """Every problem in a template, each naming the file, the step and what is wrong; empty when valid."""
     try:
@@ -60,12 +71,29 @@ def default_programme() -> Programme:
     return load_programme(DEFAULT_PROGRAMME)
 
 
+TemplateSource = Callable[[str], str | None]
+_source: list[TemplateSource] = []  # where uploaded templates are read from (bot.programme_store installs it)
+_uploaded: dict[str, Programme] = {}  # parsed uploads by id; an id names one text for good, so this never goes stale
+
+
+def use_template_source(source: TemplateSource) -> None:
+    """Read uploaded templates (ids other than the built-in one) through `source`: id → TOML text, or None."""
+    _source[:] = [source]
+
+
 def programme_by_id(programme_id: str) -> Programme:
-    """The built-in programme with this id (today only the Feeniks model)."""
+    """The built-in programme (the Feeniks model) or a template a coach uploaded, by its id; KeyError if unknown."""
     programme = default_programme()
-    if programme.id != programme_id:
+    if programme.id == programme_id:
+        return programme
+    if programme_id in _uploaded:
+        return _uploaded[programme_id]
+    text = _source[0](programme_id) if _source else None
+    if text is None:
         raise KeyError(programme_id)
-    return programme
+    parsed = replace(parse_programme(text, programme_id), id=programme_id)
+    _uploaded[programme_id] = parsed
+    return parsed
 
 
 def _optional(text: Text) -> set[str]:

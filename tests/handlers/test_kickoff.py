@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import threading
 from collections import Counter
+from datetime import date
 from typing import Any
 
 import pytest
 from slack_bolt.request import BoltRequest
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import select
 
 import bot.kickoff
 from bot.blocks.kickoff import choice_value
@@ -18,7 +20,7 @@ from bot.deps import Deps
 from bot.programmes import programme_by_id
 from bot.settings import Settings
 from storage.db import session_scope
-from storage.models import Cohort, CohortStatus, DeliveryStatus
+from storage.models import Cohort, CohortStatus, DeliveryStatus, ProgrammeSession
 from tests.support import slack_requests as requests
 from tests.support.app_driver import Reply, SlackDriver
 from tests.support.block_kit import validate_view
@@ -448,3 +450,62 @@ def test_a_confirmation_whose_metadata_is_not_ours_changes_nothing(
         notice = _notice(slack.submit("kickoff_confirm", {}, user_id=COACH, private_metadata=metadata))
         assert notice.startswith("That cohort no longer exists")
     assert snapshot(engine) == before
+
+
+# -- a session dated weeks away -----------------------------------------------------------------------------------
+
+
+def _move_session(engine: Engine, cohort_id: int, number: int, day: date) -> None:
+    with session_scope(engine) as session:
+        row = session.exec(
+            select(ProgrammeSession).where(ProgrammeSession.cohort_id == cohort_id, ProgrammeSession.number == number)
+        ).one()
+        row.date = day
+        session.add(row)
+
+
+def test_a_session_dated_weeks_ahead_asks_first_and_sends_nothing_until_confirmed(
+    slack: SlackDriver, fake_slack: FakeSlack, engine: Engine, world: World
+) -> None:
+    _move_session(engine, world.cohort, 1, date(2027, 3, 22))  # a typo in January for a session in March
+    before = snapshot(engine)
+    question = _answer(slack, fake_slack, 'kickoff "Spring 2027" 1')
+    shown = all_text({"text": question.args["text"], "blocks": question.args["blocks"]})
+    assert question.args["text"] == (
+        "Session 1 of *Spring 2027* is dated Mon 22 Mar 2027, 70 days from today. Start it now anyway?"
+    )
+    assert "What each of the 16 active mentors would get now:" in shown
+    assert "Thanks for the coaching session" in shown and "and right after it: Self-efficacy: at the start" in shown
+    assert snapshot(engine) == before
+    assert fake_slack.calls_to("chat.postMessage") == []
+
+    cancelled = _click(slack, fake_slack, "kickoff_cancel", _buttons(question)["kickoff_cancel"]["value"])
+    assert cancelled.args["text"] == "OK, nothing was started."
+    assert snapshot(engine) == before
+
+    receipt = _click(slack, fake_slack, "kickoff_confirm", _buttons(question)["kickoff_confirm"]["value"])
+    assert receipt.args["text"].startswith("Session 1 of Spring 2027 has started (active mentors: 16")
+    assert session_row(engine, world.cohort, 1).started_by == COACH
+    assert fake_slack.invalid == []
+
+
+def test_a_session_dated_tomorrow_starts_without_a_question(
+    slack: SlackDriver, fake_slack: FakeSlack, engine: Engine, world: World
+) -> None:
+    _move_session(engine, world.cohort, 1, date(2027, 1, 12))
+    said = _say(slack, fake_slack, 'kickoff "Spring 2027" 1')
+    assert "has started" in said
+    assert session_row(engine, world.cohort, 1).started_at is not None
+
+
+def test_the_form_asks_before_starting_a_session_weeks_ahead(slack: SlackDriver, engine: Engine, world: World) -> None:
+    _move_session(engine, world.cohort, 1, date(2027, 3, 22))
+    before = snapshot(engine)
+    reply = slack.submit("kickoff", _form(world.cohort, 1), user_id=COACH)
+    view = reply.json["view"]
+    assert validate_view(view) == []
+    assert view["callback_id"] == "kickoff_confirm" and view["title"]["text"] == "Start it now?"
+    assert snapshot(engine) == before
+    done = slack.submit("kickoff_confirm", {}, user_id=COACH, private_metadata=view["private_metadata"])
+    assert done.json["response_action"] == "update"
+    assert session_row(engine, world.cohort, 1).started_by == COACH

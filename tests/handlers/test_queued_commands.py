@@ -82,7 +82,7 @@ def test_the_same_commands_with_arguments_are_queued(web: SlackDriver, writer: Q
     assert work_queue.backlog(deps.engine)[0] == 4
     run_queue(deps, writer)
     said = [call.args["text"] for call in fake_slack.calls_to("response_url")]
-    assert len(said) == 4 and "Session 2 of Spring 2027 has started" in said[0]
+    assert len(said) == 4 and said[0].startswith("Session 2 of *Spring 2027* is dated Mon 8 Feb 2027")
 
 
 def test_a_command_no_worker_took_within_two_minutes_is_answered_run_it_again_and_not_carried_out(

@@ -449,6 +449,13 @@ def test_changes_by_name_reach_only_the_second_workspace(world: World, fake_slac
 
 def test_a_kickoff_starts_only_the_second_workspaces_session(world: World) -> None:
     mentori, two, engine = world.mentori, world.two, world.mentori.engine
+    asked = mentori.run('kickoff "Spring 2027" 2', COACH)
+    assert asked.startswith("Session 2 of *Spring 2027* is dated Mon 8 Feb 2027"), "days ahead: asked first"
+    assert not _all(engine, Delivery, Delivery.block == 2)
+    with session_scope(engine) as session:
+        row = session.exec(select(ProgrammeSession).where(ProgrammeSession.cohort_id == two.spring,
+                                                          ProgrammeSession.number == 2)).scalar_one()  # fmt: skip
+        row.date = NOW.date()
     said = mentori.run('kickoff "Spring 2027" 2', COACH)
     assert said.startswith("Session 2 of Spring 2027 has started (active mentors: 3, prompts planned:"), said
     started = _all(engine, ProgrammeSession, ProgrammeSession.cohort_id == two.spring, ProgrammeSession.number == 2)

@@ -27,7 +27,7 @@ JSON_ARGS = {"blocks", "attachments", "view", "files", "metadata"}
 TRUE = {True, "1", "true", "True"}
 DEFAULT_SCOPES = [
     "chat:write", "commands", "im:history", "im:read", "im:write", "users:read", "users:read.email",
-    "reactions:write", "files:write", "channels:read", "groups:read", "groups:history",
+    "reactions:write", "files:write", "files:read", "channels:read", "groups:read", "groups:history",
 ]  # fmt: skip
 REQUIRED: dict[str, tuple[str, ...]] = {
     "auth.test": (),
@@ -49,6 +49,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "reactions.add": ("channel", "timestamp", "name"),
     "files.getUploadURLExternal": ("filename", "length"),
     "files.completeUploadExternal": ("files",),
+    "files.info": ("file",),
 }
 Response = tuple[int, dict[str, str], dict[str, Any]]
 
@@ -178,6 +179,7 @@ class FakeSlack:
         self.home_views: dict[str, dict[str, Any]] = {}
         self.views: dict[str, dict[str, Any]] = {}
         self.uploads: list[dict[str, Any]] = []
+        self.shared_files: dict[str, tuple[str, dict[str, Any], bytes]] = {}  # id → (team, files.info, content)
         self.reactions: set[tuple[str, str, str]] = set()
         self.invalid: list[tuple[str, str]] = []
         self.warnings: list[tuple[str, str]] = []
@@ -260,6 +262,42 @@ class FakeSlack:
         with self._lock:
             self.channels[channel_id] = Channel(channel_id, name, is_private, is_member, is_im, members=members)
         return self.channels[channel_id]
+
+    def add_file(self, content: bytes, name: str = "people.csv", *, user: str = "U111", team_id: str = "T111",
+                 filetype: str = "csv") -> dict[str, Any]:  # fmt: skip
+        """A file a person uploaded through a form's file input; returns its object as a view_submission's
+        state carries it (`files` of a file_input value) and files.info describes it."""
+        with self._lock:
+            file_id = self._next_id("F")
+            url = f"{self.base}/files-pri/{team_id}-{file_id}/{name}"
+            download = f"{self.base}/files-pri/{team_id}-{file_id}/download/{name}"
+            info = {
+                "id": file_id, "created": 1700000000, "timestamp": 1700000000, "name": name, "title": name,
+                "mimetype": "text/csv" if filetype == "csv" else "text/plain", "filetype": filetype,
+                "pretty_type": filetype.upper(), "user": user, "user_team": team_id, "editable": False,
+                "size": len(content), "mode": "hosted", "is_external": False, "external_type": "",
+                "is_public": False, "public_url_shared": False, "display_as_bot": False, "username": "",
+                "url_private": url, "url_private_download": download,
+                "permalink": f"https://example.slack.com/files/{user}/{file_id}/{name}", "channels": [], "groups": [],
+                "ims": [], "comments_count": 0,
+            }  # fmt: skip
+            self.shared_files[file_id] = (team_id, info, content)
+            return dict(info)
+
+    def handle_file_download(self, path: str, auth: str) -> tuple[int, bytes, str]:
+        """GET url_private(_download): the bytes with the bot token of the file's workspace; otherwise, as Slack
+        does, its sign-in page (HTML, status 200) rather than an error."""
+        with self._lock:
+            self._calls.append(Call("_fake.download", {"path": path}, auth.removeprefix("Bearer ") or None))
+            key = path.split("/")[2] if path.count("/") >= 3 else ""
+            team_id, _, file_id = key.partition("-")
+            found = self.shared_files.get(file_id)
+            token = auth.removeprefix("Bearer ").strip() if auth.startswith("Bearer ") else ""
+            if found is None or found[0] != team_id:
+                return 404, b"file not found", "text/plain"
+            if self.tokens.get(token) != team_id:
+                return 200, b"<!DOCTYPE html><html><body>Sign in to Slack</body></html>", "text/html; charset=utf-8"
+            return 200, found[2], "application/octet-stream"
 
     def add_token(self, token: str, team_id: str = "T111") -> None:
         """Accept another bot token, reporting `team_id` in auth.test (workspace data is shared)."""
@@ -815,6 +853,15 @@ class FakeSlack:
         self.reactions.add(key)
         return {}
 
+    def _m_files_info(self, args: dict[str, Any], team_id: str) -> dict[str, Any]:
+        """files.info: needs files:read; only the files of the token's workspace are found."""
+        if "files:read" not in self.scopes:
+            raise ApiError("missing_scope")
+        found = self.shared_files.get(str(args["file"]))
+        if found is None or found[0] != team_id:
+            raise ApiError("file_not_found")
+        return {"file": dict(found[1]), "comments": [], "response_metadata": {"next_cursor": ""}}
+
     def _m_files_getUploadURLExternal(self, args: dict[str, Any], team_id: str) -> dict[str, Any]:
         """files.getUploadURLExternal: hands out an upload URL on this server."""
         file_id = self._next_id("F")
@@ -915,6 +962,9 @@ class _Handler(BaseHTTPRequestHandler):
         elif url.path == "/openid/connect/authorize":
             status, headers, text = self.fake.handle_oidc_authorize(url.query)
             self._send(status, text, "text/plain", headers)
+        elif url.path.startswith("/files-pri/"):
+            status, data, kind = self.fake.handle_file_download(url.path, self.headers.get("Authorization") or "")
+            self._send(status, data, kind)
         elif url.path.startswith("/_fake/upload/"):
             status, text = self.fake.handle_upload(url.path.rsplit("/", 1)[1], body)
             self._send(status, text, "text/plain")

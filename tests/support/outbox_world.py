@@ -61,12 +61,14 @@ def seed(
     reminder_days: int = 2,
     coach: str | None = COACH,
     checked_at: datetime | None = None,
+    usual_quiet: bool = True,
 ) -> Seeded:
     """A cohort with its session dates, one organisation (Finnish, with a goal), a coach and the mentors; each
-    mentor's Slack record (time zone) is cached as of `checked_at`."""
+    mentor's Slack record (time zone) is cached as of `checked_at`. `usual_quiet=False` leaves out the Finnish
+    summer and Christmas quiet periods, for tests of public holidays alone."""
     with session_scope(engine) as session:
         cohort = Cohort(team_id=TEAM, name=name, language=language, grace_hours=grace_hours,
-                        reminder_days=reminder_days, created_at=LONG_AGO)  # fmt: skip
+                        reminder_days=reminder_days, created_at=LONG_AGO, usual_quiet=usual_quiet)  # fmt: skip
         session.add(cohort)
         session.flush()
         for number, day in enumerate(dates, start=1):

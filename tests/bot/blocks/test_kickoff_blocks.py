@@ -132,14 +132,14 @@ def test_the_same_kickoff_again_says_when_and_by_whom() -> None:
 
 def _asked(*earlier: int) -> KickoffResult:
     return KickoffResult(Outcome.NEEDS_CONFIRMATION, 7, "Kevät 2027", "Europe/Helsinki", 3, date(2027, 3, 8),
-                         not_started=earlier)  # fmt: skip
+                         not_started=earlier, mentors=16)  # fmt: skip
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_the_out_of_order_question_has_confirm_and_cancel_buttons(language: str) -> None:
     message = confirm_message(_asked(1, 2), language)
     assert_golden(f"kickoff/confirm.{language}", message, surface="message")
-    buttons = message["blocks"][1]["elements"]
+    buttons = message["blocks"][-1]["elements"]
     assert [b["action_id"] for b in buttons] == ["kickoff_confirm", "kickoff_cancel"]
     assert {read_choice(b["value"]) for b in buttons} == {(7, 3)}
 
@@ -193,3 +193,25 @@ def test_the_forms_out_of_order_question(language: str) -> None:
     view = confirm_view(_asked(1, 2), language)
     assert_golden(f"kickoff/form_confirm.{language}", view, surface="view")
     assert read_choice(view["private_metadata"]) == (7, 3)
+
+
+def _early(*earlier: int, mentors: int = 16) -> KickoffResult:
+    return KickoffResult(Outcome.NEEDS_CONFIRMATION, 7, "Kevät 2027", "Europe/Helsinki", 1, date(2027, 3, 22),
+                         not_started=earlier, days_ahead=70, mentors=mentors)  # fmt: skip
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_session_weeks_away_asks_first_and_shows_what_mentors_would_get(language: str) -> None:
+    message = confirm_message(_early(), language)
+    assert_golden(f"kickoff/confirm_early.{language}", message, surface="message")
+    assert_golden(f"kickoff/form_confirm_early.{language}", confirm_view(_early(), language), surface="view")
+
+
+def test_the_early_question_says_the_date_and_the_kickoff_text() -> None:
+    shown = _texts(confirm_message(_early(), "en")["blocks"][:-1])
+    assert shown.startswith(
+        "Session 1 of *Kevät 2027* is dated Mon 22 Mar 2027, 70 days from today. Start it now anyway?"
+    )
+    assert "What each of the 16 active mentors would get now:" in shown
+    assert "Self-efficacy: at the start" in shown
+    assert "nothing would go out now" in _texts(confirm_message(_early(mentors=0), "en")["blocks"][:-1])
