@@ -23,7 +23,7 @@ from bot.scopes import BOT_SCOPES
 from bot.settings import Settings
 from bot.slack_api import reading_client
 from bot.workspaces import NotInstalled, Workspaces
-from handlers import cohort_views, commands, events, home, kickoff, lifecycle, mentor_actions, mentor_views
+from handlers import cohort_views, commands, events, home, kickoff, lifecycle, mentor_actions, mentor_views, peers
 from handlers.subcommands import build_router
 from storage.work_queue import COMMAND, EVENT, Queued
 
@@ -62,6 +62,7 @@ def create_app(deps: Deps, *, client: WebClient | None = None,
     kickoff.register(app, deps)
     mentor_actions.register(app, deps, home_publisher)
     mentor_views.register(app, deps, home_publisher)
+    peers.register(app, deps, home_publisher)
     events.register(app, deps, home_publisher)
     lifecycle.register(app, deps, workspaces)
     return app

@@ -32,6 +32,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("member", "coach"),
     CommandSpec("kickoff", "coach"),
     CommandSpec("status", "coach"),
+    CommandSpec("pairs", "coach"),
     CommandSpec("summary", "hr"),
     CommandSpec("export", "hr"),
 )

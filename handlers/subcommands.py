@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.deps import Deps
-from handlers import cohort_commands, kickoff, mentor_actions, status, summary
+from handlers import cohort_commands, kickoff, mentor_actions, peers, status, summary
 from handlers.commands import CommandRouter
 from handlers.home import HomePublisher
 
@@ -15,5 +15,6 @@ def build_router(deps: Deps, publisher: HomePublisher) -> CommandRouter:
     kickoff.add_subcommands(router, deps)
     status.add_subcommands(router, deps)
     summary.add_subcommands(router, deps)
+    peers.add_subcommands(router, deps)
     mentor_actions.add_subcommands(router, deps, publisher)
     return router

@@ -418,16 +418,18 @@ class PeerSetting(SQLModel, table=True):
     updated_at: datetime = _timestamp(nullable=False)
 
 
-class PeerOptOut(SQLModel, table=True):
-    """A mentor who asked not to be put in peer groups (until they opt back in)."""
+class PeerPreference(SQLModel, table=True):
+    """A mentor's choices about peer groups: left out of them, and whether partners may see their experiment."""
 
-    __tablename__ = "peer_opt_out"
+    __tablename__ = "peer_preference"
 
     member_id: int = Field(
         default=None, sa_column=Column(Integer, ForeignKey("member.id", ondelete="CASCADE"), primary_key=True)
     )
     team_id: str = Field(index=True, max_length=32)
-    created_at: datetime = _timestamp(nullable=False)
+    opted_out: bool = False
+    share_experiment: bool = False  # the current experiment's title is named in introductions only when True
+    updated_at: datetime = _timestamp(nullable=False)
 
 
 class PeerGroup(SQLModel, table=True):

@@ -1,4 +1,4 @@
-"""Cross-organisation peer groups: each cohort's setting, mentors' opt-outs, the groups and their members
+"""Cross-organisation peer groups: each cohort's setting, mentors' choices, the groups and their members
 
 Revision ID: 0007d
 Revises: 0006
@@ -40,14 +40,16 @@ def upgrade() -> None:
     )
     op.create_index("ix_peer_setting_team_id", "peer_setting", ["team_id"])
     op.create_table(
-        "peer_opt_out",
+        "peer_preference",
         sa.Column("member_id", sa.Integer(), nullable=False),
         sa.Column("team_id", string(length=32), nullable=False),
-        sa.Column("created_at", moment, nullable=False),
+        sa.Column("opted_out", sa.Boolean(), nullable=False),
+        sa.Column("share_experiment", sa.Boolean(), nullable=False),
+        sa.Column("updated_at", moment, nullable=False),
         sa.ForeignKeyConstraint(["member_id"], ["member.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("member_id"),
     )
-    op.create_index("ix_peer_opt_out_team_id", "peer_opt_out", ["team_id"])
+    op.create_index("ix_peer_preference_team_id", "peer_preference", ["team_id"])
     op.create_table(
         "peer_group",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -90,5 +92,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("peer_group_member")
     op.drop_table("peer_group")
-    op.drop_table("peer_opt_out")
+    op.drop_table("peer_preference")
     op.drop_table("peer_setting")
