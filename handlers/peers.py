@@ -97,7 +97,11 @@ class Pairs:
         setting = peers.change_setting(session, actor=actor, cohort=cohort, now=now, enabled=enabled,
                                        size=SIZES.get(word))  # fmt: skip
         key = "peers.setting.on" if setting.enabled else "peers.setting.off"
-        return say(language, key, cohort=cohort.name, size=setting.size), None
+        text = say(language, key, cohort=cohort.name, size=setting.size)
+        if word in SIZES:
+            text = say(language, "peers.setting.size", cohort=cohort.name, size=setting.size) + (
+                "" if setting.enabled else " " + text)  # fmt: skip
+        return text, None
 
     def show(self, session: Session, cohort: Cohort, language: str) -> tuple[str, list[dict[str, Any]]]:
         audience = Audience.coaches(cohort)
