@@ -169,3 +169,36 @@ def test_what_a_mentor_learned_is_exported_erased_and_purged_with_their_words(en
         erase_person(session, team_id=TEAM, user_id=MENTORS[0], now=NOW)
     with Session(engine) as session:
         assert session.exec(select(PeerGroupMember).where(PeerGroupMember.member_id == mine)).all() == []
+
+
+def test_hr_summary_counts_the_groups_that_met_through_the_privacy_filter(engine: Engine) -> None:
+    from bot.blocks.summary import summary_message
+    from bot.privacy_gate import csv_for, summary_for
+    from bot.summaries.model import COHORT
+    from tests.support import summary_cohort
+
+    cohort = summary_cohort.build(engine)
+    cohort.fill("before-session-2")
+    at = cohort.moment("before-session-2")
+    with session_scope(engine) as session:
+        row = session.get(Cohort, cohort.cohort_id)
+        assert row is not None
+        formed = after_kickoff(session, row, 1, at - timedelta(days=20), Messages())
+    assert formed is not None and len(formed.groups) == 8
+    _sent(engine)
+    user_of = {member_id: user_id for user_id, member_id in cohort.mentors.items()}
+    with session_scope(engine) as session:
+        for group in formed.groups[:3]:
+            record_met(session, team_id=summary_cohort.TEAM, user_id=user_of[group[0]],
+                       group_id=_group_of(engine, group[0]), met="yes", now=at)  # fmt: skip
+    with Session(engine) as session:
+        vero = session.get(Organisation, cohort.organisations[0])
+    assert vero is not None
+    summary = summary_for(engine, Audience.hr(vero), policy=PrivacyPolicy(), now=at)
+    assert summary is not None
+    figure = summary.figure(COHORT, "peers")
+    assert figure is not None and figure.value == {"met": 3, "groups": 8}
+    lines = [b["text"]["text"] for b in summary_message(summary, "fi")["blocks"] if b.get("type") == "section"]
+    assert any("tavanneita vertaisryhmiä (eri organisaatioista): 3/8" in line for line in lines)
+    exported = csv_for(engine, Audience.hr(vero), policy=PrivacyPolicy(), now=at)
+    assert exported is not None and "Tavanneet vertaisryhmät" in exported[1]
