@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from bot.peers import setting_of
@@ -68,7 +69,7 @@ def current_round(session: Session, cohort: Cohort) -> PeerRound:
         select(PeerGroup).where(PeerGroup.cohort_id == cohort.id, PeerGroup.round == newest)
         .order_by(col(PeerGroup.position))
     ))  # fmt: skip
-    rows = _members(session, cohort, [int(g.id or 0) for g in groups])
+    rows = _members(session, [int(g.id or 0) for g in groups])
     return PeerRound(
         cohort=cohort.name, enabled=setting.enabled, size=setting.size,
         block=groups[0].block if groups else None, formed_at=groups[0].created_at if groups else None,
@@ -76,9 +77,15 @@ def current_round(session: Session, cohort: Cohort) -> PeerRound:
     )  # fmt: skip
 
 
-def _members(session: Session, cohort: Cohort, group_ids: list[int]) -> dict[int, list[tuple[int, GroupMember]]]:
-    found = session.exec(
-        select(PeerGroupMember.group_id, Member.id, Member.user_id, Organisation.name, PeerGroupMember.met)
+def _members(session: Session, group_ids: list[int]) -> dict[int, list[tuple[int, GroupMember]]]:
+    found = session.execute(
+        sa_select(
+            col(PeerGroupMember.group_id),
+            col(Member.id),
+            col(Member.user_id),
+            col(Organisation.name),
+            col(PeerGroupMember.met),
+        )
         .join(Member, col(Member.id) == col(PeerGroupMember.member_id))
         .join(Organisation, col(Organisation.id) == col(Member.organisation_id), isouter=True)
         .where(col(PeerGroupMember.group_id).in_(group_ids))
@@ -99,7 +106,7 @@ def groups_met(session: Session, cohort: Cohort) -> GroupsMet | None:
     ids = [int(key.rsplit(":", 1)[1]) for key in sent]
     if not ids:
         return None
-    rows = _members(session, cohort, ids)
+    rows = _members(session, ids)
     people = frozenset(member_id for members in rows.values() for member_id, _ in members)
     met = sum(1 for members in rows.values() if GroupRow(0, tuple(m for _, m in members)).met)
     return GroupsMet(met=met, groups=len(rows), people=people)
