@@ -21,6 +21,7 @@ from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
 
 from bot.i18n import LANGUAGES
+from bot.peers import cancel_introductions
 from bot.programmes import programme_by_id
 from bot.summaries.model import person_key
 from bot.summaries.store import erase_from_summaries, withdraw_quote
@@ -277,6 +278,7 @@ def erase_person(session: Session, *, team_id: str, user_id: str, now: datetime)
     answers = _delete(session, Answer, col(Answer.member_id).in_(ids))
     experiments = _delete(session, Experiment, col(Experiment.member_id).in_(ids))
     meetings = _delete(session, HrMeeting, col(HrMeeting.member_id).in_(ids))
+    cancel_introductions(session, ids)  # an introduction not yet sent would name them
     _delete(session, PeerGroupMember, col(PeerGroupMember.member_id).in_(ids))  # whether they met, what they learned
     _delete(session, PeerPreference, col(PeerPreference.member_id).in_(ids))
     for delivery in deliveries:

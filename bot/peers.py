@@ -232,6 +232,20 @@ def _cancel_unsent(session: Session, cohort: Cohort, block: int) -> None:
     )  # fmt: skip
 
 
+def cancel_introductions(session: Session, member_ids: Sequence[int]) -> None:
+    """Introductions not sent yet of the groups these members are in (their data is being erased): not sent."""
+    groups = list(session.exec(select(PeerGroupMember.group_id).where(col(PeerGroupMember.member_id).in_(member_ids))))
+    if not groups:
+        return
+    session.execute(
+        update(OutboxMessage)
+        .where(col(OutboxMessage.key).in_([f"peer:intro:{g}" for g in groups]),
+               col(OutboxMessage.kind) == MessageKind.INTRODUCTION,
+               col(OutboxMessage.status) == DeliveryStatus.PLANNED)
+        .values(status=DeliveryStatus.CANCELLED, payload={})
+    )  # fmt: skip
+
+
 def _shared_language(cohort: Cohort, people: Sequence[Member]) -> str:
     """The language every member chose, when they chose the same; otherwise the cohort's."""
     chosen = {m.language or cohort.language for m in people}

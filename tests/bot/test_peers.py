@@ -169,6 +169,8 @@ def test_what_a_mentor_learned_is_exported_erased_and_purged_with_their_words(en
         erase_person(session, team_id=TEAM, user_id=MENTORS[0], now=NOW)
     with Session(engine) as session:
         assert session.exec(select(PeerGroupMember).where(PeerGroupMember.member_id == mine)).all() == []
+        intro = session.exec(select(OutboxMessage).where(OutboxMessage.key == f"peer:intro:{group_id}")).one()
+    assert (intro.status, intro.payload) == (DeliveryStatus.CANCELLED, {})  # it would have named them
 
 
 def test_hr_summary_counts_the_groups_that_met_through_the_privacy_filter(engine: Engine) -> None:
