@@ -204,3 +204,28 @@ def test_hr_summary_counts_the_groups_that_met_through_the_privacy_filter(engine
     assert any("tavanneita vertaisryhmiä (eri organisaatioista): 3/8" in line for line in lines)
     exported = csv_for(engine, Audience.hr(vero), policy=PrivacyPolicy(), now=at)
     assert exported is not None and "Tavanneet vertaisryhmät" in exported[1]
+
+
+def test_each_introduction_is_due_inside_every_members_working_hours(engine: Engine, world: World) -> None:
+    from bot.planning import mentor_context
+    from bot.work_calendar import is_working_moment
+    from storage.models import SlackUser
+
+    with session_scope(engine) as session:  # two mentors work from Halifax, where Monday 14:00 Helsinki is 08:00
+        for user_id in MENTORS[:2]:
+            session.add(SlackUser(team_id=TEAM, user_id=user_id, tz="America/Halifax"))
+    _form(engine, world)
+    with Session(engine) as session:
+        cohort = _cohort(session, world)
+        policies = mentor_context(session, cohort, session.exec(select(Member).where(Member.cohort_id == cohort.id)))
+        for group in session.exec(select(PeerGroup)):
+            members = session.exec(select(PeerGroupMember.member_id).where(PeerGroupMember.group_id == group.id))
+            assert all(is_working_moment(group.introduce_at, policies[m]) for m in members)
+            intro = session.exec(select(OutboxMessage).where(OutboxMessage.key == f"peer:intro:{group.id}")).one()
+            assert intro.due_at == group.introduce_at
+    far = {world.mentors[u] for u in MENTORS[:2]}
+    with Session(engine) as session:
+        later = [g for g in session.exec(select(PeerGroup)) if g.introduce_at > NOW]
+        ids = {m for g in later for m in session.exec(select(PeerGroupMember.member_id).where(
+            PeerGroupMember.group_id == g.id))}  # fmt: skip
+    assert far <= ids  # their groups wait for 09:00 in Halifax (15:00 in Helsinki, inside both)
