@@ -228,6 +228,7 @@ def _programme_preview(args: argparse.Namespace) -> int:
 
 def _import(args: argparse.Namespace) -> int:
     from bot.app import make_client
+    from bot.blocks.welcome import welcome_renderer
     from bot.importer import run_import
     from bot.startup import check_database, check_slack
     from schedules.sender import send_now
@@ -247,7 +248,7 @@ def _import(args: argparse.Namespace) -> int:
         cohort_name=args.cohort,
         dry_run=args.dry_run,
         now=utcnow,
-        min_group=settings.min_group,
+        welcome=welcome_renderer(settings.min_group),
         out=sys.stdout,
         err=sys.stderr,
     )

@@ -6,13 +6,15 @@ import logging
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
+from datetime import timedelta
 from typing import Any
 
-from slack_bolt import App
+from slack_bolt import App, Respond
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookClient
 
+from bot.blocks.kit import say
 from bot.deps import Deps
 from bot.handover import Handover, Routing
 from bot.i18n import t
@@ -22,13 +24,31 @@ from bot.queue_writer import QueueWriter
 from bot.scopes import BOT_SCOPES
 from bot.settings import Settings
 from bot.slack_api import reading_client
+from bot.surfaces.home import HomePublisher
 from bot.workspaces import NotInstalled, Workspaces
-from handlers import cohort_views, commands, events, home, kickoff, lifecycle, mentor_actions, mentor_views, peers
-from handlers.subcommands import build_router
+from handlers import (
+    cohort_commands,
+    cohort_views,
+    commands,
+    events,
+    home,
+    kickoff,
+    lifecycle,
+    mentor_actions,
+    mentor_views,
+    peers,
+    status,
+    summary,
+)
+from handlers.commands import CommandRouter
 from storage.work_queue import COMMAND, EVENT, Queued
 
 log = logging.getLogger(__name__)
 LISTENER_THREADS = 32
+# A queued command not started within this time is answered "run it again" instead: the user has moved on,
+# and Slack's response_url stops working after 30 minutes.
+QUEUED_FOR_AT_MOST = timedelta(minutes=2)
+HOME_STALE_AFTER = timedelta(minutes=2)
 
 
 def make_client(token: str | None, base_url: str, *, timeout: int = 10) -> WebClient:
@@ -71,7 +91,7 @@ def create_app(deps: Deps, *, client: WebClient | None = None,
 def create_handover(deps: Deps, writer: QueueWriter) -> Handover:
     """The `web` role's decision: the workers carry out `/mentori` commands that open no form and are not answered
     in the ack, and every DM and Home opening; the web process itself only verifies and queues them."""
-    router = build_router(deps, home.HomePublisher(deps))
+    router = build_router(deps, HomePublisher(deps))
     settings = deps.settings
 
     def reply_lost(command: dict[str, Any]) -> None:
@@ -79,8 +99,20 @@ def create_handover(deps: Deps, writer: QueueWriter) -> Handover:
         if url:
             WebhookClient(url).send(text=t(settings.language, "common.error"), response_type="ephemeral")
 
-    routing = Routing(command=router.left_to_worker, event=events.left_to_worker)
+    routing = Routing(command=router.may_run_later, event=left_to_worker)
     return Handover(writer, routing, now=deps.now, reply_lost=reply_lost)
+
+
+def build_router(deps: Deps, publisher: HomePublisher) -> CommandRouter:
+    """`/mentori` with every subcommand: the web process's listener and the worker's runner share it."""
+    router = CommandRouter(deps)
+    cohort_commands.add_subcommands(router, deps)
+    kickoff.add_subcommands(router, deps)
+    status.add_subcommands(router, deps)
+    summary.add_subcommands(router, deps)
+    peers.add_subcommands(router, deps)
+    mentor_actions.add_subcommands(router, deps, publisher)
+    return router
 
 
 def with_sender(deps: Deps) -> Deps:
@@ -120,14 +152,26 @@ def _authorization(settings: Settings, workspaces: Workspaces, client: WebClient
     return {"oauth_settings": oauth, "installation_store": workspaces.store}
 
 
+def left_to_worker(body: dict[str, Any]) -> bool:
+    """The events a worker carries out: a DM a person wrote, and a Home tab opened."""
+    event = body.get("event") if body.get("type") == "event_callback" else None
+    return isinstance(event, dict) and (
+        event.get("type") == "app_home_opened" or (event.get("type") == "message" and events.human_dm(event))
+    )
+
+
 def queued_work_runner(deps: Deps) -> Callable[[Queued], None]:
     """What a worker does with a command or event a web process queued: handle it with its workspace's client."""
     settings = deps.settings
     deps = with_sender(deps)
     client = make_client(None if settings.oauth else settings.slack_bot_token, settings.slack_api_url)
     workspaces = Workspaces(settings, deps.engine, client)
-    publisher = home.HomePublisher(deps)
-    handlers = {COMMAND: build_router(deps, publisher).run_queued, EVENT: events.DmEvents(deps, publisher).run_queued}
+    publisher = HomePublisher(deps)
+    router, dm_events = build_router(deps, publisher), events.DmEvents(deps, publisher)
+    handlers: dict[str, Callable[[Queued, WebClient], None]] = {
+        COMMAND: lambda queued, team_client: run_queued_command(deps, router, queued, team_client),
+        EVENT: lambda queued, team_client: run_queued_event(deps, dm_events, queued, team_client),
+    }
 
     def run(queued: Queued) -> None:
         handler = handlers.get(queued.kind)
@@ -142,3 +186,30 @@ def queued_work_runner(deps: Deps) -> Callable[[Queued], None]:
         handler(queued, team_client)
 
     return run
+
+
+def run_queued_command(deps: Deps, router: CommandRouter, queued: Queued, client: WebClient) -> None:
+    """In a worker: carry out a command a web process queued, unless it waited so long the user has moved on."""
+    body = queued.payload
+    respond = Respond(response_url=body.get("response_url"))
+    name = str(body.get("text", "")).split(maxsplit=1)[:1]
+    if not router.knows(body):
+        log.warning("a queued /mentori %s has no handler in this version; dropped", "".join(name))
+        return
+    waited = deps.now() - queued.enqueued_at
+    if waited > QUEUED_FOR_AT_MOST:
+        log.warning("a queued /mentori %s waited %s; answered 'too late'", "".join(name), waited)
+        respond(text=say(router.language(body), "common.too_late"), response_type="ephemeral")
+        return
+    router.carry_out(body, respond, client)
+
+
+def run_queued_event(deps: Deps, dm_events: events.DmEvents, queued: Queued, client: WebClient) -> None:
+    """In a worker: handle an event a web process queued. A DM is always handled — it may be an answer — but a Home
+    opened minutes ago is not drawn any more."""
+    body = queued.payload
+    event = body.get("event") or {}
+    if event.get("type") == "message" and events.human_dm(event):
+        dm_events.message(body, event, client)
+    elif event.get("type") == "app_home_opened" and deps.now() - queued.enqueued_at <= HOME_STALE_AFTER:
+        dm_events.home_opened(body, event, client)

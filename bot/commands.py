@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shlex
 from dataclasses import dataclass
 
@@ -36,6 +37,8 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("summary", "hr"),
     CommandSpec("export", "hr"),
 )
+USER_MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
+CHANNEL_MENTION = re.compile(r"^<#([CGD][A-Z0-9]+)(?:\|[^>]*)?>$")
 AUDIENCES = ("mentor", "coach", "hr", "admin")
 COMMAND_NAMES = frozenset(command.name for command in COMMANDS)
 
@@ -61,3 +64,15 @@ def parse_command(text: str) -> ParsedCommand:
     if not words:
         return ParsedCommand("help", (), raw)
     return ParsedCommand(words[0].lower(), tuple(words[1:]), raw)
+
+
+def parse_user(word: str) -> str | None:
+    """The user id of an escaped mention (`<@U123|name>` or `<@U123>`), else None."""
+    match = USER_MENTION.match(word.strip())
+    return match[1] if match else None
+
+
+def parse_channel(word: str) -> str | None:
+    """The channel id of an escaped channel link (`<#C123|name>` or `<#C123|>`), else None."""
+    match = CHANNEL_MENTION.match(word.strip())
+    return match[1] if match else None

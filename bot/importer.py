@@ -209,7 +209,8 @@ class Imported:
     welcomes: list[int]  # outbox ids of the welcome DMs planned
 
 
-def write(engine: Engine, cohort_id: int, rows: list[Row], *, now: datetime, min_group: int, dry_run: bool) -> Imported:
+def write(engine: Engine, cohort_id: int, rows: list[Row], *, now: datetime, welcome: members.RenderWelcome,
+          dry_run: bool) -> Imported:  # fmt: skip
     """Add every row in one transaction (rolled back for a dry run)."""
     with Session(engine, expire_on_commit=False) as session:
         try:
@@ -232,7 +233,7 @@ def write(engine: Engine, cohort_id: int, rows: list[Row], *, now: datetime, min
                 for row in rows
             ]
             members.plan_for_joiners(session, cohort, joined, now=now)
-            notes = members.plan_welcomes(session, cohort, joined, min_group=min_group, now=now)
+            notes = members.plan_welcomes(session, cohort, joined, render=welcome, now=now)
             outcomes = [(j.outcome, j.member.role) for j in joined]
             if dry_run:
                 session.rollback()
@@ -252,7 +253,7 @@ def run_import(
     cohort_name: str,
     dry_run: bool,
     now: Callable[[], datetime],
-    min_group: int,
+    welcome: members.RenderWelcome,
     out: TextIO,
     err: TextIO,
     tty: bool | None = None,
@@ -280,7 +281,7 @@ def run_import(
         _report_problems(err, path, len(rows), checked, organisations)
         return 1
     try:
-        imported = write(engine, cohort.id, checked.rows, now=now(), min_group=min_group, dry_run=dry_run)  # type: ignore[arg-type]
+        imported = write(engine, cohort.id, checked.rows, now=now(), welcome=welcome, dry_run=dry_run)  # type: ignore[arg-type]
     except Invalid as problem:
         err.write(_plain(t("en", problem.key, **problem.params)) + " Nothing was imported.\n")
         return 1

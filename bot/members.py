@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 from slack_sdk import WebClient
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from bot.blocks.welcome import welcome_message
 from bot.cohorts import Invalid, require_active, sessions_of
 from bot.directory import SlackDirectory, UnknownUser
 from bot.i18n import LANGUAGES
@@ -200,7 +200,22 @@ def plan_for_joiners(session: Session, cohort: Cohort, joined: Sequence[Joined],
 WELCOME_FOR = timedelta(days=7)  # a welcome that could not go out within a week is no longer a welcome
 
 
-def plan_welcomes(session: Session, cohort: Cohort, joined: Sequence[Joined], *, min_group: int,
+@dataclass(frozen=True)
+class Welcome:
+    """What a new mentor's welcome DM tells them."""
+
+    language: str
+    cohort: str
+    organisation: str | None
+    dates: list[date]
+    coaches: list[str]
+    goals: list[str]
+
+
+RenderWelcome = Callable[[Welcome], dict[str, Any]]  # the chat.postMessage arguments (bot.blocks.welcome)
+
+
+def plan_welcomes(session: Session, cohort: Cohort, joined: Sequence[Joined], *, render: RenderWelcome,
                   now: datetime) -> list[int]:  # fmt: skip
     """Put a welcome DM in the outbox for each mentor who is new (or back) in the cohort, in their language, in the
     transaction that adds them; returns the outbox ids."""
@@ -219,11 +234,10 @@ def plan_welcomes(session: Session, cohort: Cohort, joined: Sequence[Joined], *,
     for member in mentors:
         organisation = session.get(Organisation, member.organisation_id) if member.organisation_id else None
         goals = [goal.text for goal in goals_of(session, organisation)] if organisation else []
-        message = welcome_message(
+        message = render(Welcome(
             member.language or cohort.language, cohort=cohort.name,
             organisation=organisation.name if organisation else None, dates=dates, coaches=coaches, goals=goals,
-            min_group=min_group,
-        )  # fmt: skip
+        ))  # fmt: skip
         ids.append(enqueue(session, Envelope(
             kind=MessageKind.WELCOME, key=f"welcome:{member.id}:{member.joined_at.isoformat()}", team_id=cohort.team_id,
             due_at=now, latest_at=now + WELCOME_FOR, payload=post(message), user_id=member.user_id,

@@ -22,12 +22,9 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from bot.authz import Actor, Refused, organisations_visible_to
-from bot.blocks.kit import Block, divider
-from bot.blocks.status import home_blocks
-from bot.blocks.summary import summary_message
 from bot.peer_report import GroupsMet, PeerRound, current_round, groups_met
 from bot.privacy import PLACEHOLDER, PrivacyPolicy, scrub
-from bot.status import HOME_MAX_BLOCKS, CohortStatus, cohort_status, managed_cohorts
+from bot.status import CohortStatus, cohort_status, managed_cohorts
 from bot.summaries.compute import names_to_scrub
 from bot.summaries.export import summary_csv
 from bot.summaries.model import Summary, org_group
@@ -111,7 +108,7 @@ def peer_groups_for(session: Session, audience: Audience, cohort: Cohort) -> Pee
 
 
 def groups_met_for(session: Session, audience: Audience, cohort: Cohort, *, policy: PrivacyPolicy) -> GroupsMet | None:
-    """"Groups that met: x of y", cohort-wide. HR get it only when at least `min_group` people are behind it and
+    """ "Groups that met: x of y", cohort-wide. HR get it only when at least `min_group` people are behind it and
     neither every group nor none met (which would tell what each person did); in HR posts it passes the summary's
     filter instead (bot.summaries.compute)."""
     if audience.cohort_id != cohort.id:
@@ -124,19 +121,16 @@ def groups_met_for(session: Session, audience: Audience, cohort: Cohort, *, poli
     return figure
 
 
-def coach_home_blocks(session: Session, actor: Actor, language: str, now: datetime) -> list[dict]:
-    """The coach's part of the App Home: each active cohort they manage, as its coaches may see it."""
-    statuses = [
-        status_for(session, Audience.coaches(cohort), cohort, now) for cohort in managed_cohorts(session, actor)
-    ]
-    return home_blocks(statuses, language, max_blocks=HOME_MAX_BLOCKS)
+def coach_home_statuses(session: Session, actor: Actor, now: datetime) -> list[CohortStatus]:
+    """For the coach's part of the App Home: each active cohort they manage, as its coaches may see it."""
+    return [status_for(session, Audience.coaches(cohort), cohort, now) for cohort in managed_cohorts(session, actor)]
 
 
-def hr_home_blocks(
-    engine: Engine, team_id: str, user_id: str, language: str, *, policy: PrivacyPolicy, now: datetime
-) -> list[Block]:
-    """An HR contact's part of the App Home: the current summary of each organisation they are HR of, as its HR may
-    see it in the HR channel; [] for everyone else and before the first summary step."""
+def hr_home_summaries(
+    engine: Engine, team_id: str, user_id: str, *, policy: PrivacyPolicy, now: datetime
+) -> list[Summary]:
+    """For an HR contact's part of the App Home: the current summary of each organisation they are HR of, as its HR
+    may see it in the HR channel; [] for everyone else and before the first summary step."""
     with Session(engine) as session:
         organisations = list(session.exec(
             select(Organisation)
@@ -146,12 +140,8 @@ def hr_home_blocks(
                    Member.status == MemberStatus.ACTIVE, Cohort.status == CohortState.ACTIVE)
             .order_by(col(Organisation.id))
         ))  # fmt: skip
-    blocks: list[Block] = []
-    for organisation in organisations:
-        summary = summary_for(engine, Audience.hr(organisation), policy=policy, now=now)
-        if summary is not None:
-            blocks += [*([divider()] if blocks else []), *summary_message(summary, language)["blocks"]]
-    return blocks
+    summaries = [summary_for(engine, Audience.hr(org), policy=policy, now=now) for org in organisations]
+    return [summary for summary in summaries if summary is not None]
 
 
 def quote_preview(session: Session, answer: Answer) -> str | None:

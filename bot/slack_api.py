@@ -12,6 +12,7 @@ Retry-After), a token error (every call of the workspace would fail: sending pau
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 from urllib.error import URLError
@@ -25,6 +26,8 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 
 from bot.metrics import MeteredWebClient
+
+log = logging.getLogger(__name__)
 
 # Errors worth trying again; anything else Slack refuses is permanent for that call.
 TRANSIENT_ERRORS = frozenset({"ratelimited", "internal_error", "fatal_error", "service_unavailable",
@@ -132,3 +135,11 @@ def sending_client(token: str | None, base_url: str, *, timeout: int = 10) -> We
 def sending_copy(client: WebClient) -> WebClient:
     """A sending client (no retry handlers) with the same token and address as `client`."""
     return sending_client(client.token, client.base_url, timeout=client.timeout)
+
+
+def open_view(client: WebClient, body: dict[str, Any], view: dict[str, Any]) -> None:
+    """Open a modal with the trigger_id of the click or command in `body`; a Slack error is logged, not raised."""
+    try:
+        client.views_open(trigger_id=str(body.get("trigger_id") or ""), view=view)
+    except SlackApiError as error:
+        log.warning("views.open failed: %s", error_code(error))

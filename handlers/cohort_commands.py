@@ -1,40 +1,33 @@
-"""`/mentori cohort | coach | org | goal | member`: the coach's and admin's one-line commands and their forms.
+"""`/mentori cohort | coach | org | goal | member`: the coach's and admin's one-line commands, and opening their forms.
 
-Each action: parse → authorise → call the domain in `bot/` in one transaction → answer; Slack is asked (users,
-channels) before the transaction starts, and welcome DMs go out after it has committed.
+Each verb parses its words, calls its use case in bot.cohort_admin and answers with the receipt bot.blocks renders.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
-from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
 
-from bot import cohorts, members, organisations
-from bot.authz import Actor, Refused, load_actor, require_admin, require_manager
+from bot import cohort_admin, cohorts, members
+from bot.authz import Actor, Refused, require_admin
+from bot.blocks import cohort_receipts as receipts
 from bot.blocks.cohort_forms import add_members_view, add_organisation_view, create_cohort_view
 from bot.blocks.cohorts import cohort_list_message, cohort_show_message
-from bot.blocks.kit import Mrkdwn, joined, md, mentions, say
+from bot.blocks.kit import joined, say
+from bot.blocks.welcome import welcome_renderer
+from bot.cohort_admin import Caller
 from bot.cohorts import Invalid
+from bot.commands import parse_channel, parse_user
 from bot.deps import Deps
-from bot.directory import SlackDirectory
-from bot.i18n import LANGUAGES, day
+from bot.i18n import LANGUAGES
 from bot.slack_api import error_code
-from handlers.commands import CommandContext, CommandRouter, FormTest
-from storage.db import session_scope
-from storage.models import Cohort, CohortStatus, Role
+from bot.surfaces.command import CommandContext, FormTest, Subcommands
+from storage.models import Cohort, Role
 
 log = logging.getLogger(__name__)
-USER_MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
-CHANNEL_MENTION = re.compile(r"^<#([CGD][A-Z0-9]+)(?:\|[^>]*)?>$")
 # Problems with the cohort's state rather than with how the command was written: no usage line after them.
 NO_USAGE = frozenset({
     "cohorts.error.archived", "cohorts.error.already_archived", "cohorts.error.gone", "members.error.not_member",
@@ -43,220 +36,9 @@ NO_USAGE = frozenset({
     "organisations.error.channel_not_channel", "organisations.error.channel_unreadable",
     "organisations.error.none_yet", "cohorts.error.name_taken", "members.error.organisations_first",
 })  # fmt: skip
-CohortRef = str | int  # a name typed in a command, or an id from a form's metadata
-
-
-@dataclass(frozen=True)
-class Caller:
-    """Who is asking, in which workspace, in which language, and the client that reaches Slack for them."""
-
-    deps: Deps
-    client: WebClient
-    team_id: str
-    user_id: str
-    language: str
-
-    @property
-    def directory(self) -> SlackDirectory:
-        return SlackDirectory(self.deps.engine, self.client, self.deps.now)
-
-    def actor(self) -> Actor:
-        with Session(self.deps.engine) as session:
-            return load_actor(session, self.deps.settings, self.directory, self.team_id, self.user_id)
-
-    def say(self, key: str, **params: Any) -> Mrkdwn:
-        """A catalogue text in the caller's language, its values escaped."""
-        return say(self.language, key, **params)
-
-
-# -- the actions, shared by the commands and the forms ------------------------------------------------------------
-
-
-def _cohort(session: Session, caller: Caller, ref: CohortRef) -> Cohort:
-    if isinstance(ref, int):
-        return cohorts.get_cohort(session, caller.team_id, ref)
-    return cohorts.find_cohort(session, caller.team_id, ref)
-
-
-def managed_cohort(caller: Caller, actor: Actor, ref: CohortRef, *, active: bool = True) -> Cohort:
-    """The cohort, if the actor may manage it (and, with `active`, it is not archived)."""
-    with Session(caller.deps.engine) as session:
-        cohort = _cohort(session, caller, ref)
-    require_manager(actor, cohort)
-    if active:
-        cohorts.require_active(cohort)
-    return cohort
-
-
-def _fresh(session: Session, caller: Caller, actor: Actor, cohort_id: int) -> Cohort:
-    """The cohort again inside the writing transaction, authorised again: it may have changed meanwhile."""
-    cohort = cohorts.get_cohort(session, caller.team_id, cohort_id)
-    require_manager(actor, cohort)
-    cohorts.require_active(cohort)
-    return cohort
-
-
-def _dates_text(language: str, dates: Sequence[date]) -> dict[str, str]:
-    return {f"d{number}": day(language, value) for number, value in enumerate(dates, start=1)}
-
-
-def create_cohort(caller: Caller, *, name: str, language: str, timezone: str, dates: Sequence[date]) -> str:
-    """Admins only. Returns the receipt."""
-    require_admin(caller.actor())
-    try:
-        with session_scope(caller.deps.engine) as session:
-            cohort = cohorts.create_cohort(
-                session, team_id=caller.team_id, name=name, language=language, timezone=timezone, dates=dates,
-                now=caller.deps.now(), created_by=caller.user_id,
-            )  # fmt: skip
-    except IntegrityError:  # created by someone else a moment ago
-        raise Invalid("cohorts.error.name_taken", field="name", name=name) from None
-    return caller.say(
-        "cohorts.created", cohort=cohort.name, language_name=caller.say(f"cohorts.language.{cohort.language}"),
-        timezone=cohort.timezone, **_dates_text(caller.language, dates),
-    )  # fmt: skip
-
-
-def add_organisation(caller: Caller, ref: CohortRef, *, name: str, channel_id: str, goals: Sequence[str]) -> str:
-    """Coaches of the cohort and admins. The HR channel must be private with Mentori in it."""
-    actor = caller.actor()
-    cohort = managed_cohort(caller, actor, ref)
-    name = organisations.check_organisation_name(name)
-    goal_texts = [organisations.check_goal(goal) for goal in goals]
-    channel = organisations.verify_hr_channel(caller.client, channel_id, binder=caller.user_id)
-    with session_scope(caller.deps.engine) as session:
-        cohort = _fresh(session, caller, actor, cohort.id)  # type: ignore[arg-type]
-        added = organisations.add_organisation(session, cohort, name=name, hr_channel_id=channel.id, goals=goal_texts)
-    key = "organisations.added" if added.created else "organisations.updated"
-    return caller.say(
-        key, organisation=added.organisation.name, cohort=cohort.name, channel=channel.id, goals=added.goals_added
-    )
-
-
-@dataclass(frozen=True)
-class PeopleAdded:
-    receipt: str
-    welcomes: list[int]  # outbox ids of the welcome DMs planned
-
-
-def add_people(
-    caller: Caller,
-    ref: CohortRef,
-    *,
-    user_ids: Sequence[str],
-    role: Role,
-    organisation: str | int | None,
-    language: str | None = None,
-) -> PeopleAdded:
-    """Coaches of the cohort and admins add mentors and HR contacts; only admins add coaches. All or nothing."""
-    actor = caller.actor()
-    if role == Role.COACH:
-        require_admin(actor)
-    cohort = managed_cohort(caller, actor, ref)
-    if not user_ids:
-        raise Invalid("members.error.user_missing", field="users")
-    organisation_id = _organisation_id(caller, cohort, role, organisation)
-    members.look_up_people(caller.directory, caller.team_id, user_ids, field="users")
-    now = caller.deps.now()
-    with session_scope(caller.deps.engine) as session:
-        cohort = _fresh(session, caller, actor, cohort.id)  # type: ignore[arg-type]
-        if role == Role.COACH:
-            require_admin(actor)
-        chosen = None
-        if organisation_id is not None:
-            chosen = organisations.get_organisation(session, cohort, organisation_id, field="organisation")
-        joiners = [
-            members.add_member(
-                session, cohort, user_id=user_id, role=role, organisation=chosen, now=now, language=language
-            )
-            for user_id in dict.fromkeys(user_ids)
-        ]
-        planned = members.plan_for_joiners(session, cohort, joiners, now=now)
-        notes = members.plan_welcomes(session, cohort, joiners, min_group=caller.deps.settings.min_group, now=now)
-        organisation_name = chosen.name if chosen else ""
-    lines = _people_receipt(caller, cohort, role, organisation_name, joiners)
-    if planned:
-        lines.append(caller.say("members.receipt.planned", count=planned))
-    return PeopleAdded(joined(lines), notes)
-
-
-def _organisation_id(caller: Caller, cohort: Cohort, role: Role, organisation: str | int | None) -> int | None:
-    if role == Role.COACH:
-        return None
-    if organisation is None or (isinstance(organisation, str) and not organisation.strip()):
-        raise Invalid("members.error.organisation_needed", field="organisation")
-    with Session(caller.deps.engine) as session:
-        if isinstance(organisation, int):
-            found = organisations.get_organisation(session, cohort, organisation, field="organisation")
-        else:
-            found = organisations.find_organisation(session, cohort, organisation)
-    return found.id
-
-
-def _people_receipt(
-    caller: Caller, cohort: Cohort, role: Role, organisation: str, joined: Sequence[members.Joined]
-) -> list[str]:
-    by_outcome: dict[members.Outcome, list[str]] = {}
-    for entry in joined:
-        by_outcome.setdefault(entry.outcome, []).append(entry.member.user_id)
-    lines = []
-    for outcome in members.Outcome:
-        users = mentions(by_outcome.get(outcome, []))
-        if users:
-            lines.append(
-                caller.say(f"members.receipt.{outcome}_{role}", users=users, cohort=cohort.name,
-                           organisation=organisation)
-            )  # fmt: skip
-    return lines
-
-
-def welcome_report(caller: Caller, notes: Sequence[int], failed: Sequence[str]) -> str:
-    if not notes:
-        return ""
-    if not failed:
-        return caller.say("members.receipt.welcomed", count=len(notes))
-    return caller.say("members.receipt.welcome_failed", users=mentions(failed))
-
-
-def send_welcomes(caller: Caller, welcomes: Sequence[int]) -> list[str]:
-    """Send the planned welcome DMs now; the user ids they could not reach."""
-    return members.send_welcomes(caller.deps.engine, caller.deps.send_now, caller.client, welcomes)
-
-
-def remove_people(caller: Caller, ref: CohortRef, *, user_ids: Sequence[str], roles: Sequence[Role]) -> str:
-    """Remove mentors and HR contacts (coaches and admins), or coaches (admins); a mentor's prompts stop."""
-    actor = caller.actor()
-    if Role.COACH in roles:
-        require_admin(actor)
-    cohort = managed_cohort(caller, actor, ref)
-    if not user_ids:
-        raise Invalid("members.error.user_missing")
-    now = caller.deps.now()
-    with session_scope(caller.deps.engine) as session:
-        cohort = _fresh(session, caller, actor, cohort.id)  # type: ignore[arg-type]
-        removed = [
-            member
-            for user_id in dict.fromkeys(user_ids)
-            for member in members.remove_member(session, cohort, user_id=user_id, roles=roles, now=now)
-        ]
-    users = mentions(dict.fromkeys(member.user_id for member in removed))
-    key = "members.receipt.removed_coach" if list(roles) == [Role.COACH] else "members.receipt.removed"
-    return caller.say(key, users=users, cohort=cohort.name)
 
 
 # -- parsing ------------------------------------------------------------------------------------------------------
-
-
-def parse_user(word: str) -> str | None:
-    """The user id of an escaped mention (`<@U123|name>` or `<@U123>`), else None."""
-    match = USER_MENTION.match(word.strip())
-    return match[1] if match else None
-
-
-def parse_channel(word: str) -> str | None:
-    """The channel id of an escaped channel link (`<#C123|name>` or `<#C123|>`), else None."""
-    match = CHANNEL_MENTION.match(word.strip())
-    return match[1] if match else None
 
 
 def _need(args: Sequence[str], count: int) -> None:
@@ -305,27 +87,29 @@ class CohortCommands:
 
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
+        self.welcome = welcome_renderer(deps.settings.min_group)
 
     def group(self, name: str, verbs: dict[str, tuple[Verb, str]]) -> Callable[[CommandContext], None]:
         """A subcommand whose first word picks the verb; each verb has its usage line for error messages."""
 
         def handle(ctx: CommandContext) -> None:
             caller = Caller(self.deps, ctx.client, ctx.team_id, ctx.user_id, ctx.language)
+            language = ctx.language
             args = ctx.command.args
             verb = args[0].lower() if args else ""
             if verb not in verbs:
-                usage = joined(caller.say(key) for _handler, key in verbs.values())
-                ctx.reply(caller.say("cohorts.error.verb", command=name, usage=usage))
+                usage = joined(say(language, key) for _handler, key in verbs.values())
+                ctx.reply(say(language, "cohorts.error.verb", command=name, usage=usage))
                 return
             handler, usage_key = verbs[verb]
             try:
                 handler(ctx, caller, args[1:])
             except Refused as refusal:
-                ctx.reply(caller.say(refusal.key, **refusal.params))
+                ctx.reply(say(language, refusal.key, **refusal.params))
             except Invalid as problem:
-                text = caller.say(problem.key, **problem.params)
+                text = say(language, problem.key, **problem.params)
                 if problem.key not in NO_USAGE:
-                    text += "\n" + caller.say(usage_key)
+                    text += "\n" + say(language, usage_key)
                 ctx.reply(text)
 
         return handle
@@ -346,46 +130,31 @@ class CohortCommands:
         name = cohorts.check_name(args[0], field=None)
         dates = [cohorts.parse_day(word) for word in args[1:4]]
         language, timezone = _create_options(caller, args[4:])
-        ctx.reply(create_cohort(caller, name=name, language=language, timezone=timezone, dates=dates))
+        cohort = cohort_admin.create_cohort(caller, name=name, language=language, timezone=timezone, dates=dates)
+        ctx.reply(receipts.cohort_created(caller.language, cohort, dates))
 
     def cohort_list(self, ctx: CommandContext, caller: Caller, args: tuple[str, ...]) -> None:
-        actor = caller.actor()
-        if not actor.is_admin and not any(actor.holds(cohort_id, Role.COACH) for cohort_id in actor.roles):
-            raise Refused("authz.refused")
-        with Session(self.deps.engine) as session:
-            overviews = [cohorts.overview(session, cohort) for cohort in cohorts.cohorts_for(session, actor)]
-        message = cohort_list_message(caller.language, overviews)
+        message = cohort_list_message(caller.language, cohort_admin.list_cohorts(caller))
         ctx.reply(message["text"], message["blocks"])
 
     def cohort_show(self, ctx: CommandContext, caller: Caller, args: tuple[str, ...]) -> None:
         _need(args, 1)
-        cohort = managed_cohort(caller, caller.actor(), args[0], active=False)
-        with Session(self.deps.engine) as session:
-            message = cohort_show_message(caller.language, cohorts.overview(session, cohort))
+        message = cohort_show_message(caller.language, cohort_admin.show_cohort(caller, args[0]))
         ctx.reply(message["text"], message["blocks"])
 
     def cohort_dates(self, ctx: CommandContext, caller: Caller, args: tuple[str, ...]) -> None:
         _need(args, 1)
         actor = caller.actor()
-        cohort = managed_cohort(caller, actor, args[0])
+        cohort = cohort_admin.managed_cohort(caller, actor, args[0])  # who may, before what was typed
         if len(args) != 4:
             raise Invalid("cohorts.error.dates_count")
         dates = [cohorts.parse_day(word) for word in args[1:4]]
-        with session_scope(self.deps.engine) as session:
-            cohort = _fresh(session, caller, actor, cohort.id)  # type: ignore[arg-type]
-            moved = cohorts.change_dates(session, cohort, dates, now=self.deps.now())
-        ctx.reply(caller.say("cohorts.dates_changed", cohort=cohort.name, moved=moved,
-                             **_dates_text(caller.language, dates)))  # fmt: skip
+        changed = cohort_admin.change_dates(caller, actor, cohort, dates)
+        ctx.reply(receipts.dates_changed(caller.language, changed, dates))
 
     def cohort_archive(self, ctx: CommandContext, caller: Caller, args: tuple[str, ...]) -> None:
         _need(args, 1)
-        actor = caller.actor()
-        cohort = managed_cohort(caller, actor, args[0], active=False)
-        with session_scope(self.deps.engine) as session:
-            cohort = cohorts.get_cohort(session, caller.team_id, cohort.id)  # type: ignore[arg-type]
-            require_manager(actor, cohort)
-            cancelled = cohorts.archive_cohort(session, cohort, now=self.deps.now())
-        ctx.reply(caller.say("cohorts.archived", cohort=cohort.name, cancelled=cancelled))
+        ctx.reply(receipts.cohort_archived(caller.language, cohort_admin.archive_cohort(caller, args[0])))
 
     # coach
 
@@ -394,80 +163,55 @@ class CohortCommands:
         user_ids, rest = _people(args[1:])
         if rest or not user_ids:
             raise Invalid("members.error.user_missing")
-        added = add_people(caller, args[0], user_ids=user_ids, role=Role.COACH, organisation=None)
-        ctx.reply(added.receipt)
+        added = cohort_admin.add_people(caller, args[0], user_ids=user_ids, role=Role.COACH, organisation=None,
+                                        welcome=self.welcome)  # fmt: skip
+        ctx.reply(receipts.people_added(caller.language, added))
 
     def coach_remove(self, ctx: CommandContext, caller: Caller, args: tuple[str, ...]) -> None:
         _need(args, 1)
         user_ids, rest = _people(args[1:])
         if rest or not user_ids:
             raise Invalid("members.error.user_missing")
-        ctx.reply(remove_people(caller, args[0], user_ids=user_ids, roles=[Role.COACH]))
+        self.remove(ctx, caller, args[0], user_ids, [Role.COACH])
 
     # org
 
     def org_add(self, ctx: CommandContext, caller: Caller, args: tuple[str, ...]) -> None:
         if len(args) <= 1:
-            actor = caller.actor()
-            cohort = managed_cohort(caller, actor, args[0]) if args else self.only_cohort(caller, actor)
-            view = add_organisation_view(caller.language, cohort_id=cohort.id, cohort=cohort.name)  # type: ignore[arg-type]
+            cohort = self.form_cohort(caller, caller.actor(), args)
+            view = add_organisation_view(caller.language, cohort_id=int(cohort.id or 0), cohort=cohort.name)
             self.open_form(ctx, caller, view, "organisations.usage.add")
             return
         channel_id = parse_channel(args[-1]) if len(args) >= 3 else None
         if channel_id is None:
             raise Invalid("organisations.error.channel_missing")
         name = " ".join(args[1:-1])
-        ctx.reply(add_organisation(caller, args[0], name=name, channel_id=channel_id, goals=[]))
+        added = cohort_admin.add_organisation(caller, args[0], name=name, channel_id=channel_id, goals=[])
+        ctx.reply(receipts.organisation_added(caller.language, added))
 
     # goal
 
     def goal_add(self, ctx: CommandContext, caller: Caller, args: tuple[str, ...]) -> None:
         _need(args, 3)
-        actor = caller.actor()
-        cohort = managed_cohort(caller, actor, args[0])
-        text = organisations.check_goal(" ".join(args[2:]), field=None)
-        with session_scope(self.deps.engine) as session:
-            cohort = _fresh(session, caller, actor, cohort.id)  # type: ignore[arg-type]
-            organisation = organisations.find_organisation(session, cohort, args[1])
-            organisations.add_goal(session, organisation, text)
-            count = len(organisations.goals_of(session, organisation))
-        ctx.reply(caller.say("organisations.goal_added", organisation=organisation.name, goal=text, count=count))
+        added = cohort_admin.add_goal(caller, args[0], args[1], " ".join(args[2:]))
+        ctx.reply(receipts.goal_added(caller.language, added))
 
     def goal_list(self, ctx: CommandContext, caller: Caller, args: tuple[str, ...]) -> None:
         _need(args, 1)
-        cohort = managed_cohort(caller, caller.actor(), args[0], active=False)
-        with Session(self.deps.engine) as session:
-            if len(args) > 1:
-                chosen = [organisations.find_organisation(session, cohort, " ".join(args[1:]))]
-            else:
-                chosen = organisations.organisations_of(session, cohort)
-            listed = [(o.name, [g.text for g in organisations.goals_of(session, o)]) for o in chosen]
-        if not listed:
-            raise Invalid("organisations.error.none_yet", cohort=cohort.name)
-        parts = []
-        for name, goals in listed:
-            lines = [md("{number}. {goal}", number=number, goal=goal) for number, goal in enumerate(goals, start=1)]
-            listed = joined(lines) if lines else caller.say("cohorts.show.no_goals")
-            parts.append(md("*{name}*\n{goals}", name=name, goals=listed))
-        ctx.reply(joined(parts, "\n\n"))
+        listed = cohort_admin.list_goals(caller, args[0], " ".join(args[1:]) if len(args) > 1 else None)
+        ctx.reply(receipts.goal_list(caller.language, listed))
 
     def goal_remove(self, ctx: CommandContext, caller: Caller, args: tuple[str, ...]) -> None:
         _need(args, 3)
-        actor = caller.actor()
-        cohort = managed_cohort(caller, actor, args[0])
-        with session_scope(self.deps.engine) as session:
-            cohort = _fresh(session, caller, actor, cohort.id)  # type: ignore[arg-type]
-            organisation = organisations.find_organisation(session, cohort, " ".join(args[1:-1]))
-            goal = organisations.remove_goal(session, organisation, args[-1])
-        ctx.reply(caller.say("organisations.goal_removed", organisation=organisation.name, goal=goal.text))
+        removed = cohort_admin.remove_goal(caller, args[0], " ".join(args[1:-1]), args[-1])
+        ctx.reply(receipts.goal_removed(caller.language, removed))
 
     # member
 
     def member_add(self, ctx: CommandContext, caller: Caller, args: tuple[str, ...]) -> None:
         if len(args) <= 1:
             actor = caller.actor()
-            cohort = managed_cohort(caller, actor, args[0]) if args else self.only_cohort(caller, actor)
-            self.open_member_form(ctx, caller, actor, cohort)
+            self.open_member_form(ctx, caller, actor, self.form_cohort(caller, actor, args))
             return
         user_ids, rest = _people(args[1:])
         if not user_ids:
@@ -475,36 +219,36 @@ class CohortCommands:
         if not rest:
             raise Invalid("members.error.role_missing")
         role = members.parse_role(rest[0])
-        added = add_people(caller, args[0], user_ids=user_ids, role=role, organisation=" ".join(rest[1:]))
-        failed = send_welcomes(caller, added.welcomes)
-        ctx.reply(joined(filter(None, [added.receipt, welcome_report(caller, added.welcomes, failed)])))
+        added = cohort_admin.add_people(caller, args[0], user_ids=user_ids, role=role,
+                                        organisation=" ".join(rest[1:]), welcome=self.welcome)  # fmt: skip
+        failed = cohort_admin.send_welcomes(caller, added.welcomes)
+        report = receipts.welcome_report(caller.language, added.welcomes, failed)
+        ctx.reply(joined(filter(None, [receipts.people_added(caller.language, added), report])))
 
     def member_remove(self, ctx: CommandContext, caller: Caller, args: tuple[str, ...]) -> None:
         _need(args, 2)
         user_ids, rest = _people(args[1:])
         if rest or not user_ids:
             raise Invalid("members.error.user_missing")
-        ctx.reply(remove_people(caller, args[0], user_ids=user_ids, roles=members.MEMBER_ROLES))
+        self.remove(ctx, caller, args[0], user_ids, members.MEMBER_ROLES)
+
+    def remove(self, ctx: CommandContext, caller: Caller, ref: str, user_ids: list[str], roles: Sequence[Role]) -> None:
+        removed = cohort_admin.remove_people(caller, ref, user_ids=user_ids, roles=roles)
+        ctx.reply(receipts.people_removed(caller.language, removed.cohort, removed.user_ids, roles))
 
     # forms
 
-    def only_cohort(self, caller: Caller, actor: Actor) -> Cohort:
-        """With no cohort named: the one active cohort the actor manages, if there is exactly one."""
-        with Session(self.deps.engine) as session:
-            active = [c for c in cohorts.cohorts_for(session, actor) if c.status == CohortStatus.ACTIVE]
-        if len(active) == 1:
-            return active[0]
-        if not active and not actor.is_admin:
-            raise Refused("authz.refused")
-        raise Invalid("cohorts.error.name_cohort")
+    @staticmethod
+    def form_cohort(caller: Caller, actor: Actor, args: tuple[str, ...]) -> Cohort:
+        """The cohort named, or the one active cohort the actor manages."""
+        if args:
+            return cohort_admin.managed_cohort(caller, actor, args[0])
+        return cohort_admin.only_cohort(caller, actor)
 
     def open_member_form(self, ctx: CommandContext, caller: Caller, actor: Actor, cohort: Cohort) -> None:
-        with Session(self.deps.engine) as session:
-            choices = [(o.id, o.name) for o in organisations.organisations_of(session, cohort)]
-        if not choices:
-            raise Invalid("members.error.organisations_first", cohort=cohort.name)
+        choices = cohort_admin.organisation_choices(caller, cohort)
         view = add_members_view(
-            caller.language, cohort_id=cohort.id, cohort=cohort.name, organisations=choices,  # type: ignore[arg-type]
+            caller.language, cohort_id=int(cohort.id or 0), cohort=cohort.name, organisations=choices,
             allow_coach=actor.is_admin,
         )  # fmt: skip
         self.open_form(ctx, caller, view, "members.usage.add")
@@ -516,7 +260,8 @@ class CohortCommands:
         except SlackApiError as error:
             code = error_code(error)
             log.warning("views.open failed: %s", code)
-            ctx.reply(caller.say("forms.error.open", error=str(code)) + "\n" + caller.say(usage_key))
+            language = caller.language
+            ctx.reply(say(language, "forms.error.open", error=str(code)) + "\n" + say(language, usage_key))
 
 
 def opens_form(verb: str, most_args: int) -> FormTest:
@@ -524,7 +269,7 @@ def opens_form(verb: str, most_args: int) -> FormTest:
     return lambda args: bool(args) and args[0].lower() == verb and len(args) - 1 <= most_args
 
 
-def add_subcommands(router: CommandRouter, deps: Deps) -> None:
+def add_subcommands(router: Subcommands, deps: Deps) -> None:
     """Add `cohort`, `coach`, `org`, `goal` and `member` to the `/mentori` router (the forms' submissions are
     registered by handlers.cohort_views)."""
     commands = CohortCommands(deps)

@@ -14,8 +14,9 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot import members, organisations
+from bot import cohort_admin, members, organisations
 from bot.authz import Refused
+from bot.blocks import cohort_receipts as receipts
 from bot.blocks.cohort_forms import (
     ADD_MEMBERS,
     ADD_ORGANISATION,
@@ -25,20 +26,14 @@ from bot.blocks.cohort_forms import (
     notice_view,
     read_cohort_metadata,
 )
-from bot.blocks.kit import fallback, shown
+from bot.blocks.kit import fallback, say, shown
+from bot.blocks.welcome import welcome_renderer
+from bot.cohort_admin import Caller
 from bot.cohorts import Invalid
 from bot.deps import Deps
 from bot.numbers import whole_number
 from bot.outbox import deliver
 from bot.people import language_for
-from handlers.cohort_commands import (
-    Caller,
-    add_organisation,
-    add_people,
-    create_cohort,
-    send_welcomes,
-    welcome_report,
-)
 from storage.db import session_scope
 from storage.models import MessageKind, Role
 from storage.outbox_messages import Envelope, enqueue, post
@@ -75,6 +70,7 @@ class CohortViews:
 
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
+        self.welcome = welcome_renderer(deps.settings.min_group)
 
     def caller(self, body: dict[str, Any], client: WebClient) -> Caller:
         user = body.get("user") or {}
@@ -90,28 +86,30 @@ class CohortViews:
     def reject(self, ack: Ack, caller: Caller, problem: Exception, title_key: str, fields: Iterable[str]) -> None:
         """A field's problem next to the field; anything else (a refusal, a cohort gone) replaces the form."""
         if isinstance(problem, Refused):
-            text = caller.say(problem.key, **problem.params)
+            text = say(caller.language, problem.key, **problem.params)
         else:
             assert isinstance(problem, Invalid)
-            text = caller.say(problem.key, **problem.params)
+            text = say(caller.language, problem.key, **problem.params)
             if problem.field in set(fields):
                 ack(response_action="errors", errors={problem.field: shown(text)})
                 return
-        ack(response_action="update", view=notice_view(caller.language, caller.say(title_key), text))
+        ack(response_action="update", view=notice_view(caller.language, say(caller.language, title_key), text))
 
     def create_cohort(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         caller = self.caller(body, client)
         values = self.values(body)
         try:
             dates = [_date(values, field) for field in SESSION_FIELDS]
-            receipt = create_cohort(
+            cohort = cohort_admin.create_cohort(
                 caller, name=_text(values, "name"), language=_option(values, "language") or "",
                 timezone=_option(values, "timezone") or "", dates=dates,
             )  # fmt: skip
         except (Refused, Invalid) as problem:
             self.reject(ack, caller, problem, "forms.cohort.title", ("name", "language", "timezone", *SESSION_FIELDS))
             return
-        ack(response_action="update", view=notice_view(caller.language, caller.say("forms.cohort.title"), receipt))
+        receipt = receipts.cohort_created(caller.language, cohort, dates)
+        title = say(caller.language, "forms.cohort.title")
+        ack(response_action="update", view=notice_view(caller.language, title, receipt))
 
     def add_organisation(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         caller = self.caller(body, client)
@@ -121,14 +119,15 @@ class CohortViews:
             channel_id = _element(values, "channel").get("selected_conversation")
             if not channel_id:
                 raise Invalid("forms.error.required", field="channel")
-            receipt = add_organisation(
+            added = cohort_admin.add_organisation(
                 caller, cohort_id, name=_text(values, "name"), channel_id=str(channel_id),
                 goals=organisations.split_goals(_text(values, "goals")),
             )  # fmt: skip
         except (Refused, Invalid) as problem:
             self.reject(ack, caller, problem, "forms.organisation.title", ("name", "channel", "goals"))
             return
-        title = caller.say("forms.organisation.title")
+        title = say(caller.language, "forms.organisation.title")
+        receipt = receipts.organisation_added(caller.language, added)
         ack(response_action="update", view=notice_view(caller.language, title, receipt))
 
     def add_members(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
@@ -138,20 +137,21 @@ class CohortViews:
             cohort_id = self.cohort_id(body)
             role = members.parse_role(_option(values, "role") or "", allowed=(Role.MENTOR, Role.HR, Role.COACH))
             chosen = _option(values, "organisation")
-            added = add_people(
+            added = cohort_admin.add_people(
                 caller, cohort_id, user_ids=[str(u) for u in _element(values, "users").get("selected_users") or []],
-                role=role, organisation=whole_number(chosen),
+                role=role, organisation=whole_number(chosen), welcome=self.welcome,
             )  # fmt: skip
         except (Refused, Invalid) as problem:
             self.reject(ack, caller, problem, "forms.members.title", ("users", "role", "organisation"))
             return
-        receipt = added.receipt
+        language = caller.language
+        receipt = receipts.people_added(language, added)
         if added.welcomes:
-            receipt += "\n" + caller.say("members.receipt.welcoming", count=len(added.welcomes))
-        ack(response_action="update", view=notice_view(caller.language, caller.say("forms.members.title"), receipt))
-        failed = send_welcomes(caller, added.welcomes)
+            receipt += "\n" + say(language, "members.receipt.welcoming", count=len(added.welcomes))
+        ack(response_action="update", view=notice_view(language, say(language, "forms.members.title"), receipt))
+        failed = cohort_admin.send_welcomes(caller, added.welcomes)
         if failed:
-            self.tell(client, caller, welcome_report(caller, added.welcomes, failed))
+            self.tell(client, caller, receipts.welcome_report(language, added.welcomes, failed))
 
     @staticmethod
     def cohort_id(body: dict[str, Any]) -> int:

@@ -1,66 +1,29 @@
 """`/mentori`: parse the text, answer help at once, route everything else to its subcommand.
 
-Where a command runs is decided at the composition root: in the `web` role, commands that `left_to_worker` accepts
-never reach this listener; a worker carries them out with `run_queued`. Subcommands that open a form run in the
-process that received them, after the ack, because a modal must be opened within three seconds of the command
-(Slack's `trigger_id`).
+Where a command runs is decided at the composition root (bot.app): in the `web` role, commands that
+`may_run_later` accepts never reach this listener; a worker carries them out with `carry_out`. Subcommands that
+open a form run in the process that received them, after the ack, because a modal must be opened within three
+seconds of the command (Slack's `trigger_id`).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot.blocks.help import help_blocks, help_text
-from bot.blocks.kit import clip, message, say
+from bot.blocks.kit import clip, say
 from bot.commands import COMMAND_NAMES, CommandSyntaxError, ParsedCommand, parse_command
 from bot.deps import Deps
 from bot.people import language_for
-from storage import work_queue
+from bot.surfaces.command import CommandContext, FormTest, Subcommand, never
 
 log = logging.getLogger(__name__)
 
-# A queued command not started within this time is answered "run it again" instead: the user has moved on,
-# and Slack's response_url stops working after 30 minutes.
-QUEUED_FOR_AT_MOST = timedelta(minutes=2)
-
-
-@dataclass(frozen=True)
-class CommandContext:
-    """One `/mentori` invocation, as the subcommand handlers see it."""
-
-    deps: Deps
-    command: ParsedCommand
-    body: dict[str, Any]
-    language: str
-    respond: Respond
-    client: WebClient
-
-    @property
-    def team_id(self) -> str:
-        return str(self.body.get("team_id", ""))
-
-    @property
-    def user_id(self) -> str:
-        return str(self.body.get("user_id", ""))
-
-    def reply(self, text: str, blocks: list[dict[str, Any]] | None = None) -> None:
-        """An ephemeral answer to the person who typed the command."""
-        self.respond(**message(text, blocks), response_type="ephemeral", replace_original=False)
-
-
-Subcommand = Callable[[CommandContext], None]
-FormTest = Callable[[tuple[str, ...]], bool]
-
-
-def never(_args: tuple[str, ...]) -> bool:
-    return False
 
 
 @dataclass(frozen=True)
@@ -102,8 +65,8 @@ class CommandRouter:
         else:
             self.answer_help(ack, language, command)
 
-    def left_to_worker(self, text: str) -> bool:
-        """Whether `/mentori <text>` may be carried out later, elsewhere: it opens no form (a modal needs the
+    def may_run_later(self, text: str) -> bool:
+        """Whether `/mentori <text>` may be carried out after the ack, elsewhere: it opens no form (a modal needs the
         command's trigger_id within three seconds) and is not answered in the ack (help, mistakes)."""
         try:
             command = parse_command(text)
@@ -112,21 +75,17 @@ class CommandRouter:
         entry = self.subcommands.get(command.name)
         return entry is not None and not entry.opens_form(command.args)
 
-    def run_queued(self, queued: work_queue.Queued, client: WebClient) -> None:
-        """Carry out a command a web process queued (in a worker)."""
-        body = queued.payload
-        respond = Respond(response_url=body.get("response_url"))
+    def knows(self, body: dict[str, Any]) -> bool:
+        """Whether this version has the subcommand of a command received earlier (by another process)."""
+        try:
+            return parse_command(str(body.get("text", ""))).name in self.subcommands
+        except CommandSyntaxError:
+            return False
+
+    def carry_out(self, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
+        """Run a command acknowledged earlier (by another process) that `may_run_later` and that it `knows`."""
         command = parse_command(str(body.get("text", "")))
-        entry = self.subcommands.get(command.name)
-        if entry is None:
-            log.warning("a queued /mentori %s has no handler in this version; dropped", command.name)
-            return
-        if self.deps.now() - queued.enqueued_at > QUEUED_FOR_AT_MOST:
-            log.warning("a queued /mentori %s waited %s; answered 'too late'", command.name,
-                        self.deps.now() - queued.enqueued_at)  # fmt: skip
-            respond(text=say(self.language(body), "common.too_late"), response_type="ephemeral")
-            return
-        self.execute(entry, command, body, respond, client)
+        self.execute(self.subcommands[command.name], command, body, respond, client)
 
     def execute(self, entry: Entry, command: ParsedCommand, body: dict[str, Any], respond: Respond,
                 client: WebClient) -> None:  # fmt: skip

@@ -22,21 +22,20 @@ from sqlmodel import Session
 from bot import answers
 from bot.blocks.answer_modal import dm_help_message
 from bot.blocks.kit import fallback, joined, say
+from bot.blocks.problems import explain
 from bot.cohorts import Invalid
 from bot.deps import Deps
 from bot.i18n import day
 from bot.outbox import deliver
 from bot.slack_api import error_code
-from handlers.home import HomePublisher, explain
-from handlers.mentor_actions import refresh_prompt_message
-from storage import work_queue
+from bot.surfaces.home import HomePublisher
+from bot.surfaces.prompt_dm import refresh_prompt_message
 from storage.db import session_scope
 from storage.models import MessageKind
 from storage.outbox_messages import Envelope, enqueue, post
 
 log = logging.getLogger(__name__)
 HUMAN_SUBTYPES = (None, "file_share")
-HOME_STALE_AFTER = timedelta(minutes=2)
 REPLY_FOR = timedelta(hours=6)  # an answer to a DM that could not go out for hours would only confuse
 
 
@@ -176,24 +175,6 @@ class DmEvents:
         if event.get("tab", "home") != "home" or not event.get("user"):
             return
         self.publisher.publish(client, str(body.get("team_id") or ""), str(event["user"]))
-
-    def run_queued(self, queued: work_queue.Queued, client: WebClient) -> None:
-        """In a worker: handle an event a web process queued. A DM is always handled — it may be an answer —
-        but a Home opened minutes ago is not drawn any more."""
-        body = queued.payload
-        event = body.get("event") or {}
-        if event.get("type") == "message" and human_dm(event):
-            self.message(body, event, client)
-        elif event.get("type") == "app_home_opened" and self.deps.now() - queued.enqueued_at <= HOME_STALE_AFTER:
-            self.home_opened(body, event, client)
-
-
-def left_to_worker(body: dict[str, Any]) -> bool:
-    """The events a worker carries out: a DM a person wrote, and a Home tab opened."""
-    event = body.get("event") if body.get("type") == "event_callback" else None
-    return isinstance(event, dict) and (
-        event.get("type") == "app_home_opened" or (event.get("type") == "message" and human_dm(event))
-    )
 
 
 def register(app: App, deps: Deps, publisher: HomePublisher) -> None:

@@ -9,18 +9,15 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from bot import data_rights, mentor_prefs
 from bot.answers import mentor_zone
-from bot.authz import load_actor
-from bot.blocks.answer_modal import number
 from bot.blocks.experiment import (
     erase_confirm_view,
     experiment_edit_view,
@@ -37,117 +34,23 @@ from bot.blocks.home import (
     HOME_LANGUAGE,
     HOME_PAUSE,
     HOME_RESUME,
-    intro_home_view,
-    mentor_home_view,
 )
-from bot.blocks.kit import Block, divider, say, section
+from bot.blocks.kit import say
+from bot.blocks.problems import explain
 from bot.cohorts import Invalid
 from bot.deps import Deps
-from bot.directory import SlackDirectory
 from bot.experiments import own_experiment
-from bot.i18n import day, t
-from bot.mentor_home import goal_choices, mentor_home
+from bot.i18n import t
+from bot.mentor_home import goal_choices
 from bot.outbox import deliver, plan_file
-from bot.people import language_for
-from bot.privacy import PrivacyPolicy
-from bot.slack_api import error_code
+from bot.payloads import action_value, who
+from bot.slack_api import open_view
+from bot.surfaces.home import HomePublisher
 from storage.db import session_scope
-from storage.models import DeliveryStatus, Member, MemberStatus, MessageKind, Role
+from storage.models import DeliveryStatus, MessageKind
 from storage.outbox_messages import Envelope, enqueue, post
 
 log = logging.getLogger(__name__)
-
-
-def explain(language: str, problem: Invalid) -> str:
-    """The catalogue text for a domain problem, its dates and numbers written the way `language` writes them."""
-    params: dict[str, Any] = {}
-    for key, value in problem.params.items():
-        if isinstance(value, datetime):
-            value = day(language, value.date())
-        elif isinstance(value, date):
-            value = day(language, value)
-        elif isinstance(value, int) and not isinstance(value, bool):
-            value = number(language, value)
-        params[key] = value
-    return say(language, problem.key, **params)
-
-
-def who(body: dict[str, Any]) -> tuple[str, str]:
-    """(team id, user id) of the person who clicked or submitted: from Slack's payload, never from values."""
-    user = body.get("user") or {}
-    team_id = str((body.get("team") or {}).get("id") or user.get("team_id") or body.get("team_id") or "")
-    return team_id, str(user.get("id") or body.get("user_id") or "")
-
-
-def action_value(body: dict[str, Any]) -> str:
-    action = (body.get("actions") or [{}])[0]
-    return str(action.get("value") or "")
-
-
-class HomePublisher:
-    """Builds and publishes a user's Home: the mentor's own part, then the coach's part for coaches."""
-
-    def __init__(self, deps: Deps) -> None:
-        self.deps = deps
-
-    def language(self, team_id: str, user_id: str) -> str:
-        return language_for(self.deps.engine, team_id, user_id, self.deps.settings.language)
-
-    def view(self, client: WebClient, team_id: str, user_id: str) -> dict[str, Any]:
-        language = self.language(team_id, user_id)
-        now = self.deps.now()
-        with Session(self.deps.engine) as session:
-            home = mentor_home(session, team_id=team_id, user_id=user_id, language=language, now=now)
-            coach = self.coach_blocks(session, client, team_id, user_id, language, now)
-        hr = self.hr_blocks(team_id, user_id, language, now)
-        extra = [*coach, *([divider()] if coach and hr else []), *hr]
-        if home is None:
-            return intro_home_view(language, extra=extra)
-        return mentor_home_view(language, home, extra=extra, min_group=self.deps.settings.min_group)
-
-    def hr_blocks(self, team_id: str, user_id: str, language: str, now: datetime) -> list[Block]:
-        """The HR side's Home blocks: their organisation's current summary, through the privacy gate."""
-        try:
-            from bot.privacy_gate import hr_home_blocks
-        except ImportError:  # the HR side is optional for the mentor's Home
-            return []
-        policy = PrivacyPolicy(min_group=self.deps.settings.min_group)
-        return hr_home_blocks(self.deps.engine, team_id, user_id, language, policy=policy, now=now)
-
-    def coach_blocks(self, session: Session, client: WebClient, team_id: str, user_id: str, language: str,
-                     now: datetime) -> list[Block]:  # fmt: skip
-        """The coach side's Home blocks (bot.status), for people who coach a cohort."""
-        coaches = session.exec(
-            select(Member.id).where(
-                Member.team_id == team_id,
-                Member.user_id == user_id,
-                Member.role == Role.COACH,
-                Member.status == MemberStatus.ACTIVE,
-            )
-        ).first()
-        if coaches is None:
-            return []
-        try:
-            from bot.privacy_gate import coach_home_blocks
-        except ImportError:  # the coach side is optional for the mentor's Home
-            return [section(say(language, "home.coach_fallback"))]
-        actor = load_actor(session, self.deps.settings, SlackDirectory(self.deps.engine, client, self.deps.now),
-                           team_id, user_id)  # fmt: skip
-        return list(coach_home_blocks(session, actor, language, now))
-
-    def publish(self, client: WebClient, team_id: str, user_id: str) -> None:
-        """Publish the user's Home; a Slack error is logged, never raised (the change itself is already saved)."""
-        try:
-            client.views_publish(user_id=user_id, view=self.view(client, team_id, user_id))
-        except SlackApiError as error:
-            log.warning("views.publish failed: %s", error_code(error))
-
-
-def open_view(client: WebClient, body: dict[str, Any], view: dict[str, Any]) -> None:
-    try:
-        client.views_open(trigger_id=str(body.get("trigger_id") or ""), view=view)
-    except SlackApiError as error:
-        log.warning("views.open failed: %s", error_code(error))
 
 
 class HomeActions:

@@ -44,7 +44,7 @@ from bot.people import language_for
 from bot.programmes import Programme, programme_by_id
 from bot.slack_api import error_code
 from bot.status import managed_cohorts
-from handlers.commands import CommandContext, CommandRouter
+from bot.surfaces.command import CommandContext, Subcommands
 from storage.db import session_scope
 from storage.models import ProgrammeSession
 
@@ -261,7 +261,7 @@ def _selected(values: dict[str, Any], block_id: str) -> str | None:
     return str(option["value"]) if isinstance(option, dict) and option.get("value") else None
 
 
-def add_subcommands(router: CommandRouter, deps: Deps) -> None:
+def add_subcommands(router: Subcommands, deps: Deps) -> None:
     """`/mentori kickoff` (with no arguments it opens the form)."""
     router.add("kickoff", Kickoffs(deps).command, opens_form=lambda args: not args)
 

@@ -15,7 +15,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
-from bot import answers, data_rights, mentor_prefs, privacy_gate
+from bot import answers, data_rights, mentor_prefs
 from bot.blocks.answer_modal import (
     ANSWER_EDIT,
     NOTE_ATTACH,
@@ -24,62 +24,23 @@ from bot.blocks.answer_modal import (
     PROMPT_SNOOZE,
     QUOTE_STOP,
     answer_view,
-    answered_message,
     note_saved_message,
-    skipped_message,
     with_state,
 )
 from bot.blocks.experiment import notice_view
 from bot.blocks.kit import say
+from bot.blocks.problems import explain
 from bot.cohorts import Invalid, parse_day
 from bot.deps import Deps
 from bot.i18n import day, moment
-from bot.slack_api import error_code
-from handlers.commands import CommandContext, CommandRouter
-from handlers.home import HomePublisher, action_value, explain, open_view, who
+from bot.payloads import action_value, who
+from bot.slack_api import error_code, open_view
+from bot.surfaces.command import CommandContext, Subcommands
+from bot.surfaces.home import HomePublisher
+from bot.surfaces.prompt_dm import refresh_prompt_message
 from storage.db import session_scope
-from storage.models import DeliveryStatus
 
 log = logging.getLogger(__name__)
-
-
-def prompt_metadata(delivery_id: int) -> dict[str, Any]:
-    """The metadata the nudge engine posts the prompt DM with, kept when Mentori updates it."""
-    return {"event_type": "mentori_prompt", "event_payload": {"delivery_id": delivery_id}}
-
-
-def refresh_prompt_message(deps: Deps, client: WebClient, *, team_id: str, user_id: str, delivery_id: int,
-                           language: str) -> None:  # fmt: skip
-    """Show in the prompt DM that it was answered (with Edit while that is allowed) or skipped."""
-    now = deps.now()
-    with Session(deps.engine) as session:
-        try:
-            prompt = answers.own_prompt(session, team_id=team_id, user_id=user_id, delivery_id=delivery_id)
-        except Invalid:
-            return
-        channel, ts = prompt.delivery.channel_id, prompt.delivery.message_ts
-        if not channel or not ts:
-            return
-        label = prompt.step.label.get(language)
-        question = answers.question(session, prompt, language, now=now)
-        if prompt.answer is not None:
-            zone = answers.mentor_zone(session, prompt.cohort, prompt.member)
-            ratings = prompt.answer.ratings or {}
-            message = answered_message(
-                language, delivery_id=prompt.delivery_id, label=label, question=question,
-                answered_at=prompt.answer.updated_at.astimezone(zone), text=prompt.answer.text,
-                rated=len([k for k in ratings if k != "thumbs"]), thumbs=ratings.get("thumbs"),
-                editable=answers.may_change(session, prompt),
-                shared=privacy_gate.quote_preview(session, prompt.answer), min_group=deps.settings.min_group,
-            )  # fmt: skip
-        elif prompt.delivery.status == DeliveryStatus.SKIPPED:
-            message = skipped_message(language, delivery_id=prompt.delivery_id, label=label, question=question)
-        else:
-            return
-    try:
-        client.chat_update(channel=channel, ts=ts, metadata=prompt_metadata(delivery_id), **message)
-    except SlackApiError as error:
-        log.warning("could not update a prompt DM: %s", error_code(error))
 
 
 class MentorActions:
@@ -236,7 +197,7 @@ class MentorActions:
         self.publisher.publish(context.client, context.team_id, context.user_id)
 
 
-def add_subcommands(router: CommandRouter, deps: Deps, publisher: HomePublisher) -> None:
+def add_subcommands(router: Subcommands, deps: Deps, publisher: HomePublisher) -> None:
     """`/mentori pause` and `/mentori resume`."""
     actions = MentorActions(deps, publisher)
     router.add("pause", actions.pause_command)

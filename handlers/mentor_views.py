@@ -18,11 +18,13 @@ from bot import answers, data_rights, experiments, hr_meetings, mentor_prefs
 from bot.blocks.answer_modal import ANSWER, VALUE, read_metadata
 from bot.blocks.experiment import DATA_ERASE, EXPERIMENT_EDIT, EXPERIMENT_NEW, HR_MEETING, notice_view
 from bot.blocks.kit import say, shown
+from bot.blocks.problems import explain
 from bot.cohorts import Invalid
 from bot.deps import Deps
 from bot.outbox import deliver, plan_deletions
-from handlers.home import HomePublisher, explain, who
-from handlers.mentor_actions import refresh_prompt_message
+from bot.payloads import who
+from bot.surfaces.home import HomePublisher
+from bot.surfaces.prompt_dm import refresh_prompt_message
 from storage.db import session_scope
 
 log = logging.getLogger(__name__)

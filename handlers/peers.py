@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any, Protocol
+from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
@@ -25,12 +25,14 @@ from bot.cohorts import Invalid, find_cohort, get_cohort
 from bot.deps import Deps
 from bot.directory import SlackDirectory
 from bot.numbers import whole_number
+from bot.payloads import who
 from bot.people import language_for
 from bot.privacy import PrivacyPolicy
 from bot.privacy_gate import Audience, groups_met_for, peer_groups_for
 from bot.slack_api import error_code
 from bot.status import managed_cohorts
-from handlers.commands import CommandContext, CommandRouter
+from bot.surfaces.command import CommandContext, Subcommands
+from bot.surfaces.home import HomePublisher
 from storage.db import session_scope
 from storage.models import Cohort
 
@@ -38,17 +40,6 @@ log = logging.getLogger(__name__)
 WORDS = ("make", "on", "off", "pairs", "trios")
 SIZES = {"pairs": 2, "trios": 3}
 WITH_USAGE = frozenset({"cohorts.error.unknown_cohort", "status.error.name_cohort"})
-
-
-class Publishes(Protocol):
-    def publish(self, client: WebClient, team_id: str, user_id: str) -> None: ...
-
-
-def who(body: dict[str, Any]) -> tuple[str, str]:
-    """(team id, user id) of the person who clicked or submitted: from Slack's payload, never from values."""
-    user = body.get("user") or {}
-    team_id = str((body.get("team") or {}).get("id") or user.get("team_id") or body.get("team_id") or "")
-    return team_id, str(user.get("id") or body.get("user_id") or "")
 
 
 def clicked(body: dict[str, Any]) -> tuple[str, int | None]:
@@ -152,7 +143,7 @@ class Pairs:
 class MentorSide:
     """The mentor's buttons: did you meet, write what you learned, and the Home choices."""
 
-    def __init__(self, deps: Deps, publisher: Publishes) -> None:
+    def __init__(self, deps: Deps, publisher: HomePublisher) -> None:
         self.deps = deps
         self.publisher = publisher
 
@@ -230,12 +221,12 @@ class MentorSide:
         self.publisher.publish(client, team_id, user_id)
 
 
-def add_subcommands(router: CommandRouter, deps: Deps) -> None:
+def add_subcommands(router: Subcommands, deps: Deps) -> None:
     """`/mentori pairs`."""
     router.add("pairs", Pairs(deps).command)
 
 
-def register(app: App, deps: Deps, publisher: Publishes) -> None:
+def register(app: App, deps: Deps, publisher: HomePublisher) -> None:
     """The confirmation buttons, the mentor's buttons and the reflection form."""
     pairs, side = Pairs(deps), MentorSide(deps, publisher)
     app.action(blocks.MAKE_CONFIRM)(pairs.confirmed)

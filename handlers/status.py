@@ -12,7 +12,7 @@ from bot.deps import Deps
 from bot.directory import SlackDirectory
 from bot.privacy_gate import Audience, status_for
 from bot.status import managed_cohorts
-from handlers.commands import CommandContext, CommandRouter
+from bot.surfaces.command import CommandContext, Subcommands
 from storage.models import Cohort
 
 WITH_USAGE = frozenset({"status.error.name_cohort", "cohorts.error.unknown_cohort"})
@@ -54,6 +54,6 @@ class StatusCommand:
         raise Invalid("status.error.name_cohort")
 
 
-def add_subcommands(router: CommandRouter, deps: Deps) -> None:
+def add_subcommands(router: Subcommands, deps: Deps) -> None:
     """`/mentori status`."""
     router.add("status", StatusCommand(deps))

@@ -10,6 +10,7 @@ from bot import privacy_gate
 from bot.authz import Actor, Refused, load_actor, organisations_visible_to, require_admin
 from bot.blocks.kit import joined, say
 from bot.cohorts import Invalid, find_cohort
+from bot.commands import parse_user
 from bot.deps import Deps
 from bot.directory import SlackDirectory
 from bot.forget import forget_person
@@ -18,8 +19,7 @@ from bot.outbox import deliver, plan_deletions, plan_file, told
 from bot.privacy import PrivacyPolicy
 from bot.summaries.periods import next_period_moment, period_label
 from bot.summaries.posting import check_channel, post_summaries
-from handlers.cohort_commands import parse_user
-from handlers.commands import CommandContext, CommandRouter
+from bot.surfaces.command import CommandContext, Subcommands
 from storage.db import session_scope
 from storage.models import Cohort, DeliveryStatus, Organisation, OutboxMessage
 
@@ -204,7 +204,7 @@ class ForgetCommand:
                     meetings=done.meetings, notes=done.notes, summaries=done.summaries, other=done.other))  # fmt: skip
 
 
-def add_subcommands(router: CommandRouter, deps: Deps) -> None:
+def add_subcommands(router: Subcommands, deps: Deps) -> None:
     """`/mentori summary`, `/mentori export`, `/mentori forget`."""
     router.add("summary", SummaryCommand(deps))
     router.add("export", ExportCommand(deps))

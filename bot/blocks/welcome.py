@@ -19,6 +19,7 @@ from bot.blocks.kit import (
     section,
 )
 from bot.i18n import day
+from bot.members import RenderWelcome, Welcome
 
 
 def welcome_message(
@@ -56,3 +57,15 @@ def welcome_message(
     notes.append(say(language, "welcome.help"))
     blocks.append(context(*notes))
     return message(say(language, "welcome.text", cohort=cohort), blocks)
+
+
+def welcome_renderer(min_group: int) -> RenderWelcome:
+    """The welcome DM bot.members.plan_welcomes puts in the outbox, promising `min_group` as the privacy floor."""
+
+    def render(welcome: Welcome) -> dict[str, Any]:
+        return welcome_message(
+            welcome.language, cohort=welcome.cohort, organisation=welcome.organisation, dates=welcome.dates,
+            coaches=welcome.coaches, goals=welcome.goals, min_group=min_group,
+        )  # fmt: skip
+
+    return render

@@ -13,6 +13,7 @@ from slack_sdk import WebClient
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+from bot.blocks.welcome import welcome_renderer
 from bot.importer import ImportFailed, Progress, read_rows, run_import
 from storage.models import MemberStatus, Role, SlackUser
 from tests.support import outbox_world
@@ -50,7 +51,7 @@ def _run(
         cohort_name=cohort,
         dry_run=dry_run,
         now=lambda: NOW,
-        min_group=5,
+        welcome=welcome_renderer(5),
         out=out,
         err=err,
         tty=tty,

@@ -259,3 +259,27 @@ def test_a_shared_experiment_is_named_in_the_introduction(
 def test_bad_words_get_the_usage(slack: SlackDriver, fake_slack: FakeSlack, world: World) -> None:
     text = _answer(slack, fake_slack, 'pairs "No such cohort" make').args["text"]
     assert "Write it like this: `/mentori pairs <cohort>`" in text
+
+
+def test_home_shows_the_current_partners_and_the_choices(
+    slack: SlackDriver, fake_slack: FakeSlack, engine: Engine, world: World
+) -> None:
+    _kickoff(slack, fake_slack)
+    slack.action("peer_share_on", None, user_id=MENTOR)
+    view = fake_slack.calls_to("views.publish")[-1].args
+    assert view["user_id"] == MENTOR
+    home = view["view"] if isinstance(view["view"], dict) else json.loads(view["view"])
+    text = _text(home["blocks"])
+    with Session(engine) as session:
+        own = session.exec(
+            select(PeerGroupMember.group_id).where(PeerGroupMember.member_id == world.mentors[MENTOR])
+        ).one()
+        partner = session.exec(
+            select(Member.user_id).join(PeerGroupMember, col(PeerGroupMember.member_id) == col(Member.id))
+            .where(PeerGroupMember.group_id == own, Member.user_id != MENTOR)
+        ).one()  # fmt: skip
+    assert f"Spring 2027, session 1: your peer group is <@{partner}>" in text
+    assert "Your peer group sees the title of your current experiment." in text
+    actions = [e["action_id"] for b in home["blocks"] if b.get("block_id") == "peer_home" for e in b["elements"]]
+    assert actions == ["peer_opt_out", "peer_share_off"]
+    assert fake_slack.invalid == []

@@ -11,9 +11,9 @@ from sqlmodel import Session
 from bot.authz import Actor
 from bot.blocks.status import cohort_status_blocks, cohort_status_message, home_blocks
 from bot.i18n import LANGUAGES
-from bot.privacy_gate import coach_home_blocks
 from bot.programmes import programme_by_id
 from bot.status import Behind, BlockCounts, CohortStatus, NextStep, SessionLine
+from bot.surfaces.home import coach_home_blocks
 from storage.db import session_scope
 from storage.models import Cohort, Member, ProgrammeSession, Role
 from storage.models import CohortStatus as CohortState
