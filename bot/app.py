@@ -39,6 +39,7 @@ from handlers import (
     lifecycle,
     mentor_actions,
     mentor_views,
+    peers,
     programme_choice,
     status,
     summary,
@@ -91,6 +92,7 @@ def create_app(deps: Deps, *, client: WebClient | None = None,
     programme_choice.register(app, deps)
     mentor_actions.register(app, deps, home_publisher)
     mentor_views.register(app, deps, home_publisher)
+    peers.register(app, deps, home_publisher)
     events.register(app, deps, home_publisher)
     lifecycle.register(app, deps, workspaces)
     return app
@@ -119,6 +121,7 @@ def build_router(deps: Deps, publisher: HomePublisher) -> CommandRouter:
     importing.add_subcommands(router, deps)
     status.add_subcommands(router, deps)
     summary.add_subcommands(router, deps)
+    peers.add_subcommands(router, deps)
     mentor_actions.add_subcommands(router, deps, publisher)
     return router
 

@@ -34,6 +34,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("import", "coach"),
     CommandSpec("kickoff", "coach"),
     CommandSpec("status", "coach"),
+    CommandSpec("pairs", "coach"),
     CommandSpec("summary", "hr"),
     CommandSpec("export", "hr"),
 )

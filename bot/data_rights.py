@@ -21,6 +21,7 @@ from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
 
 from bot.i18n import LANGUAGES
+from bot.peers import cancel_introductions
 from bot.programmes import programme_by_id
 from bot.summaries.model import person_key
 from bot.summaries.store import erase_from_summaries, withdraw_quote
@@ -36,6 +37,9 @@ from storage.models import (
     Member,
     MemberStatus,
     Organisation,
+    PeerGroup,
+    PeerGroupMember,
+    PeerPreference,
     ProgrammeSession,
     SlackUser,
     SummaryPost,
@@ -161,7 +165,33 @@ def export_person(session: Session, *, team_id: str, user_id: str, language: str
             for n in session.exec(select(DmNote).where(col(DmNote.delivery_id).in_(list(deliveries))))
         ],
         "quotes_held_for_hr": _quotes_held(session, team_id, ids),
+        "peer_groups": _peer_groups(session, ids, cohorts),
+        "peer_choices": [
+            {"opted_out": p.opted_out, "share_experiment": p.share_experiment, "updated_at": _iso(p.updated_at)}
+            for p in session.exec(select(PeerPreference).where(col(PeerPreference.member_id).in_(ids)))
+        ],
     }
+
+
+def _peer_groups(session: Session, ids: Sequence[int], cohorts: dict[Any, Cohort]) -> list[dict[str, Any]]:
+    """The person's peer groups: with whom, whether they met, and what they learned (their own words)."""
+    out = []
+    rows = session.exec(
+        select(PeerGroupMember, PeerGroup).join(PeerGroup, col(PeerGroup.id) == col(PeerGroupMember.group_id))
+        .where(col(PeerGroupMember.member_id).in_(ids)).order_by(col(PeerGroup.created_at))
+    )  # fmt: skip
+    for mine, group in rows:
+        partners = session.exec(
+            select(Member.user_id).join(PeerGroupMember, col(PeerGroupMember.member_id) == col(Member.id))
+            .where(PeerGroupMember.group_id == group.id, col(Member.id) != mine.member_id)
+        )  # fmt: skip
+        cohort = cohorts.get(group.cohort_id)
+        out.append({
+            "cohort": cohort.name if cohort else None, "session": group.block, "formed_at": _iso(group.created_at),
+            "partners": sorted(partners), "met": mine.met, "answered_at": _iso(mine.met_at),
+            "what_i_learned": mine.reflection, "written_at": _iso(mine.reflected_at),
+        })  # fmt: skip
+    return out
 
 
 def _profile(profile: SlackUser | None) -> dict[str, Any] | None:
@@ -248,6 +278,9 @@ def erase_person(session: Session, *, team_id: str, user_id: str, now: datetime)
     answers = _delete(session, Answer, col(Answer.member_id).in_(ids))
     experiments = _delete(session, Experiment, col(Experiment.member_id).in_(ids))
     meetings = _delete(session, HrMeeting, col(HrMeeting.member_id).in_(ids))
+    cancel_introductions(session, ids)  # an introduction not yet sent would name them
+    _delete(session, PeerGroupMember, col(PeerGroupMember.member_id).in_(ids))  # whether they met, what they learned
+    _delete(session, PeerPreference, col(PeerPreference.member_id).in_(ids))
     for delivery in deliveries:
         if delivery.status in (DeliveryStatus.PLANNED, DeliveryStatus.SENDING):
             delivery.status = DeliveryStatus.CANCELLED

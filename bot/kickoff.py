@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 from bot.authz import Actor, require_manager
 from bot.cohorts import Invalid
 from bot.numbers import whole_number
+from bot.peers import Formed, PeerMessages, after_kickoff
 from bot.planning import PlanResult, active_mentors, mentor_context, plan_block
 from bot.programmes import Programme, programme_by_id
 from bot.programmes.render import StepContext
@@ -53,6 +54,7 @@ class KickoffResult:
     programme: str = "feeniks"
     plan: PlanResult | None = None
     upcoming: tuple[NextStep, ...] = ()  # what goes out next, after a start
+    peer_groups: Formed | None = None  # the block's peer groups, when they were formed with the start
 
 
 def parse_number(text: str, *, field: str | None = None) -> int:
@@ -87,12 +89,14 @@ def safety(number: int, session_date: date, today: date, started: dict[int, bool
 
 
 def kickoff(
-    session: Session, *, actor: Actor, cohort: Cohort, number: int, now: datetime, confirmed: bool = False
+    session: Session, *, actor: Actor, cohort: Cohort, number: int, now: datetime, confirmed: bool = False,
+    peer_messages: PeerMessages | None = None,
 ) -> KickoffResult:
     """Start session `number` of `cohort` and plan its block, in the caller's transaction.
 
     Marking the session started is a conditional UPDATE (`started_at IS NULL`), so of two kickoffs racing each other
-    exactly one plans the block; the other sees who won and reports it, as a repeated kickoff does.
+    exactly one plans the block; the other sees who won and reports it, as a repeated kickoff does. With
+    `peer_messages`, the block's cross-organisation peer groups are formed too (when the cohort has them on).
     """
     require_manager(actor, cohort)
     if cohort.status != CohortStatus.ACTIVE:
@@ -123,9 +127,10 @@ def kickoff(
     if marked.rowcount != 1:
         return replace(base, started_at=target.started_at, started_by=target.started_by)
     plan = plan_block(session, cohort, number, now)
+    peer_groups = after_kickoff(session, cohort, number, now, peer_messages) if peer_messages else None
     upcoming = next_steps(session, cohort.id, programme_by_id(cohort.programme))  # type: ignore[arg-type]
     return replace(base, outcome=Outcome.STARTED, started_at=now, started_by=actor.user_id, plan=plan,
-                   upcoming=upcoming)  # fmt: skip
+                   upcoming=upcoming, peer_groups=peer_groups)  # fmt: skip
 
 
 # -- the kickoff DM's context, for the outbox sender --------------------------------------------------------------

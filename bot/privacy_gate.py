@@ -24,6 +24,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from bot.authz import Actor, Refused, organisations_visible_to
+from bot.peer_report import GroupsMet, PeerRound, current_round, groups_met
 from bot.privacy import PLACEHOLDER, PrivacyPolicy, scrub
 from bot.status import CohortStatus, cohort_status, managed_cohorts
 from bot.summaries.compute import names_to_scrub
@@ -105,6 +106,28 @@ def status_for(session: Session, audience: Audience, cohort: Cohort, now: dateti
     if audience.kind == Kind.HR or audience.cohort_id != cohort.id:
         raise Refused("authz.coaches_only", cohort=cohort.name)
     return cohort_status(session, cohort, now)
+
+
+def peer_groups_for(session: Session, audience: Audience, cohort: Cohort) -> PeerRound:
+    """The cohort's newest peer groups and each member's "Did you meet?" answer: for its coaches and admins only
+    (mentors are told their coach sees whether they met). What a mentor learned is never shown to anyone."""
+    if audience.kind == Kind.HR or audience.cohort_id != cohort.id:
+        raise Refused("authz.coaches_only", cohort=cohort.name)
+    return current_round(session, cohort)
+
+
+def groups_met_for(session: Session, audience: Audience, cohort: Cohort, *, policy: PrivacyPolicy) -> GroupsMet | None:
+    """ "Groups that met: x of y", cohort-wide. HR get it only when at least `min_group` people are behind it and
+    neither every group nor none met (which would tell what each person did); in HR posts it passes the summary's
+    filter instead (bot.summaries.compute)."""
+    if audience.cohort_id != cohort.id:
+        raise Refused("authz.hr_or_coach_only", cohort=cohort.name)
+    figure = groups_met(session, cohort)
+    if figure is None or audience.kind != Kind.HR:
+        return figure
+    if len(figure.people) < policy.min_group or figure.met in (0, figure.groups):
+        return None
+    return figure
 
 
 def coach_home_statuses(session: Session, actor: Actor, now: datetime) -> list[CohortStatus]:

@@ -20,6 +20,7 @@ from storage.models import (
     Experiment,
     HrMeeting,
     Member,
+    PeerGroupMember,
     ProcessedEvent,
     ProgrammeSession,
     QueuedWork,
@@ -51,8 +52,9 @@ def cohort_end(cohort: Cohort, session_dates: dict[int, date]) -> date | None:
 
 
 def purge_expired(session: Session, *, retention_days: int, now: datetime) -> Purged:
-    """Remove answer texts, experiment titles, plans and outcomes and HR-meeting notes of cohorts that ended long
-    enough ago (a title is the mentor's own words too; the experiment stays, untitled, for the counts)."""
+    """Remove answer texts, experiment titles, plans and outcomes, HR-meeting notes and what mentors learned from
+    their peer groups, of cohorts that ended long enough ago (a title is the mentor's own words too; the experiment
+    stays, untitled, for the counts)."""
     cutoff = now.date() - timedelta(days=retention_days)
     expired = [cohort.id for cohort in session.exec(select(Cohort)) if _ended_before(session, cohort, cutoff)]
     if not expired:
@@ -72,6 +74,11 @@ def purge_expired(session: Session, *, retention_days: int, now: datetime) -> Pu
         update(Experiment)
         .where(col(Experiment.member_id).in_(members))
         .values(title="", outcome=None, plan_when=None, plan_then=None)
+    )
+    session.execute(
+        update(PeerGroupMember)
+        .where(col(PeerGroupMember.member_id).in_(members), col(PeerGroupMember.reflection).is_not(None))
+        .values(reflection=None)
     )
     log.info("retention: purged texts of %s cohorts (%s answers, %s notes)", len(expired), answers, notes)
     return Purged(len(expired), int(answers or 0), int(notes or 0))

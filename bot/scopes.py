@@ -6,6 +6,8 @@ BOT_SCOPES: frozenset[str] = frozenset(
         "chat:write",
         "im:write",
         "im:history",
+        "mpim:write",
+        "mpim:history",
         "users:read",
         "users:read.email",
         "channels:read",

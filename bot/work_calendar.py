@@ -12,7 +12,7 @@ Finnish holidays, and is not left alone on US ones, because their employer's cal
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
@@ -155,6 +155,32 @@ def next_slot(moment: datetime, policy: WorkPolicy) -> datetime:
         if clock < policy.start:
             return _morning(day, policy)
     return _morning(_first_working_day(day + ONE_DAY, policy), policy)
+
+
+def common_slot(moment: datetime, policies: Sequence[WorkPolicy], *, days: int = 14,
+                step: timedelta = timedelta(minutes=30)) -> datetime:  # fmt: skip
+    """The earliest moment >= `moment` inside every policy's working hours (UTC); when their hours never overlap
+    within `days`, the earliest moment inside the hours of as many of them as possible."""
+    if not policies:
+        return moment.astimezone(UTC)
+    best, best_count = moment.astimezone(UTC), -1
+    candidate = next_slot(moment, policies[0])
+    end = moment + timedelta(days=days)
+    while candidate <= end:
+        count = sum(is_working_moment(candidate, policy) for policy in policies)
+        if count == len(policies):
+            return candidate.astimezone(UTC)
+        if count > best_count:
+            best, best_count = candidate, count
+        candidate = _next_step(candidate, step)
+    return best.astimezone(UTC)
+
+
+def _next_step(moment: datetime, step: timedelta) -> datetime:
+    """The next moment on the `step` grid after `moment` (so that checks fall on whole and half hours)."""
+    seconds = step.total_seconds()
+    stamp = moment.timestamp()
+    return datetime.fromtimestamp((stamp // seconds + 1) * seconds, UTC)
 
 
 def next_working_morning(moment: datetime, policy: WorkPolicy) -> datetime:

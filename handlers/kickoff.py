@@ -33,6 +33,7 @@ from bot.blocks.kickoff import (
     receipt_message,
 )
 from bot.blocks.kit import fallback, message, say, section, shown
+from bot.blocks.peers import Messages
 from bot.cohorts import Invalid, find_cohort, get_cohort
 from bot.deps import Deps
 from bot.directory import SlackDirectory
@@ -84,7 +85,8 @@ class Kickoffs:
                 found = get_cohort(session, actor.team_id, cohort)
             else:
                 found = find_cohort(session, actor.team_id, cohort)
-            return kickoff(session, actor=actor, cohort=found, number=number, now=self.deps.now(), confirmed=confirmed)
+            return kickoff(session, actor=actor, cohort=found, number=number, now=self.deps.now(), confirmed=confirmed,
+                           peer_messages=Messages())
 
     @staticmethod
     def problem_text(language: str, problem: Refused | Invalid) -> str:

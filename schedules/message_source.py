@@ -87,7 +87,9 @@ def _task(claim: Claimed) -> Task | None:
         body, mark = payload, lambda message: False
     else:
         return None
-    return Task(row_id, str(row["team_id"]), action, body, mark, row["user_id"], row["channel_id"],
+    # A group DM (a peer group's introduction) is opened with every one of its people: conversations.open users=U1,U2
+    person = row["user_id"] or (",".join(payload["users"]) if payload.get("users") else None)
+    return Task(row_id, str(row["team_id"]), action, body, mark, person, row["channel_id"],
                 check=claim.taken_over, thread_ts=row["thread_ts"], latest_at=row["latest_at"])  # fmt: skip
 
 

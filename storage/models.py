@@ -426,3 +426,78 @@ class WorkerBeat(SQLModel, table=True):
     leader: bool = Field(default=False)
     started_at: datetime = _timestamp(nullable=False)
     beat_at: datetime = _timestamp(nullable=False)
+
+
+class PeerMet(StrEnum):
+    """A mentor's answer to "Did you meet?" a week after their peer group was introduced."""
+
+    YES = "yes"
+    NOT_YET = "not_yet"
+    WONT = "wont"
+
+
+class PeerSetting(SQLModel, table=True):
+    """Whether a cohort's mentors are put in cross-organisation peer groups after each kickoff, and how many."""
+
+    __tablename__ = "peer_setting"
+    __table_args__ = (CheckConstraint("size BETWEEN 2 AND 3", name="ck_peer_setting_size"),)
+
+    cohort_id: int = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("cohort.id", ondelete="CASCADE"), primary_key=True)
+    )
+    team_id: str = Field(index=True, max_length=32)
+    enabled: bool = True
+    size: int = 2  # pairs (an odd one out makes a trio) or trios
+    updated_by: str | None = Field(default=None, max_length=32)
+    updated_at: datetime = _timestamp(nullable=False)
+
+
+class PeerPreference(SQLModel, table=True):
+    """A mentor's choices about peer groups: left out of them, and whether partners may see their experiment."""
+
+    __tablename__ = "peer_preference"
+
+    member_id: int = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("member.id", ondelete="CASCADE"), primary_key=True)
+    )
+    team_id: str = Field(index=True, max_length=32)
+    opted_out: bool = False
+    share_experiment: bool = False  # the current experiment's title is named in introductions only when True
+    updated_at: datetime = _timestamp(nullable=False)
+
+
+class PeerGroup(SQLModel, table=True):
+    """A small group of mentors from different organisations, formed for one block; the newest round is current."""
+
+    __tablename__ = "peer_group"
+    __table_args__ = (UniqueConstraint("cohort_id", "round", "position", name="uq_peer_group_round_position"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(index=True, max_length=32)
+    cohort_id: int = _fk("cohort.id")
+    block: int  # the session whose kickoff the group follows
+    round: int  # 1, 2, … per cohort: forming again makes a new round
+    position: int
+    language: str = Field(default="fi", max_length=2)
+    introduce_at: datetime = _timestamp(nullable=False)
+    formed_by: str | None = Field(default=None, max_length=32)
+    created_at: datetime = _timestamp(nullable=False)
+
+
+class PeerGroupMember(SQLModel, table=True):
+    """A mentor in a peer group: whether they met, and what they learned from the other organisation (theirs alone)."""
+
+    __tablename__ = "peer_group_member"
+    __table_args__ = (
+        UniqueConstraint("group_id", "member_id", name="uq_peer_group_member"),
+        CheckConstraint(f"met IS NULL OR met IN ({_values(PeerMet)})", name="ck_peer_group_member_met"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(index=True, max_length=32)
+    group_id: int = _fk("peer_group.id")
+    member_id: int = _fk("member.id")
+    met: str | None = Field(default=None, max_length=16)
+    met_at: datetime | None = _timestamp()
+    reflection: str | None = Field(default=None, max_length=3000)
+    reflected_at: datetime | None = _timestamp()

@@ -33,7 +33,7 @@ class Envelope:
     due_at: datetime
     latest_at: datetime
     payload: dict[str, Any] = field(default_factory=dict)
-    user_id: str | None = None  # a DM to this user …
+    user_id: str | None = None  # a DM to this user (or a group DM: payload["users"]) …
     channel_id: str | None = None  # … or a post in this channel
     thread_ts: str | None = None
     cohort_id: int | None = None
@@ -54,6 +54,11 @@ def summary_post_of(key: str) -> int | None:
 def post(message: dict[str, Any]) -> dict[str, Any]:
     """The payload of a chat.postMessage (text, blocks, …)."""
     return {"action": "post", "message": message}
+
+
+def group_post(message: dict[str, Any], users: Sequence[str]) -> dict[str, Any]:
+    """The payload of a chat.postMessage in the group DM of `users` with Mentori (opened when it is sent)."""
+    return {"action": "post", "message": message, "users": list(users)}
 
 
 def upload(*, content: str, filename: str, title: str, comment: str, data: bytes | None = None,

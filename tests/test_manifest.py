@@ -96,6 +96,11 @@ def test_bot_scopes_are_exactly_the_reviewed_set(manifest: dict[str, Any]) -> No
     assert set(scopes) == {"bot"}
 
 
+def test_peer_groups_can_be_introduced_in_a_group_dm(manifest: dict[str, Any]) -> None:
+    """conversations.open with several users needs mpim:write; finding a lost introduction again, mpim:history."""
+    assert {"mpim:write", "mpim:history"} <= set(manifest["oauth_config"]["scopes"]["bot"])
+
+
 def test_bot_events_are_exactly_the_four_handled(manifest: dict[str, Any]) -> None:
     events = manifest["settings"]["event_subscriptions"]
     assert sorted(events["bot_events"]) == sorted(EXPECTED_BOT_EVENTS)

@@ -61,9 +61,10 @@ def intro_home_view(language: str, *, extra: Sequence[Block] = ()) -> dict[str, 
 
 
 def mentor_home_view(
-    language: str, home: MentorHome, *, extra: Sequence[Block] = (), min_group: int = 5
+    language: str, home: MentorHome, *, extra: Sequence[Block] = (), min_group: int = 5, peers: Sequence[Block] = ()
 ) -> dict[str, Any]:
-    """The mentor's Home (their own data only), then whatever `extra` blocks the coach side adds."""
+    """The mentor's Home (their own data only, with their peer groups' `peers` blocks), then whatever `extra` blocks
+    the coach side adds."""
     blocks: list[Block] = [header(say(language, "home.title"))]
     blocks += [section(_place(language, place)) for place in home.places]
     blocks.append(_pause(language, home))
@@ -74,6 +75,8 @@ def mentor_home_view(
         blocks += _trend(language, home)
     blocks += _experiments(language, home)
     blocks += _meetings(language, home)
+    if peers:
+        blocks += [divider(), *peers]
     blocks.append(divider())
     blocks += _answers(language, home)
     blocks.append(divider())

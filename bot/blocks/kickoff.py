@@ -25,6 +25,7 @@ from bot.blocks.kit import (
     say_plural,
     section,
 )
+from bot.blocks.peers import formed_text
 from bot.blocks.status import local_moment
 from bot.i18n import day, t
 from bot.programmes import Programme, Step, programme_by_id
@@ -105,6 +106,8 @@ def receipt_message(result: KickoffResult, language: str) -> dict[str, Any]:
         if len(rows) == 1:
             rows = [say(language, "kickoff.receipt.nothing_next")]
         blocks.append(section(joined(rows)))
+    if result.peer_groups is not None and result.peer_groups.groups:
+        blocks.append(section(formed_text(language, result.peer_groups, tz)))
     blocks.append(context(say(language, "kickoff.receipt.footer", cohort=result.cohort)))
     text = say(language, "kickoff.receipt.text", n=result.number, cohort=result.cohort, mentors=plan.mentors,
              planned=plan.planned)  # fmt: skip

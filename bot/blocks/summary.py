@@ -96,6 +96,9 @@ def _lines(summary: Summary, language: str, groups: list[str], names: dict[str, 
         elif (f := summary.figure(group, "mentors")) is not None:
             out["participation"].append(say(language, "summary.participation_mentors_line", group=name,
                                             mentors=f.value["mentors"]))  # fmt: skip
+        if (f := summary.figure(group, "peers")) is not None:
+            out["participation"].append(say(language, "summary.peers_line", group=name, met=f.value["met"],
+                                            groups=f.value["groups"]))  # fmt: skip
         if (f := summary.figure(group, "assignments")) is not None:
             out["assignments"].append(say(language, "summary.assignments_line", group=name, done=f.value["done"],
                                         sent=f.value["sent"]))  # fmt: skip

@@ -19,8 +19,9 @@ from sqlmodel import Session, col, select
 from bot import privacy_gate
 from bot.authz import load_actor
 from bot.directory import SlackDirectory
+from bot.peer_report import GroupsMet, PeerRound
 from bot.privacy import PrivacyPolicy
-from bot.privacy_gate import Audience, Kind
+from bot.privacy_gate import Audience, Kind, groups_met_for, peer_groups_for
 from bot.programmes import Programme
 from bot.programmes.timeline import step_moment
 from bot.settings import Settings
@@ -194,6 +195,8 @@ class CohortView:
     blocks: tuple[BlockView, ...]
     behind: tuple[BehindRow, ...]
     organisations: tuple[OrganisationLink, ...] = field(default=())
+    peers: PeerRound | None = None  # the newest cross-organisation peer groups and who met
+    peers_met: GroupsMet | None = None
 
 
 def cohort_view(engine: Engine, audience: Audience, language: str, now: datetime) -> CohortView:
@@ -206,6 +209,8 @@ def cohort_view(engine: Engine, audience: Audience, language: str, now: datetime
         status = cohort_status(session, cohort, now)
         per_step = step_counts(session, audience.cohort_id)
         organisations = _organisations(session, cohort)
+        peers = peer_groups_for(session, audience, cohort)
+        peers_met = groups_met_for(session, audience, cohort, policy=PrivacyPolicy())
     programme = status.programme
     dates = {line.number: line.date for line in status.sessions}
     blocks = []
@@ -217,6 +222,7 @@ def cohort_view(engine: Engine, audience: Audience, language: str, now: datetime
         id=audience.cohort_id, name=cohort.name, timezone=cohort.timezone, archived=status.archived, now=now,
         mentors=status.mentors, blocks=tuple(blocks),
         behind=tuple(BehindRow(b.user_id, b.paused_until) for b in status.behind), organisations=organisations,
+        peers=peers, peers_met=peers_met,
     )  # fmt: skip
 
 

@@ -20,6 +20,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
+from bot.peer_report import groups_met
 from bot.privacy import (
     Cell,
     PrivacyPolicy,
@@ -39,7 +40,7 @@ from storage.models import Cohort, Goal, Member, Organisation, SlackUser
 from storage.summary_queries import OrganisationFigures, organisation_figures
 
 Parts = Sequence[OrganisationFigures]
-STATE_METRICS = ("experiments",)  # measured again each period: compared with earlier summaries
+STATE_METRICS = ("experiments", "peers")  # measured again each period: compared with earlier summaries
 
 
 @dataclass(frozen=True)
@@ -267,7 +268,7 @@ def compute_summary(
     raw = organisation_figures(session, cohort_id, [s.id for s in period.covered],
                                [s.id for s in period.covered if s.checkpoint], meetings_from=since,
                                meetings_until=until)  # fmt: skip
-    cells = _cells(raw, period, carried.metrics)
+    cells = [*_cells(raw, period, carried.metrics), *_peer_cells(session, cohort)]
     figures, withheld = _filter(cells, period, policy, shown_before)
     fresh = organisation_figures(session, cohort_id, [s.id for s in period.fresh], [])
     quotes, quotes_withheld = _quotes(session, cohort, fresh, policy)
@@ -286,6 +287,15 @@ def compute_summary(
         withheld=(*carried.withheld, *((w.group, w.metric, w.reason) for w in [*withheld, *quotes_withheld])),
         quotes=tuple(quotes),
     )
+
+
+def _peer_cells(session: Session, cohort: Cohort) -> list[Cell]:
+    """Cohort-wide only (groups mix organisations): how many of the introduced peer groups met, as a rate of groups."""
+    figure = groups_met(session, cohort)
+    if figure is None:
+        return []
+    value = {"met": figure.met, "groups": figure.groups}
+    return [Cell(COHORT, "peers", len(figure.people), value, _people(figure.people), rate=(figure.met, figure.groups))]
 
 
 def is_event_metric(metric: str) -> bool:

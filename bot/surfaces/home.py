@@ -14,12 +14,14 @@ from bot.authz import Actor, load_actor
 from bot.blocks.home import intro_home_view, mentor_home_view
 from bot.blocks.hr_home import hr_home_blocks
 from bot.blocks.kit import Block, divider
+from bot.blocks.peers import home_blocks as peer_home_blocks
 from bot.blocks.status import home_blocks
 from bot.blocks.summary_review import review_home_blocks
 from bot.deps import Deps
 from bot.directory import SlackDirectory
 from bot.hr_home import hr_home
 from bot.mentor_home import mentor_home
+from bot.peer_answers import my_peers
 from bot.people import language_for
 from bot.privacy import PrivacyPolicy
 from bot.privacy_gate import coach_home_statuses
@@ -46,12 +48,14 @@ class HomePublisher:
         now = self.deps.now()
         with Session(self.deps.engine) as session:
             home = mentor_home(session, team_id=team_id, user_id=user_id, language=language, now=now)
+            peers = my_peers(session, team_id, user_id)
             coach = self.coach_blocks(session, client, team_id, user_id, language, now)
         hr = self.hr_blocks(team_id, user_id, language, now)
         extra = [*coach, *([divider()] if coach and hr else []), *hr]
         if home is None:
             return intro_home_view(language, extra=extra)
-        return mentor_home_view(language, home, extra=extra, min_group=self.deps.settings.min_group)
+        return mentor_home_view(language, home, extra=extra, min_group=self.deps.settings.min_group,
+                                peers=peer_home_blocks(language, peers) if peers else ())  # fmt: skip
 
     def hr_blocks(self, team_id: str, user_id: str, language: str, now: datetime) -> list[Block]:
         """The HR side's Home blocks: their organisations' cohorts, where the summaries go, and the latest one."""

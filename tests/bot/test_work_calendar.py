@@ -376,3 +376,32 @@ def test_nominal_moment_refuses_bad_input() -> None:
         nominal_moment(date(2027, 1, 12), time(9, 0), "Europe/Helsinky")
     with pytest.raises(ValueError, match="without a time zone"):
         nominal_moment(date(2027, 1, 12), time(9, 0, tzinfo=UTC), HELSINKI)
+
+
+# -- a moment for a group: inside everyone's working hours --------------------------------------------------------
+
+
+def test_a_group_gets_the_first_moment_inside_everyones_hours() -> None:
+    from bot.work_calendar import common_slot
+
+    helsinki = WorkPolicy()  # 09–16 Helsinki = 07–14 UTC in winter
+    london = WorkPolicy(tz="Europe/London")  # 09–16 London = 09–16 UTC
+    monday_early = datetime(2027, 1, 11, 6, 0, tzinfo=UTC)
+    assert common_slot(monday_early, [helsinki, london]) == datetime(2027, 1, 11, 9, 0, tzinfo=UTC)
+    inside = datetime(2027, 1, 11, 10, 15, tzinfo=UTC)
+    assert common_slot(inside, [helsinki, london]) == inside  # already inside both: at once
+    friday_late = datetime(2027, 1, 15, 15, 0, tzinfo=UTC)  # past Helsinki's day; the weekend follows
+    assert common_slot(friday_late, [helsinki, london]) == datetime(2027, 1, 18, 9, 0, tzinfo=UTC)
+
+
+def test_hours_that_never_overlap_get_the_best_moment_there_is() -> None:
+    from bot.work_calendar import common_slot, is_working_moment
+
+    helsinki, honolulu = WorkPolicy(), WorkPolicy(tz="Pacific/Honolulu", country="US")
+    tokyo = WorkPolicy(tz="Asia/Tokyo", country="JP")
+    start = datetime(2027, 1, 11, 6, 0, tzinfo=UTC)
+    moment = common_slot(start, [helsinki, honolulu, tokyo])
+    # No moment suits all three: the earliest that suits two is chosen. Tokyo's and Honolulu's days overlap at
+    # 00–02 UTC, and Monday 11 January is a public holiday in Japan, so it is Tuesday 09:00 in Tokyo.
+    assert sum(is_working_moment(moment, p) for p in (helsinki, honolulu, tokyo)) == 2
+    assert moment == datetime(2027, 1, 12, 0, 0, tzinfo=UTC)

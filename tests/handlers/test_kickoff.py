@@ -102,6 +102,8 @@ def test_a_coach_kicks_off_session_1_and_gets_a_receipt(
         "*Going out next*",
         "• Welcome and assignment 1 — now",
         "• Self-efficacy: at the start — Mon 11 Jan 2027 at 14:02",
+        "Formed 8 peer groups for session 1 of Spring 2027 from 16 mentors. The introductions go out in each group's "
+        "working hours, from Mon 11 Jan 2027 at 14:00.",
         "Prompts go out in each mentor's own working hours, never on weekends or public holidays. "
         '`/mentori status "Spring 2027"` shows how it\'s going.',
     ]

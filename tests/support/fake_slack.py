@@ -27,8 +27,10 @@ JSON_ARGS = {"blocks", "attachments", "view", "files", "metadata"}
 TRUE = {True, "1", "true", "True"}
 DEFAULT_SCOPES = [
     "chat:write", "commands", "im:history", "im:read", "im:write", "users:read", "users:read.email",
-    "reactions:write", "files:write", "files:read", "channels:read", "groups:read", "groups:history",
+    "reactions:write", "files:write", "files:read", "channels:read", "groups:read", "groups:history", "mpim:write",
+    "mpim:history",
 ]  # fmt: skip
+GROUP_DM_MOST = 8  # conversations.open takes 1 to 8 users
 REQUIRED: dict[str, tuple[str, ...]] = {
     "auth.test": (),
     "chat.postMessage": ("channel",),
@@ -106,6 +108,7 @@ class Channel:
     is_private: bool = True
     is_member: bool = True
     is_im: bool = False
+    is_mpim: bool = False  # a group DM (conversations.open with several users)
     user: str | None = None
     members: tuple[str, ...] | None = None  # None: every person the fake knows is in it
 
@@ -113,8 +116,9 @@ class Channel:
         """The `channel` object of conversations.info."""
         info: dict[str, Any] = {
             "id": self.id, "is_private": self.is_private, "is_member": self.is_member, "is_im": self.is_im,
-            "is_channel": not (self.is_im or self.is_private), "is_group": self.is_private and not self.is_im,
-            "is_mpim": False, "is_archived": False, "created": 1700000000,
+            "is_channel": not (self.is_im or self.is_private),
+            "is_group": self.is_private and not (self.is_im or self.is_mpim),
+            "is_mpim": self.is_mpim, "is_archived": False, "created": 1700000000,
         }  # fmt: skip
         if self.is_im:
             info["user"] = self.user
@@ -740,18 +744,42 @@ class FakeSlack:
         return {"channel": msg["channel"], "ts": msg["ts"]}
 
     def _m_conversations_open(self, args: dict[str, Any], team_id: str) -> dict[str, Any]:
-        """conversations.open with users=U… (one user) or channel=D…."""
+        """conversations.open with users=U… (a DM), users=U1,U2,… (a group DM, needs mpim:write) or channel=D…."""
         if args.get("channel"):
             return {"no_op": True, "already_open": True, "channel": {"id": self._channel(args["channel"]).id}}
         users = [u for u in str(args.get("users") or "").split(",") if u]
-        if len(users) != 1:
-            raise ApiError("users_list_not_supplied" if not users else "not_supported_in_fake", invalid=True)
-        user = self._user(users[0])
+        if not users:
+            raise ApiError("users_list_not_supplied", invalid=True)
+        if len(users) > GROUP_DM_MOST or len(set(users)) != len(users):
+            raise ApiError("invalid_users" if len(users) <= GROUP_DM_MOST else "too_many_users", invalid=True)
+        people = [self._reachable(user_id) for user_id in users]
+        if len(people) == 1:
+            return {"no_op": True, "already_open": True, "channel": {"id": self.dm_id(people[0].id)}}
+        if "mpim:write" not in self.scopes:
+            raise ApiError("missing_scope")
+        return {"no_op": False, "already_open": False, "channel": {"id": self._group_dm(users).id}}
+
+    def _reachable(self, user_id: str) -> User:
+        user = self._user(user_id)
         if user.is_bot:
             raise ApiError("cannot_dm_bot")
         if user.deleted:
             raise ApiError("user_disabled")
-        return {"no_op": True, "already_open": True, "channel": {"id": self.dm_id(user.id)}}
+        return user
+
+    def _group_dm(self, users: list[str]) -> Channel:
+        """The one group DM of these people with the bot (the same whatever their order)."""
+        members = tuple(sorted(users))
+        for channel in self.channels.values():
+            if channel.is_mpim and channel.members == members:
+                return channel
+        channel = Channel(self._next_id("G"), name="mpdm-" + "--".join(members), is_mpim=True, members=members)
+        self.channels[channel.id] = channel
+        return channel
+
+    def group_dms(self) -> dict[str, tuple[str, ...]]:
+        """Every group DM opened so far: channel id → its people."""
+        return {c.id: c.members or () for c in self.channels.values() if c.is_mpim}
 
     def _m_conversations_info(self, args: dict[str, Any], team_id: str) -> dict[str, Any]:
         """conversations.info."""
@@ -785,7 +813,8 @@ class FakeSlack:
     def _m_conversations_history(self, args: dict[str, Any], team_id: str) -> dict[str, Any]:
         """conversations.history: top-level messages, newest first; metadata only with include_all_metadata."""
         conv = self._channel(args["channel"])
-        needed = "im:history" if conv.is_im else "groups:history" if conv.is_private else "channels:history"
+        needed = ("im:history" if conv.is_im else "mpim:history" if conv.is_mpim
+                  else "groups:history" if conv.is_private else "channels:history")  # fmt: skip
         if needed not in self.scopes:
             raise ApiError("missing_scope")
         channel = conv.id

@@ -124,3 +124,24 @@ def test_the_stylesheet_is_served_and_unknown_pages_are_a_clear_404(world: World
     assert css.status_code == 200 and css.mimetype == "text/css"
     missing = browser.get("/dashboard/nothing-here")
     assert missing.status_code == 404 and "There is no such page." in missing.get_data(as_text=True)
+
+
+def test_coaches_see_the_peer_groups_and_hr_do_not(world: World, browser: DashboardClient) -> None:
+    from bot.blocks.peers import Messages
+    from bot.peers import after_kickoff
+    from storage.db import session_scope
+
+    with session_scope(world.deps.engine) as session:
+        cohort = session.get(Cohort, world.cohort.cohort_id)
+        assert cohort is not None
+        formed = after_kickoff(session, cohort, 3, world.deps.now(), Messages())
+    assert formed is not None and formed.groups
+    browser.sign_in(COACH)
+    text = _text(browser.get(f"/dashboard/cohorts/{world.cohort.cohort_id}").get_data(as_text=True))
+    assert "Peer groups across organisations" in text and "On: groups of 2" in text
+    assert text.count("no answer yet") == 16
+    browser.sign_in("UHRKELA")
+    kela = world.cohort.organisations[1]
+    page = browser.get(f"/dashboard/cohorts/{world.cohort.cohort_id}/organisations/{kela}").get_data(as_text=True)
+    assert "Peer groups across organisations" not in page and "no answer yet" not in page
+    assert browser.get(f"/dashboard/cohorts/{world.cohort.cohort_id}").status_code in (403, 404)

@@ -1,7 +1,7 @@
 """A cohort's calendar (its work days, whether the usual summer and Christmas are quiet, its own quiet periods), and
 programme templates uploaded by coaches
 
-Revision ID: 0007a
+Revision ID: 0007
 Revises: 0006
 Create Date: 2026-12-02 11:40:00
 """
@@ -16,7 +16,7 @@ from alembic import op
 
 from storage.types import AwareDateTime
 
-revision: str = "0007a"
+revision: str = "0007"
 down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

@@ -1,7 +1,7 @@
 """The coaches' review of each HR summary draft: its state, who reviewed it, a coach's note, quotes taken out
 
-Revision ID: 0007c
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-12-02 12:00:00
 """
 
@@ -15,8 +15,8 @@ from alembic import op
 
 import storage.types
 
-revision: str = "0007c"
-down_revision: str | None = "0006"
+revision: str = "0008"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
