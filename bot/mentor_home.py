@@ -177,7 +177,7 @@ def _past_answers(session: Session, memberships: list[Membership], language: str
             label = programme_by_id(cohorts[answer.member_id].programme).step(delivery.step_id).label.get(language)
         except KeyError:
             continue
-        past.append(PastAnswer(label, answer.updated_at.astimezone(zone).date(), answer.text,  # type: ignore[arg-type]
+        past.append(PastAnswer(label, answer.updated_at.astimezone(zone).date(), answer.text,
                                len(answer.ratings or {})))  # fmt: skip
     return past
 
@@ -221,7 +221,7 @@ def _trend(
     means = []
     for index in range(len(CHECKPOINTS)):
         present = [item.values[index] for item in items if item.values[index] is not None]
-        means.append(fmean(present) if present else None)  # type: ignore[arg-type]
+        means.append(fmean(present) if present else None)  # type: ignore[arg-type]  # None values are left out of `present`
     return items, tuple(means)
 
 

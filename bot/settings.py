@@ -7,6 +7,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cryptography.fernet import Fernet
@@ -156,7 +157,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: bool = True) 
     return settings
 
 
-def _dashboard(get: _Reader) -> dict[str, str | None]:
+def _dashboard(get: _Reader) -> dict[str, Any]:
     """The dashboard's settings: all absent (no dashboard), or complete; a missing one is named."""
     url = get.optional("MENTORI_DASHBOARD_URL")
     authorize = get.url("SLACK_OIDC_AUTHORIZE_URL", DEFAULT_OIDC_AUTHORIZE_URL).rstrip("/")

@@ -139,10 +139,10 @@ class Kickoffs:
             raise Refused("kickoff.error.no_cohorts")
         choices = [
             CohortChoice(
-                cohort.id,  # type: ignore[arg-type]
+                cohort.id,  # type: ignore[arg-type]  # a stored row's id is set
                 cohort.name,
-                tuple(row.date for row in sessions.get(cohort.id, [])),  # type: ignore[arg-type]
-                tuple(row.number for row in sessions.get(cohort.id, []) if row.started_at),  # type: ignore[arg-type]
+                tuple(row.date for row in sessions.get(cohort.id, [])),  # type: ignore[arg-type]  # a stored row's id is set
+                tuple(row.number for row in sessions.get(cohort.id, []) if row.started_at),  # type: ignore[arg-type]  # a stored row's id is set
             )
             for cohort in cohorts
         ]
@@ -200,7 +200,7 @@ class Kickoffs:
             errors["cohort"] = t(language, "kickoff.error.choose_cohort")
         if not number_raw:
             errors["session"] = t(language, "kickoff.error.choose_session")
-        if errors:
+        if errors or cohort_id is None or not number_raw:
             ack(response_action="errors", errors=errors)
             return
         self.submit_choice(ack, client, team_id, user_id, language, (cohort_id, number_raw), confirmed=False)

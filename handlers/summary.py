@@ -132,7 +132,7 @@ class ExportCommand(_Base):
             done = say(language, "summary.export_cohort_done", cohort=cohort.name)
             ctx.reply(self.file_receipt(language, row, done, done))
             return
-        lines = []
+        lines: list[str] = []
         for organisation, (_, export) in zip(organisations, exports, strict=True):  # HR: one per organisation
             try:
                 with Session(self.deps.engine) as session:

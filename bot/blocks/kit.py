@@ -36,7 +36,7 @@ class Mrkdwn(str):
     def __getitem__(self, key: SupportsIndex | slice) -> Mrkdwn:
         return Mrkdwn(str.__getitem__(self, key))
 
-    def join(self, parts: Iterable[str]) -> Mrkdwn:  # type: ignore[override]
+    def join(self, parts: Iterable[str]) -> Mrkdwn:
         return Mrkdwn(str.join(self, (escape(part) for part in parts)))
 
     def format(self, *args: Any, **kwargs: Any) -> Mrkdwn:

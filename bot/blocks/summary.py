@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -112,7 +113,8 @@ def _experiment_lines(language: str, name: str, value: dict[str, Any]) -> list[s
     decisions = _pairs(language, "decision", DECISIONS, value.get("decision", {}))
     if decisions:
         statuses += "; " + say(language, "summary.experiments_decisions", decisions=decisions)
-    lines = [say(language, "summary.experiments_line", group=name, mentors=value["mentors"], statuses=statuses)]
+    line = say(language, "summary.experiments_line", group=name, mentors=value["mentors"], statuses=statuses)
+    lines: list[str] = [line]
     for goal, count in sorted(value.get("goal", {}).items()):
         lines.append(say(language, "summary.experiments_goal", goal=goal, count=count))
     return lines
@@ -172,7 +174,7 @@ def _answers(
     return texts
 
 
-def _pack(rows: list[str], limit: int = 2900) -> list[str]:
+def _pack(rows: Sequence[str], limit: int = 2900) -> list[str]:
     """Join lines into as few texts as fit Slack's limit, never splitting a line."""
     texts: list[str] = []
     for row in rows:
@@ -198,7 +200,7 @@ def _self_efficacy(summary: Summary, language: str, groups: list[str], names: di
             continue
         rows.append(say(language, "summary.se_group", group=names[group], checkpoints=joined(checkpoints, " → ")))
         for item in items:
-            values = []
+            values: list[str] = []
             for cp in checkpoints:
                 f = summary.figure(group, f"se:{cp}:{item}")
                 if f is None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 
 from sqlmodel import Session, col, select
 
@@ -39,6 +40,7 @@ from storage.models import Cohort, Goal, Member, Organisation, SlackUser
 from storage.summary_queries import OrganisationFigures, organisation_figures
 
 Parts = Sequence[OrganisationFigures]
+Key = TypeVar("Key")
 STATE_METRICS = ("experiments",)  # measured again each period: compared with earlier summaries
 
 
@@ -75,6 +77,11 @@ def _union(parts: Parts, pick: Callable[[OrganisationFigures], set[int]]) -> set
     return found
 
 
+def _union_at(parts: Parts, table: Callable[[OrganisationFigures], Mapping[Key, set[int]]], key: Key) -> set[int]:
+    """The people under `key` in each part's `table` (sent, answered, experiments…), together."""
+    return _union(parts, lambda figures: table(figures).get(key, set()))
+
+
 def _rate_cell(group: str, metric: str, people: set[int], value: dict[str, int], did: int, of: int) -> Cell:
     """A rate's cell: about the people asked, unanimous at 0 % and 100 %."""
     return Cell(group, metric, len(people), value, _people(people), rate=(did, of))
@@ -83,7 +90,7 @@ def _rate_cell(group: str, metric: str, people: set[int], value: dict[str, int],
 def _membership_cells(group: str, parts: Parts, fresh: Sequence[Step]) -> list[Cell]:
     """How many mentors there are, and how many of them answered at least one of the period's prompts."""
     mentors = _union(parts, lambda f: f.mentors)
-    active = {m for step in fresh for m in _union(parts, lambda f, s=step.id: f.answered.get(s, set()))} & mentors
+    active = {m for step in fresh for m in _union_at(parts, lambda f: f.answered, step.id)} & mentors
     return [
         Cell(group, "mentors", len(mentors), {"mentors": len(mentors)}, _people(mentors)),
         _rate_cell(group, "active", mentors, {"active": len(active), "mentors": len(mentors)}, len(active),
@@ -95,8 +102,8 @@ def _answer_cells(group: str, parts: Parts, steps: Sequence[Step]) -> list[Cell]
     """Per prompt: to how many it was sent and how many answered."""
     cells = []
     for step in steps:
-        sent = _union(parts, lambda f, s=step.id: f.sent.get(s, set()))
-        answered = _union(parts, lambda f, s=step.id: f.answered.get(s, set()))
+        sent = _union_at(parts, lambda f: f.sent, step.id)
+        answered = _union_at(parts, lambda f: f.answered, step.id)
         value = {"sent": len(sent), "answered": len(answered)}
         cells.append(_rate_cell(group, f"answers:{step.id}", sent, value, len(answered), len(sent)))
     return cells
@@ -127,10 +134,10 @@ def _experiment_cells(group: str, parts: Parts, goals: Mapping[int, str] | None)
     cells = [Cell(group, "experiments", len(runners), {"mentors": len(runners)}, _people(runners))]
     keys = sorted({key for part in parts for key in part.experiments})
     for key in keys:
-        people = _union(parts, lambda f, k=key: f.experiments.get(k, set()))
+        people = _union_at(parts, lambda f: f.experiments, key)
         cells.append(Cell(group, f"experiments:{key}", len(people), {"mentors": len(people)}, _people(people)))
     for goal_id, text in sorted((goals or {}).items()):
-        people = _union(parts, lambda f, g=goal_id: f.experiments_by_goal.get(g, set()))
+        people = _union_at(parts, lambda f: f.experiments_by_goal, goal_id)
         if people:
             cells.append(Cell(group, f"experiments:goal:{goal_id}", len(people), {"goal": text, "mentors": len(people)},
                               _people(people)))  # fmt: skip
@@ -220,7 +227,8 @@ def _quotes(
     session: Session, cohort: Cohort, fresh: Mapping[int | None, OrganisationFigures], policy: PrivacyPolicy
 ) -> tuple[list[SharedQuote], list[Withheld]]:
     """The period's consented quotes, each for its author's own organisation's HR only."""
-    candidates, answered = [], {}
+    candidates: list[Quote] = []
+    answered: dict[tuple[str, str], int] = {}
     for organisation_id, part in fresh.items():
         if organisation_id is None:
             continue  # a mentor without an organisation has no HR to quote them to
