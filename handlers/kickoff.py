@@ -16,7 +16,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from bot.authz import Actor, Refused, load_actor
+from bot.authz import Actor, Refused, actor_for
 from bot.blocks.kickoff import (
     CANCEL_ACTION,
     CONFIRM_ACTION,
@@ -35,7 +35,6 @@ from bot.blocks.kickoff import (
 from bot.blocks.kit import fallback, message, say, section, shown
 from bot.cohorts import Invalid, find_cohort, get_cohort
 from bot.deps import Deps
-from bot.directory import SlackDirectory
 from bot.i18n import t
 from bot.kickoff import KickoffResult, Outcome, kickoff, parse_number
 from bot.numbers import whole_number
@@ -63,9 +62,7 @@ class Kickoffs:
     # -- shared -----------------------------------------------------------------------------------------------
 
     def actor(self, client: WebClient, team_id: str, user_id: str) -> Actor:
-        directory = SlackDirectory(self.deps.engine, client, self.deps.now)
-        with Session(self.deps.engine) as session:
-            return load_actor(session, self.deps.settings, directory, team_id, user_id)
+        return actor_for(self.deps, client, team_id, user_id)
 
     def language(self, team_id: str, user_id: str) -> str:
         return language_for(self.deps.engine, team_id, user_id, self.deps.settings.language)

@@ -11,13 +11,12 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from bot.authz import Actor, load_actor
+from bot.authz import Actor, actor_for
 from bot.blocks.home import intro_home_view, mentor_home_view
 from bot.blocks.kit import Block, divider
 from bot.blocks.status import home_blocks
 from bot.blocks.summary import summary_message
 from bot.deps import Deps
-from bot.directory import SlackDirectory
 from bot.mentor_home import mentor_home
 from bot.people import language_for
 from bot.privacy import PrivacyPolicy
@@ -68,8 +67,7 @@ class HomePublisher:
         ).first()
         if coaches is None:
             return []
-        actor = load_actor(session, self.deps.settings, SlackDirectory(self.deps.engine, client, self.deps.now),
-                           team_id, user_id)  # fmt: skip
+        actor = actor_for(self.deps, client, team_id, user_id)
         return list(coach_home_blocks(session, actor, language, now))
 
     def publish(self, client: WebClient, team_id: str, user_id: str) -> None:
