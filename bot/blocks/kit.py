@@ -163,3 +163,32 @@ def clip(text: str, limit: int = MAX_TEXT) -> str:
     if len(text) <= limit:
         return text
     return text[: limit - 1] + "…"
+
+
+def option(text: str, value: str, description: str | None = None) -> dict[str, Any]:
+    """A select, radio or checkbox option; Slack takes at most 75 characters of text and of description."""
+    chosen: dict[str, Any] = {"text": plain(clip(text, 75)), "value": value}
+    if description:
+        chosen["description"] = plain(clip(description, 75))
+    return chosen
+
+
+def modal(title: str, blocks: list[Block], *, close: str, submit: str | None = None, callback_id: str | None = None,
+          metadata: str = "") -> dict[str, Any]:  # fmt: skip
+    """A modal view; its title and buttons are cut to Slack's 24 characters."""
+    view: dict[str, Any] = {"type": "modal", "title": plain(title[:24]), "close": plain(close[:24]), "blocks": blocks}
+    if callback_id:
+        view["callback_id"] = callback_id
+    if submit:
+        view["submit"] = plain(submit[:24])
+    if metadata:
+        view["private_metadata"] = metadata
+    return view
+
+
+def notice_view(language: str, title: str, body: str | list[Block], *, close: str | None = None,
+                callback_id: str | None = None) -> dict[str, Any]:  # fmt: skip
+    """What replaces a form once it is submitted (the receipt, or why nothing was done), or says why a form cannot
+    be opened: a text or blocks, and a Close button."""
+    blocks = [section(body)] if isinstance(body, str) else body
+    return modal(title, blocks, close=close or say(language, "forms.close"), callback_id=callback_id)
