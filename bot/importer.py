@@ -24,7 +24,6 @@ from storage.models import Cohort, Organisation, Role, SlackUser
 
 log = logging.getLogger(__name__)
 REQUIRED = ("email", "organisation", "role")
-OPTIONAL = ("language",)
 HEADER = "email,organisation,role,language"
 ALIASES = {"e-mail": "email", "organization": "organisation", "lang": "language"}
 ROLES = {role.value: role for role in members.MEMBER_ROLES}

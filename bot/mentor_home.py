@@ -9,7 +9,7 @@ from statistics import fmean
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from bot.answers import current_experiment, mentor_zone, open_prompts, question
+from bot.answers import mentor_zone, open_prompts, question
 from bot.experiments import experiments_of, goals_for
 from bot.hr_meetings import meetings_of
 from bot.mentor_prefs import Membership, mentor_memberships, paused_until
@@ -227,12 +227,6 @@ def _trend(
 
 def _rating(value: object) -> int | None:
     return value if isinstance(value, int) and 1 <= value <= 5 else None
-
-
-def experiment_named(session: Session, membership: Membership) -> str | None:
-    """The title of the mentor's current experiment, for texts that name it."""
-    experiment = current_experiment(session, membership.member)
-    return experiment.title if experiment else None
 
 
 def goal_choices(session: Session, membership: Membership) -> list[tuple[int, str]]:

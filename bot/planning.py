@@ -27,7 +27,6 @@ from storage.models import (
 )
 from storage.types import AwareDateTime
 
-OPEN_STATUSES = (DeliveryStatus.PLANNED,)
 MAX_PROMPTS_A_WEEK = 2  # DOMAIN.md: one prompt a week by default, never more than two, kickoff weeks included
 AFTER_KICKOFF = timedelta(minutes=2)  # a step placed on its session's day follows the kickoff DM by this much
 # What a mentor has had or will have in a week: deliveries cancelled, skipped or failed never reached them.
