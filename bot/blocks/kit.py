@@ -11,7 +11,7 @@ plain_text fields are not parsed by Slack and take text as it is.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any, SupportsIndex
 
 from bot.i18n import LANGUAGES, catalogue, plural_key, t
@@ -192,3 +192,15 @@ def notice_view(language: str, title: str, body: str | list[Block], *, close: st
     be opened: a text or blocks, and a Close button."""
     blocks = [section(body)] if isinstance(body, str) else body
     return modal(title, blocks, close=close or say(language, "forms.close"), callback_id=callback_id)
+
+
+SPARKS = "▁▂▃▄▅▆▇█"
+
+
+def sparkline(values: Sequence[float | None], *, low: float = 0.0, high: float = 1.0) -> str:
+    """One character per value on the scale from `low` (▁) to `high` (█); · where there is none."""
+    top = len(SPARKS) - 1
+    return "".join(
+        "·" if value is None else SPARKS[min(top, max(0, round((value - low) / (high - low) * top)))]
+        for value in values
+    )

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from bot.blocks.kit import Block, Mrkdwn, context, divider, header, joined, md, message, say, section
+from bot.blocks.kit import Block, Mrkdwn, context, divider, header, joined, md, message, say, section, sparkline
 from bot.i18n import day
 from bot.programmes import programme_by_id
 from bot.programmes.model import Programme
@@ -14,16 +14,10 @@ from bot.summaries.labels import step_label
 from bot.summaries.model import COHORT, Summary
 from bot.summaries.periods import period_label
 
-SPARKS = "▁▂▃▄▅▆▇█"
 STATUSES = ("planned", "running", "done", "dropped")
 DECISIONS = ("continue", "spread", "stop")
 MAX_QUOTES = 5
 QUOTE_LENGTH = 280
-
-
-def sparkline(rates: list[float]) -> str:
-    """One character per rate (0–1): ▁ for none, █ for everyone."""
-    return "".join(SPARKS[min(len(SPARKS) - 1, max(0, round(rate * (len(SPARKS) - 1))))] for rate in rates)
 
 
 def _number(language: str, value: float) -> str:
