@@ -23,7 +23,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return args.handler(args)
+        handler: Handler = args.handler
+        return handler(args)
     except SettingsError as error:
         print(f"mentori: {error}", file=sys.stderr)
         return 2
@@ -227,6 +228,8 @@ def _programme_preview(args: argparse.Namespace) -> int:
 
 
 def _import(args: argparse.Namespace) -> int:
+    from slack_sdk import WebClient
+
     from bot.app import make_client
     from bot.blocks.welcome import welcome_renderer
     from bot.importer import run_import
@@ -240,10 +243,14 @@ def _import(args: argparse.Namespace) -> int:
     check_database(settings.database_url)
     check_slack(settings.slack_api_url, bot_token=settings.slack_bot_token)
     engine = make_engine(settings.database_url)
+
+    def send(client: WebClient, ids: Sequence[int]) -> None:
+        send_now(engine, client, ids, now=utcnow)
+
     return run_import(
         engine=engine,
         client=make_client(settings.slack_bot_token, settings.slack_api_url),
-        send_now=lambda client, ids: send_now(engine, client, ids, now=utcnow) and None,
+        send_now=send,
         path=args.file,
         cohort_name=args.cohort,
         dry_run=args.dry_run,

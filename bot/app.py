@@ -9,7 +9,7 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
-from slack_bolt import App, Respond
+from slack_bolt import Respond
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookClient
@@ -62,7 +62,7 @@ def make_client(token: str | None, base_url: str, *, timeout: int = 10) -> WebCl
 
 
 def create_app(deps: Deps, *, client: WebClient | None = None,
-               listener_executor: ThreadPoolExecutor | None = None) -> App:  # fmt: skip
+               listener_executor: ThreadPoolExecutor | None = None) -> GuardedApp:  # fmt: skip
     """The Bolt app with every listener registered.
 
     With one bot token, Bolt verifies it with auth.test at once; in OAuth mode each workspace's token comes from
@@ -75,7 +75,7 @@ def create_app(deps: Deps, *, client: WebClient | None = None,
     client = client or make_client(None if settings.oauth else settings.slack_bot_token, settings.slack_api_url)
     workspaces = Workspaces(settings, deps.engine, client)
     app = GuardedApp(
-        signing_secret=settings.slack_signing_secret,
+        signing_secret=settings.slack_signing_secret or "",  # require_slack() made sure it is set
         client=client,
         logger=logging.getLogger("slack_bolt.App"),
         # Work done after ack() runs here; Bolt's default of 5 threads let slow listeners delay others' acks.
@@ -158,7 +158,8 @@ def _authorization(settings: Settings, workspaces: Workspaces, client: WebClient
     )
     authorize = oauth.authorize
     if getattr(authorize, "token_rotator", None) is not None:
-        authorize.token_rotator = token_rotator(settings.slack_client_id or "", settings.slack_client_secret or "",
+        authorize.token_rotator = token_rotator(  # type: ignore[attr-defined]  # only the OAuth authorize has it
+           settings.slack_client_id or "", settings.slack_client_secret or "",
                                                 client)  # fmt: skip
     return {"oauth_settings": oauth, "installation_store": workspaces.store}
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from slack_sdk import WebClient
 from sqlmodel import Session, select
 
+from bot.deps import Deps
 from bot.directory import SlackDirectory, UnknownUser
 from bot.settings import Settings
 from storage.models import Cohort, Member, MemberStatus, Organisation, Role
@@ -36,6 +38,12 @@ class Actor:
     def may_manage(self, cohort: Cohort) -> bool:
         """Admins manage every cohort of their workspace; coaches manage their own."""
         return cohort.team_id == self.team_id and (self.is_admin or self.holds(cohort.id, Role.COACH))
+
+
+def actor_for(deps: Deps, client: WebClient, team_id: str, user_id: str) -> Actor:
+    """Who is asking, with their roles, looked up with `client` (workspace admins count as admins)."""
+    with Session(deps.engine) as session:
+        return load_actor(session, deps.settings, SlackDirectory(deps.engine, client, deps.now), team_id, user_id)
 
 
 def load_actor(session: Session, settings: Settings, directory: SlackDirectory, team_id: str, user_id: str) -> Actor:

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from bot import cohorts, members, organisations
-from bot.authz import Actor, Refused, load_actor, require_admin, require_manager
+from bot.authz import Actor, Refused, actor_for, require_admin, require_manager
 from bot.cohorts import CohortOverview, Invalid
 from bot.deps import Deps
 from bot.directory import SlackDirectory
@@ -41,8 +41,7 @@ class Caller:
         return SlackDirectory(self.deps.engine, self.client, self.deps.now)
 
     def actor(self) -> Actor:
-        with Session(self.deps.engine) as session:
-            return load_actor(session, self.deps.settings, self.directory, self.team_id, self.user_id)
+        return actor_for(self.deps, self.client, self.team_id, self.user_id)
 
 
 def _cohort(session: Session, caller: Caller, ref: CohortRef) -> Cohort:

@@ -151,7 +151,7 @@ def _by_name(team_id: str, name: str) -> Any:
 
 def find_cohort(session: Session, team_id: str, name: str) -> Cohort:
     """The workspace's cohort of that name, whatever its case; Invalid when there is none."""
-    cohort = session.exec(_by_name(team_id, clean_name(name))).first()
+    cohort: Cohort | None = session.exec(_by_name(team_id, clean_name(name))).first()
     if cohort is None:
         raise Invalid("cohorts.error.unknown_cohort", name=name)
     return cohort
@@ -201,7 +201,7 @@ def create_cohort(
     session.add(cohort)
     session.flush()
     for number, value in zip(SESSIONS, dates, strict=True):
-        session.add(ProgrammeSession(team_id=team_id, cohort_id=cohort.id, number=number, date=value))  # type: ignore[arg-type]
+        session.add(ProgrammeSession(team_id=team_id, cohort_id=cohort.id, number=number, date=value))  # type: ignore[arg-type]  # a stored row's id is set
     session.flush()
     return cohort
 
@@ -224,7 +224,7 @@ def change_dates(session: Session, cohort: Cohort, dates: Sequence[date], *, now
     for number, value in zip(SESSIONS, dates, strict=True):
         row = rows.get(number)
         if row is None:
-            session.add(ProgrammeSession(team_id=cohort.team_id, cohort_id=cohort.id, number=number, date=value))  # type: ignore[arg-type]
+            session.add(ProgrammeSession(team_id=cohort.team_id, cohort_id=cohort.id, number=number, date=value))  # type: ignore[arg-type]  # a stored row's id is set
         else:
             row.date = value
             session.add(row)
@@ -291,7 +291,7 @@ def overview(session: Session, cohort: Cohort) -> CohortOverview:
     described = tuple(
         OrganisationOverview(
             organisation=organisation,
-            goals=tuple(goals.get(organisation.id, ())),  # type: ignore[arg-type]
+            goals=tuple(goals.get(organisation.id, ())),  # type: ignore[arg-type]  # a stored row's id is set
             mentors=sum(1 for m in members if m.role == Role.MENTOR and m.organisation_id == organisation.id),
             hr=tuple(m.user_id for m in members if m.role == Role.HR and m.organisation_id == organisation.id),
         )

@@ -296,11 +296,11 @@ def erase_person(session: Session, *, team_id: str, user_id: str, now: datetime)
         member.paused_until = None
         session.add(member)
     session.execute(
-        update(Cohort).where(Cohort.team_id == team_id, Cohort.created_by == user_id).values(created_by=None)  # type: ignore[arg-type]
+        update(Cohort).where(Cohort.team_id == team_id, Cohort.created_by == user_id).values(created_by=None)  # type: ignore[arg-type]  # a model attribute in a query is a column
     )
     session.execute(
         update(ProgrammeSession)
-        .where(ProgrammeSession.team_id == team_id, ProgrammeSession.started_by == user_id)  # type: ignore[arg-type]
+        .where(ProgrammeSession.team_id == team_id, ProgrammeSession.started_by == user_id)  # type: ignore[arg-type]  # a model attribute in a query is a column
         .values(started_by=None)
     )
     _delete(session, SlackUser, SlackUser.team_id == team_id, SlackUser.user_id == user_id)
@@ -309,5 +309,5 @@ def erase_person(session: Session, *, team_id: str, user_id: str, now: datetime)
 
 
 def _delete(session: Session, model: Any, *criteria: Any) -> int:
-    result = session.execute(delete(model).where(*criteria))
+    result = session.exec(delete(model).where(*criteria))
     return int(result.rowcount or 0)

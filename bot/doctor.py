@@ -145,7 +145,7 @@ def check_hr_channels(engine: Engine, client: WebClient) -> list[Finding]:
     with Session(engine) as session:
         rows = session.exec(
             select(Organisation, Cohort)
-            .join(Cohort, Cohort.id == Organisation.cohort_id)  # type: ignore[arg-type]
+            .join(Cohort, Cohort.id == Organisation.cohort_id)  # type: ignore[arg-type]  # a model attribute in a query is a column
             .where(Cohort.status == CohortStatus.ACTIVE)
         ).all()
     for organisation, cohort in rows:

@@ -22,7 +22,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, String, Table, delete, select, update
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session, SQLModel, col
 
 from bot.data_rights import erase_person
 from bot.summaries.model import person_key
@@ -54,7 +54,7 @@ class Forgotten:
 def forget_person(session: Session, *, team_id: str, user_id: str, now: datetime) -> Forgotten:
     """Erase the person from every table of this workspace, in the caller's transaction."""
     member_ids = [int(i) for i in session.execute(
-        select(Member.id).where(Member.team_id == team_id, Member.user_id == user_id)  # type: ignore[arg-type]
+        select(col(Member.id)).where(col(Member.team_id) == team_id, col(Member.user_id) == user_id)
     ).scalars()]  # fmt: skip
     erased = erase_person(session, team_id=team_id, user_id=user_id, now=now)
     summaries = _anonymise_summaries(session, team_id, member_ids)
@@ -115,7 +115,7 @@ def _delete_dependants(session: Session, root: str, ids: set[Any]) -> dict[str, 
             criteria.append(key.in_(doomed[table.name]))
         total = 0
         for criterion in criteria:
-            total += int(session.execute(delete(table).where(criterion)).rowcount or 0)
+            total += int(session.exec(delete(table).where(criterion)).rowcount or 0)
         if total:
             counts[table.name] = total
     return counts
@@ -139,8 +139,8 @@ def _clear_user_id(session: Session, team_id: str, user_id: str) -> int:
                 continue
             where = [column == user_id, *scope]
             if column.nullable and not column.primary_key:
-                result = session.execute(update(table).where(*where).values({column.name: None}))
+                result = session.exec(update(table).where(*where).values({column.name: None}))
             else:
-                result = session.execute(delete(table).where(*where))
+                result = session.exec(delete(table).where(*where))
             touched += int(result.rowcount or 0)
     return touched

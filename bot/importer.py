@@ -24,7 +24,6 @@ from storage.models import Cohort, Organisation, Role, SlackUser
 
 log = logging.getLogger(__name__)
 REQUIRED = ("email", "organisation", "role")
-OPTIONAL = ("language",)
 HEADER = "email,organisation,role,language"
 ALIASES = {"e-mail": "email", "organization": "organisation", "lang": "language"}
 ROLES = {role.value: role for role in members.MEMBER_ROLES}
@@ -312,7 +311,7 @@ def run_import(
         _report_problems(err, path, len(rows), checked, organisations)
         return 1
     try:
-        imported = write(engine, cohort.id, checked.rows, now=now(), welcome=welcome, dry_run=dry_run)  # type: ignore[arg-type]
+        imported = write(engine, cohort.id, checked.rows, now=now(), welcome=welcome, dry_run=dry_run)  # type: ignore[arg-type]  # a stored row's id is set
     except Invalid as problem:
         err.write(_plain(t("en", problem.key, **problem.params)) + " Nothing was imported.\n")
         return 1

@@ -169,7 +169,7 @@ def without_nul(value: Any) -> Any:
     return value
 
 
-class GuardedApp(App):  # type: ignore[misc]
+class GuardedApp(App):
     """Bolt's App, refusing what is not Slack's or not shaped as Slack shapes it before any middleware runs."""
 
     def __init__(self, *args: Any, signing_secret: str, **kwargs: Any) -> None:

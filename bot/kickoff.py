@@ -109,7 +109,7 @@ def kickoff(
     target = rows.get(number)
     if target is None or target.date is None:
         raise Invalid("kickoff.error.no_session", field="session", cohort=cohort.name, n=number)
-    base = KickoffResult(Outcome.ALREADY_STARTED, cohort.id, cohort.name, cohort.timezone, number, target.date,  # type: ignore[arg-type]
+    base = KickoffResult(Outcome.ALREADY_STARTED, cohort.id, cohort.name, cohort.timezone, number, target.date,  # type: ignore[arg-type]  # a stored row's id is set
                          programme=cohort.programme)  # fmt: skip
     if target.started_at is not None:
         return replace(base, started_at=target.started_at, started_by=target.started_by)
@@ -128,7 +128,7 @@ def kickoff(
         return replace(base, started_at=target.started_at, started_by=target.started_by)
     plan = plan_block(session, cohort, number, now)
     peer_groups = after_kickoff(session, cohort, number, now, peer_messages) if peer_messages else None
-    upcoming = next_steps(session, cohort.id, programme_by_id(cohort.programme))  # type: ignore[arg-type]
+    upcoming = next_steps(session, cohort.id, programme_by_id(cohort.programme))  # type: ignore[arg-type]  # a stored row's id is set
     return replace(base, outcome=Outcome.STARTED, started_at=now, started_by=actor.user_id, plan=plan,
                    upcoming=upcoming, peer_groups=peer_groups)  # fmt: skip
 
@@ -153,7 +153,7 @@ def kickoff_context(session: Session, delivery: Delivery, programme: Programme, 
     member = session.get(Member, delivery.member_id)
     if cohort is None or member is None:
         return KickoffContext()
-    tz = mentor_context(session, cohort, [member])[member.id].tz  # type: ignore[index]
+    tz = mentor_context(session, cohort, [member])[member.id].tz  # type: ignore[index]  # a stored row's id is set
     goal = None
     if member.organisation_id is not None:
         goal = session.exec(
@@ -176,8 +176,8 @@ def kickoff_context(session: Session, delivery: Delivery, programme: Programme, 
         next_label, next_moment = steps[following[0]].label.get(language), following[1]
     step_session = steps[delivery.step_id].session if delivery.step_id in steps else delivery.block
     later = session.exec(
-        select(ProgrammeSession.number, ProgrammeSession.date)
-        .where(ProgrammeSession.cohort_id == cohort.id, ProgrammeSession.number > step_session)
+        select(col(ProgrammeSession.number), col(ProgrammeSession.date))
+        .where(col(ProgrammeSession.cohort_id) == cohort.id, col(ProgrammeSession.number) > step_session)
         .order_by(col(ProgrammeSession.number))
     ).first()
     return KickoffContext(

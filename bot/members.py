@@ -117,7 +117,7 @@ def add_member(
     ).first()
     if member is None:
         member = Member(
-            team_id=cohort.team_id, cohort_id=cohort.id, user_id=user_id, role=role,  # type: ignore[arg-type]
+            team_id=cohort.team_id, cohort_id=cohort.id, user_id=user_id, role=role,  # type: ignore[arg-type]  # a stored row's id is set
             organisation_id=organisation_id, language=own, joined_at=now,
         )  # fmt: skip
         outcome = Outcome.ADDED

@@ -9,7 +9,7 @@ from statistics import fmean
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from bot.answers import current_experiment, mentor_zone, open_prompts, question
+from bot.answers import mentor_zone, open_prompts, question
 from bot.experiments import experiments_of, goals_for
 from bot.hr_meetings import meetings_of
 from bot.mentor_prefs import Membership, mentor_memberships, paused_until
@@ -177,7 +177,7 @@ def _past_answers(session: Session, memberships: list[Membership], language: str
             label = programme_by_id(cohorts[answer.member_id].programme).step(delivery.step_id).label.get(language)
         except KeyError:
             continue
-        past.append(PastAnswer(label, answer.updated_at.astimezone(zone).date(), answer.text,  # type: ignore[arg-type]
+        past.append(PastAnswer(label, answer.updated_at.astimezone(zone).date(), answer.text,
                                len(answer.ratings or {})))  # fmt: skip
     return past
 
@@ -221,18 +221,12 @@ def _trend(
     means = []
     for index in range(len(CHECKPOINTS)):
         present = [item.values[index] for item in items if item.values[index] is not None]
-        means.append(fmean(present) if present else None)  # type: ignore[arg-type]
+        means.append(fmean(present) if present else None)  # type: ignore[arg-type]  # None values are left out of `present`
     return items, tuple(means)
 
 
 def _rating(value: object) -> int | None:
     return value if isinstance(value, int) and 1 <= value <= 5 else None
-
-
-def experiment_named(session: Session, membership: Membership) -> str | None:
-    """The title of the mentor's current experiment, for texts that name it."""
-    experiment = current_experiment(session, membership.member)
-    return experiment.title if experiment else None
 
 
 def goal_choices(session: Session, membership: Membership) -> list[tuple[int, str]]:

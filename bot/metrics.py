@@ -38,7 +38,7 @@ SLACK_API_CALLS = Counter("mentori_slack_api_calls_total", "Slack Web API calls,
 class MeteredWebClient(WebClient):
     """A WebClient that counts its calls and failures for /metrics."""
 
-    def api_call(self, api_method: str, **kwargs: Any) -> SlackResponse:  # type: ignore[override]
+    def api_call(self, api_method: str, **kwargs: Any) -> SlackResponse:
         SLACK_API_CALLS.labels(api_method).inc()
         try:
             return super().api_call(api_method, **kwargs)
@@ -61,7 +61,7 @@ class DeliveryCollector(Collector):
         counts = dict.fromkeys((status.value for status in DeliveryStatus), 0)
         with Session(self.engine) as session:
             for status, count in session.exec(
-                select(Delivery.status, func.count()).group_by(Delivery.status)  # type: ignore[arg-type]
+                select(Delivery.status, func.count()).group_by(Delivery.status)
             ):
                 counts[status] = count
         for status, count in counts.items():

@@ -146,7 +146,7 @@ def add_organisation(
     ).first()
     require_own_channel(session, cohort.team_id, hr_channel_id, name)
     if existing is None:
-        organisation = Organisation(team_id=cohort.team_id, cohort_id=cohort.id, name=name, hr_channel_id=hr_channel_id)  # type: ignore[arg-type]
+        organisation = Organisation(team_id=cohort.team_id, cohort_id=cohort.id, name=name, hr_channel_id=hr_channel_id)  # type: ignore[arg-type]  # a stored row's id is set
     else:
         organisation = existing
         organisation.hr_channel_id = hr_channel_id
@@ -180,7 +180,7 @@ def add_goal(session: Session, organisation: Organisation, text: str) -> Goal:
     """Append a goal to the organisation's list."""
     text = check_goal(text, field=None)
     last = session.exec(select(func.max(Goal.position)).where(Goal.organisation_id == organisation.id)).one()
-    goal = Goal(team_id=organisation.team_id, organisation_id=organisation.id, text=text, position=(last or 0) + 1)  # type: ignore[arg-type]
+    goal = Goal(team_id=organisation.team_id, organisation_id=organisation.id, text=text, position=(last or 0) + 1)  # type: ignore[arg-type]  # a stored row's id is set
     session.add(goal)
     session.flush()
     return goal

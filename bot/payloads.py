@@ -15,3 +15,23 @@ def who(body: dict[str, Any]) -> tuple[str, str]:
 def action_value(body: dict[str, Any]) -> str:
     action = (body.get("actions") or [{}])[0]
     return str(action.get("value") or "")
+
+
+Values = dict[str, dict[str, dict[str, Any]]]
+VALUE = "value"  # every input's action_id in Mentori's forms: the block id says which field it is
+
+
+def form_values(body: dict[str, Any]) -> Values:
+    """A submitted form's state: block id → action id → element."""
+    return ((body.get("view") or {}).get("state") or {}).get("values") or {}
+
+
+def element(values: Values, block_id: str) -> dict[str, Any]:
+    """The input element of one field of a submitted form."""
+    return values.get(block_id, {}).get(VALUE, {}) or {}
+
+
+def chosen(values: Values, block_id: str) -> str | None:
+    """The value of the option chosen in a select or radio field, if any."""
+    selected = element(values, block_id).get("selected_option")
+    return str(selected.get("value")) if isinstance(selected, dict) and selected.get("value") is not None else None

@@ -28,7 +28,6 @@ from storage.models import (
 )
 from storage.types import AwareDateTime
 
-OPEN_STATUSES = (DeliveryStatus.PLANNED,)
 PAUSED = "paused"  # the skip reason of a prompt that would have reached the mentor during their pause
 MAX_PROMPTS_A_WEEK = 2  # DOMAIN.md: one prompt a week by default, never more than two, kickoff weeks included
 AFTER_KICKOFF = timedelta(minutes=2)  # a step placed on its session's day follows the kickoff DM by this much
@@ -221,18 +220,18 @@ def _busy_weeks(session: Session, member_id: int, tz: str, leave_out: Iterable[i
 def plan_block(session: Session, cohort: Cohort, block: int, now: datetime) -> PlanResult:
     """Write a delivery for every prompt step of `block` and every active mentor; already planned ones stay."""
     programme = programme_by_id(cohort.programme)
-    dates = session_dates(session, cohort.id)  # type: ignore[arg-type]
-    mentors = active_mentors(session, cohort.id)  # type: ignore[arg-type]
+    dates = session_dates(session, cohort.id)  # type: ignore[arg-type]  # a stored row's id is set
+    mentors = active_mentors(session, cohort.id)  # type: ignore[arg-type]  # a stored row's id is set
     policies = mentor_context(session, cohort, mentors)
     steps = [step for step in programme.steps_in_block(block) if step.is_prompt]
-    existing = _existing_keys(session, cohort.id, [step.id for step in steps])  # type: ignore[arg-type]
+    existing = _existing_keys(session, cohort.id, [step.id for step in steps])  # type: ignore[arg-type]  # a stored row's id is set
     planned = 0
     for mentor in mentors:
-        policy = policies[mentor.id]  # type: ignore[index]
+        policy = policies[mentor.id]  # type: ignore[index]  # a stored row's id is set
         todo = [step for step in steps if (step.id, mentor.id) not in existing]
         if not todo:
             continue
-        busy = _busy_weeks(session, mentor.id, policy.tz)  # type: ignore[arg-type]
+        busy = _busy_weeks(session, mentor.id, policy.tz)  # type: ignore[arg-type]  # a stored row's id is set
         reserved = later_kickoffs(programme, block, dates, policy.tz)
         lost = [step for step in todo if quiet_skip(step, *step_schedule(step, dates, policy, now), dates, policy)]
         kept = [step for step in todo if step not in lost]  # what cannot go out takes no room in a week
@@ -242,8 +241,8 @@ def plan_block(session: Session, cohort: Cohort, block: int, now: datetime) -> P
             session.add(
                 Delivery(
                     team_id=cohort.team_id,
-                    cohort_id=cohort.id,  # type: ignore[arg-type]
-                    member_id=mentor.id,  # type: ignore[arg-type]
+                    cohort_id=cohort.id,  # type: ignore[arg-type]  # a stored row's id is set
+                    member_id=mentor.id,  # type: ignore[arg-type]  # a stored row's id is set
                     step_id=step.id,
                     block=block,
                     due_at=due,
@@ -287,8 +286,8 @@ def upcoming(
 def replan_cohort(session: Session, cohort: Cohort, now: datetime) -> int:
     """After session dates or hours change: move every delivery not yet sent to its new moment."""
     programme = programme_by_id(cohort.programme)
-    dates = session_dates(session, cohort.id)  # type: ignore[arg-type]
-    mentors = {m.id: m for m in active_mentors(session, cohort.id)}  # type: ignore[arg-type]
+    dates = session_dates(session, cohort.id)  # type: ignore[arg-type]  # a stored row's id is set
+    mentors = {m.id: m for m in active_mentors(session, cohort.id)}  # type: ignore[arg-type]  # a stored row's id is set
     policies = mentor_context(session, cohort, mentors.values())
     by_member: dict[int, list[Delivery]] = {}
     for delivery in _open_deliveries(session, Delivery.cohort_id == cohort.id):
@@ -303,8 +302,8 @@ def replan_cohort(session: Session, cohort: Cohort, now: datetime) -> int:
 def replan_member(session: Session, cohort: Cohort, member: Member, now: datetime) -> int:
     """After a pause or resume: prompts due during the pause are skipped, later ones wait for the mentor's return."""
     programme = programme_by_id(cohort.programme)
-    dates = session_dates(session, cohort.id)  # type: ignore[arg-type]
-    policy = mentor_context(session, cohort, [member])[member.id]  # type: ignore[index]
+    dates = session_dates(session, cohort.id)  # type: ignore[arg-type]  # a stored row's id is set
+    policy = mentor_context(session, cohort, [member])[member.id]  # type: ignore[index]  # a stored row's id is set
     deliveries = _open_deliveries(session, Delivery.member_id == member.id)
     return _reschedule(session, deliveries, programme, dates, policy, now)
 
@@ -333,7 +332,7 @@ def _reschedule(session: Session, deliveries: list[Delivery], programme: Program
     if not kept:
         return changed
     member_id = kept[0][0].member_id
-    busy = _busy_weeks(session, member_id, policy.tz, leave_out=(delivery.id for delivery, *_ in kept))  # type: ignore[misc]
+    busy = _busy_weeks(session, member_id, policy.tz, leave_out=(delivery.id for delivery, *_ in kept))  # type: ignore[misc]  # a stored row's id is set
     reserved = later_kickoffs(programme, max(delivery.block for delivery, *_ in kept), dates, policy.tz)
     slots = cap_weeks([(step, not_before) for _, step, _, not_before in kept], busy, policy, reserved)
     for (delivery, step, due, _), not_before in zip(kept, slots, strict=True):

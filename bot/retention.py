@@ -60,12 +60,12 @@ def purge_expired(session: Session, *, retention_days: int, now: datetime) -> Pu
     if not expired:
         return Purged(0, 0, 0)
     members = select(Member.id).where(col(Member.cohort_id).in_(expired))
-    answers = session.execute(
+    answers = session.exec(
         update(Answer)
         .where(col(Answer.member_id).in_(members), col(Answer.text).is_not(None))
         .values(text=None, consent_to_quote=False)
     ).rowcount
-    notes = session.execute(
+    notes = session.exec(
         update(HrMeeting)
         .where(col(HrMeeting.member_id).in_(members), col(HrMeeting.notes).is_not(None))
         .values(notes=None)
@@ -89,9 +89,9 @@ def purge_transient(session: Session, *, now: datetime) -> tuple[int, int, int]:
     than EVENT_IDS_KEPT (Slack retries within the hour), and queued work no worker took within NOTE_DAYS (a DM's
     text among it). Returns (notes, event ids, queued items) dropped."""
     cutoff = now - timedelta(days=NOTE_DAYS)
-    notes = session.execute(delete(DmNote).where(col(DmNote.created_at) < cutoff)).rowcount
-    events = session.execute(delete(ProcessedEvent).where(col(ProcessedEvent.received_at) < now - EVENT_IDS_KEPT))
-    queued = session.execute(delete(QueuedWork).where(col(QueuedWork.enqueued_at) < cutoff))
+    notes = session.exec(delete(DmNote).where(col(DmNote.created_at) < cutoff)).rowcount
+    events = session.exec(delete(ProcessedEvent).where(col(ProcessedEvent.received_at) < now - EVENT_IDS_KEPT))
+    queued = session.exec(delete(QueuedWork).where(col(QueuedWork.enqueued_at) < cutoff))
     return int(notes or 0), int(events.rowcount or 0), int(queued.rowcount or 0)
 
 

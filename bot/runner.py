@@ -261,6 +261,6 @@ def _run_socket_mode(settings: Settings) -> int:
     try:
         keep_connected(handler.client, stopping.wait)
     finally:
-        handler.close()
+        handler.close()  # type: ignore[no-untyped-call]  # slack_sdk leaves SocketModeHandler.close unannotated
         stop_scheduler()
     return 0

@@ -14,7 +14,7 @@ from gunicorn.app.base import BaseApplication
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
-class GunicornServer(BaseApplication):  # type: ignore[misc]
+class GunicornServer(BaseApplication):  # type: ignore[misc]  # gunicorn ships no types
     """Gunicorn with its configuration given in code; each worker builds its own app after the fork."""
 
     def __init__(self, factory: Callable[[], WsgiApp], options: dict[str, Any]) -> None:

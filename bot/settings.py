@@ -7,6 +7,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cryptography.fernet import Fernet
@@ -117,6 +118,9 @@ class Settings:
         )
 
 
+DEFAULTS = Settings()  # what an unset variable means: the defaults above are the only ones
+
+
 def _require(value: str | None, name: str, what: str) -> None:
     if not value:
         raise SettingsError(f"{name} is not set: put {what} in .env or the environment.")
@@ -135,26 +139,26 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: bool = True) 
         slack_bot_token=get.token("SLACK_BOT_TOKEN", "xoxb-"),
         slack_signing_secret=get.optional("SLACK_SIGNING_SECRET"),
         slack_app_token=get.token("SLACK_APP_TOKEN", "xapp-"),
-        slack_api_url=get.url("SLACK_API_URL", DEFAULT_SLACK_API_URL),
-        database_url=get.database_url("DATABASE_URL", DEFAULT_DATABASE_URL),
-        port=get.integer("PORT", 3000, low=1, high=65535),
-        metrics_port=get.integer("METRICS_PORT", 9464, low=0, high=65535),
-        metrics_host=get.host("METRICS_HOST", "127.0.0.1"),
-        timezone=get.timezone("MENTORI_TZ", "Europe/Helsinki"),
-        language=get.choice("MENTORI_LANG", "fi", LANGUAGES),
-        log_level=get.choice("LOG_LEVEL", "INFO", LOG_LEVELS, upper=True),
-        log_format=get.choice("LOG_FORMAT", "text", LOG_FORMATS),
+        slack_api_url=get.url("SLACK_API_URL", DEFAULTS.slack_api_url),
+        database_url=get.database_url("DATABASE_URL", DEFAULTS.database_url),
+        port=get.integer("PORT", DEFAULTS.port, low=1, high=65535),
+        metrics_port=get.integer("METRICS_PORT", DEFAULTS.metrics_port, low=0, high=65535),
+        metrics_host=get.host("METRICS_HOST", DEFAULTS.metrics_host),
+        timezone=get.timezone("MENTORI_TZ", DEFAULTS.timezone),
+        language=get.choice("MENTORI_LANG", DEFAULTS.language, LANGUAGES),
+        log_level=get.choice("LOG_LEVEL", DEFAULTS.log_level, LOG_LEVELS, upper=True),
+        log_format=get.choice("LOG_FORMAT", DEFAULTS.log_format, LOG_FORMATS),
         admins=get.user_ids("MENTORI_ADMINS"),
-        min_group=get.integer("MENTORI_MIN_GROUP", 5, low=3, high=1000),
-        summary_review_days=get.integer("MENTORI_SUMMARY_REVIEW_DAYS", 2, low=0, high=30),
-        summary_unreviewed=get.choice("MENTORI_SUMMARY_UNREVIEWED", "post", UNREVIEWED),
-        retention_days=get.integer("MENTORI_RETENTION_DAYS", 180, low=1, high=36500),
-        web_workers=get.integer("WEB_WORKERS", 2, low=1, high=64),
-        web_threads=get.integer("WEB_THREADS", 8, low=1, high=256),
+        min_group=get.integer("MENTORI_MIN_GROUP", DEFAULTS.min_group, low=3, high=1000),
+        summary_review_days=get.integer("MENTORI_SUMMARY_REVIEW_DAYS", DEFAULTS.summary_review_days, low=0, high=30),
+        summary_unreviewed=get.choice("MENTORI_SUMMARY_UNREVIEWED", DEFAULTS.summary_unreviewed, UNREVIEWED),
+        retention_days=get.integer("MENTORI_RETENTION_DAYS", DEFAULTS.retention_days, low=1, high=36500),
+        web_workers=get.integer("WEB_WORKERS", DEFAULTS.web_workers, low=1, high=64),
+        web_threads=get.integer("WEB_THREADS", DEFAULTS.web_threads, low=1, high=256),
         slack_client_id=get.optional("SLACK_CLIENT_ID"),
         slack_client_secret=get.optional("SLACK_CLIENT_SECRET"),
         encryption_key=get.fernet_key("MENTORI_ENCRYPTION_KEY"),
-        slack_oauth_authorize_url=get.url("SLACK_OAUTH_AUTHORIZE_URL", DEFAULT_AUTHORIZE_URL).rstrip("/"),
+        slack_oauth_authorize_url=get.url("SLACK_OAUTH_AUTHORIZE_URL", DEFAULTS.slack_oauth_authorize_url).rstrip("/"),
         slack_redirect_uri=get.optional("SLACK_REDIRECT_URI"),
         **_dashboard(get),
     )
@@ -163,10 +167,10 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: bool = True) 
     return settings
 
 
-def _dashboard(get: _Reader) -> dict[str, str | None]:
+def _dashboard(get: _Reader) -> dict[str, Any]:
     """The dashboard's settings: all absent (no dashboard), or complete; a missing one is named."""
     url = get.optional("MENTORI_DASHBOARD_URL")
-    authorize = get.url("SLACK_OIDC_AUTHORIZE_URL", DEFAULT_OIDC_AUTHORIZE_URL).rstrip("/")
+    authorize = get.url("SLACK_OIDC_AUTHORIZE_URL", DEFAULTS.slack_oidc_authorize_url).rstrip("/")
     if url is None:
         return {"slack_oidc_authorize_url": authorize}
     url = get.url("MENTORI_DASHBOARD_URL", "https://mentori.example.org").rstrip("/")

@@ -129,7 +129,7 @@ class CohortStatus:
 
 def cohort_status(session: Session, cohort: Cohort, now: datetime) -> CohortStatus:
     """The cohort's status as of `now`."""
-    cohort_id: int = cohort.id  # type: ignore[assignment]
+    cohort_id: int = cohort.id  # type: ignore[assignment]  # a stored row's id is set
     try:
         programme: Programme | None = programme_by_id(cohort.programme)
     except (KeyError, ValueError):
@@ -261,7 +261,7 @@ def mentors_behind(session: Session, cohort_id: int, now: datetime) -> tuple[Beh
     )
     answered_lately = exists().where(col(Answer.member_id) == col(Member.id), col(Answer.created_at) >= cutoff)
     rows = session.exec(
-        select(Member.user_id, Member.paused_until)
+        select(col(Member.user_id), col(Member.paused_until))
         .where(
             Member.cohort_id == cohort_id,
             Member.role == Role.MENTOR,

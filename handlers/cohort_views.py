@@ -22,7 +22,6 @@ from bot.blocks.cohort_forms import (
     ADD_ORGANISATION,
     CREATE_COHORT,
     SESSION_FIELDS,
-    VALUE,
     notice_view,
     read_cohort_metadata,
 )
@@ -33,30 +32,21 @@ from bot.cohorts import Invalid
 from bot.deps import Deps
 from bot.numbers import whole_number
 from bot.outbox import deliver
+from bot.payloads import Values, chosen, element, form_values
 from bot.people import language_for
 from storage.db import session_scope
 from storage.models import MessageKind, Role
 from storage.outbox_messages import Envelope, enqueue, post
 
 log = logging.getLogger(__name__)
-Values = dict[str, dict[str, dict[str, Any]]]
-
-
-def _element(values: Values, block_id: str) -> dict[str, Any]:
-    return values.get(block_id, {}).get(VALUE, {}) or {}
 
 
 def _text(values: Values, block_id: str) -> str:
-    return str(_element(values, block_id).get("value") or "")
-
-
-def _option(values: Values, block_id: str) -> str | None:
-    selected = _element(values, block_id).get("selected_option") or {}
-    return selected.get("value") if isinstance(selected, dict) else None
+    return str(element(values, block_id).get("value") or "")
 
 
 def _date(values: Values, block_id: str) -> date:
-    raw = _element(values, block_id).get("selected_date")
+    raw = element(values, block_id).get("selected_date")
     if not raw:
         raise Invalid("forms.error.required", field=block_id)
     try:
@@ -79,10 +69,6 @@ class CohortViews:
         language = language_for(self.deps.engine, team_id, user_id, self.deps.settings.language)
         return Caller(self.deps, client, team_id, user_id, language)
 
-    @staticmethod
-    def values(body: dict[str, Any]) -> Values:
-        return ((body.get("view") or {}).get("state") or {}).get("values") or {}
-
     def reject(self, ack: Ack, caller: Caller, problem: Exception, title_key: str, fields: Iterable[str]) -> None:
         """A field's problem next to the field; anything else (a refusal, a cohort gone) replaces the form."""
         if isinstance(problem, Refused):
@@ -97,12 +83,12 @@ class CohortViews:
 
     def create_cohort(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         caller = self.caller(body, client)
-        values = self.values(body)
+        values = form_values(body)
         try:
             dates = [_date(values, field) for field in SESSION_FIELDS]
             cohort = cohort_admin.create_cohort(
-                caller, name=_text(values, "name"), language=_option(values, "language") or "",
-                timezone=_option(values, "timezone") or "", dates=dates,
+                caller, name=_text(values, "name"), language=chosen(values, "language") or "",
+                timezone=chosen(values, "timezone") or "", dates=dates,
             )  # fmt: skip
         except (Refused, Invalid) as problem:
             self.reject(ack, caller, problem, "forms.cohort.title", ("name", "language", "timezone", *SESSION_FIELDS))
@@ -113,10 +99,10 @@ class CohortViews:
 
     def add_organisation(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         caller = self.caller(body, client)
-        values = self.values(body)
+        values = form_values(body)
         try:
             cohort_id = self.cohort_id(body)
-            channel_id = _element(values, "channel").get("selected_conversation")
+            channel_id = element(values, "channel").get("selected_conversation")
             if not channel_id:
                 raise Invalid("forms.error.required", field="channel")
             added = cohort_admin.add_organisation(
@@ -132,14 +118,14 @@ class CohortViews:
 
     def add_members(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         caller = self.caller(body, client)
-        values = self.values(body)
+        values = form_values(body)
         try:
             cohort_id = self.cohort_id(body)
-            role = members.parse_role(_option(values, "role") or "", allowed=(Role.MENTOR, Role.HR, Role.COACH))
-            chosen = _option(values, "organisation")
+            role = members.parse_role(chosen(values, "role") or "", allowed=(Role.MENTOR, Role.HR, Role.COACH))
+            organisation = chosen(values, "organisation")
             added = cohort_admin.add_people(
-                caller, cohort_id, user_ids=[str(u) for u in _element(values, "users").get("selected_users") or []],
-                role=role, organisation=whole_number(chosen), welcome=self.welcome,
+                caller, cohort_id, user_ids=[str(u) for u in element(values, "users").get("selected_users") or []],
+                role=role, organisation=whole_number(organisation), welcome=self.welcome,
             )  # fmt: skip
         except (Refused, Invalid) as problem:
             self.reject(ack, caller, problem, "forms.members.title", ("users", "role", "organisation"))

@@ -115,7 +115,7 @@ class DmEvents:
                 posted = day(language, problem.params["posted"].date())
                 return Response(thread_lines=[say(language, "mentor.thread.closed", day=posted)])
             return Response(thread_lines=[explain(language, problem)])
-        lines = [say(language, "mentor.thread.added")] if added else []
+        lines: list[str] = [say(language, "mentor.thread.added")] if added else []
         answer = prompt.answer
         if (prompt.step.items or prompt.step.rating) and answer is not None and not answer.ratings:
             lines.append(say(language, "mentor.thread.rate"))

@@ -16,7 +16,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from bot.authz import Actor, Refused, load_actor
+from bot.authz import Actor, Refused, actor_for
 from bot.blocks.kickoff import (
     CANCEL_ACTION,
     CONFIRM_ACTION,
@@ -36,7 +36,6 @@ from bot.blocks.kit import fallback, message, say, section, shown
 from bot.blocks.peers import Messages
 from bot.cohorts import Invalid, find_cohort, get_cohort
 from bot.deps import Deps
-from bot.directory import SlackDirectory
 from bot.i18n import t
 from bot.kickoff import KickoffResult, Outcome, kickoff, parse_number
 from bot.numbers import whole_number
@@ -64,9 +63,7 @@ class Kickoffs:
     # -- shared -----------------------------------------------------------------------------------------------
 
     def actor(self, client: WebClient, team_id: str, user_id: str) -> Actor:
-        directory = SlackDirectory(self.deps.engine, client, self.deps.now)
-        with Session(self.deps.engine) as session:
-            return load_actor(session, self.deps.settings, directory, team_id, user_id)
+        return actor_for(self.deps, client, team_id, user_id)
 
     def language(self, team_id: str, user_id: str) -> str:
         return language_for(self.deps.engine, team_id, user_id, self.deps.settings.language)
@@ -141,10 +138,10 @@ class Kickoffs:
             raise Refused("kickoff.error.no_cohorts")
         choices = [
             CohortChoice(
-                cohort.id,  # type: ignore[arg-type]
+                cohort.id,  # type: ignore[arg-type]  # a stored row's id is set
                 cohort.name,
-                tuple(row.date for row in sessions.get(cohort.id, [])),  # type: ignore[arg-type]
-                tuple(row.number for row in sessions.get(cohort.id, []) if row.started_at),  # type: ignore[arg-type]
+                tuple(row.date for row in sessions.get(cohort.id, [])),  # type: ignore[arg-type]  # a stored row's id is set
+                tuple(row.number for row in sessions.get(cohort.id, []) if row.started_at),  # type: ignore[arg-type]  # a stored row's id is set
             )
             for cohort in cohorts
         ]
@@ -202,7 +199,7 @@ class Kickoffs:
             errors["cohort"] = t(language, "kickoff.error.choose_cohort")
         if not number_raw:
             errors["session"] = t(language, "kickoff.error.choose_session")
-        if errors:
+        if errors or cohort_id is None or not number_raw:
             ack(response_action="errors", errors=errors)
             return
         self.submit_choice(ack, client, team_id, user_id, language, (cohort_id, number_raw), confirmed=False)

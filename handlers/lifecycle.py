@@ -37,9 +37,9 @@ def register(app: App, deps: Deps, workspaces: Workspaces) -> None:
 def stop_workspace(deps: Deps, team_id: str) -> int:
     """Cancel every prompt not yet sent in the workspace; answers stay until the retention job removes them."""
     with session_scope(deps.engine) as session:
-        result = session.execute(
+        result = session.exec(
             update(Delivery)
-            .where(Delivery.team_id == team_id, Delivery.status == DeliveryStatus.PLANNED)  # type: ignore[arg-type]
+            .where(Delivery.team_id == team_id, Delivery.status == DeliveryStatus.PLANNED)  # type: ignore[arg-type]  # a model attribute in a query is a column
             .values(status=DeliveryStatus.CANCELLED, last_error="uninstalled")
         )
         return int(result.rowcount or 0)

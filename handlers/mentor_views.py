@@ -15,38 +15,24 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot import answers, data_rights, experiments, hr_meetings, mentor_prefs
-from bot.blocks.answer_modal import ANSWER, VALUE, read_metadata
+from bot.blocks.answer_modal import ANSWER, read_metadata
 from bot.blocks.experiment import DATA_ERASE, EXPERIMENT_EDIT, EXPERIMENT_NEW, HR_MEETING, notice_view
 from bot.blocks.kit import say, shown
 from bot.blocks.problems import explain
 from bot.cohorts import Invalid
 from bot.deps import Deps
 from bot.outbox import deliver, plan_deletions
-from bot.payloads import who
+from bot.payloads import Values, chosen, element, form_values, who
 from bot.surfaces.home import HomePublisher
 from bot.surfaces.prompt_dm import refresh_prompt_message
 from storage.db import session_scope
 
 log = logging.getLogger(__name__)
-Values = dict[str, dict[str, dict[str, Any]]]
-
-
-def _values(body: dict[str, Any]) -> Values:
-    return ((body.get("view") or {}).get("state") or {}).get("values") or {}
-
-
-def _element(values: Values, block_id: str) -> dict[str, Any]:
-    return values.get(block_id, {}).get(VALUE, {}) or {}
 
 
 def _text(values: Values, block_id: str) -> str | None:
-    value = _element(values, block_id).get("value")
+    value = element(values, block_id).get("value")
     return str(value) if value is not None else None
-
-
-def _choice(values: Values, block_id: str) -> str | None:
-    selected = _element(values, block_id).get("selected_option")
-    return str(selected.get("value")) if isinstance(selected, dict) and selected.get("value") is not None else None
 
 
 def _metadata(body: dict[str, Any], key: str) -> Any:
@@ -61,7 +47,7 @@ class MentorViews:
     def reject(self, ack: Ack, body: dict[str, Any], language: str, problem: Invalid, title_key: str) -> None:
         """A field's problem next to the field; anything else (not yours, closed, gone) replaces the form."""
         text = explain(language, problem)
-        if problem.field and problem.field in _values(body):
+        if problem.field and problem.field in form_values(body):
             ack(response_action="errors", errors={problem.field: shown(text)})
             return
         ack(response_action="update", view=notice_view(language, say(language, title_key), text))
@@ -69,16 +55,16 @@ class MentorViews:
     def answer(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         team_id, user_id = who(body)
         language = self.publisher.language(team_id, user_id)
-        values = _values(body)
-        ticked = _element(values, "consent").get("selected_options") or []
+        values = form_values(body)
+        ticked = element(values, "consent").get("selected_options") or []
         consent = any(option.get("value") == "quote" for option in ticked)
         try:
             with session_scope(self.deps.engine) as session:
                 prompt = answers.own_prompt(session, team_id=team_id, user_id=user_id,
                                             delivery_id=_metadata(body, "delivery"))  # fmt: skip
-                ratings: dict[str, Any] = {item: _choice(values, f"item_{item}") for item in prompt.step.items}
+                ratings: dict[str, Any] = {item: chosen(values, f"item_{item}") for item in prompt.step.items}
                 if prompt.step.rating == "thumbs":
-                    ratings["thumbs"] = _choice(values, "thumbs")
+                    ratings["thumbs"] = chosen(values, "thumbs")
                 answers.save_answer(session, prompt, text=_text(values, "text"), ratings=ratings, consent=consent,
                                     source="modal", now=self.deps.now())  # fmt: skip
         except Invalid as problem:
@@ -92,13 +78,13 @@ class MentorViews:
     def experiment_new(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         team_id, user_id = who(body)
         language = self.publisher.language(team_id, user_id)
-        values = _values(body)
+        values = form_values(body)
         try:
             with session_scope(self.deps.engine) as session:
                 membership = mentor_prefs.own_membership(session, team_id=team_id, user_id=user_id,
                                                          member_id=_metadata(body, "member"))  # fmt: skip
                 experiments.create_experiment(
-                    session, membership.member, title=_text(values, "title"), goal_id=_choice(values, "goal"),
+                    session, membership.member, title=_text(values, "title"), goal_id=chosen(values, "goal"),
                     plan_when=_text(values, "plan_when"), plan_then=_text(values, "plan_then"), now=self.deps.now(),
                 )  # fmt: skip
         except Invalid as problem:
@@ -110,14 +96,14 @@ class MentorViews:
     def experiment_edit(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         team_id, user_id = who(body)
         language = self.publisher.language(team_id, user_id)
-        values = _values(body)
+        values = form_values(body)
         try:
             with session_scope(self.deps.engine) as session:
                 experiment, _ = experiments.own_experiment(session, team_id=team_id, user_id=user_id,
                                                            experiment_id=_metadata(body, "experiment"))  # fmt: skip
                 experiments.update_experiment(
-                    session, experiment, status=_choice(values, "status"), outcome=_text(values, "outcome"),
-                    decision=_choice(values, "decision"), now=self.deps.now(),
+                    session, experiment, status=chosen(values, "status"), outcome=_text(values, "outcome"),
+                    decision=chosen(values, "decision"), now=self.deps.now(),
                 )  # fmt: skip
         except Invalid as problem:
             self.reject(ack, body, language, problem, "mentor.experiment.edit_title")
@@ -128,10 +114,10 @@ class MentorViews:
     def hr_meeting(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         team_id, user_id = who(body)
         language = self.publisher.language(team_id, user_id)
-        values = _values(body)
+        values = form_values(body)
         now = self.deps.now()
         try:
-            raw = _element(values, "held_on").get("selected_date")
+            raw = element(values, "held_on").get("selected_date")
             try:
                 held_on = date.fromisoformat(str(raw)) if raw else None
             except ValueError:

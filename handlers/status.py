@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from bot.authz import Actor, Refused, load_actor, require_manager
+from bot.authz import Actor, Refused, actor_for, require_manager
 from bot.blocks.kit import say
 from bot.blocks.status import cohort_status_message
 from bot.cohorts import Invalid, find_cohort
 from bot.deps import Deps
-from bot.directory import SlackDirectory
 from bot.privacy_gate import Audience, status_for
 from bot.status import managed_cohorts
 from bot.surfaces.command import CommandContext, Subcommands
@@ -24,9 +23,7 @@ class StatusCommand:
 
     def __call__(self, ctx: CommandContext) -> None:
         language = ctx.language
-        directory = SlackDirectory(self.deps.engine, ctx.client, self.deps.now)
-        with Session(self.deps.engine) as session:
-            actor = load_actor(session, self.deps.settings, directory, ctx.team_id, ctx.user_id)
+        actor = actor_for(self.deps, ctx.client, ctx.team_id, ctx.user_id)
         try:
             with Session(self.deps.engine) as session:
                 # Unquoted names with spaces are taken whole: `/mentori status Spring 2027`.

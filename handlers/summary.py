@@ -7,13 +7,12 @@ import logging
 from sqlmodel import Session
 
 from bot import privacy_gate
-from bot.authz import Actor, Refused, load_actor, organisations_visible_to, require_admin
+from bot.authz import Actor, Refused, actor_for, organisations_visible_to, require_admin
 from bot.blocks.kit import joined, say
 from bot.blocks.summary_review import RENDERERS
 from bot.cohorts import Invalid, find_cohort
 from bot.commands import parse_user
 from bot.deps import Deps
-from bot.directory import SlackDirectory
 from bot.forget import forget_person
 from bot.i18n import moment
 from bot.outbox import deliver, plan_deletions, plan_file, told
@@ -39,9 +38,7 @@ class _Base:
         return PrivacyPolicy(min_group=self.deps.settings.min_group)
 
     def actor(self, ctx: CommandContext) -> Actor:
-        directory = SlackDirectory(self.deps.engine, ctx.client, self.deps.now)
-        with Session(self.deps.engine) as session:
-            return load_actor(session, self.deps.settings, directory, ctx.team_id, ctx.user_id)
+        return actor_for(self.deps, ctx.client, ctx.team_id, ctx.user_id)
 
     def target(self, ctx: CommandContext, actor: Actor) -> tuple[Cohort, list[Organisation]]:
         """The named cohort and the organisations whose figures the actor may see; Refused/Invalid otherwise."""
@@ -196,9 +193,7 @@ class ForgetCommand:
 
     def __call__(self, ctx: CommandContext) -> None:
         language = ctx.language
-        directory = SlackDirectory(self.deps.engine, ctx.client, self.deps.now)
-        with Session(self.deps.engine) as session:
-            actor = load_actor(session, self.deps.settings, directory, ctx.team_id, ctx.user_id)
+        actor = actor_for(self.deps, ctx.client, ctx.team_id, ctx.user_id)
         try:
             require_admin(actor)
         except Refused as problem:

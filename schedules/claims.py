@@ -28,7 +28,6 @@ from storage.models import DeliveryStatus
 log = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=2)
-FINAL = (DeliveryStatus.SENT, DeliveryStatus.FAILED, DeliveryStatus.SKIPPED, DeliveryStatus.CANCELLED)
 
 
 @dataclass(frozen=True)

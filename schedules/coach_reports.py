@@ -60,7 +60,7 @@ def report_to_coaches(engine: Engine, *, now: datetime) -> dict[int, CohortRepor
 
 def _prompts(session: Session, reports: dict[int, CohortReport], now: datetime) -> None:
     rows = session.exec(
-        select(Delivery.id, Delivery.cohort_id, Delivery.member_id, Delivery.status, Delivery.last_error,
+        select(Delivery.id, Delivery.cohort_id, Delivery.member_id, Delivery.status, Delivery.last_error,  # type: ignore[call-overload]  # sqlmodel types select() for at most four columns
                Delivery.step_id).where(
             col(Delivery.status).in_(UNREPORTED), col(Delivery.error_reported_at).is_(None)
         )
@@ -113,7 +113,7 @@ def _quiet_steps(session: Session, report: CohortReport, cohort_id: int, steps: 
 
 def _messages(session: Session, reports: dict[int, CohortReport], now: datetime) -> None:
     rows = session.exec(
-        select(OutboxMessage.id, OutboxMessage.cohort_id, OutboxMessage.kind, OutboxMessage.key,
+        select(OutboxMessage.id, OutboxMessage.cohort_id, OutboxMessage.kind, OutboxMessage.key,  # type: ignore[call-overload]  # sqlmodel types select() for at most four columns
                OutboxMessage.last_error).where(
             col(OutboxMessage.status).in_(UNREPORTED), col(OutboxMessage.error_reported_at).is_(None),
             col(OutboxMessage.cohort_id).is_not(None), col(OutboxMessage.kind).not_in(NOT_REPORTED_KINDS),

@@ -18,7 +18,7 @@ from schedules.slack_steps import LATE, Task, is_message, message_metadata
 from storage.models import DeliveryStatus, MessageKind, OutboxMessage, SummaryPost
 from storage.outbox_messages import summary_post_of
 
-TABLE = OutboxMessage.__table__  # type: ignore[attr-defined]
+TABLE = OutboxMessage.__table__  # type: ignore[attr-defined]  # SQLModel leaves __table__ untyped
 _RETURNED = ("id", "team_id", "kind", "user_id", "channel_id", "thread_ts", "payload", "not_before", "latest_at")
 
 
@@ -40,7 +40,7 @@ class MessageSource:
 
     def triage(self, session: Session, now: datetime) -> Triage:
         """Skip what is past its latest-useful moment: it is no use any more."""
-        result = session.execute(
+        result = session.exec(
             update(TABLE)
             .where(TABLE.c.status == DeliveryStatus.PLANNED, TABLE.c.latest_at < now)
             .values(status=DeliveryStatus.SKIPPED, last_error=LATE, payload={})
@@ -107,7 +107,7 @@ def _note_summary_posts(engine: Engine, sent: Sequence[Outcome], now: datetime) 
                 continue
             session.execute(
                 update(SummaryPost)
-                .where(SummaryPost.id == summary_id)  # type: ignore[arg-type]
+                .where(SummaryPost.id == summary_id)  # type: ignore[arg-type]  # a model attribute in a query is a column
                 .values(channel_id=outcome.channel_id, message_ts=outcome.message_ts, posted_at=now)
             )
         session.commit()

@@ -26,7 +26,7 @@ from storage.models import Cohort, CohortStatus, Delivery, DeliveryStatus, Membe
 log = logging.getLogger(__name__)
 
 LATE = "late"  # last_error of a prompt skipped because it could no longer go out within the cohort's grace
-TABLE = Delivery.__table__  # type: ignore[attr-defined]
+TABLE = Delivery.__table__  # type: ignore[attr-defined]  # SQLModel leaves __table__ untyped
 
 
 @dataclass(frozen=True)
@@ -90,7 +90,7 @@ def triage_due(session: Session, *, now: datetime, limit: int = 20000) -> Triage
         assert cohort is not None and member is not None
         policy = policies[member.id]
         if policy.paused_until is not None and now.astimezone(ZoneInfo(policy.tz)).date() <= policy.paused_until:
-            paused[member.id] = member  # type: ignore[index]
+            paused[member.id] = member
             continue
         slot = next_slot(now, policy)
         if slot > latest_useful(delivery.planned_at or delivery.not_before, policy, cohort):

@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 
 RECHECK = timedelta(minutes=1)
 NOTICE_FOR = timedelta(days=7)
-TABLE = SendingPause.__table__  # type: ignore[attr-defined]
+TABLE = SendingPause.__table__  # type: ignore[attr-defined]  # SQLModel leaves __table__ untyped
 
 
 def pause(engine: Engine, team_id: str, cause: str, now: datetime) -> None:
@@ -74,7 +74,7 @@ def _token_works(client_for: Callable[[str], WebClient], team_id: str) -> bool:
 def resume(engine: Engine, pause_row: SendingPause, now: datetime) -> int:
     """End the pause and tell the workspace's admins and coaches, once; returns how many were told."""
     with session_scope(engine) as session:
-        gone = session.execute(delete(SendingPause).where(col(SendingPause.team_id) == pause_row.team_id)).rowcount
+        gone = session.exec(delete(SendingPause).where(col(SendingPause.team_id) == pause_row.team_id)).rowcount
         if not gone:  # another sender ended it first
             return 0
         told = 0

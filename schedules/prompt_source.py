@@ -102,7 +102,7 @@ def _per_cohort(session: Session, cohorts: Iterable[Cohort], members: Iterable[M
     found: dict[int, tuple[Programme, dict[int, date], dict[int, WorkPolicy]]] = {}
     for cohort in cohorts:
         mine = [m for m in members if m.cohort_id == cohort.id]
-        found[cohort.id] = (programme_by_id(cohort.programme), session_dates(session, cohort.id),  # type: ignore[index,arg-type]
+        found[cohort.id] = (programme_by_id(cohort.programme), session_dates(session, cohort.id),  # type: ignore[index,arg-type]  # a stored row's id is set
                             mentor_context(session, cohort, mine))  # fmt: skip
     return found
 
@@ -131,11 +131,11 @@ def step_contexts(session: Session, members: Iterable[Member], *, now: datetime)
     experiments = _current_experiments(session, [m.id for m in members if m.id is not None])
     contexts: dict[int, StepContext] = {}
     for member in members:
-        experiment = experiments.get(member.id)  # type: ignore[arg-type]
+        experiment = experiments.get(member.id)  # type: ignore[arg-type]  # a stored row's id is set
         weeks = None
         if experiment is not None and experiment.started_at is not None:
             weeks = max(1, (now - experiment.started_at).days // 7)
-        contexts[member.id] = StepContext(  # type: ignore[index]
+        contexts[member.id] = StepContext(  # type: ignore[index]  # a stored row's id is set
             goal=goals.get(member.organisation_id) if member.organisation_id is not None else None,
             experiment=experiment.title if experiment else None,
             weeks=weeks,
@@ -166,6 +166,6 @@ def _current_experiments(session: Session, ids: list[int]) -> dict[int, Experime
         )
         for experiment in found:
             best = experiments.get(experiment.member_id)
-            if best is None or rank[experiment.status] < rank[best.status]:  # type: ignore[index]
+            if best is None or rank[experiment.status] < rank[best.status]:  # type: ignore[index]  # a status read back from the table is an ExperimentStatus
                 experiments[experiment.member_id] = experiment
     return experiments

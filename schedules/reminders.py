@@ -47,7 +47,7 @@ def enqueue_reminders(session: Session, *, now: datetime) -> list[int]:
     ).all()
     if not rows:
         return []
-    latest = _latest_sent(session, {member.id for _, member, _ in rows})  # type: ignore[misc]
+    latest = _latest_sent(session, {member.id for _, member, _ in rows})  # type: ignore[misc]  # a stored row's id is set
     policies = {}
     for cohort in {cohort.id: cohort for _, _, cohort in rows}.values():
         policies.update(mentor_context(session, cohort, [m for _, m, c in rows if c.id == cohort.id]))
@@ -58,10 +58,10 @@ def enqueue_reminders(session: Session, *, now: datetime) -> list[int]:
         step = _step(cohort, delivery.step_id)
         if step is None or step.kind == "kickoff":
             continue
-        policy = policies[member.id]
+        policy = policies[int(member.id or 0)]
         if delivery.snoozed_until is not None:
             moment = delivery.snoozed_until
-        elif cohort.reminder_days > 0 and latest.get(member.id, delivery.sent_at) <= delivery.sent_at:  # type: ignore[arg-type]
+        elif cohort.reminder_days > 0 and latest.get(member.id, delivery.sent_at) <= delivery.sent_at:  # type: ignore[arg-type]  # a stored row's id is set
             moment = add_working_days(delivery.sent_at, cohort.reminder_days, policy)
         else:
             continue  # reminders are off, or the next prompt has gone out

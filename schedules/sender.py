@@ -289,7 +289,7 @@ class Sender:
         return delay
 
     def _backoff(self, failures: int) -> float:
-        return min(30.0, 0.5 * 2 ** (failures - 1)) * self._random.uniform(0.8, 1.2)
+        return min(30.0, 0.5 * 2.0 ** (failures - 1)) * self._random.uniform(0.8, 1.2)
 
 
 def send_now(engine: Engine, client: WebClient, ids: Sequence[int], *, now: Callable[[], datetime]) -> SendReport:

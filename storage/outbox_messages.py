@@ -19,7 +19,7 @@ from sqlmodel import Session, col
 
 from storage.models import DeliveryStatus, MessageKind, OutboxMessage
 
-TABLE = OutboxMessage.__table__  # type: ignore[attr-defined]
+TABLE = OutboxMessage.__table__  # type: ignore[attr-defined]  # SQLModel leaves __table__ untyped
 OPEN = (DeliveryStatus.PLANNED, DeliveryStatus.SENDING)
 
 
@@ -118,7 +118,7 @@ def rows(session: Session, ids: Iterable[int]) -> dict[int, OutboxMessage]:
     wanted = sorted(set(ids))
     if not wanted:
         return {}
-    found = session.exec(select(OutboxMessage).where(col(OutboxMessage.id).in_(wanted)))  # type: ignore[call-overload]
+    found = session.exec(select(OutboxMessage).where(col(OutboxMessage.id).in_(wanted)))  # type: ignore[call-overload]  # a stored row's id is set
     return {row.id: row for row in found.scalars()}
 
 

@@ -78,11 +78,13 @@ def organisation_figures(
 
 
 def _mentor_filter(cohort_id: int) -> Any:
-    return and_(Member.cohort_id == cohort_id, Member.role == Role.MENTOR, Member.status == MemberStatus.ACTIVE)
+    return and_(
+        col(Member.cohort_id) == cohort_id, col(Member.role) == Role.MENTOR, col(Member.status) == MemberStatus.ACTIVE
+    )
 
 
 def _mentors(session: Session, cohort_id: int, figures: dict[int | None, OrganisationFigures]) -> None:
-    for organisation_id, member_id in session.exec(select(Member.organisation_id, Member.id).where(
+    for organisation_id, member_id in session.exec(select(col(Member.organisation_id), col(Member.id)).where(
         _mentor_filter(cohort_id)
     )):  # fmt: skip
         figures[organisation_id].mentors.add(int(member_id or 0))
@@ -93,7 +95,7 @@ def _activity(
 ) -> None:
     if not steps:
         return
-    answered = func.count(Answer.id)
+    answered = func.count(col(Answer.id))
     rows = session.exec(
         select(Member.organisation_id, Delivery.step_id, Delivery.member_id, answered)
         .join(Member, col(Member.id) == col(Delivery.member_id))
@@ -104,7 +106,7 @@ def _activity(
             col(Delivery.step_id).in_(steps),
             col(Delivery.status).in_(SENT_STATES),
         )
-        .group_by(Member.organisation_id, Delivery.step_id, Delivery.member_id)
+        .group_by(col(Member.organisation_id), col(Delivery.step_id), col(Delivery.member_id))
     )
     for organisation_id, step_id, member_id, answers in rows:
         org = figures[organisation_id]
@@ -121,7 +123,7 @@ def _hr_meetings(
         select(Member.organisation_id, HrMeeting.member_id, func.count())
         .join(Member, col(Member.id) == col(HrMeeting.member_id))
         .where(_mentor_filter(cohort_id))
-        .group_by(Member.organisation_id, HrMeeting.member_id)
+        .group_by(col(Member.organisation_id), col(HrMeeting.member_id))
     )
     if until is not None:
         query = query.where(col(HrMeeting.held_on) < until.date(), col(HrMeeting.created_at) < until)
@@ -134,8 +136,8 @@ def _hr_meetings(
 
 def _experiments(session: Session, cohort_id: int, figures: dict[int | None, OrganisationFigures]) -> None:
     rows = session.exec(
-        select(Member.organisation_id, Experiment.member_id, Experiment.status, Experiment.decision,
-               Experiment.goal_id)
+        select(col(Member.organisation_id), col(Experiment.member_id), col(Experiment.status),  # type: ignore[call-overload]  # sqlmodel types select() for at most four columns
+               col(Experiment.decision), col(Experiment.goal_id))
         .join(Member, col(Member.id) == col(Experiment.member_id))
         .where(_mentor_filter(cohort_id))
     )  # fmt: skip
@@ -181,4 +183,4 @@ def _quotes(session: Session, cohort_id: int, steps: list[str], figures: dict[in
         )
     )
     for organisation_id, step_id, member_id, text in rows:
-        figures[organisation_id].quotes.append((step_id, member_id, text))
+        figures[organisation_id].quotes.append((step_id, member_id, text or ""))  # the query keeps texts only

@@ -17,7 +17,7 @@ from sqlalchemy import Connection, Engine, delete, func, insert, select, text
 
 from storage.models import QueuedWork
 
-TABLE = QueuedWork.__table__  # type: ignore[attr-defined]
+TABLE = QueuedWork.__table__  # type: ignore[attr-defined]  # SQLModel leaves __table__ untyped
 PRIVATE_FIELDS = frozenset({"token"})  # Slack's legacy verification token is a secret: it is not stored
 COMMAND, EVENT = "command", "event"
 

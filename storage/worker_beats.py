@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from storage.models import WorkerBeat
 
-TABLE = WorkerBeat.__table__  # type: ignore[attr-defined]
+TABLE = WorkerBeat.__table__  # type: ignore[attr-defined]  # SQLModel leaves __table__ untyped
 ALIVE_WITHIN = timedelta(seconds=60)  # a worker beats every ELECT_EVERY (10 s); a minute of silence means it died
 
 

@@ -20,6 +20,7 @@ from bot.blocks.kit import (
     md,
     message,
     mrkdwn,
+    option,
     plain,
     say,
     section,
@@ -70,26 +71,19 @@ def _input(block_id: str, label: str, element: dict[str, Any], *, optional: bool
     return block
 
 
-def _option(text: str, value: str, description: str | None = None) -> dict[str, Any]:
-    option: dict[str, Any] = {"text": plain(clip(text, 75)), "value": value}
-    if description:
-        option["description"] = plain(clip(description, 75))
-    return option
-
-
 def scale_options(language: str, low: str, high: str) -> list[dict[str, Any]]:
     """1–5 with the scale's words at both ends."""
     return [
-        _option(f"1 – {low}", "1"),
-        _option("2", "2"),
-        _option("3", "3"),
-        _option("4", "4"),
-        _option(f"5 – {high}", "5"),
+        option(f"1 – {low}", "1"),
+        option("2", "2"),
+        option("3", "3"),
+        option("4", "4"),
+        option(f"5 – {high}", "5"),
     ]
 
 
 def thumbs_options(language: str) -> list[dict[str, Any]]:
-    return [_option(f"{icon} {say(language, f'mentor.answer.thumbs_{value}')}", value) for value, icon in THUMBS]
+    return [option(f"{icon} {say(language, f'mentor.answer.thumbs_{value}')}", value) for value, icon in THUMBS]
 
 
 def answer_view(
@@ -134,7 +128,7 @@ def answer_view(
     text_label = "mentor.answer.text_label_optional" if items or thumbs else "mentor.answer.text_label"
     blocks.append(_input("text", say(language, text_label), text_input,
                          hint=say(language, "mentor.answer.text_hint", max=number(language, limit))))  # fmt: skip
-    consent_option = _option(t(language, "mentor.answer.consent"), "quote", t(language, "mentor.answer.consent_more"))
+    consent_option = option(t(language, "mentor.answer.consent"), "quote", t(language, "mentor.answer.consent_more"))
     consent_element: dict[str, Any] = {"type": "checkboxes", "action_id": VALUE, "options": [consent_option]}
     if consent:
         consent_element["initial_options"] = [consent_option]

@@ -9,10 +9,12 @@ from typing import Any
 from bot.blocks.kit import (
     Block,
     context,
+    modal,
+    option,
     plain,
     say,
-    section,
 )
+from bot.blocks.kit import notice_view as notice_view  # the forms' receipts; kept importable from here
 from bot.i18n import LANGUAGES
 
 CREATE_COHORT = "cohort_create"
@@ -31,22 +33,6 @@ def _input(block_id: str, label: str, element: dict[str, Any], *, optional: bool
     return block
 
 
-def _option(text: str, value: str) -> dict[str, Any]:
-    return {"text": plain(text), "value": value}
-
-
-def _modal(
-    callback_id: str, title: str, submit: str, close: str, blocks: list[Block], metadata: str = ""
-) -> dict[str, Any]:
-    view: dict[str, Any] = {
-        "type": "modal", "callback_id": callback_id, "title": plain(title), "submit": plain(submit),
-        "close": plain(close), "blocks": blocks,
-    }  # fmt: skip
-    if metadata:
-        view["private_metadata"] = metadata
-    return view
-
-
 def cohort_metadata(cohort_id: int) -> str:
     return json.dumps({"cohort": cohort_id})
 
@@ -63,9 +49,9 @@ def read_cohort_metadata(raw: str | None) -> int | None:
 def create_cohort_view(language: str, *, default_language: str, default_timezone: str,
                        timezones: Sequence[str]) -> dict[str, Any]:  # fmt: skip
     """Name, language, time zone and the three session dates."""
-    languages = [_option(say(language, f"cohorts.language.{code}"), code) for code in LANGUAGES]
+    languages = [option(say(language, f"cohorts.language.{code}"), code) for code in LANGUAGES]
     zones = list(dict.fromkeys([default_timezone, *timezones]))
-    zone_options = [_option(zone, zone) for zone in zones]
+    zone_options = [option(zone, zone) for zone in zones]
     blocks: list[Block] = [
         _input("name", say(language, "forms.cohort.name"),
                {"type": "plain_text_input", "action_id": VALUE, "max_length": 80,
@@ -86,8 +72,8 @@ def create_cohort_view(language: str, *, default_language: str, default_timezone
                     "placeholder": plain(say(language, "forms.cohort.date_placeholder"))})
         )  # fmt: skip
     blocks.append(context(say(language, "forms.cohort.footer")))
-    return _modal(CREATE_COHORT, say(language, "forms.cohort.title"), say(language, "forms.create"),
-                  say(language, "forms.cancel"), blocks)  # fmt: skip
+    return modal(say(language, "forms.cohort.title"), blocks, close=say(language, "forms.cancel"),
+                 submit=say(language, "forms.create"), callback_id=CREATE_COHORT)
 
 
 def add_organisation_view(language: str, *, cohort_id: int, cohort: str) -> dict[str, Any]:
@@ -107,16 +93,16 @@ def add_organisation_view(language: str, *, cohort_id: int, cohort: str) -> dict
                 "placeholder": plain(say(language, "forms.organisation.goals_placeholder"))},
                optional=True, hint=say(language, "forms.organisation.goals_hint")),
     ]  # fmt: skip
-    return _modal(ADD_ORGANISATION, say(language, "forms.organisation.title"), say(language, "forms.add"),
-                  say(language, "forms.cancel"), blocks, cohort_metadata(cohort_id))  # fmt: skip
+    return modal(say(language, "forms.organisation.title"), blocks, close=say(language, "forms.cancel"),
+                 submit=say(language, "forms.add"), callback_id=ADD_ORGANISATION, metadata=cohort_metadata(cohort_id))
 
 
 def add_members_view(language: str, *, cohort_id: int, cohort: str, organisations: Sequence[tuple[int, str]],
                      allow_coach: bool) -> dict[str, Any]:  # fmt: skip
     """People, their role, and their organisation (coaches, offered to admins only, need none)."""
-    roles = [_option(say(language, f"forms.members.role_{role}"), role) for role in ("mentor", "hr")]
+    roles = [option(say(language, f"forms.members.role_{role}"), role) for role in ("mentor", "hr")]
     if allow_coach:
-        roles.append(_option(say(language, "forms.members.role_coach"), "coach"))
+        roles.append(option(say(language, "forms.members.role_coach"), "coach"))
     blocks: list[Block] = [
         context(say(language, "forms.for_cohort", cohort=cohort)),
         _input("users", say(language, "forms.members.users"),
@@ -126,17 +112,11 @@ def add_members_view(language: str, *, cohort_id: int, cohort: str, organisation
                {"type": "radio_buttons", "action_id": VALUE, "options": roles, "initial_option": roles[0]}),
         _input("organisation", say(language, "forms.members.organisation"),
                {"type": "static_select", "action_id": VALUE,
-                "options": [_option(name[:75], str(organisation_id)) for organisation_id, name in organisations[:100]],
+                "options": [option(name[:75], str(organisation_id)) for organisation_id, name in organisations[:100]],
                 "placeholder": plain(say(language, "forms.members.organisation_placeholder"))},
                optional=allow_coach,
                hint=say(language, "forms.members.organisation_hint") if allow_coach else None),
         context(say(language, "forms.members.footer")),
     ]  # fmt: skip
-    return _modal(ADD_MEMBERS, say(language, "forms.members.title"), say(language, "forms.add"),
-                  say(language, "forms.cancel"), blocks, cohort_metadata(cohort_id))  # fmt: skip
-
-
-def notice_view(language: str, title: str, text: str) -> dict[str, Any]:
-    """What replaces a form once it is submitted: the receipt, or why nothing was done."""
-    return {"type": "modal", "title": plain(title[:24]), "close": plain(say(language, "forms.close")),
-            "blocks": [section(text)]}  # fmt: skip
+    return modal(say(language, "forms.members.title"), blocks, close=say(language, "forms.cancel"),
+                 submit=say(language, "forms.add"), callback_id=ADD_MEMBERS, metadata=cohort_metadata(cohort_id))

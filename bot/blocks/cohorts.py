@@ -12,6 +12,7 @@ from bot.blocks.kit import (
     context,
     header,
     joined,
+    md,
     mentions,
     message,
     say,
@@ -93,7 +94,7 @@ def cohort_show_message(language: str, overview: CohortOverview) -> dict[str, An
         ]  # fmt: skip
         if entry.goals:
             rows.append(say(language, "cohorts.show.goals"))
-            rows += [f"{number}. {goal}" for number, goal in enumerate(entry.goals, start=1)]
+            rows += [md("{number}. {goal}", number=n, goal=goal) for n, goal in enumerate(entry.goals, start=1)]
         else:
             rows.append(say(language, "cohorts.show.no_goals"))
         blocks.append(section(joined(rows)))

@@ -7,16 +7,19 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from bot.blocks.answer_modal import VALUE, _input, _option, number
+from bot.blocks.answer_modal import VALUE, _input, number
 from bot.blocks.kit import (
     Block,
     clip,
     context,
     md,
+    modal,
+    option,
     plain,
     say,
     section,
 )
+from bot.blocks.kit import notice_view as notice_view  # the forms' receipts; kept importable from here
 
 EXPERIMENT_NEW = "experiment_new"
 EXPERIMENT_EDIT = "experiment_edit"
@@ -28,15 +31,9 @@ DECISIONS = ("continue", "spread", "stop")
 
 def _modal(language: str, callback_id: str, title_key: str, blocks: list[Block], metadata: dict[str, Any],
            submit_key: str = "mentor.save") -> dict[str, Any]:  # fmt: skip
-    return {
-        "type": "modal",
-        "callback_id": callback_id,
-        "title": plain(say(language, title_key)[:24]),
-        "submit": plain(say(language, submit_key)[:24]),
-        "close": plain(say(language, "mentor.cancel")[:24]),
-        "private_metadata": json.dumps(metadata),
-        "blocks": blocks,
-    }
+    """A mentor's form: saved with `submit_key`, its metadata naming the rows it changes."""
+    return modal(say(language, title_key), blocks, close=say(language, "mentor.cancel"),
+                 submit=say(language, submit_key), callback_id=callback_id, metadata=json.dumps(metadata))
 
 
 def _text_input(placeholder: str, limit: int, *, multiline: bool = False, initial: str | None = None) -> dict[str, Any]:
@@ -59,7 +56,7 @@ def experiment_new_view(language: str, *, member_id: int, goals: Sequence[tuple[
             _input("goal", say(language, "mentor.experiment.goal_label"),
                    {"type": "static_select", "action_id": VALUE,
                     "placeholder": plain(say(language, "mentor.experiment.goal_placeholder")),
-                    "options": [_option(text, str(goal_id)) for goal_id, text in goals[:100]]},
+                    "options": [option(text, str(goal_id)) for goal_id, text in goals[:100]]},
                    hint=say(language, "mentor.experiment.goal_hint"))
         )  # fmt: skip
     blocks += [
@@ -84,8 +81,8 @@ def experiment_edit_view(
     decision: str | None,
 ) -> dict[str, Any]:
     """Where the experiment stands, what came of it, and what next: continue, spread or stop."""
-    statuses = [_option(say(language, f"mentor.experiment.status.{value}"), value) for value in STATUSES]
-    decisions = [_option(say(language, f"mentor.experiment.decision.{value}"), value,
+    statuses = [option(say(language, f"mentor.experiment.status.{value}"), value) for value in STATUSES]
+    decisions = [option(say(language, f"mentor.experiment.decision.{value}"), value,
                          say(language, f"mentor.experiment.decision_more.{value}")) for value in DECISIONS]  # fmt: skip
     plan = md("")
     if plan_when or plan_then:
@@ -133,9 +130,3 @@ def erase_confirm_view(language: str) -> dict[str, Any]:
         context(say(language, "mentor.data.erase_export_first")),
     ]
     return _modal(language, DATA_ERASE, "mentor.data.erase_title", blocks, {}, submit_key="mentor.data.erase_submit")
-
-
-def notice_view(language: str, title: str, text: str) -> dict[str, Any]:
-    """What replaces a form once it is submitted, or tells why it cannot be opened."""
-    return {"type": "modal", "title": plain(title[:24]), "close": plain(say(language, "mentor.close")[:24]),
-            "blocks": [section(text)]}  # fmt: skip

@@ -23,6 +23,7 @@ from bot.blocks.kit import (
     plain,
     say,
     section,
+    sparkline,
 )
 from bot.i18n import BABEL_LOCALES, LANGUAGES, day, moment
 from bot.mentor_home import MentorHome, Place, TrendItem
@@ -36,7 +37,6 @@ HOME_EXPERIMENT_NEW = "home.experiment_new"
 HOME_EXPERIMENT_EDIT = "home.experiment_edit"
 HOME_HR_MEETING = "home.hr_meeting"
 MAX_BLOCKS = 100
-SPARKS = "▁▃▄▆█"
 LANGUAGE_NAMES = {"fi": "Suomi", "sv": "Svenska", "en": "English"}
 
 
@@ -140,10 +140,6 @@ def _open_prompts(language: str, home: MentorHome) -> list[Block]:
     return blocks
 
 
-def sparkline(values: Sequence[int | None]) -> str:
-    return "".join(SPARKS[value - 1] if value else "·" for value in values)
-
-
 def _arrows(language: str, values: Sequence[float | None], *, decimals: bool = False) -> str:
     def one(value: float | None) -> str:
         if value is None:
@@ -164,7 +160,8 @@ def _trend(language: str, home: MentorHome) -> list[Block]:
 
 
 def _trend_line(language: str, item: TrendItem) -> Mrkdwn:
-    return md("`{spark}` {arrows}  _{text}_", spark=sparkline(item.values), arrows=_arrows(language, item.values),
+    spark = sparkline(item.values, low=1, high=5)
+    return md("`{spark}` {arrows}  _{text}_", spark=spark, arrows=_arrows(language, item.values),
               text=clip(escape(item.text), 140))  # fmt: skip
 
 

@@ -20,11 +20,14 @@ from bot.blocks.kit import (
     joined,
     md,
     message,
+    modal,
+    option,
     plain,
     say,
     say_plural,
     section,
 )
+from bot.blocks.kit import notice_view as kit_notice_view
 from bot.blocks.peers import formed_text
 from bot.blocks.status import local_moment
 from bot.i18n import day, t
@@ -215,30 +218,12 @@ class CohortChoice:
     started: tuple[int, ...] = ()
 
 
-def _option(text: str, value: str, description: str | None = None) -> dict[str, Any]:
-    option: dict[str, Any] = {"text": plain(clip(text, 75)), "value": value}
-    if description:
-        option["description"] = plain(clip(description, 75))
-    return option
-
-
-def _modal(callback_id: str, title: str, blocks: list[Block], *, submit: str | None, close: str,
-           metadata: str = "") -> dict[str, Any]:  # fmt: skip
-    view: dict[str, Any] = {"type": "modal", "callback_id": callback_id, "title": plain(title[:24]),
-                            "close": plain(close[:24]), "blocks": blocks}  # fmt: skip
-    if submit:
-        view["submit"] = plain(submit[:24])
-    if metadata:
-        view["private_metadata"] = metadata
-    return view
-
-
 def kickoff_view(language: str, cohorts: Sequence[CohortChoice], programme: Programme | None) -> dict[str, Any]:
     """Pick a cohort (those the user manages) and a session; with one cohort, it and its next session are chosen.
 
     `programme` (when every cohort offered follows the same one) adds each session's title to its option.
     """
-    choices = [_option(c.name, str(c.cohort_id)) for c in cohorts[:MAX_COHORT_OPTIONS]]
+    choices = [option(c.name, str(c.cohort_id)) for c in cohorts[:MAX_COHORT_OPTIONS]]
     placeholder = plain(t(language, "kickoff.form.cohort_placeholder"))
     cohort_select: dict[str, Any] = {"type": "static_select", "action_id": VALUE, "options": choices,
                                      "placeholder": placeholder}  # fmt: skip
@@ -254,7 +239,7 @@ def kickoff_view(language: str, cohorts: Sequence[CohortChoice], programme: Prog
             described.append(say(language, "kickoff.form.started"))
         elif programme is not None:
             described.append(programme.session_info(number).title.get(language))
-        sessions.append(_option(say(language, "kickoff.form.session_option", n=number), str(number),
+        sessions.append(option(say(language, "kickoff.form.session_option", n=number), str(number),
                                 " · ".join(described) or None))  # fmt: skip
     radio: dict[str, Any] = {"type": "radio_buttons", "action_id": VALUE, "options": sessions}
     if only is not None:
@@ -267,21 +252,21 @@ def kickoff_view(language: str, cohorts: Sequence[CohortChoice], programme: Prog
         {"type": "input", "block_id": "session", "label": plain(say(language, "kickoff.form.session")),
          "element": radio, "hint": plain(say(language, "kickoff.form.hint"))},
     ]  # fmt: skip
-    return _modal(KICKOFF_FORM, say(language, "kickoff.form.title"), blocks,
-                  submit=say(language, "kickoff.form.submit"), close=say(language, "kickoff.form.close"))  # fmt: skip
+    return modal(say(language, "kickoff.form.title"), blocks, submit=say(language, "kickoff.form.submit"),
+                 close=say(language, "kickoff.form.close"), callback_id=KICKOFF_FORM)
 
 
 def confirm_view(result: KickoffResult, language: str) -> dict[str, Any]:
     """The form's out-of-order question: submitting it starts the session anyway."""
     title = say(language, "kickoff.confirm.title" if result.not_started else "kickoff.confirm.title_early")
-    return _modal(
-        KICKOFF_CONFIRM_FORM, title, [section(question_text(result, language)), *preview_blocks(result, language)],
+    return modal(
+        title, [section(question_text(result, language)), *preview_blocks(result, language)],
         submit=say(language, "kickoff.confirm.button", n=result.number), close=say(language, "kickoff.confirm.cancel"),
-        metadata=choice_value(result.cohort_id, result.number),
-    )  # fmt: skip
+        callback_id=KICKOFF_CONFIRM_FORM, metadata=choice_value(result.cohort_id, result.number),
+    )
 
 
 def notice_view(language: str, blocks: list[Block]) -> dict[str, Any]:
     """What replaces the form once it is done: the receipt, or why nothing was done."""
-    return _modal(KICKOFF_FORM, say(language, "kickoff.form.title"), blocks, submit=None,
-                  close=say(language, "kickoff.form.done"))  # fmt: skip
+    return kit_notice_view(language, say(language, "kickoff.form.title"), blocks,
+                           close=say(language, "kickoff.form.done"), callback_id=KICKOFF_FORM)

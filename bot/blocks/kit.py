@@ -11,7 +11,7 @@ plain_text fields are not parsed by Slack and take text as it is.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any, SupportsIndex
 
 from bot.i18n import LANGUAGES, catalogue, plural_key, t
@@ -36,7 +36,7 @@ class Mrkdwn(str):
     def __getitem__(self, key: SupportsIndex | slice) -> Mrkdwn:
         return Mrkdwn(str.__getitem__(self, key))
 
-    def join(self, parts: Iterable[str]) -> Mrkdwn:  # type: ignore[override]
+    def join(self, parts: Iterable[str]) -> Mrkdwn:
         return Mrkdwn(str.join(self, (escape(part) for part in parts)))
 
     def format(self, *args: Any, **kwargs: Any) -> Mrkdwn:
@@ -163,3 +163,44 @@ def clip(text: str, limit: int = MAX_TEXT) -> str:
     if len(text) <= limit:
         return text
     return text[: limit - 1] + "…"
+
+
+def option(text: str, value: str, description: str | None = None) -> dict[str, Any]:
+    """A select, radio or checkbox option; Slack takes at most 75 characters of text and of description."""
+    chosen: dict[str, Any] = {"text": plain(clip(text, 75)), "value": value}
+    if description:
+        chosen["description"] = plain(clip(description, 75))
+    return chosen
+
+
+def modal(title: str, blocks: list[Block], *, close: str, submit: str | None = None, callback_id: str | None = None,
+          metadata: str = "") -> dict[str, Any]:  # fmt: skip
+    """A modal view; its title and buttons are cut to Slack's 24 characters."""
+    view: dict[str, Any] = {"type": "modal", "title": plain(title[:24]), "close": plain(close[:24]), "blocks": blocks}
+    if callback_id:
+        view["callback_id"] = callback_id
+    if submit:
+        view["submit"] = plain(submit[:24])
+    if metadata:
+        view["private_metadata"] = metadata
+    return view
+
+
+def notice_view(language: str, title: str, body: str | list[Block], *, close: str | None = None,
+                callback_id: str | None = None) -> dict[str, Any]:  # fmt: skip
+    """What replaces a form once it is submitted (the receipt, or why nothing was done), or says why a form cannot
+    be opened: a text or blocks, and a Close button."""
+    blocks = [section(body)] if isinstance(body, str) else body
+    return modal(title, blocks, close=close or say(language, "forms.close"), callback_id=callback_id)
+
+
+SPARKS = "▁▂▃▄▅▆▇█"
+
+
+def sparkline(values: Sequence[float | None], *, low: float = 0.0, high: float = 1.0) -> str:
+    """One character per value on the scale from `low` (▁) to `high` (█); · where there is none."""
+    top = len(SPARKS) - 1
+    return "".join(
+        "·" if value is None else SPARKS[min(top, max(0, round((value - low) / (high - low) * top)))]
+        for value in values
+    )

@@ -59,7 +59,7 @@ def metadata_delivery_id(message: dict[str, Any]) -> int | None:
         return None
     value = (metadata.get("event_payload") or {}).get("delivery_id")
     try:
-        return int(value)
+        return int(value)  # type: ignore[arg-type]  # anything Slack hands back; a non-number is caught below
     except (TypeError, ValueError):
         return None
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from bot.blocks.kit import Block, Mrkdwn, context, divider, header, joined, md, message, say, section
+from bot.blocks.kit import Block, Mrkdwn, context, divider, header, joined, md, message, say, section, sparkline
 from bot.blocks.summary_chart import chart_file
 from bot.i18n import day
 from bot.privacy import QUOTES_METRIC
@@ -15,17 +16,11 @@ from bot.summaries.labels import statement, step_label
 from bot.summaries.model import COHORT, RenderedPost, ReviewMark, Summary
 from bot.summaries.periods import period_label
 
-SPARKS = "▁▂▃▄▅▆▇█"
 STATUSES = ("planned", "running", "done", "dropped")
 DECISIONS = ("continue", "spread", "stop")
 MAX_QUOTES = 5
 NO_MARK = ReviewMark()
 QUOTE_LENGTH = 280
-
-
-def sparkline(rates: list[float]) -> str:
-    """One character per rate (0–1): ▁ for none, █ for everyone."""
-    return "".join(SPARKS[min(len(SPARKS) - 1, max(0, round(rate * (len(SPARKS) - 1))))] for rate in rates)
 
 
 def _number(language: str, value: float) -> str:
@@ -206,7 +201,7 @@ def _answers(
     return texts
 
 
-def _pack(rows: list[str], limit: int = 2900) -> list[str]:
+def _pack(rows: Sequence[str], limit: int = 2900) -> list[str]:
     """Join lines into as few texts as fit Slack's limit, never splitting a line."""
     texts: list[str] = []
     for row in rows:

@@ -16,6 +16,7 @@ from typing import Any
 
 from flask import Flask, Response, abort, redirect, render_template, request, session
 from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response as AnyResponse  # what flask.redirect is typed to return
 
 from bot.dashboard import data
 from bot.dashboard.charts import bar_chart
@@ -73,7 +74,7 @@ def create_dashboard(deps: Deps) -> Flask:
             return None
         return data.load_viewer(deps.engine, settings, SlackDirectory(deps.engine, client, deps.now), team_id, user_id)
 
-    def render(template: str, status: int = 200, **context: Any) -> Response:
+    def render(template: str, status: int = 200, **context: Any) -> AnyResponse:
         lang = language()
         body = render_template(template, lang=lang, languages=LANGUAGES, _=lambda key, **p: t(lang, key, **p),
                                csrf_token=csrf_token(), signed_in=bool(session.get("user_id")),
@@ -82,10 +83,10 @@ def create_dashboard(deps: Deps) -> Flask:
                                **context)  # fmt: skip
         return Response(body, status=status, content_type="text/html; charset=utf-8")
 
-    def refused(reason: str = "dashboard.refused.page") -> Response:
+    def refused(reason: str = "dashboard.refused.page") -> AnyResponse:
         return render("message.html", 403, title=t(language(), "dashboard.refused.title"), message=reason)
 
-    def signed_in_viewer() -> data.Viewer | Response:
+    def signed_in_viewer() -> data.Viewer | AnyResponse:
         found = viewer()
         if found is None:
             return redirect("/dashboard", code=303)
@@ -99,7 +100,7 @@ def create_dashboard(deps: Deps) -> Flask:
                 abort(400)
 
     @app.after_request
-    def headers(response: Response) -> Response:
+    def headers(response: Response) -> AnyResponse:
         response.headers["Content-Security-Policy"] = (
             "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; "
             "base-uri 'none'"
@@ -111,20 +112,20 @@ def create_dashboard(deps: Deps) -> Flask:
         return response
 
     @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException) -> Response:
+    def http_error(error: HTTPException) -> AnyResponse:
         code = error.code or 500
         key = ERROR_TEXTS.get(code, "dashboard.error.other")
         return render("message.html", code, title=t(language(), "dashboard.error.title"), message=key)
 
     @app.errorhandler(Exception)
-    def unexpected(error: Exception) -> Response:
+    def unexpected(error: Exception) -> AnyResponse:
         log.exception("dashboard page failed: %s", error.__class__.__name__)
         return render("message.html", 500, title=t(language(), "dashboard.error.title"),
                       message="dashboard.error.other")  # fmt: skip
 
     @app.get("/dashboard")
     @app.get("/dashboard/")
-    def home() -> Response:
+    def home() -> AnyResponse:
         found = viewer()
         if found is None:
             problem = session.pop("problem", None)
@@ -134,13 +135,13 @@ def create_dashboard(deps: Deps) -> Flask:
         return render("overview.html", overview=data.overview(deps.engine, found))
 
     @app.get("/dashboard/auth/start")
-    def start() -> Response:
+    def start() -> AnyResponse:
         state, nonce = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
         session["oidc"] = {"state": state, "nonce": nonce}
         return redirect(signin.authorize_url(state, nonce), code=303)
 
     @app.get("/dashboard/auth/callback")
-    def callback() -> Response:
+    def callback() -> AnyResponse:
         pending = session.pop("oidc", None) or {}
         state = request.args.get("state", "")
         if not pending or not state or not hmac.compare_digest(state, str(pending.get("state", ""))):
@@ -165,7 +166,7 @@ def create_dashboard(deps: Deps) -> Flask:
         return redirect("/dashboard", code=303)
 
     @app.post("/dashboard/signout")
-    def signout() -> Response:
+    def signout() -> AnyResponse:
         chosen = session.get("language")
         session.clear()
         if chosen:
@@ -173,7 +174,7 @@ def create_dashboard(deps: Deps) -> Flask:
         return redirect("/dashboard", code=303)
 
     @app.post("/dashboard/language")
-    def choose_language() -> Response:
+    def choose_language() -> AnyResponse:
         chosen = request.form.get("language", "")
         if chosen not in LANGUAGES:
             abort(400)
@@ -182,9 +183,9 @@ def create_dashboard(deps: Deps) -> Flask:
         return redirect(back if back.startswith("/dashboard") and "//" not in back else "/dashboard", code=303)
 
     @app.get("/dashboard/cohorts/<int:cohort_id>")
-    def cohort(cohort_id: int) -> Response:
+    def cohort(cohort_id: int) -> AnyResponse:
         found = signed_in_viewer()
-        if isinstance(found, Response):
+        if isinstance(found, AnyResponse):
             return found
         try:
             audience = data.cohort_audience(deps.engine, found, cohort_id)
@@ -195,9 +196,9 @@ def create_dashboard(deps: Deps) -> Flask:
         return render("cohort.html", cohort=view, charts=charts, audience=audience)
 
     @app.get("/dashboard/cohorts/<int:cohort_id>/organisations/<int:organisation_id>")
-    def organisation(cohort_id: int, organisation_id: int) -> Response:
+    def organisation(cohort_id: int, organisation_id: int) -> AnyResponse:
         found = signed_in_viewer()
-        if isinstance(found, Response):
+        if isinstance(found, AnyResponse):
             return found
         try:
             audience = data.organisation_audience(deps.engine, found, cohort_id, organisation_id)
@@ -209,9 +210,9 @@ def create_dashboard(deps: Deps) -> Flask:
                       rate_chart=_rate_chart(view, lang), se_chart=_se_chart(view, lang))  # fmt: skip
 
     @app.get("/dashboard/cohorts/<int:cohort_id>/organisations/<int:organisation_id>/<period>.csv")
-    def export(cohort_id: int, organisation_id: int, period: str) -> Response:
+    def export(cohort_id: int, organisation_id: int, period: str) -> AnyResponse:
         found = signed_in_viewer()
-        if isinstance(found, Response):
+        if isinstance(found, AnyResponse):
             return found
         try:
             audience = data.organisation_audience(deps.engine, found, cohort_id, organisation_id)

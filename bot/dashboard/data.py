@@ -60,12 +60,12 @@ def load_viewer(
     with Session(engine) as session:
         actor = load_actor(session, settings, directory, team_id, user_id)
         hr_rows = session.exec(
-            select(Member.cohort_id, Member.organisation_id).where(
+            select(col(Member.cohort_id), col(Member.organisation_id)).where(
                 Member.team_id == team_id, Member.user_id == user_id, Member.role == Role.HR,
                 Member.status == MemberStatus.ACTIVE, col(Member.organisation_id).is_not(None),
             )
         )  # fmt: skip
-        hr = frozenset((int(cohort_id), int(org_id)) for cohort_id, org_id in hr_rows)
+        hr = frozenset((int(cohort_id), int(org_id or 0)) for cohort_id, org_id in hr_rows)  # org_id is not null
     coached = frozenset(cohort_id for cohort_id in actor.roles if actor.holds(cohort_id, Role.COACH))
     return Viewer(team_id, user_id, actor.is_admin, coached, hr)
 

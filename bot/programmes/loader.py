@@ -116,7 +116,8 @@ class _Parser:
         if not isinstance(head, dict):
             self.error("[programme]", "missing table: add [programme] with id, version, name and description")
             head = {}
-        scale = raw.get("scale") if isinstance(raw.get("scale"), dict) else {}
+        scale_table = raw.get("scale")
+        scale = scale_table if isinstance(scale_table, dict) else {}
         items = tuple(self.item(i, entry) for i, entry in enumerate(self.tables(raw, "item")))
         sessions = tuple(self.session(i, entry) for i, entry in enumerate(self.tables(raw, "session")))
         item_ids = {item.id for item in items}

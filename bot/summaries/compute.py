@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 
 from sqlmodel import Session, col, select
 
@@ -40,6 +41,7 @@ from storage.models import Cohort, Goal, Member, Organisation, SlackUser
 from storage.summary_queries import OrganisationFigures, organisation_figures
 
 Parts = Sequence[OrganisationFigures]
+Key = TypeVar("Key")
 STATE_METRICS = ("experiments", "peers")  # measured again each period: compared with earlier summaries
 
 
@@ -76,9 +78,9 @@ def _union(parts: Parts, pick: Callable[[OrganisationFigures], set[int]]) -> set
     return found
 
 
-def _pick(attribute: str, key: object) -> Callable[[OrganisationFigures], set[int]]:
-    """The people of one key (a prompt, a bucket, a goal) in one of OrganisationFigures' mappings."""
-    return lambda figures: set(getattr(figures, attribute).get(key, set()))
+def _union_at(parts: Parts, table: Callable[[OrganisationFigures], Mapping[Key, set[int]]], key: Key) -> set[int]:
+    """The people under `key` in each part's `table` (sent, answered, experiments…), together."""
+    return _union(parts, lambda figures: table(figures).get(key, set()))
 
 
 def _rate_cell(group: str, metric: str, people: set[int], value: dict[str, int], did: int, of: int) -> Cell:
@@ -89,7 +91,7 @@ def _rate_cell(group: str, metric: str, people: set[int], value: dict[str, int],
 def _membership_cells(group: str, parts: Parts, fresh: Sequence[Step]) -> list[Cell]:
     """How many mentors there are, and how many of them answered at least one of the period's prompts."""
     mentors = _union(parts, lambda f: f.mentors)
-    active = {m for step in fresh for m in _union(parts, _pick("answered", step.id))} & mentors
+    active = {m for step in fresh for m in _union_at(parts, lambda f: f.answered, step.id)} & mentors
     return [
         Cell(group, "mentors", len(mentors), {"mentors": len(mentors)}, _people(mentors)),
         _rate_cell(group, "active", mentors, {"active": len(active), "mentors": len(mentors)}, len(active),
@@ -101,8 +103,8 @@ def _answer_cells(group: str, parts: Parts, steps: Sequence[Step]) -> list[Cell]
     """Per prompt: to how many it was sent and how many answered."""
     cells = []
     for step in steps:
-        sent = _union(parts, _pick("sent", step.id))
-        answered = _union(parts, _pick("answered", step.id))
+        sent = _union_at(parts, lambda f: f.sent, step.id)
+        answered = _union_at(parts, lambda f: f.answered, step.id)
         value = {"sent": len(sent), "answered": len(answered)}
         cells.append(_rate_cell(group, f"answers:{step.id}", sent, value, len(answered), len(sent)))
     return cells
@@ -133,10 +135,10 @@ def _experiment_cells(group: str, parts: Parts, goals: Mapping[int, str] | None)
     cells = [Cell(group, "experiments", len(runners), {"mentors": len(runners)}, _people(runners))]
     keys = sorted({key for part in parts for key in part.experiments})
     for key in keys:
-        people = _union(parts, _pick("experiments", key))
+        people = _union_at(parts, lambda f: f.experiments, key)
         cells.append(Cell(group, f"experiments:{key}", len(people), {"mentors": len(people)}, _people(people)))
     for goal_id, text in sorted((goals or {}).items()):
-        people = _union(parts, _pick("experiments_by_goal", goal_id))
+        people = _union_at(parts, lambda f: f.experiments_by_goal, goal_id)
         if people:
             cells.append(Cell(group, f"experiments:goal:{goal_id}", len(people), {"goal": text, "mentors": len(people)},
                               _people(people)))  # fmt: skip

@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session, select
 
-from bot.authz import Actor, load_actor
+from bot.authz import Actor, actor_for
 from bot.blocks.home import intro_home_view, mentor_home_view
 from bot.blocks.hr_home import hr_home_blocks
 from bot.blocks.kit import Block, divider
@@ -18,7 +18,6 @@ from bot.blocks.peers import home_blocks as peer_home_blocks
 from bot.blocks.status import home_blocks
 from bot.blocks.summary_review import review_home_blocks
 from bot.deps import Deps
-from bot.directory import SlackDirectory
 from bot.hr_home import hr_home
 from bot.mentor_home import mentor_home
 from bot.peer_answers import my_peers
@@ -75,8 +74,7 @@ class HomePublisher:
         ).first()
         if coaches is None:
             return []
-        actor = load_actor(session, self.deps.settings, SlackDirectory(self.deps.engine, client, self.deps.now),
-                           team_id, user_id)  # fmt: skip
+        actor = actor_for(self.deps, client, team_id, user_id)
         reviews = review_overview(session, actor, now, rules_from(self.deps.settings))
         return [*coach_home_blocks(session, actor, language, now), *review_home_blocks(reviews, language)]
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -11,17 +10,13 @@ from sqlmodel import Session
 
 from bot import answers, privacy_gate
 from bot.blocks.answer_modal import answered_message, skipped_message
+from bot.blocks.prompt import prompt_metadata
 from bot.cohorts import Invalid
 from bot.deps import Deps
 from bot.slack_api import error_code
 from storage.models import DeliveryStatus
 
 log = logging.getLogger(__name__)
-
-
-def prompt_metadata(delivery_id: int) -> dict[str, Any]:
-    """The metadata the nudge engine posts the prompt DM with, kept when Mentori updates it."""
-    return {"event_type": "mentori_prompt", "event_payload": {"delivery_id": delivery_id}}
 
 
 def refresh_prompt_message(deps: Deps, client: WebClient, *, team_id: str, user_id: str, delivery_id: int,

@@ -114,10 +114,10 @@ def test_erasing_a_person_keeps_anonymous_counts_and_nobody_elses_data(engine: E
         session.add(SlackUser(team_id=TEAM, user_id=MENTOR, tz="Europe/Helsinki", real_name="Maija Mentor",
                               display_name="maija", checked_at=NOW))  # fmt: skip
         prompt = session.get(Delivery, mine)
-        prompt.snoozed_until, prompt.reminded_at = NOW + timedelta(days=1), NOW + timedelta(days=2)  # type: ignore[union-attr]
+        prompt.snoozed_until, prompt.reminded_at = NOW + timedelta(days=1), NOW + timedelta(days=2)  # type: ignore[union-attr]  # the row (or match) exists here
         row = session.exec(select(ProgrammeSession).where(ProgrammeSession.number == 1)).one()
         row.started_by = MENTOR
-        session.get(Cohort, world.cohort).created_by = MENTOR  # type: ignore[union-attr]
+        session.get(Cohort, world.cohort).created_by = MENTOR  # type: ignore[union-attr]  # the row (or match) exists here
     with session_scope(engine) as session:
         exported = export_person(session, team_id=TEAM, user_id=MENTOR, language="fi", now=NOW)
         erased = erase_person(session, team_id=TEAM, user_id=MENTOR, now=NOW + timedelta(days=1))
@@ -135,10 +135,10 @@ def test_erasing_a_person_keeps_anonymous_counts_and_nobody_elses_data(engine: E
         assert MENTOR not in {m.user_id for m in members}
         gone = [m for m in members if is_erased(m.user_id)]
         assert {(m.role, m.status) for m in gone} == {("mentor", MemberStatus.LEFT), ("hr", MemberStatus.LEFT)}
-        assert session.get(Delivery, mine).status == DeliveryStatus.ANSWERED  # type: ignore[union-attr]
+        assert session.get(Delivery, mine).status == DeliveryStatus.ANSWERED  # type: ignore[union-attr]  # the row (or match) exists here
         assert [a.text for a in session.exec(select(Answer))] == ["theirs"]
         assert session.get(SlackUser, (TEAM, MENTOR)) is None
-        assert session.get(Cohort, world.cohort).created_by is None  # type: ignore[union-attr]
+        assert session.get(Cohort, world.cohort).created_by is None  # type: ignore[union-attr]  # the row (or match) exists here
         assert all(s.started_by is None for s in session.exec(select(ProgrammeSession)))
         assert session.exec(select(Member).where(Member.user_id == OTHER)).one().status == MemberStatus.ACTIVE
         exported_again = export_person(session, team_id=TEAM, user_id=MENTOR, language="en",

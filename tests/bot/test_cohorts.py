@@ -159,8 +159,8 @@ def test_archiving_cancels_only_prompts_not_yet_sent(engine: Engine, world: Seed
         cohort = cohorts.get_cohort(session, "T111", world.cohort_a)
         assert cohorts.archive_cohort(session, cohort, now=NOW) == 1
     with Session(engine) as session:
-        assert session.get(Delivery, planned.id).status == DeliveryStatus.CANCELLED  # type: ignore[union-attr]
-        assert session.get(Delivery, sent.id).status == DeliveryStatus.SENT  # type: ignore[union-attr]
+        assert session.get(Delivery, planned.id).status == DeliveryStatus.CANCELLED  # type: ignore[union-attr]  # the row (or match) exists here
+        assert session.get(Delivery, sent.id).status == DeliveryStatus.SENT  # type: ignore[union-attr]  # the row (or match) exists here
         cohort = session.get(Cohort, world.cohort_a)
     assert cohort is not None
     with pytest.raises(Invalid, match="already_archived"), session_scope(engine) as session:

@@ -131,7 +131,7 @@ def test_an_archived_cohort_is_refused(engine: Engine) -> None:
     world = build(engine)
     with session_scope(engine) as session:
         cohort = session.get(Cohort, world.cohort)
-        cohort.status = CohortStatus.ARCHIVED  # type: ignore[union-attr]
+        cohort.status = CohortStatus.ARCHIVED  # type: ignore[union-attr]  # the row (or match) exists here
         session.add(cohort)
     before = snapshot(engine)
     with pytest.raises(Invalid) as problem:
@@ -171,7 +171,7 @@ def test_two_kickoffs_racing_plan_the_block_once(engine: Engine, monkeypatch: py
     both_read = threading.Barrier(2, timeout=10)
     real_update = bot.kickoff.update
 
-    def update_after_both_read(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def update_after_both_read(*args, **kwargs):  # type: ignore[no-untyped-def]  # a callback with the library's loose signature
         both_read.wait()
         return real_update(*args, **kwargs)
 
@@ -190,11 +190,11 @@ def test_two_kickoffs_racing_plan_the_block_once(engine: Engine, monkeypatch: py
     for thread in threads:
         thread.join(timeout=60)
     assert all(isinstance(result, KickoffResult) for result in results), results
-    outcomes = sorted(result.outcome for result in results)  # type: ignore[union-attr]
+    outcomes = sorted(result.outcome for result in results)  # type: ignore[union-attr]  # the row (or match) exists here
     assert outcomes == [Outcome.ALREADY_STARTED, Outcome.STARTED]
-    winner = next(r for r in results if r.outcome == Outcome.STARTED)  # type: ignore[union-attr]
-    loser = next(r for r in results if r.outcome == Outcome.ALREADY_STARTED)  # type: ignore[union-attr]
-    assert loser.started_by == winner.started_by == session_row(engine, world.cohort, 1).started_by  # type: ignore[union-attr]
+    winner = next(r for r in results if r.outcome == Outcome.STARTED)  # type: ignore[union-attr]  # the row (or match) exists here
+    loser = next(r for r in results if r.outcome == Outcome.ALREADY_STARTED)  # type: ignore[union-attr]  # the row (or match) exists here
+    assert loser.started_by == winner.started_by == session_row(engine, world.cohort, 1).started_by  # type: ignore[union-attr]  # the row (or match) exists here
     assert len(deliveries(engine, world.cohort)) == 16 * len(BLOCK_1)
 
 

@@ -120,19 +120,19 @@ def _statuses(engine: Engine, member_id: int) -> list[str]:
 def test_removing_a_mentor_cancels_their_prompts_and_re_adding_reopens_them(engine: Engine, world: Seeded) -> None:
     _planned(engine, world)
     mentor = members_of(engine, world.cohort_a)[(MENTOR, Role.MENTOR)]
-    assert _statuses(engine, mentor.id) and set(_statuses(engine, mentor.id)) == {DeliveryStatus.PLANNED}  # type: ignore[arg-type]
+    assert _statuses(engine, mentor.id) and set(_statuses(engine, mentor.id)) == {DeliveryStatus.PLANNED}  # type: ignore[arg-type]  # a stored row's id is set
     with session_scope(engine) as session:
         cohort = cohorts.get_cohort(session, "T111", world.cohort_a)
         removed = members.remove_member(session, cohort, user_id=MENTOR, roles=members.MEMBER_ROLES, now=NOW)
     assert [(m.user_id, m.status) for m in removed] == [(MENTOR, MemberStatus.REMOVED)]
-    assert set(_statuses(engine, mentor.id)) == {DeliveryStatus.CANCELLED}  # type: ignore[arg-type]
+    assert set(_statuses(engine, mentor.id)) == {DeliveryStatus.CANCELLED}  # type: ignore[arg-type]  # a stored row's id is set
     with session_scope(engine) as session:
         cohort = cohorts.get_cohort(session, "T111", world.cohort_a)
         vero = organisations.find_organisation(session, cohort, "Vero")
         joined = members.add_member(session, cohort, user_id=MENTOR, role=Role.MENTOR, organisation=vero, now=NOW)
         assert joined.outcome == Outcome.REACTIVATED
         assert members.plan_for_joiners(session, cohort, [joined], now=NOW) > 0
-    assert set(_statuses(engine, mentor.id)) == {DeliveryStatus.PLANNED}  # type: ignore[arg-type]
+    assert set(_statuses(engine, mentor.id)) == {DeliveryStatus.PLANNED}  # type: ignore[arg-type]  # a stored row's id is set
 
 
 def test_removing_someone_who_is_not_there_is_refused(engine: Engine, world: Seeded) -> None:
@@ -149,7 +149,7 @@ def test_other_mentors_prompts_are_left_alone(engine: Engine, world: Seeded) -> 
     with session_scope(engine) as session:
         cohort = cohorts.get_cohort(session, "T111", world.cohort_a)
         members.remove_member(session, cohort, user_id=MENTOR, roles=members.MEMBER_ROLES, now=NOW)
-    assert set(_statuses(engine, newcomer.id)) == {DeliveryStatus.PLANNED}  # type: ignore[arg-type]
+    assert set(_statuses(engine, newcomer.id)) == {DeliveryStatus.PLANNED}  # type: ignore[arg-type]  # a stored row's id is set
 
 
 def test_nothing_is_planned_for_joiners_before_the_first_kickoff(engine: Engine, world: Seeded) -> None:
@@ -157,7 +157,7 @@ def test_nothing_is_planned_for_joiners_before_the_first_kickoff(engine: Engine,
     with session_scope(engine) as session:
         cohort = cohorts.get_cohort(session, "T111", world.cohort_a)
         assert members.plan_for_joiners(session, cohort, [joined], now=NOW) == 0
-    assert _statuses(engine, joined.member.id) == []  # type: ignore[arg-type]
+    assert _statuses(engine, joined.member.id) == []  # type: ignore[arg-type]  # a stored row's id is set
 
 
 def test_a_welcome_is_written_for_each_new_mentor_in_their_language(engine: Engine, world: Seeded) -> None:

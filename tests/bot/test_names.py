@@ -30,7 +30,7 @@ def test_names_are_cleaned_of_what_does_not_show(written: str, stored: str) -> N
 
 @pytest.mark.parametrize("written", ["\u200b", "\u200b\u200c\u200d", "\u202e", " \u2066 \u2069 ", "\ufeff"])
 @pytest.mark.parametrize("check", [check_name, check_organisation_name, check_goal])
-def test_a_name_with_nothing_visible_is_refused_with_a_reason(written: str, check) -> None:  # type: ignore[no-untyped-def]
+def test_a_name_with_nothing_visible_is_refused_with_a_reason(written: str, check) -> None:  # type: ignore[no-untyped-def]  # a callback with the library's loose signature
     with pytest.raises(Invalid) as refused:
         check(written)
     assert refused.value.key == "common.invisible"

@@ -116,7 +116,7 @@ def test_another_cohort_is_counted_on_its_own(engine: Engine) -> None:
 def _statements(engine: Engine) -> Iterator[list[str]]:
     seen: list[str] = []
 
-    def record(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+    def record(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]  # a callback with the library's loose signature
         seen.append(statement)
 
     event.listen(engine, "before_cursor_execute", record)

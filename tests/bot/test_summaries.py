@@ -12,7 +12,8 @@ from slack_sdk import WebClient
 from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
 
-from bot.blocks.summary import sparkline, summary_message
+from bot.blocks.kit import sparkline
+from bot.blocks.summary import summary_message
 from bot.blocks.summary_review import RENDERERS, draft_message
 from bot.i18n import t
 from bot.privacy import PrivacyPolicy

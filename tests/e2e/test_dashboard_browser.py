@@ -53,10 +53,10 @@ def site(database_url: str, engine: Engine, fake_slack: FakeSlack) -> Iterator[S
 def _wait(driver: object, condition: object, what: str) -> None:
     deadline = time.monotonic() + WAIT
     while time.monotonic() < deadline:
-        if condition(driver):  # type: ignore[operator]
+        if condition(driver):  # type: ignore[operator]  # selenium types the driver loosely
             return
         time.sleep(0.1)
-    raise AssertionError(f"{what} did not happen within {WAIT} s; page: {driver.current_url}")  # type: ignore[attr-defined]
+    raise AssertionError(f"{what} did not happen within {WAIT} s; page: {driver.current_url}")  # type: ignore[attr-defined]  # selenium types the driver loosely
 
 
 def _sign_in_by_keyboard(driver: object, site: Site, user_id: str) -> None:
@@ -65,10 +65,10 @@ def _sign_in_by_keyboard(driver: object, site: Site, user_id: str) -> None:
     from selenium.webdriver.common.keys import Keys
 
     site.fake.sign_in_as(user_id)
-    driver.get(f"{site.base}/dashboard")  # type: ignore[attr-defined]
+    driver.get(f"{site.base}/dashboard")  # type: ignore[attr-defined]  # selenium types the driver loosely
     for _ in range(12):
         ActionChains(driver).send_keys(Keys.TAB).perform()
-        if driver.switch_to.active_element.text == "Sign in with Slack":  # type: ignore[attr-defined]
+        if driver.switch_to.active_element.text == "Sign in with Slack":  # type: ignore[attr-defined]  # selenium types the driver loosely
             break
     else:
         raise AssertionError("the sign-in link cannot be reached with Tab")
@@ -79,14 +79,14 @@ def _sign_in_by_keyboard(driver: object, site: Site, user_id: str) -> None:
 def _sign_out(driver: object) -> None:
     from selenium.webdriver.common.by import By
 
-    driver.find_element(By.XPATH, "//form[@action='/dashboard/signout']//button").click()  # type: ignore[attr-defined]
+    driver.find_element(By.XPATH, "//form[@action='/dashboard/signout']//button").click()  # type: ignore[attr-defined]  # selenium types the driver loosely
     _wait(driver, lambda d: "Sign in with Slack" in d.page_source, "signing out")
 
 
 def _open(driver: object, site: Site, link_text: str) -> None:
     from selenium.webdriver.common.by import By
 
-    driver.find_element(By.PARTIAL_LINK_TEXT, link_text).click()  # type: ignore[attr-defined]
+    driver.find_element(By.PARTIAL_LINK_TEXT, link_text).click()  # type: ignore[attr-defined]  # selenium types the driver loosely
     _wait(driver, lambda d: d.execute_script("return document.readyState") == "complete", f"opening {link_text}")
 
 

@@ -94,7 +94,7 @@ def _plan(engine: Engine, cohort_id: int, member_user: str = MENTOR, status: str
         )
         session.add(delivery)
         session.flush()
-        return delivery.id  # type: ignore[return-value]
+        return delivery.id  # type: ignore[return-value]  # a stored row's id is set
 
 
 # -- cohorts ------------------------------------------------------------------------------------------------------
@@ -115,7 +115,7 @@ def test_an_admin_creates_a_cohort_with_its_three_sessions(
         "feeniks",
         ADMIN,
     )
-    assert _dates(engine, cohort.id) == [date(2027, 1, 18), date(2027, 2, 15), date(2027, 3, 15)]  # type: ignore[arg-type]
+    assert _dates(engine, cohort.id) == [date(2027, 1, 18), date(2027, 2, 15), date(2027, 3, 15)]  # type: ignore[arg-type]  # a stored row's id is set
     assert fake_slack.invalid == []
 
 
@@ -123,7 +123,7 @@ def test_a_new_cohort_takes_the_operators_language_and_time_zone_unless_told(men
     mentori.say("cohort create Talvi 11.1.2027 8.2.2027 8.3.2027", ADMIN)
     cohort = _cohort(engine, "Talvi")
     assert cohort is not None and (cohort.language, cohort.timezone) == ("en", "Europe/Helsinki")
-    assert _dates(engine, cohort.id) == [date(2027, 1, 11), date(2027, 2, 8), date(2027, 3, 8)]  # type: ignore[arg-type]
+    assert _dates(engine, cohort.id) == [date(2027, 1, 11), date(2027, 2, 8), date(2027, 3, 8)]  # type: ignore[arg-type]  # a stored row's id is set
 
 
 def test_an_admin_named_in_mentori_admins_may_create_a_cohort(
@@ -259,7 +259,7 @@ def test_archiving_cancels_every_prompt_not_yet_sent(mentori: Commands, engine: 
     with Session(engine) as session:
         cohort = session.get(Cohort, world.cohort_a)
         assert cohort is not None and cohort.status == "archived" and cohort.archived_at == NOW
-        assert session.get(Delivery, planned).status == DeliveryStatus.CANCELLED  # type: ignore[union-attr]
+        assert session.get(Delivery, planned).status == DeliveryStatus.CANCELLED  # type: ignore[union-attr]  # the row (or match) exists here
     assert "is already archived" in mentori.say('cohort archive "Spring 2027"', COACH)
     before = snapshot(engine)
     text = mentori.say('member add "Spring 2027" <@UNEW1|noora> mentor "Vero"', COACH)
@@ -429,7 +429,7 @@ def test_a_removed_mentors_prompts_stop_and_re_adding_brings_them_back(
     member = members_of(engine, world.cohort_a)[(MENTOR, Role.MENTOR)]
     assert (member.status, member.removed_at) == (MemberStatus.REMOVED, NOW)
     with Session(engine) as session:
-        assert session.get(Delivery, planned).status == DeliveryStatus.CANCELLED  # type: ignore[union-attr]
+        assert session.get(Delivery, planned).status == DeliveryStatus.CANCELLED  # type: ignore[union-attr]  # the row (or match) exists here
     text = mentori.say('member add "Spring 2027" <@UMENTOR> mentor Vero', COACH)
     assert "Back in *Spring 2027* as mentors of Vero: <@UMENTOR>." in text
     assert members_of(engine, world.cohort_a)[(MENTOR, Role.MENTOR)].status == MemberStatus.ACTIVE

@@ -245,7 +245,7 @@ def test_an_archived_cohort_cannot_be_kicked_off(
 ) -> None:
     with session_scope(engine) as session:
         cohort = session.get(Cohort, world.cohort)
-        cohort.status = CohortStatus.ARCHIVED  # type: ignore[union-attr]
+        cohort.status = CohortStatus.ARCHIVED  # type: ignore[union-attr]  # the row (or match) exists here
         session.add(cohort)
     before = snapshot(engine)
     assert _say(slack, fake_slack, 'kickoff "Spring 2027" 1') == (

@@ -86,7 +86,10 @@ def test_a_saved_answer_updates_the_dm_and_the_home(slack, fake_slack, engine, w
     assert "I learned by asking a colleague." in shown
     buttons = [e["action_id"] for b in update["blocks"] if b["type"] == "actions" for e in b["elements"]]
     assert buttons == ["answer.edit", "answer.stop_sharing"]
-    assert "your organisation's HR may read it in their summary, without your name, after your coaches have checked the summary, exactly like this" in shown
+    assert (
+        "your organisation's HR may read it in their summary, without your name, after your coaches have checked the"
+        " summary, exactly like this"
+    ) in shown
     assert update["metadata"]["event_payload"]["delivery_id"] == sent.id
     assert "I learned by asking a colleague." in view_text(fake_slack.home_views[MENTOR])
     assert fake_slack.invalid == []
@@ -179,7 +182,7 @@ def test_a_summary_for_another_period_does_not_close_the_answer(slack, engine, w
     _submit(slack, sent.id, _values())
     post_summary(engine, world, "before-session-3")
     _submit(slack, sent.id, _values(text="Still mine to change"))
-    assert answer_of(engine, sent.id).text == "Still mine to change"  # type: ignore[union-attr]
+    assert answer_of(engine, sent.id).text == "Still mine to change"  # type: ignore[union-attr]  # the row (or match) exists here
 
 
 def test_a_late_first_answer_is_kept_and_says_it_missed_the_summary(slack, fake_slack, engine, world,
@@ -189,7 +192,7 @@ def test_a_late_first_answer_is_kept_and_says_it_missed_the_summary(slack, fake_
     _click(slack, "prompt.answer", sent.id)
     assert "has already gone out, so this answer stays with you" in view_text(opened_view(fake_slack))
     _submit(slack, sent.id, _values(text="Better late"))
-    assert answer_of(engine, sent.id).text == "Better late"  # type: ignore[union-attr]
+    assert answer_of(engine, sent.id).text == "Better late"  # type: ignore[union-attr]  # the row (or match) exists here
     update = fake_slack.calls_to("chat.update")[-1].args
     assert not [b for b in update["blocks"] if b["type"] == "actions"], "no Edit button once closed"
 
@@ -234,7 +237,7 @@ def test_a_removed_mentor_can_no_longer_answer(slack, engine, world, slack_clien
     sent = send_prompt(engine, slack_client, world.mentor, REFLECTION)
     with session_scope(engine) as session:
         row = session.get(Member, world.mentor)
-        row.status = MemberStatus.REMOVED  # type: ignore[union-attr]
+        row.status = MemberStatus.REMOVED  # type: ignore[union-attr]  # the row (or match) exists here
     reply = _submit(slack, sent.id, _values())
     assert "no longer taking part in *Spring 2027*" in view_text(reply.json["view"])
     assert answer_of(engine, sent.id) is None

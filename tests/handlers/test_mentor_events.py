@@ -76,7 +76,7 @@ def test_a_second_reply_is_added_to_the_answer_while_it_may_change(slack, fake_s
     _reply(slack, "First thought.", thread_ts=sent.message_ts)
     before = len(fake_slack.calls_to("chat.postMessage"))
     _reply(slack, "And another.", thread_ts=sent.message_ts)
-    assert answer_of(engine, sent.id).text == "First thought.\n\nAnd another."  # type: ignore[union-attr]
+    assert answer_of(engine, sent.id).text == "First thought.\n\nAnd another."  # type: ignore[union-attr]  # the row (or match) exists here
     [said] = _posted(fake_slack, before)
     assert said["thread_ts"] and said["text"].startswith("I added this to your answer.")
 
@@ -88,7 +88,7 @@ def test_a_reply_to_an_answer_whose_summary_went_out_changes_nothing(slack, fake
     post_summary(engine, world, "before-session-2", NOW - timedelta(days=2))
     before = len(fake_slack.calls_to("chat.postMessage"))
     ts = _reply(slack, "A late addition.", thread_ts=sent.message_ts)
-    assert answer_of(engine, sent.id).text == "Kept as it was."  # type: ignore[union-attr]
+    assert answer_of(engine, sent.id).text == "Kept as it was."  # type: ignore[union-attr]  # the row (or match) exists here
     [said] = _posted(fake_slack, before)
     assert said["thread_ts"] == ts
     assert said["text"] == (
@@ -102,7 +102,7 @@ def test_a_first_reply_to_a_prompt_of_a_past_period_is_kept(slack, fake_slack, e
     sent = send_prompt(engine, slack_client, world.mentor, REFLECTION)
     post_summary(engine, world, "before-session-2")
     ts = _reply(slack, "Better late than never.", thread_ts=sent.message_ts)
-    assert answer_of(engine, sent.id).text == "Better late than never."  # type: ignore[union-attr]
+    assert answer_of(engine, sent.id).text == "Better late than never."  # type: ignore[union-attr]  # the row (or match) exists here
     assert (DM, ts, "white_check_mark") in fake_slack.reactions
     update = fake_slack.calls_to("chat.update")[-1].args
     assert "can no longer be changed" in view_text(update["blocks"])
@@ -120,7 +120,7 @@ def test_a_reply_after_the_mentor_paused_is_saved_and_the_pause_stays(slack, fak
     assert slack.command("pause 2027-02-05", user_id=MENTOR, response_url=fake_slack.response_url()).status == 200
     before = len(fake_slack.calls_to("chat.postMessage"))
     _reply(slack, "Answering before my holiday.", thread_ts=sent.message_ts)
-    assert answer_of(engine, sent.id).text == "Answering before my holiday."  # type: ignore[union-attr]
+    assert answer_of(engine, sent.id).text == "Answering before my holiday."  # type: ignore[union-attr]  # the row (or match) exists here
     assert member(engine, world.mentor).paused_until == date(2027, 2, 5)
     [said] = _posted(fake_slack, before)
     assert "Your prompts stay paused until Fri 5 Feb 2027" in said["text"]
@@ -209,7 +209,7 @@ def test_a_dm_too_long_to_be_an_answer_is_explained(slack, fake_slack, engine, w
 def test_the_help_reply_speaks_the_mentors_language(slack, fake_slack, engine, world) -> None:
     with session_scope(engine) as session:
         row = session.get(Member, world.mentor)
-        row.language = "fi"  # type: ignore[union-attr]
+        row.language = "fi"  # type: ignore[union-attr]  # the row (or match) exists here
     _reply(slack, "Moi", thread_ts=None)
     assert "Hei! Tallennan vastaukset" in view_text(fake_slack.calls_to("chat.postMessage")[-1].args["blocks"])
 

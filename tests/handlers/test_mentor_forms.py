@@ -262,7 +262,7 @@ def test_delete_my_data_asks_first_then_erases_only_that_person(slack, fake_slac
     slack.post(slack_requests.message_im("A stray note", user_id=MENTOR))
     assert [note.text for note in rows(engine, DmNote)] == ["A stray note"]
     with session_scope(engine) as session:
-        session.get(Cohort, world.cohort).created_by = MENTOR  # type: ignore[union-attr]
+        session.get(Cohort, world.cohort).created_by = MENTOR  # type: ignore[union-attr]  # the row (or match) exists here
     _click(slack, "home.erase", "erase")
     confirm = opened_view(fake_slack)
     assert confirm["callback_id"] == "data_erase" and "deletes for good" in view_text(confirm)
@@ -283,7 +283,7 @@ def test_delete_my_data_asks_first_then_erases_only_that_person(slack, fake_slac
     assert len(fake_slack.calls_to("chat.delete")) == 3  # both prompts Mentori sent them, and its answer to their DM
     assert not [m for m in fake_slack.messages if m["channel"] == FakeSlack.dm_id(MENTOR)]  # nothing of Mentori's left
     with session_scope(engine) as session:
-        assert session.get(Cohort, world.cohort).created_by is None  # type: ignore[union-attr]
+        assert session.get(Cohort, world.cohort).created_by is None  # type: ignore[union-attr]  # the row (or match) exists here
         assert not session.exec(select(Member).where(Member.user_id == MENTOR)).all()
     assert "You aren't a mentor in any cohort yet." in view_text(fake_slack.home_views[MENTOR])
     assert fake_slack.invalid == []

@@ -48,7 +48,7 @@ def _answer(engine: Engine, delivery_id: int, member_id: int, text: str | None, 
         session.add(Answer(team_id="T111", delivery_id=delivery_id, member_id=member_id, text=text,
                            ratings=ratings or {}, created_at=NOW, updated_at=NOW))  # fmt: skip
         row = session.get(Delivery, delivery_id)
-        row.status = DeliveryStatus.ANSWERED  # type: ignore[union-attr]
+        row.status = DeliveryStatus.ANSWERED  # type: ignore[union-attr]  # the row (or match) exists here
 
 
 def test_the_home_shows_the_mentors_place_prompts_and_answers(slack, fake_slack, engine, world, slack_client) -> None:
@@ -204,7 +204,7 @@ def test_a_coach_sees_the_coach_part_within_slacks_limits(slack, fake_slack, eng
 def test_a_mentor_who_also_coaches_sees_both(slack, fake_slack, engine, world, fake_status) -> None:
     with session_scope(engine) as session:
         row = session.get(Member, world.coach)
-        row.user_id = MENTOR  # type: ignore[union-attr]
+        row.user_id = MENTOR  # type: ignore[union-attr]  # the row (or match) exists here
     text = view_text(_open_home(slack, fake_slack))
     assert "*Spring 2027*" in text and "Coach block 0" in text
 

@@ -67,7 +67,7 @@ def test_a_retried_event_queued_twice_is_saved_once(
         headers = {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"} if retry else None
         assert driver.post(body, headers).status == 200
     assert run_queue(deps, writer) == 2
-    assert answer_of(engine, sent.id).text == "Once."  # type: ignore[union-attr]
+    assert answer_of(engine, sent.id).text == "Once."  # type: ignore[union-attr]  # the row (or match) exists here
     assert len(fake_slack.calls_to("reactions.add")) == 1
 
 
@@ -106,7 +106,7 @@ def test_two_replies_waiting_together_are_both_saved_in_the_order_they_were_writ
             time.sleep(0.01)
     finally:
         consumer.stop()
-    assert answer_of(engine, sent.id).text == "First part.\n\nSecond part.\n\nThird part."  # type: ignore[union-attr]
+    assert answer_of(engine, sent.id).text == "First part.\n\nSecond part.\n\nThird part."  # type: ignore[union-attr]  # the row (or match) exists here
     assert len(fake_slack.calls_to("reactions.add")) == 3
 
 

@@ -110,7 +110,7 @@ def test_a_retried_addition_to_an_answer_is_added_once(
     start = len(fake_slack.calls)
     for retry in (None, 1, 2):
         deliver(slack, addition, retry)
-    assert answer_of(engine, sent.id).text == "First thought.\n\nAnd another."  # type: ignore[union-attr]
+    assert answer_of(engine, sent.id).text == "First thought.\n\nAnd another."  # type: ignore[union-attr]  # the row (or match) exists here
     said = [call.args["text"] for call in fake_slack.calls_to("chat.postMessage")]
     assert len(said) == 2 and said[1].startswith("I added this to your answer.")
     assert methods(fake_slack.calls[start:]).count("reactions.add") == 1
@@ -145,7 +145,7 @@ def test_a_redelivery_in_a_different_envelope_with_the_same_event_id_acts_once(
     deliver(slack, json.dumps(again).encode(), retry=1, reason="http_error")
     deliver(slack, json.dumps(again, indent=1).encode())  # the same again, not even marked as a retry
     assert fake_slack.calls[start:] == []
-    assert answer_of(engine, sent.id).text == "Said once."  # type: ignore[union-attr]
+    assert answer_of(engine, sent.id).text == "Said once."  # type: ignore[union-attr]  # the row (or match) exists here
     assert len(fake_slack.calls_to("reactions.add")) == 1
 
 
@@ -205,7 +205,7 @@ def test_a_retry_arriving_while_the_first_delivery_still_talks_to_slack_acts_onc
     assert not all(future.done() for future in first), "the retries were handled while the first was not done"
     release.set()
     slack.executor.drain()
-    assert answer_of(engine, sent.id).text == "Slow Slack, one answer."  # type: ignore[union-attr]
+    assert answer_of(engine, sent.id).text == "Slow Slack, one answer."  # type: ignore[union-attr]  # the row (or match) exists here
     assert len(rows(engine, Answer)) == 1
     assert len(fake_slack.calls_to("reactions.add")) == 1 and len(fake_slack.calls_to("chat.update")) == 1
 
@@ -251,7 +251,7 @@ def test_a_retry_arriving_while_the_first_delivery_is_saving_acts_once(
     slack.executor.drain()
     # The retry lost the race on the event id, tried once more, and found the event handled.
     assert len(claims) == 3 and retry_writing.is_set()
-    assert answer_of(engine, sent.id).text == "Raced, one answer."  # type: ignore[union-attr]
+    assert answer_of(engine, sent.id).text == "Raced, one answer."  # type: ignore[union-attr]  # the row (or match) exists here
     assert len(rows(engine, Answer)) == 1
     assert len(fake_slack.calls_to("reactions.add")) == 1 and len(fake_slack.calls_to("chat.update")) == 1
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
@@ -283,5 +283,5 @@ def test_a_retry_of_a_delivery_that_failed_before_saving_is_acted_on_once(
     assert fake_slack.calls_to("reactions.add") == []
     deliver(slack, body, retry=1)
     deliver(slack, body, retry=2)
-    assert answer_of(engine, sent.id).text == "Second time lucky."  # type: ignore[union-attr]
+    assert answer_of(engine, sent.id).text == "Second time lucky."  # type: ignore[union-attr]  # the row (or match) exists here
     assert len(fake_slack.calls_to("reactions.add")) == 1 and len(fake_slack.calls_to("chat.update")) == 1

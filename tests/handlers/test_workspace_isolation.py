@@ -209,8 +209,8 @@ def _install(wsgi: MentoriWsgi, fake: FakeSlack, team: str) -> None:
     """Install Mentori in `team` through the OAuth flow, as a browser would."""
     fake.grant(f"code-{team}", team_id=team, bot_token=TOKENS[team])
     start = call_wsgi(wsgi, "GET", "/slack/install")
-    authorize = html.unescape(re.search(r'<a href="([^"]+)"', start.body).group(1))  # type: ignore[union-attr]
-    state = re.search(r"state=([^&\"]+)", authorize).group(1)  # type: ignore[union-attr]
+    authorize = html.unescape(re.search(r'<a href="([^"]+)"', start.body).group(1))  # type: ignore[union-attr]  # the row (or match) exists here
+    state = re.search(r"state=([^&\"]+)", authorize).group(1)  # type: ignore[union-attr]  # the row (or match) exists here
     cookie = start.header("Set-Cookie")[0].split(";")[0]
     done = call_wsgi(wsgi, "GET", "/slack/oauth_redirect", headers={"Cookie": cookie},
                      query=f"code=code-{team}&state={state}")  # fmt: skip

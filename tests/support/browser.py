@@ -64,10 +64,10 @@ def chromium(width: int = 1280, height: int = 900) -> Iterator[object]:
 
 def screenshot(driver: object, name: str, folder: Path, *, width: int = 1280) -> Path:
     """The whole page as PNG in `folder` (the test's own output), also kept in tests/output/screenshots."""
-    height = driver.execute_script("return document.documentElement.scrollHeight")  # type: ignore[attr-defined]
-    driver.set_window_size(width, max(600, min(int(height) + 40, 6000)))  # type: ignore[attr-defined]
+    height = driver.execute_script("return document.documentElement.scrollHeight")  # type: ignore[attr-defined]  # selenium types the driver loosely
+    driver.set_window_size(width, max(600, min(int(height) + 40, 6000)))  # type: ignore[attr-defined]  # selenium types the driver loosely
     path = folder / f"{name}.png"
-    driver.save_screenshot(str(path))  # type: ignore[attr-defined]
+    driver.save_screenshot(str(path))  # type: ignore[attr-defined]  # selenium types the driver loosely
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     shutil.copy(path, SCREENSHOTS / path.name)
     return path

@@ -74,7 +74,7 @@ def seed(engine: Engine, *, language: str = "en", team_id: str = "T111") -> Seed
                 Member(team_id=team_id, cohort_id=cohort_b.id, user_id=OTHER_COACH, role=Role.COACH, joined_at=NOW),
             ]
         )
-        return Seeded(cohort_a.id, cohort_b.id, vero.id)  # type: ignore[arg-type]
+        return Seeded(cohort_a.id, cohort_b.id, vero.id)  # type: ignore[arg-type]  # a stored row's id is set
 
 
 def _cohort(session: Session, team_id: str, name: str, language: str) -> Cohort:

@@ -78,7 +78,7 @@ def seed(engine: Engine, *, language: str = "en", started: int = 1) -> World:
         coach = Member(team_id=TEAM, cohort_id=cohort.id, user_id=COACH, role=Role.COACH, joined_at=joined)
         session.add_all([mentor, other, coach])
         session.flush()
-        return World(cohort.id, vero.id, goal.id, mentor.id, other.id, coach.id)  # type: ignore[arg-type]
+        return World(cohort.id, vero.id, goal.id, mentor.id, other.id, coach.id)  # type: ignore[arg-type]  # a stored row's id is set
 
 
 @pytest.fixture

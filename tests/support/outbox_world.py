@@ -77,7 +77,7 @@ def seed(
         session.add(organisation)
         session.flush()
         session.add(Goal(team_id=TEAM, organisation_id=organisation.id, text=GOAL, position=1))
-        seeded = Seeded(cohort.id, organisation.id)  # type: ignore[arg-type]
+        seeded = Seeded(cohort.id, organisation.id)  # type: ignore[arg-type]  # a stored row's id is set
         if coach:
             session.add(Member(team_id=TEAM, cohort_id=cohort.id, user_id=coach, role=Role.COACH, joined_at=LONG_AGO))
         for mentor in mentors:
@@ -88,7 +88,7 @@ def seed(
             session.merge(SlackUser(team_id=TEAM, user_id=mentor.user_id, tz=mentor.tz, locale="en-GB",
                                     checked_at=checked_at or LONG_AGO))  # fmt: skip
             session.flush()
-            seeded.members[mentor.user_id] = member.id  # type: ignore[assignment]
+            seeded.members[mentor.user_id] = member.id  # type: ignore[assignment]  # a stored row's id is set
         return seeded
 
 

@@ -130,7 +130,7 @@ def test_scripted_errors_delay_and_ratelimit_ratio(fake: FakeSlack, client: WebC
 
 def test_delay_times_the_client_out_but_the_call_still_happens(fake: FakeSlack) -> None:
     fake.script("chat.postMessage", {"delay": 0.5})
-    client = WebClient(token="xoxb-test", base_url=fake.url, timeout=0.2)  # type: ignore[arg-type]
+    client = WebClient(token="xoxb-test", base_url=fake.url, timeout=0.2)  # type: ignore[arg-type]  # the client takes a fraction of a second despite its int annotation
     with pytest.raises(TimeoutError):
         client.chat_postMessage(channel="U111", text="slow")
     time.sleep(0.5)

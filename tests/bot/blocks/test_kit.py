@@ -124,7 +124,7 @@ def test_other_builders_escape_what_people_wrote() -> None:
         assert raw_markup(built) == []
 
 
-def _moment():  # type: ignore[no-untyped-def]
+def _moment():  # type: ignore[no-untyped-def]  # a callback with the library's loose signature
     from datetime import UTC, datetime
 
     return datetime(2027, 1, 12, 9, tzinfo=UTC)

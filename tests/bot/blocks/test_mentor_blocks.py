@@ -21,8 +21,8 @@ from bot.blocks.experiment import (
     hr_meeting_view,
     notice_view,
 )
-from bot.blocks.home import intro_home_view, mentor_home_view, sparkline
-from bot.blocks.kit import say, section
+from bot.blocks.home import intro_home_view, mentor_home_view
+from bot.blocks.kit import say, section, sparkline
 from bot.blocks.pause import missed_offer_message, pause_text, resumed_text
 from bot.i18n import LANGUAGES, day, moment, t
 from bot.mentor_home import ExperimentRow, MeetingRow, MentorHome, OpenPrompt, PastAnswer, Place, TrendItem
@@ -251,5 +251,5 @@ def test_the_home_of_someone_who_is_no_mentor(language: str) -> None:
 
 
 def test_the_sparkline_has_a_bar_per_checkpoint() -> None:
-    assert sparkline((1, 3, 5)) == "▁▄█"
-    assert sparkline((2, None, 4)) == "▃·▆"
+    assert sparkline((1, 3, 5), low=1, high=5) == "▁▅█"  # the same eight steps as the summaries' rates
+    assert sparkline((2, None, 4), low=1, high=5) == "▃·▆"

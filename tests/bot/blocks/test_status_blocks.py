@@ -151,7 +151,7 @@ def test_archived_cohorts_are_left_off_the_home(engine: Engine) -> None:
     world = build(engine)
     with session_scope(engine) as session:
         cohort = session.get(Cohort, world.other)
-        cohort.status = CohortState.ARCHIVED  # type: ignore[union-attr]
+        cohort.status = CohortState.ARCHIVED  # type: ignore[union-attr]  # the row (or match) exists here
         session.add(cohort)
     with Session(engine) as session:
         blocks = coach_home_blocks(session, _actor(ADMIN, admin=True), "en", STATUS_AT)
