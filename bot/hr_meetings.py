@@ -13,8 +13,9 @@ NOTES_MAX = 2000
 OLDEST_DAYS = 2 * 366  # a meeting logged as older than this is a typo in the year
 
 
-def log_meeting(session: Session, member: Member, *, held_on: date | None, notes: str | None, today: date,
-                now: datetime) -> HrMeeting:  # fmt: skip
+def log_meeting(
+    session: Session, member: Member, *, held_on: date | None, notes: str | None, today: date, now: datetime
+) -> HrMeeting:
     """Record that the mentor met HR on `held_on` (not in the future), with private notes."""
     if held_on is None:
         raise Invalid("mentor.hr.error.date", field="held_on")
@@ -25,8 +26,9 @@ def log_meeting(session: Session, member: Member, *, held_on: date | None, notes
     cleaned = (notes or "").strip() or None
     if cleaned and len(cleaned) > NOTES_MAX:
         raise Invalid("mentor.hr.error.too_long", field="notes", max=NOTES_MAX, length=len(cleaned))
-    meeting = HrMeeting(team_id=member.team_id, member_id=int(member.id or 0), held_on=held_on, notes=cleaned,
-                        created_at=now)  # fmt: skip
+    meeting = HrMeeting(
+        team_id=member.team_id, member_id=int(member.id or 0), held_on=held_on, notes=cleaned, created_at=now
+    )
     session.add(meeting)
     session.flush()
     return meeting

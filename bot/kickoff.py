@@ -94,8 +94,9 @@ def kickoff(
         return replace(base, started_at=target.started_at, started_by=target.started_by)
     plan = plan_block(session, cohort, number, now)
     upcoming = next_steps(session, cohort.id, programme_by_id(cohort.programme))  # type: ignore[arg-type]  # a stored row's id is set
-    return replace(base, outcome=Outcome.STARTED, started_at=now, started_by=actor.user_id, plan=plan,
-                   upcoming=upcoming)  # fmt: skip
+    return replace(
+        base, outcome=Outcome.STARTED, started_at=now, started_by=actor.user_id, plan=plan, upcoming=upcoming
+    )
 
 
 # -- the kickoff DM's context, for the outbox sender --------------------------------------------------------------

@@ -115,9 +115,14 @@ def add_member(
     ).first()
     if member is None:
         member = Member(
-            team_id=cohort.team_id, cohort_id=cohort.id, user_id=user_id, role=role,  # type: ignore[arg-type]  # a stored row's id is set
-            organisation_id=organisation_id, language=language, joined_at=now,
-        )  # fmt: skip
+            team_id=cohort.team_id,
+            cohort_id=cohort.id,  # type: ignore[arg-type]  # a stored row's id is set
+            user_id=user_id,
+            role=role,
+            organisation_id=organisation_id,
+            language=language,
+            joined_at=now,
+        )
         outcome = Outcome.ADDED
     elif member.status != MemberStatus.ACTIVE:
         member.status, member.removed_at, member.joined_at = MemberStatus.ACTIVE, None, now
@@ -215,8 +220,9 @@ class Welcome:
 RenderWelcome = Callable[[Welcome], dict[str, Any]]  # the chat.postMessage arguments (bot.blocks.welcome)
 
 
-def plan_welcomes(session: Session, cohort: Cohort, joined: Sequence[Joined], *, render: RenderWelcome,
-                  now: datetime) -> list[int]:  # fmt: skip
+def plan_welcomes(
+    session: Session, cohort: Cohort, joined: Sequence[Joined], *, render: RenderWelcome, now: datetime
+) -> list[int]:
     """Put a welcome DM in the outbox for each mentor who is new (or back) in the cohort, in their language, in the
     transaction that adds them; returns the outbox ids."""
     mentors = [j.member for j in joined if j.is_new and j.member.role == Role.MENTOR]
@@ -234,15 +240,33 @@ def plan_welcomes(session: Session, cohort: Cohort, joined: Sequence[Joined], *,
     for member in mentors:
         organisation = session.get(Organisation, member.organisation_id) if member.organisation_id else None
         goals = [goal.text for goal in goals_of(session, organisation)] if organisation else []
-        message = render(Welcome(
-            member.language or cohort.language, cohort=cohort.name,
-            organisation=organisation.name if organisation else None, dates=dates, coaches=coaches, goals=goals,
-        ))  # fmt: skip
-        ids.append(enqueue(session, Envelope(
-            kind=MessageKind.WELCOME, key=f"welcome:{member.id}:{member.joined_at.isoformat()}", team_id=cohort.team_id,
-            due_at=now, latest_at=now + WELCOME_FOR, payload=post(message), user_id=member.user_id,
-            cohort_id=cohort.id, member_id=member.id,
-        ), now=now))  # fmt: skip
+        message = render(
+            Welcome(
+                member.language or cohort.language,
+                cohort=cohort.name,
+                organisation=organisation.name if organisation else None,
+                dates=dates,
+                coaches=coaches,
+                goals=goals,
+            )
+        )
+        ids.append(
+            enqueue(
+                session,
+                Envelope(
+                    kind=MessageKind.WELCOME,
+                    key=f"welcome:{member.id}:{member.joined_at.isoformat()}",
+                    team_id=cohort.team_id,
+                    due_at=now,
+                    latest_at=now + WELCOME_FOR,
+                    payload=post(message),
+                    user_id=member.user_id,
+                    cohort_id=cohort.id,
+                    member_id=member.id,
+                ),
+                now=now,
+            )
+        )
     return ids
 
 

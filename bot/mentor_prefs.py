@@ -58,9 +58,7 @@ def set_language(session: Session, *, team_id: str, user_id: str, language: str)
     if language not in LANGUAGES:
         raise Invalid("mentor.error.language", value=language)
     members = session.exec(
-        select(Member).where(
-            Member.team_id == team_id, Member.user_id == user_id, Member.status == MemberStatus.ACTIVE
-        )
+        select(Member).where(Member.team_id == team_id, Member.user_id == user_id, Member.status == MemberStatus.ACTIVE)
     ).all()
     if not members:
         raise Invalid("mentor.error.not_mentor")

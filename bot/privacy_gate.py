@@ -109,14 +109,21 @@ def hr_home_summaries(
     """For an HR contact's part of the App Home: the current summary of each organisation they are HR of, as its HR
     may see it in the HR channel; [] for everyone else and before the first summary step."""
     with Session(engine) as session:
-        organisations = list(session.exec(
-            select(Organisation)
-            .join(Member, col(Member.organisation_id) == col(Organisation.id))
-            .join(Cohort, col(Cohort.id) == col(Organisation.cohort_id))
-            .where(Member.team_id == team_id, Member.user_id == user_id, Member.role == Role.HR,
-                   Member.status == MemberStatus.ACTIVE, Cohort.status == CohortState.ACTIVE)
-            .order_by(col(Organisation.id))
-        ))  # fmt: skip
+        organisations = list(
+            session.exec(
+                select(Organisation)
+                .join(Member, col(Member.organisation_id) == col(Organisation.id))
+                .join(Cohort, col(Cohort.id) == col(Organisation.cohort_id))
+                .where(
+                    Member.team_id == team_id,
+                    Member.user_id == user_id,
+                    Member.role == Role.HR,
+                    Member.status == MemberStatus.ACTIVE,
+                    Cohort.status == CohortState.ACTIVE,
+                )
+                .order_by(col(Organisation.id))
+            )
+        )
     summaries = [summary_for(engine, Audience.hr(org), policy=policy, now=now) for org in organisations]
     return [summary for summary in summaries if summary is not None]
 

@@ -48,17 +48,38 @@ LOCK_KEY = 0x4D454E544F5249  # "MENTORI": the advisory lock's key
 def stored_jobs() -> list[dict[str, Any]]:
     """The jobs the leader keeps in the database, as keyword arguments of `add_job`."""
     return [
-        {"id": "send_due", "func": jobs.send_due, "trigger": IntervalTrigger(seconds=SEND_EVERY),
-         "next_run_time": datetime.now(UTC), "misfire_grace_time": 30},
-        {"id": "remind", "func": jobs.remind, "trigger": CronTrigger(minute=0, timezone=UTC),
-         "misfire_grace_time": 30 * 60},
-        {"id": "refresh_timezones", "func": jobs.refresh_timezones,
-         "trigger": CronTrigger(hour=2, minute=30, timezone=UTC), "misfire_grace_time": 6 * 3600},
-        {"id": "post_summaries", "func": jobs.post_summaries, "trigger": CronTrigger(minute="*/15", timezone=UTC),
-         "misfire_grace_time": 15 * 60},
-        {"id": "purge_expired", "func": jobs.purge_expired, "trigger": CronTrigger(hour=3, minute=15, timezone=UTC),
-         "misfire_grace_time": 6 * 3600},
-    ]  # fmt: skip
+        {
+            "id": "send_due",
+            "func": jobs.send_due,
+            "trigger": IntervalTrigger(seconds=SEND_EVERY),
+            "next_run_time": datetime.now(UTC),
+            "misfire_grace_time": 30,
+        },
+        {
+            "id": "remind",
+            "func": jobs.remind,
+            "trigger": CronTrigger(minute=0, timezone=UTC),
+            "misfire_grace_time": 30 * 60,
+        },
+        {
+            "id": "refresh_timezones",
+            "func": jobs.refresh_timezones,
+            "trigger": CronTrigger(hour=2, minute=30, timezone=UTC),
+            "misfire_grace_time": 6 * 3600,
+        },
+        {
+            "id": "post_summaries",
+            "func": jobs.post_summaries,
+            "trigger": CronTrigger(minute="*/15", timezone=UTC),
+            "misfire_grace_time": 15 * 60,
+        },
+        {
+            "id": "purge_expired",
+            "func": jobs.purge_expired,
+            "trigger": CronTrigger(hour=3, minute=15, timezone=UTC),
+            "misfire_grace_time": 6 * 3600,
+        },
+    ]
 
 
 class LeaderLock:
@@ -166,8 +187,15 @@ class SchedulerService:
         jobs.register(self.context)
         self.scheduler.start()
         self.elect()
-        self.scheduler.add_job(self.elect, IntervalTrigger(seconds=self.elect_every), id="elect", jobstore=LOCAL,
-                               executor=ELECTION, replace_existing=True, misfire_grace_time=None)  # fmt: skip
+        self.scheduler.add_job(
+            self.elect,
+            IntervalTrigger(seconds=self.elect_every),
+            id="elect",
+            jobstore=LOCAL,
+            executor=ELECTION,
+            replace_existing=True,
+            misfire_grace_time=None,
+        )
         log.info("scheduler started as %s (%s)", "leader" if self.leader else "standby", self.context.worker)
         return self
 
@@ -190,9 +218,14 @@ class SchedulerService:
         elif not self.leader and self.lock.acquire():
             self._lead()
         elif not self.leader and self.scheduler.get_job("send_due.standby") is None:
-            self.scheduler.add_job(jobs.send_due, IntervalTrigger(seconds=SEND_EVERY), id="send_due.standby",
-                                   jobstore=LOCAL, replace_existing=True,
-                                   next_run_time=datetime.now(UTC))  # fmt: skip
+            self.scheduler.add_job(
+                jobs.send_due,
+                IntervalTrigger(seconds=SEND_EVERY),
+                id="send_due.standby",
+                jobstore=LOCAL,
+                replace_existing=True,
+                next_run_time=datetime.now(UTC),
+            )
 
     def _lead(self) -> None:
         if self.scheduler.get_job("send_due.standby") is not None:
@@ -211,8 +244,14 @@ class SchedulerService:
     def _stand_by(self) -> None:
         self.scheduler.remove_jobstore(STORED, shutdown=False)
         self.leader = False
-        self.scheduler.add_job(jobs.send_due, IntervalTrigger(seconds=SEND_EVERY), id="send_due.standby",
-                               jobstore=LOCAL, replace_existing=True, next_run_time=datetime.now(UTC))  # fmt: skip
+        self.scheduler.add_job(
+            jobs.send_due,
+            IntervalTrigger(seconds=SEND_EVERY),
+            id="send_due.standby",
+            jobstore=LOCAL,
+            replace_existing=True,
+            next_run_time=datetime.now(UTC),
+        )
 
     def stop(self) -> None:
         """Finish the jobs running now (the sender gives back what it has not started), then let go of the lock."""

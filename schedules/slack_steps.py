@@ -106,8 +106,14 @@ def perform(client: WebClient, task: Task) -> Outcome:
         return task.sent(None)
     if task.action == "upload":
         body = task.body
-        call(client.files_upload_v2, channel=task.channel, content=body["content"], filename=body["filename"],
-             title=body["title"], initial_comment=body["comment"])  # fmt: skip
+        call(
+            client.files_upload_v2,
+            channel=task.channel,
+            content=body["content"],
+            filename=body["filename"],
+            title=body["title"],
+            initial_comment=body["comment"],
+        )
         task.check = True  # its ts is only in the channel's history
         return task.sent(look(client, task))
     arguments = dict(task.body)
@@ -134,11 +140,13 @@ def find(client: WebClient, task: Task) -> str | None:
     if task.action == "delete":
         return None
     if task.thread_ts:
-        response = call(client.conversations_replies, channel=task.channel, ts=task.thread_ts,
-                        limit=200, include_all_metadata=True)  # fmt: skip
+        response = call(
+            client.conversations_replies, channel=task.channel, ts=task.thread_ts, limit=200, include_all_metadata=True
+        )
     else:
-        response = call(client.conversations_history, channel=task.channel, limit=HISTORY_LIMIT,
-                        include_all_metadata=True)  # fmt: skip
+        response = call(
+            client.conversations_history, channel=task.channel, limit=HISTORY_LIMIT, include_all_metadata=True
+        )
     for message in response.get("messages") or []:
         if task.mark(message):
             return str(message["ts"])

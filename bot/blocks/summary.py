@@ -37,8 +37,12 @@ def summary_message(summary: Summary, language: str) -> dict[str, Any]:
     period = period_label(summary.programme, summary.period, language)
     title = say(language, "summary.text", cohort=summary.cohort_name, period=period)
     if len(summary.organisations) == 1:
-        intro = say(language, "summary.intro_organisation", organisation=next(iter(summary.organisations.values())),
-                  min_group=summary.min_group)  # fmt: skip
+        intro = say(
+            language,
+            "summary.intro_organisation",
+            organisation=next(iter(summary.organisations.values())),
+            min_group=summary.min_group,
+        )
     else:
         intro = say(language, "summary.intro_cohort", min_group=summary.min_group)
     blocks: list[Block] = [header(title), context(intro), divider()]
@@ -64,17 +68,27 @@ def _lines(summary: Summary, language: str, groups: list[str], names: dict[str, 
     for group in groups:
         name = names[group]
         if (f := summary.figure(group, "active")) is not None:
-            out["participation"].append(say(language, "summary.participation_line", group=name,
-                                            active=f.value["active"], mentors=f.value["mentors"]))  # fmt: skip
+            out["participation"].append(
+                say(
+                    language,
+                    "summary.participation_line",
+                    group=name,
+                    active=f.value["active"],
+                    mentors=f.value["mentors"],
+                )
+            )
         elif (f := summary.figure(group, "mentors")) is not None:
-            out["participation"].append(say(language, "summary.participation_mentors_line", group=name,
-                                            mentors=f.value["mentors"]))  # fmt: skip
+            out["participation"].append(
+                say(language, "summary.participation_mentors_line", group=name, mentors=f.value["mentors"])
+            )
         if (f := summary.figure(group, "assignments")) is not None:
-            out["assignments"].append(say(language, "summary.assignments_line", group=name, done=f.value["done"],
-                                        sent=f.value["sent"]))  # fmt: skip
+            out["assignments"].append(
+                say(language, "summary.assignments_line", group=name, done=f.value["done"], sent=f.value["sent"])
+            )
         if (f := summary.figure(group, "hr_meetings")) is not None:
-            out["hr"].append(say(language, "summary.hr_line", group=name, mentors=f.value["mentors"],
-                               meetings=f.value["meetings"]))  # fmt: skip
+            out["hr"].append(
+                say(language, "summary.hr_line", group=name, mentors=f.value["mentors"], meetings=f.value["meetings"])
+            )
         if (f := summary.figure(group, "experiments")) is not None:
             out["experiments"] += _experiment_lines(language, name, _experiments(summary, group, f.value["mentors"]))
     return out
@@ -115,9 +129,13 @@ def _experiment_lines(language: str, name: str, value: dict[str, Any]) -> list[s
 
 
 def _sections(
-    summary: Summary, language: str, groups: list[str], names: dict[str, str], programme: Programme,
+    summary: Summary,
+    language: str,
+    groups: list[str],
+    names: dict[str, str],
+    programme: Programme,
     lines: dict[str, list[str]],
-) -> list[str]:  # fmt: skip
+) -> list[str]:
     texts: list[str] = []
     if lines["participation"]:
         texts.append(joined([say(language, "summary.participation_title"), *lines["participation"]]))
@@ -151,8 +169,16 @@ def _answers(
                 continue
             sent, answered = f.value["sent"], f.value["answered"]
             rates[group].append((answered, sent))
-            figures.append(say(language, "summary.answers_figure", group=names[group], answered=answered, sent=sent,
-                             rate=_rate(language, answered, sent)))  # fmt: skip
+            figures.append(
+                say(
+                    language,
+                    "summary.answers_figure",
+                    group=names[group],
+                    answered=answered,
+                    sent=sent,
+                    rate=_rate(language, answered, sent),
+                )
+            )
         label = step_label(programme, step_id, language)
         rows.append(say(language, "summary.answers_line", prompt=label, figures=joined(figures, " · ")))
     texts = _pack(rows)
@@ -160,9 +186,16 @@ def _answers(
     for group in groups:
         pairs = rates[group]
         if len(pairs) >= 2:
-            trend.append(say(language, "summary.trend_line", group=names[group],
-                           spark=sparkline([a / s for a, s in pairs]),
-                           first=_rate(language, *pairs[0]), last=_rate(language, *pairs[-1])))  # fmt: skip
+            trend.append(
+                say(
+                    language,
+                    "summary.trend_line",
+                    group=names[group],
+                    spark=sparkline([a / s for a, s in pairs]),
+                    first=_rate(language, *pairs[0]),
+                    last=_rate(language, *pairs[-1]),
+                )
+            )
     if len(trend) > 1:
         texts.append(joined(trend))
     return texts
@@ -188,8 +221,13 @@ def _self_efficacy(summary: Summary, language: str, groups: list[str], names: di
         return None
     rows = [say(language, "summary.se_title")]
     for group in groups:
-        items = sorted({f.metric.split(":")[2] for f in summary.figures if f.group == group
-                        and f.metric.startswith("se:") and f.metric.count(":") == 2})  # fmt: skip
+        items = sorted(
+            {
+                f.metric.split(":")[2]
+                for f in summary.figures
+                if f.group == group and f.metric.startswith("se:") and f.metric.count(":") == 2
+            }
+        )
         if not items:
             continue
         rows.append(say(language, "summary.se_group", group=names[group], checkpoints=joined(checkpoints, " → ")))
@@ -210,5 +248,7 @@ def _withheld(summary: Summary, language: str) -> list[str]:
     counts = summary.withheld_counts()
     if not counts:
         return [say(language, "summary.withheld_none")]
-    return [md("• {reason}", reason=say(language, f"summary.reason_{reason}", count=count, min_group=summary.min_group))
-            for reason, count in counts.items()]  # fmt: skip
+    return [
+        md("• {reason}", reason=say(language, f"summary.reason_{reason}", count=count, min_group=summary.min_group))
+        for reason, count in counts.items()
+    ]

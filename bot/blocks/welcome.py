@@ -64,8 +64,13 @@ def welcome_renderer(min_group: int) -> RenderWelcome:
 
     def render(welcome: Welcome) -> dict[str, Any]:
         return welcome_message(
-            welcome.language, cohort=welcome.cohort, organisation=welcome.organisation, dates=welcome.dates,
-            coaches=welcome.coaches, goals=welcome.goals, min_group=min_group,
-        )  # fmt: skip
+            welcome.language,
+            cohort=welcome.cohort,
+            organisation=welcome.organisation,
+            dates=welcome.dates,
+            coaches=welcome.coaches,
+            goals=welcome.goals,
+            min_group=min_group,
+        )
 
     return render

@@ -52,18 +52,19 @@ class Viewer:
         return self.is_admin or bool(self.coached) or bool(self.hr)
 
 
-def load_viewer(
-    engine: Engine, settings: Settings, directory: SlackDirectory, team_id: str, user_id: str
-) -> Viewer:  # fmt: skip
+def load_viewer(engine: Engine, settings: Settings, directory: SlackDirectory, team_id: str, user_id: str) -> Viewer:
     """What `user_id` of workspace `team_id` may open, from their active memberships and Slack's admin flags."""
     with Session(engine) as session:
         actor = load_actor(session, settings, directory, team_id, user_id)
         hr_rows = session.exec(
             select(col(Member.cohort_id), col(Member.organisation_id)).where(
-                Member.team_id == team_id, Member.user_id == user_id, Member.role == Role.HR,
-                Member.status == MemberStatus.ACTIVE, col(Member.organisation_id).is_not(None),
+                Member.team_id == team_id,
+                Member.user_id == user_id,
+                Member.role == Role.HR,
+                Member.status == MemberStatus.ACTIVE,
+                col(Member.organisation_id).is_not(None),
             )
-        )  # fmt: skip
+        )
         hr = frozenset((int(cohort_id), int(org_id or 0)) for cohort_id, org_id in hr_rows)  # org_id is not null
     coached = frozenset(cohort_id for cohort_id in actor.roles if actor.holds(cohort_id, Role.COACH))
     return Viewer(team_id, user_id, actor.is_admin, coached, hr)
@@ -213,15 +214,21 @@ def cohort_view(engine: Engine, audience: Audience, language: str, now: datetime
         title = programme.session_info(line.number).title.get(language) if programme else str(line.number)
         blocks.append(BlockView(line.number, title, line.date, line.started_at, status.block(line.number), steps))
     return CohortView(
-        id=audience.cohort_id, name=cohort.name, timezone=cohort.timezone, archived=status.archived, now=now,
-        mentors=status.mentors, blocks=tuple(blocks),
-        behind=tuple(BehindRow(b.user_id, b.paused_until) for b in status.behind), organisations=organisations,
-    )  # fmt: skip
+        id=audience.cohort_id,
+        name=cohort.name,
+        timezone=cohort.timezone,
+        archived=status.archived,
+        now=now,
+        mentors=status.mentors,
+        blocks=tuple(blocks),
+        behind=tuple(BehindRow(b.user_id, b.paused_until) for b in status.behind),
+        organisations=organisations,
+    )
 
 
 def _step_rows(
     programme: Programme | None, block: int, dates: dict[int, Any], tz: str, per_step: dict[str, Any], language: str
-) -> tuple[StepRow, ...]:  # fmt: skip
+) -> tuple[StepRow, ...]:
     if programme is None:
         return ()
     rows = []
@@ -233,12 +240,18 @@ def _step_rows(
         if counts is None:
             rows.append(StepRow(step.id, step.label.get(language), moment))
             continue
-        rows.append(StepRow(
-            step.id, step.label.get(language), moment,
-            waiting=counts.count(DeliveryStatus.PLANNED) + counts.count(DeliveryStatus.SENDING),
-            delivered=counts.delivered, answered=counts.count(DeliveryStatus.ANSWERED),
-            skipped=counts.count(DeliveryStatus.SKIPPED), failed=counts.count(DeliveryStatus.FAILED),
-        ))  # fmt: skip
+        rows.append(
+            StepRow(
+                step.id,
+                step.label.get(language),
+                moment,
+                waiting=counts.count(DeliveryStatus.PLANNED) + counts.count(DeliveryStatus.SENDING),
+                delivered=counts.delivered,
+                answered=counts.count(DeliveryStatus.ANSWERED),
+                skipped=counts.count(DeliveryStatus.SKIPPED),
+                failed=counts.count(DeliveryStatus.FAILED),
+            )
+        )
     return tuple(rows)
 
 
@@ -301,7 +314,7 @@ def _summaries(engine: Engine, audience: Audience, policy: PrivacyPolicy, now: d
 
 def organisation_view(
     engine: Engine, audience: Audience, language: str, *, policy: PrivacyPolicy, now: datetime
-) -> OrganisationView:  # fmt: skip
+) -> OrganisationView:
     summaries = _summaries(engine, audience, policy, now)
     with Session(engine) as session:
         cohort = session.get(Cohort, audience.cohort_id)
@@ -310,8 +323,9 @@ def organisation_view(
         cohort_name, name = cohort.name, organisation.name
     group = org_group(int(audience.organisation_id or 0))
     periods = tuple(_period(summary, group, language) for summary in summaries)
-    return OrganisationView(audience.cohort_id, cohort_name, int(audience.organisation_id or 0), name,
-                            policy.min_group, periods)  # fmt: skip
+    return OrganisationView(
+        audience.cohort_id, cohort_name, int(audience.organisation_id or 0), name, policy.min_group, periods
+    )
 
 
 def _period(summary: Summary, group: str, language: str) -> PeriodView:
@@ -350,7 +364,7 @@ def _rate(summary: Summary, group: str) -> Rate | None:
 
 def organisation_csv(
     engine: Engine, audience: Audience, period: str, *, policy: PrivacyPolicy, now: datetime
-) -> str | None:  # fmt: skip
+) -> str | None:
     """The period's CSV as the audience may see it (the same as `/mentori export`); None for an unknown period."""
     for summary in _summaries(engine, audience, policy, now):
         if summary.period == period:

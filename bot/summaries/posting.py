@@ -78,9 +78,16 @@ def check_channel(session: Session, client: WebClient, organisation: Organisatio
 
 
 def post_summaries(
-    engine: Engine, client: WebClient, cohort_id: int, organisation_ids: Sequence[int], *, policy: PrivacyPolicy,
-    now: datetime, retry: bool = True, send_now: SendNow | None = None,
-) -> PostResult:  # fmt: skip
+    engine: Engine,
+    client: WebClient,
+    cohort_id: int,
+    organisation_ids: Sequence[int],
+    *,
+    policy: PrivacyPolicy,
+    now: datetime,
+    retry: bool = True,
+    send_now: SendNow | None = None,
+) -> PostResult:
     """Put the current period's summary for each organisation's HR channel in the outbox, once, and send it at once
     when the process can (bot.outbox). A post made already is reported; one that failed is tried again (`retry`)."""
     summary = ensure_summary(engine, cohort_id, policy=policy, now=now)
@@ -104,14 +111,25 @@ def post_summaries(
     return result
 
 
-def _plan_post(session: Session, client: WebClient, summary: Summary, cohort_id: int, organisation_id: int,
-               now: datetime, *, retry: bool) -> tuple[Posting | None, int | None]:  # fmt: skip
+def _plan_post(
+    session: Session,
+    client: WebClient,
+    summary: Summary,
+    cohort_id: int,
+    organisation_id: int,
+    now: datetime,
+    *,
+    retry: bool,
+) -> tuple[Posting | None, int | None]:
     """The organisation's post as it stands, and the outbox row planned for it (None when none is to be sent)."""
     organisation = session.get(Organisation, organisation_id)
-    row = session.exec(select(SummaryPost).where(
-        SummaryPost.cohort_id == cohort_id, SummaryPost.organisation_id == organisation_id,
-        SummaryPost.period == summary.period,
-    )).first()  # fmt: skip
+    row = session.exec(
+        select(SummaryPost).where(
+            SummaryPost.cohort_id == cohort_id,
+            SummaryPost.organisation_id == organisation_id,
+            SummaryPost.period == summary.period,
+        )
+    ).first()
     if organisation is None or row is None:
         return None, None
     posting = Posting(organisation.name)
@@ -120,8 +138,14 @@ def _plan_post(session: Session, client: WebClient, summary: Summary, cohort_id:
         posting.posted_at = row.posted_at
         return posting, None
     key = summary_key(int(row.id or 0))
-    envelope = Envelope(kind=MessageKind.SUMMARY, key=key, team_id=organisation.team_id, due_at=now,
-                        latest_at=now + POST_FOR, cohort_id=cohort_id)  # fmt: skip
+    envelope = Envelope(
+        kind=MessageKind.SUMMARY,
+        key=key,
+        team_id=organisation.team_id,
+        due_at=now,
+        latest_at=now + POST_FOR,
+        cohort_id=cohort_id,
+    )
     try:
         channel = check_channel(session, client, organisation)
     except Invalid as problem:
@@ -129,23 +153,35 @@ def _plan_post(session: Session, client: WebClient, summary: Summary, cohort_id:
         _note_problem(session, envelope, problem, now)
         return posting, None
     message = summary_message(privacy_gate.view(summary, Audience.hr(organisation)), summary.language)
-    existing = session.exec(select(OutboxMessage).where(OutboxMessage.team_id == organisation.team_id,
-                                                        OutboxMessage.key == key)).first()  # fmt: skip
+    existing = session.exec(
+        select(OutboxMessage).where(OutboxMessage.team_id == organisation.team_id, OutboxMessage.key == key)
+    ).first()
     if existing is not None and existing.status in (DeliveryStatus.PLANNED, DeliveryStatus.SENDING):
         posting.queued = True  # planned before and on its way: nothing new
         return posting, existing.id
-    row_id = enqueue(session, replace(envelope, channel_id=channel, payload=post({**message, "unfurl_links": False})),
-                     now=now)  # fmt: skip
+    row_id = enqueue(
+        session, replace(envelope, channel_id=channel, payload=post({**message, "unfurl_links": False})), now=now
+    )
     posting.queued = posting.planned = True
     if existing is not None and existing.status in (DeliveryStatus.FAILED, DeliveryStatus.SKIPPED):
         if not retry:
             posting.queued = posting.planned = False
             return posting, None
-        session.execute(update(OutboxMessage).where(col(OutboxMessage.id) == row_id).values(
-            status=DeliveryStatus.PLANNED, channel_id=channel, payload=post({**message, "unfurl_links": False}),
-            due_at=now, not_before=now, latest_at=now + POST_FOR, claimed_by=None, last_error=None,
-            error_reported_at=None,
-        ))  # fmt: skip
+        session.execute(
+            update(OutboxMessage)
+            .where(col(OutboxMessage.id) == row_id)
+            .values(
+                status=DeliveryStatus.PLANNED,
+                channel_id=channel,
+                payload=post({**message, "unfurl_links": False}),
+                due_at=now,
+                not_before=now,
+                latest_at=now + POST_FOR,
+                claimed_by=None,
+                last_error=None,
+                error_reported_at=None,
+            )
+        )
     return posting, row_id
 
 
@@ -156,10 +192,13 @@ def _note_problem(session: Session, envelope: Envelope, problem: Invalid, now: d
     row_id = enqueue(session, envelope, now=now)
     session.execute(
         update(OutboxMessage)
-        .where(col(OutboxMessage.id) == row_id, col(OutboxMessage.status) != DeliveryStatus.SENT,
-               or_(col(OutboxMessage.last_error).is_(None), col(OutboxMessage.last_error) != code))
+        .where(
+            col(OutboxMessage.id) == row_id,
+            col(OutboxMessage.status) != DeliveryStatus.SENT,
+            or_(col(OutboxMessage.last_error).is_(None), col(OutboxMessage.last_error) != code),
+        )
         .values(status=DeliveryStatus.FAILED, last_error=code, error_reported_at=None, payload={})
-    )  # fmt: skip
+    )
 
 
 def _read_back(posting: Posting, row: OutboxMessage) -> None:
@@ -172,8 +211,9 @@ def _read_back(posting: Posting, row: OutboxMessage) -> None:
         posting.channel_id = row.channel_id
 
 
-def post_due_summaries(engine: Engine, client_for: Callable[[str], WebClient], now: datetime,
-                       *, policy: PrivacyPolicy | None = None) -> int:  # fmt: skip
+def post_due_summaries(
+    engine: Engine, client_for: Callable[[str], WebClient], now: datetime, *, policy: PrivacyPolicy | None = None
+) -> int:
     """For the scheduler: put every active cohort's current summary in the outbox for the organisations not posted
     yet; the scheduler's sender posts them.
 
@@ -196,7 +236,8 @@ def post_due_summaries(engine: Engine, client_for: Callable[[str], WebClient], n
                 due.append((cohort.team_id, int(cohort.id or 0), missing))
     planned = 0
     for team_id, cohort_id, organisation_ids in due:
-        result = post_summaries(engine, client_for(team_id), cohort_id, organisation_ids, policy=policy, now=now,
-                                retry=False)  # fmt: skip
+        result = post_summaries(
+            engine, client_for(team_id), cohort_id, organisation_ids, policy=policy, now=now, retry=False
+        )
         planned += sum(1 for posting in result.postings if posting.planned)
     return planned

@@ -58,8 +58,10 @@ def _from_rows(cohort: Cohort, period: str, rows: Sequence[SummaryPost]) -> Summ
             organisations[org_group(row.organisation_id)] = data["organisation"]
         quotes += _quotes(row)
         for f in data.get("figures", []):
-            figures.setdefault((f["group"], f["metric"]), Figure(f["group"], f["metric"], f["value"], f["respondents"],
-                                                                 tuple(f.get("people", ()))))  # fmt: skip
+            figures.setdefault(
+                (f["group"], f["metric"]),
+                Figure(f["group"], f["metric"], f["value"], f["respondents"], tuple(f.get("people", ()))),
+            )
         for group, metric, reason in data.get("withheld", []):
             withheld.setdefault((group, metric), reason)
     return Summary(
@@ -83,8 +85,14 @@ def _quotes(row: SummaryPost) -> list[SharedQuote]:
     found = []
     for quote in row.figures.get("quotes", ()):
         if isinstance(quote, dict) and quote.get("text") and quote.get("authors"):
-            found.append(SharedQuote(org_group(row.organisation_id), str(quote["text"]),
-                                     tuple(quote["authors"]), str(quote.get("prompt", ""))))  # fmt: skip
+            found.append(
+                SharedQuote(
+                    org_group(row.organisation_id),
+                    str(quote["text"]),
+                    tuple(quote["authors"]),
+                    str(quote.get("prompt", "")),
+                )
+            )
     return found
 
 
@@ -108,10 +116,13 @@ def carried_from_earlier(session: Session, cohort: Cohort, period: str) -> Carri
 
 
 def stored_rows(session: Session, cohort: Cohort, period: str) -> list[SummaryPost]:
-    return list(session.exec(
-        select(SummaryPost).where(SummaryPost.cohort_id == cohort.id, SummaryPost.period == period)
-        .order_by(col(SummaryPost.organisation_id))
-    ))  # fmt: skip
+    return list(
+        session.exec(
+            select(SummaryPost)
+            .where(SummaryPost.cohort_id == cohort.id, SummaryPost.period == period)
+            .order_by(col(SummaryPost.organisation_id))
+        )
+    )
 
 
 def shown_before(session: Session, cohort: Cohort, period: str) -> list[Cell]:
@@ -177,8 +188,16 @@ def _add_late_organisations(
             continue
         group = org_group(organisation.id)
         summary.organisations[group] = organisation.name
-        session.add(SummaryPost(team_id=cohort.team_id, cohort_id=int(cohort.id or 0), organisation_id=organisation.id,
-                                period=summary.period, figures=_payload(summary, group), created_at=now))  # fmt: skip
+        session.add(
+            SummaryPost(
+                team_id=cohort.team_id,
+                cohort_id=int(cohort.id or 0),
+                organisation_id=organisation.id,
+                period=summary.period,
+                figures=_payload(summary, group),
+                created_at=now,
+            )
+        )
     session.flush()
 
 
@@ -242,8 +261,11 @@ def withdraw_quote(session: Session, team_id: str, author: str, prompt: str) -> 
     removed = 0
     for post in session.exec(select(SummaryPost).where(SummaryPost.team_id == team_id)):
         quotes = post.figures.get("quotes", [])
-        kept = [q for q in quotes if not (isinstance(q, dict) and q.get("prompt") == prompt
-                                          and author in q.get("authors", []))]  # fmt: skip
+        kept = [
+            q
+            for q in quotes
+            if not (isinstance(q, dict) and q.get("prompt") == prompt and author in q.get("authors", []))
+        ]
         if len(kept) != len(quotes):
             removed += len(quotes) - len(kept)
             post.figures = {**post.figures, "quotes": kept}

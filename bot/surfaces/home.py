@@ -54,8 +54,9 @@ class HomePublisher:
         policy = PrivacyPolicy(min_group=self.deps.settings.min_group)
         return hr_home_blocks(self.deps.engine, team_id, user_id, language, policy=policy, now=now)
 
-    def coach_blocks(self, session: Session, client: WebClient, team_id: str, user_id: str, language: str,
-                     now: datetime) -> list[Block]:  # fmt: skip
+    def coach_blocks(
+        self, session: Session, client: WebClient, team_id: str, user_id: str, language: str, now: datetime
+    ) -> list[Block]:
         """The coach side's Home blocks (bot.status), for people who coach a cohort."""
         coaches = session.exec(
             select(Member.id).where(

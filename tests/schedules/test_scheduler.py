@@ -67,8 +67,12 @@ def test_a_second_process_stands_by_and_takes_over_when_the_leader_stops(
         standby.elect()
         assert standby.leader and standby.scheduler.get_job("send_due.standby") is None
         assert {job.id for job in standby.scheduler.get_jobs(jobstore=STORED)} == {
-            "send_due", "remind", "refresh_timezones", "post_summaries", "purge_expired"
-        }  # fmt: skip
+            "send_due",
+            "remind",
+            "refresh_timezones",
+            "post_summaries",
+            "purge_expired",
+        }
     finally:
         leader.stop()
         standby.stop()
@@ -115,8 +119,10 @@ def test_the_summary_job_posts_each_organisations_summary_once_when_its_step_has
         with freeze_time(due + timedelta(minutes=15)):
             assert jobs.post_summaries() == 0
     assert sorted(call.args["channel"] for call in fake_slack.calls_to("chat.postMessage")) == [
-        "GHRKELA", "GHRKIRJ", "GHRVERO"
-    ]  # fmt: skip
+        "GHRKELA",
+        "GHRKIRJ",
+        "GHRVERO",
+    ]
 
 
 def test_a_job_without_a_registered_context_says_how_to_wire_it() -> None:
