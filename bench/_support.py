@@ -21,8 +21,9 @@ PYTHON = sys.executable
 @contextmanager
 def fake_slack_process(*args: str) -> Iterator[str]:
     """Start tests.support.fake_slack as its own process; yields its Web API URL."""
-    process = subprocess.Popen([PYTHON, "-m", "tests.support.fake_slack", "--port", "0", *args], cwd=ROOT,
-                               stdout=subprocess.PIPE, text=True)  # fmt: skip
+    process = subprocess.Popen(
+        [PYTHON, "-m", "tests.support.fake_slack", "--port", "0", *args], cwd=ROOT, stdout=subprocess.PIPE, text=True
+    )
     try:
         line = process.stdout.readline() if process.stdout else ""
         if not line.startswith("FAKE_SLACK_URL="):
@@ -86,8 +87,10 @@ def percentile(values: list[float], p: float) -> float:
 
 
 def describe(values: list[float]) -> str:
-    return (f"p50 {percentile(values, 50) * 1000:7.2f} ms  p99 {percentile(values, 99) * 1000:7.2f} ms  "
-            f"mean {statistics.fmean(values) * 1000:7.2f} ms")  # fmt: skip
+    return (
+        f"p50 {percentile(values, 50) * 1000:7.2f} ms  p99 {percentile(values, 99) * 1000:7.2f} ms  "
+        f"mean {statistics.fmean(values) * 1000:7.2f} ms"
+    )
 
 
 def machine() -> str:

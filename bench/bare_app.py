@@ -22,8 +22,11 @@ WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 def build() -> WsgiApp:
     token = os.environ["SLACK_BOT_TOKEN"]
-    app = App(token=token, signing_secret=os.environ["SLACK_SIGNING_SECRET"],
-              client=make_client(token, os.environ["SLACK_API_URL"]))  # fmt: skip
+    app = App(
+        token=token,
+        signing_secret=os.environ["SLACK_SIGNING_SECRET"],
+        client=make_client(token, os.environ["SLACK_API_URL"]),
+    )
     app.command("/mentori")(lambda ack: ack())
     slack = SlackRequestHandler(app, path="/slack/events")
 

@@ -57,10 +57,19 @@ def prepare(engine: Engine, samples: int) -> tuple[list[tuple[int, int, str, str
             organisation = session.exec(select(Organisation).where(Organisation.cohort_id == cohort_id)).first()
             assert organisation is not None
             session.add(Member(team_id=cohort.team_id, cohort_id=cohort_id, user_id=coach, role=Role.COACH))
-            session.add(Member(team_id=cohort.team_id, cohort_id=cohort_id, user_id=hr, role=Role.HR,
-                               organisation_id=organisation.id))  # fmt: skip
-            dates = {row.number: row.date for row in session.exec(
-                select(ProgrammeSession).where(ProgrammeSession.cohort_id == cohort_id))}  # fmt: skip
+            session.add(
+                Member(
+                    team_id=cohort.team_id,
+                    cohort_id=cohort_id,
+                    user_id=hr,
+                    role=Role.HR,
+                    organisation_id=organisation.id,
+                )
+            )
+            dates = {
+                row.number: row.date
+                for row in session.exec(select(ProgrammeSession).where(ProgrammeSession.cohort_id == cohort_id))
+            }
             organisation_id = int(organisation.id or 0)
         for step in summary_steps(default_programme()):
             at = step_moment(step, dates, "Europe/Helsinki").astimezone(UTC) + timedelta(hours=1)
@@ -106,8 +115,13 @@ def run(label: str, url: str, args: argparse.Namespace) -> None:
         for _, _, coach, hr in chosen:
             fake.add_user(coach, name=f"Coach {coach[-3:]}", locale="en-GB")
             fake.add_user(hr, name=f"HR {hr[-3:]}", locale="en-GB")
-        settings = Settings(slack_bot_token="xoxb-test", slack_signing_secret="bench", slack_api_url=fake.url,
-                            database_url=url, language="en")  # fmt: skip
+        settings = Settings(
+            slack_bot_token="xoxb-test",
+            slack_signing_secret="bench",
+            slack_api_url=fake.url,
+            database_url=url,
+            language="en",
+        )
         deps = Deps(settings=dashboard_settings(settings, fake), engine=engine, now=lambda: now)
         app = LazyDashboard(deps)
         coaches, hrs = [], []
@@ -126,11 +140,13 @@ def run(label: str, url: str, args: argparse.Namespace) -> None:
             "sign-in page (baseline, no data)": lambda i: signed_out.get("/dashboard").status_code,
             "start page, coach": page(coaches, lambda i: "/dashboard"),
             "cohort page, coach": page(coaches, lambda i: f"/dashboard/cohorts/{chosen[i][0]}"),
-            "organisation page, HR": page(hrs, lambda i: f"/dashboard/cohorts/{chosen[i][0]}/organisations/"
-                                                           f"{chosen[i][1]}"),
-            "CSV export, HR": page(hrs, lambda i: f"/dashboard/cohorts/{chosen[i][0]}/organisations/"
-                                                    f"{chosen[i][1]}/follow-up.csv"),
-        }  # fmt: skip
+            "organisation page, HR": page(
+                hrs, lambda i: f"/dashboard/cohorts/{chosen[i][0]}/organisations/{chosen[i][1]}"
+            ),
+            "CSV export, HR": page(
+                hrs, lambda i: f"/dashboard/cohorts/{chosen[i][0]}/organisations/{chosen[i][1]}/follow-up.csv"
+            ),
+        }
         for call in pages.values():
             timed(n, call)  # warm-up: every client once
         load_before = os.getloadavg()[0]
@@ -139,8 +155,10 @@ def run(label: str, url: str, args: argparse.Namespace) -> None:
         busy1, total1 = cpu_times()
         load_after = os.getloadavg()[0]
     busy = 100 * (busy1 - busy0) / max(1, total1 - total0)
-    print(f"  machine while measuring: load average {load_before:.1f} → {load_after:.1f} on {os.cpu_count()} CPUs, "
-          f"CPU busy {busy:.0f} % (this benchmark uses at most one)")  # fmt: skip
+    print(
+        f"  machine while measuring: load average {load_before:.1f} → {load_after:.1f} on {os.cpu_count()} CPUs, "
+        f"CPU busy {busy:.0f} % (this benchmark uses at most one)"
+    )
     worst = 0.0
     for name, values in results.items():
         p50, p95, p99 = (percentile(values, p) * 1000 for p in (50, 95, 99))

@@ -58,18 +58,47 @@ def seed(url: str, mentors: int) -> list[int]:
             .values(team_id="T111", cohort_id=cohort, name="Vero", created_at=MONDAY)
             .returning(Organisation.id)
         ).scalar_one()
-        connection.execute(insert(Goal).values(team_id="T111", organisation_id=organisation,
-                                               text="Growing into an expert role"))  # fmt: skip
-        connection.execute(insert(SlackUser), [{"team_id": "T111", "user_id": user, "tz": "Europe/Helsinki",
-                                                "checked_at": MONDAY} for user in users])  # fmt: skip
-        connection.execute(insert(Member), [{"team_id": "T111", "cohort_id": cohort, "user_id": user, "role": "mentor",
-                                             "organisation_id": organisation, "status": "active",
-                                             "joined_at": MONDAY} for user in users])  # fmt: skip
+        connection.execute(
+            insert(Goal).values(team_id="T111", organisation_id=organisation, text="Growing into an expert role")
+        )
+        connection.execute(
+            insert(SlackUser),
+            [{"team_id": "T111", "user_id": user, "tz": "Europe/Helsinki", "checked_at": MONDAY} for user in users],
+        )
+        connection.execute(
+            insert(Member),
+            [
+                {
+                    "team_id": "T111",
+                    "cohort_id": cohort,
+                    "user_id": user,
+                    "role": "mentor",
+                    "organisation_id": organisation,
+                    "status": "active",
+                    "joined_at": MONDAY,
+                }
+                for user in users
+            ],
+        )
         members = connection.execute(select(Member.id).where(Member.cohort_id == cohort)).scalars().all()
-        connection.execute(insert(Delivery), [{"team_id": "T111", "cohort_id": cohort, "member_id": member,
-                                               "step_id": STEP, "block": 1, "status": "planned", "due_at": MONDAY,
-                                               "not_before": MONDAY, "attempts": 0, "created_at": MONDAY}
-                                              for member in members])  # fmt: skip
+        connection.execute(
+            insert(Delivery),
+            [
+                {
+                    "team_id": "T111",
+                    "cohort_id": cohort,
+                    "member_id": member,
+                    "step_id": STEP,
+                    "block": 1,
+                    "status": "planned",
+                    "due_at": MONDAY,
+                    "not_before": MONDAY,
+                    "attempts": 0,
+                    "created_at": MONDAY,
+                }
+                for member in members
+            ],
+        )
         ids = connection.execute(select(Delivery.id)).scalars().all()
     engine.dispose()
     return list(ids)
@@ -83,8 +112,13 @@ def make_sender(url: str, api: str, concurrency: int, worker: str = "bench") -> 
     from storage.db import make_engine
 
     client = WebClient(token="xoxb-test", base_url=api, timeout=10, retry_handlers=[])
-    return Sender(engine=make_engine(url), client_for=lambda _team: client, now=lambda: MONDAY, worker=worker,
-                  concurrency=concurrency)  # fmt: skip
+    return Sender(
+        engine=make_engine(url),
+        client_for=lambda _team: client,
+        now=lambda: MONDAY,
+        worker=worker,
+        concurrency=concurrency,
+    )
 
 
 def run(url: str, api: str, concurrency: int) -> tuple[float, Any]:
@@ -110,8 +144,10 @@ def run_processes(url: str, api: str, concurrency: int, processes: int) -> tuple
     the last one finished, prompts sent by each, retries)."""
     spawn = multiprocessing.get_context("spawn")
     ready, done, go = spawn.Queue(), spawn.Queue(), spawn.Event()
-    children = [spawn.Process(target=sender_process, args=(url, api, concurrency, f"bench-{number}", ready, go, done))
-                for number in range(1, processes + 1)]  # fmt: skip
+    children = [
+        spawn.Process(target=sender_process, args=(url, api, concurrency, f"bench-{number}", ready, go, done))
+        for number in range(1, processes + 1)
+    ]
     for child in children:
         child.start()
     for _ in children:
@@ -152,8 +188,14 @@ class Outcome:
 
 def fan_out(options: argparse.Namespace, processes: int | None) -> Outcome:
     """Seed a fresh database, send the fan-out (in this process when `processes` is None), count what arrived."""
-    fake_args = ["--latency", str(options.latency), "--ratelimit-ratio", str(options.ratelimit),
-                 "--users", str(options.mentors)]  # fmt: skip
+    fake_args = [
+        "--latency",
+        str(options.latency),
+        "--ratelimit-ratio",
+        str(options.ratelimit),
+        "--users",
+        str(options.mentors),
+    ]
     with fake_slack_process(*fake_args) as api, database(options.postgres) as url:
         ids = seed(url, options.mentors)
         if processes is None:
@@ -177,8 +219,16 @@ def fan_out(options: argparse.Namespace, processes: int | None) -> Outcome:
     posted = Counter(m["metadata"]["event_payload"]["delivery_id"] for m in messages if m.get("metadata"))  # type: ignore[union-attr]
     duplicates = sum(count - 1 for count in posted.values() if count > 1)
     lost = len(set(ids) - set(posted))
-    return Outcome(seconds, retries, duplicates, lost, stats["ratelimited"], stats["calls"], statuses,  # type: ignore[index]
-                   per_process)  # fmt: skip
+    return Outcome(
+        seconds,
+        retries,
+        duplicates,
+        lost,
+        stats["ratelimited"],
+        stats["calls"],
+        statuses,  # type: ignore[index]
+        per_process,
+    )
 
 
 def main() -> int:
@@ -188,8 +238,12 @@ def main() -> int:
     parser.add_argument("--ratelimit", type=float, default=0.02, help="share of posts answered 429 (Retry-After 1)")
     parser.add_argument("--concurrency", type=int, default=16, help="the sender's threads (in each process)")
     parser.add_argument("--postgres", default=None, help="a PostgreSQL server URL (default: an SQLite file)")
-    parser.add_argument("--processes", type=int, default=1,
-                        help="sender processes sharing the fan-out; above 1, one process is the baseline")  # fmt: skip
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=1,
+        help="sender processes sharing the fan-out; above 1, one process is the baseline",
+    )
     options = parser.parse_args()
     if options.processes > 1:
         return compare(options)
@@ -197,12 +251,16 @@ def main() -> int:
     outcome = fan_out(options, None)
     bound = options.mentors * CALLS_PER_MENTOR * options.latency / options.concurrency
     calls = outcome.calls
-    print(f"fan-out: {options.mentors} mentors, {options.latency * 1000:.0f} ms per Slack call, "
-          f"{options.ratelimit:.0%} of posts answered 429, {options.concurrency} sender threads, "
-          f"{'PostgreSQL' if options.postgres else 'SQLite'}; {machine()}")  # fmt: skip
+    print(
+        f"fan-out: {options.mentors} mentors, {options.latency * 1000:.0f} ms per Slack call, "
+        f"{options.ratelimit:.0%} of posts answered 429, {options.concurrency} sender threads, "
+        f"{'PostgreSQL' if options.postgres else 'SQLite'}; {machine()}"
+    )
     print(f"total time        {outcome.seconds:8.2f} s")
-    print(f"lower bound       {bound:8.2f} s  ({options.mentors} × {CALLS_PER_MENTOR} calls × "
-          f"{options.latency * 1000:.0f} ms ÷ {options.concurrency} threads)")  # fmt: skip
+    print(
+        f"lower bound       {bound:8.2f} s  ({options.mentors} × {CALLS_PER_MENTOR} calls × "
+        f"{options.latency * 1000:.0f} ms ÷ {options.concurrency} threads)"
+    )
     print(f"ratio             {outcome.seconds / bound:8.2f}")
     print(f"duplicates        {outcome.duplicates:8d}")
     print(f"lost              {outcome.lost:8d}")
@@ -217,18 +275,23 @@ def compare(options: argparse.Namespace) -> int:
     many = options.processes
     runs = {1: fan_out(options, 1), many: fan_out(options, many)}
     bounds = {n: options.mentors * CALLS_PER_MENTOR * options.latency / (n * options.concurrency) for n in runs}
-    print(f"fan-out: {options.mentors} mentors, {options.latency * 1000:.0f} ms per Slack call, "
-          f"{options.ratelimit:.0%} of posts answered 429, {options.concurrency} sender threads per process, "
-          f"{'PostgreSQL' if options.postgres else 'SQLite'}; {machine()}")  # fmt: skip
+    print(
+        f"fan-out: {options.mentors} mentors, {options.latency * 1000:.0f} ms per Slack call, "
+        f"{options.ratelimit:.0%} of posts answered 429, {options.concurrency} sender threads per process, "
+        f"{'PostgreSQL' if options.postgres else 'SQLite'}; {machine()}"
+    )
     print(f"{'':18}{'1 process':>14}{f'{many} processes':>14}")
 
     def row(label: str, values: list[str], note: str = "") -> None:
         print(f"{label:18}{values[0]:>14}{values[1]:>14}{note}")
 
     row("total time", [f"{runs[n].seconds:.2f} s" for n in runs])
-    row("lower bound", [f"{bounds[n]:.2f} s" for n in runs],
+    row(
+        "lower bound",
+        [f"{bounds[n]:.2f} s" for n in runs],
         f"  ({options.mentors} × {CALLS_PER_MENTOR} calls × {options.latency * 1000:.0f} ms ÷ processes × "
-        f"{options.concurrency} threads)")  # fmt: skip
+        f"{options.concurrency} threads)",
+    )
     row("ratio", [f"{runs[n].seconds / bounds[n]:.2f}" for n in runs])
     row("speed-up", ["1.00", f"{runs[1].seconds / runs[many].seconds:.2f}"])
     row("duplicates", [str(runs[n].duplicates) for n in runs])

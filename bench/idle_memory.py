@@ -50,11 +50,18 @@ def main() -> None:
     baseline.terminate()
     with tempfile.TemporaryDirectory() as tmp, fake_slack_process() as slack_url:
         port = free_port()
-        env = {"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": "s", "SLACK_API_URL": slack_url,
-               "DATABASE_URL": f"sqlite:///{tmp}/idle.sqlite3", "PORT": str(port), "LOG_LEVEL": "WARNING",
-               "PATH": "/usr/bin:/bin"}  # fmt: skip
-        process = subprocess.Popen([PYTHON, "-m", "bot", "run"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                                   stderr=subprocess.DEVNULL)  # fmt: skip
+        env = {
+            "SLACK_BOT_TOKEN": "xoxb-test",
+            "SLACK_SIGNING_SECRET": "s",
+            "SLACK_API_URL": slack_url,
+            "DATABASE_URL": f"sqlite:///{tmp}/idle.sqlite3",
+            "PORT": str(port),
+            "LOG_LEVEL": "WARNING",
+            "PATH": "/usr/bin:/bin",
+        }
+        process = subprocess.Popen(
+            [PYTHON, "-m", "bot", "run"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         try:
             wait_for("127.0.0.1", port)
             time.sleep(args.settle)

@@ -361,12 +361,19 @@ def question(session: Session, prompt: Prompt, language: str, *, now: datetime) 
 # -- DMs outside a prompt's thread -------------------------------------------------------------------------------
 
 
-def keep_note(session: Session, prompt: Prompt, *, channel_id: str, message_ts: str, text: str,
-              now: datetime) -> DmNote:  # fmt: skip
+def keep_note(
+    session: Session, prompt: Prompt, *, channel_id: str, message_ts: str, text: str, now: datetime
+) -> DmNote:
     """Keep a DM so the mentor can attach it to `prompt` with one click (for NOTE_DAYS; the daily purge drops it
     after that)."""
-    note = DmNote(team_id=prompt.cohort.team_id, delivery_id=prompt.delivery_id, channel_id=channel_id,
-                  message_ts=message_ts, text=text, created_at=now)  # fmt: skip
+    note = DmNote(
+        team_id=prompt.cohort.team_id,
+        delivery_id=prompt.delivery_id,
+        channel_id=channel_id,
+        message_ts=message_ts,
+        text=text,
+        created_at=now,
+    )
     session.add(note)
     session.flush()
     return note

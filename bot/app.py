@@ -61,8 +61,9 @@ def make_client(token: str | None, base_url: str, *, timeout: int = 10) -> WebCl
     return reading_client(token, base_url, timeout=timeout)
 
 
-def create_app(deps: Deps, *, client: WebClient | None = None,
-               listener_executor: ThreadPoolExecutor | None = None) -> GuardedApp:  # fmt: skip
+def create_app(
+    deps: Deps, *, client: WebClient | None = None, listener_executor: ThreadPoolExecutor | None = None
+) -> GuardedApp:
     """The Bolt app with every listener registered.
 
     With one bot token, Bolt verifies it with auth.test at once; in OAuth mode each workspace's token comes from
@@ -159,8 +160,8 @@ def _authorization(settings: Settings, workspaces: Workspaces, client: WebClient
     authorize = oauth.authorize
     if getattr(authorize, "token_rotator", None) is not None:
         authorize.token_rotator = token_rotator(  # type: ignore[attr-defined]  # only the OAuth authorize has it
-           settings.slack_client_id or "", settings.slack_client_secret or "",
-                                                client)  # fmt: skip
+            settings.slack_client_id or "", settings.slack_client_secret or "", client
+        )
     return {"oauth_settings": oauth, "installation_store": workspaces.store}
 
 

@@ -93,9 +93,15 @@ def create_cohort(caller: Caller, *, name: str, language: str, timezone: str, da
     try:
         with session_scope(caller.deps.engine) as session:
             return cohorts.create_cohort(
-                session, team_id=caller.team_id, name=name, language=language, timezone=timezone, dates=dates,
-                now=caller.deps.now(), created_by=caller.user_id,
-            )  # fmt: skip
+                session,
+                team_id=caller.team_id,
+                name=name,
+                language=language,
+                timezone=timezone,
+                dates=dates,
+                now=caller.deps.now(),
+                created_by=caller.user_id,
+            )
     except IntegrityError:  # created by someone else a moment ago
         raise Invalid("cohorts.error.name_taken", field="name", name=name) from None
 

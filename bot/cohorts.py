@@ -98,19 +98,31 @@ def check_dates(dates: Sequence[date], *, today: date, unchanged: Mapping[int, d
     for number, value in zip(SESSIONS, dates, strict=True):
         if value < today and kept.get(number) != value:
             raise Invalid(
-                "cohorts.error.date_past", field=f"session_{number}", n=number, value=value.isoformat(),
+                "cohorts.error.date_past",
+                field=f"session_{number}",
+                n=number,
+                value=value.isoformat(),
                 today=today.isoformat(),
-            )  # fmt: skip
+            )
         if value > latest and kept.get(number) != value:
-            raise Invalid("cohorts.error.date_far", field=f"session_{number}", n=number, value=value.isoformat(),
-                          latest=latest.isoformat())  # fmt: skip
+            raise Invalid(
+                "cohorts.error.date_far",
+                field=f"session_{number}",
+                n=number,
+                value=value.isoformat(),
+                latest=latest.isoformat(),
+            )
     for number in SESSIONS[1:]:
         previous, value = dates[number - 2], dates[number - 1]
         if value <= previous:
             raise Invalid(
-                "cohorts.error.date_order", field=f"session_{number}", n=number, value=value.isoformat(),
-                previous=number - 1, previous_value=previous.isoformat(),
-            )  # fmt: skip
+                "cohorts.error.date_order",
+                field=f"session_{number}",
+                n=number,
+                value=value.isoformat(),
+                previous=number - 1,
+                previous_value=previous.isoformat(),
+            )
 
 
 def visible_name(text: str, *, field: str | None) -> str:
@@ -195,9 +207,14 @@ def create_cohort(
     if name_taken(session, team_id, name):
         raise Invalid("cohorts.error.name_taken", field="name", name=name)
     cohort = Cohort(
-        team_id=team_id, name=name, language=language, timezone=timezone, programme=programme,
-        created_by=created_by, created_at=now,
-    )  # fmt: skip
+        team_id=team_id,
+        name=name,
+        language=language,
+        timezone=timezone,
+        programme=programme,
+        created_by=created_by,
+        created_at=now,
+    )
     session.add(cohort)
     session.flush()
     for number, value in zip(SESSIONS, dates, strict=True):

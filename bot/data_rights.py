@@ -61,8 +61,9 @@ def _iso(value: date | datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def messages_sent_to(session: Session, team_id: str, member_ids: Sequence[int],
-                     user_id: str | None = None) -> list[tuple[str, str]]:  # fmt: skip
+def messages_sent_to(
+    session: Session, team_id: str, member_ids: Sequence[int], user_id: str | None = None
+) -> list[tuple[str, str]]:
     """(channel, ts) of every message Mentori sent these memberships (or the person `user_id`) that it recorded: the
     prompts it posted, and everything else the outbox sent them (welcomes, reminders, answers to their DMs, …).
 
@@ -198,10 +199,17 @@ def _profile(profile: SlackUser | None) -> dict[str, Any] | None:
     """Every field Mentori keeps from the person's Slack profile."""
     if profile is None:
         return None
-    return {"time_zone": profile.tz, "locale": profile.locale, "real_name": profile.real_name,
-            "display_name": profile.display_name, "workspace_admin": profile.is_admin,
-            "workspace_owner": profile.is_owner, "bot": profile.is_bot, "deactivated": profile.deleted,
-            "checked_at": _iso(profile.checked_at)}  # fmt: skip
+    return {
+        "time_zone": profile.tz,
+        "locale": profile.locale,
+        "real_name": profile.real_name,
+        "display_name": profile.display_name,
+        "workspace_admin": profile.is_admin,
+        "workspace_owner": profile.is_owner,
+        "bot": profile.is_bot,
+        "deactivated": profile.deleted,
+        "checked_at": _iso(profile.checked_at),
+    }
 
 
 def _prompt(delivery: Delivery) -> dict[str, Any]:
@@ -226,8 +234,9 @@ def _quotes_held(session: Session, team_id: str, member_ids: Sequence[int]) -> l
     for post in session.exec(select(SummaryPost).where(SummaryPost.team_id == team_id)):
         for quote in post.figures.get("quotes", []):
             if isinstance(quote, dict) and keys & set(quote.get("authors", [])):
-                found.append({"period": post.period, "organisation": post.figures.get("organisation"),
-                              "text": quote.get("text")})  # fmt: skip
+                found.append(
+                    {"period": post.period, "organisation": post.figures.get("organisation"), "text": quote.get("text")}
+                )
     return found
 
 

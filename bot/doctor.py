@@ -127,16 +127,24 @@ def check_workers(engine: Engine, now: datetime | None = None) -> list[Finding]:
     alive = worker_beats.workers(engine, now=now)
     if alive.leader is None:
         heard = f"{alive.alive} worker(s) running, none leading" if alive.alive else "No worker has been heard from"
-        findings = [Finding(False, f"{heard} in the last minute: prompts are not sent, and behind `web` no "
-                            "/mentori command is answered.",
-                            "Start `python -m bot worker` (or `python -m bot run`), and read its log.")]  # fmt: skip
+        findings = [
+            Finding(
+                False,
+                f"{heard} in the last minute: prompts are not sent, and behind `web` no /mentori command is answered.",
+                "Start `python -m bot worker` (or `python -m bot run`), and read its log.",
+            )
+        ]
     else:
         findings = [Finding(True, f"{alive.alive} worker(s) running; {alive.leader} leads the scheduler.")]
     waiting, oldest = work_queue.backlog(engine)
     if oldest is not None and now - oldest > COMMANDS_LATE:
-        findings.append(Finding(False, f"{waiting} command(s) or event(s) wait for a worker, the oldest since "
-                                f"{oldest:%Y-%m-%d %H:%M:%S} UTC.",
-                                "Start another `python -m bot worker`, or see why the workers are busy."))  # fmt: skip
+        findings.append(
+            Finding(
+                False,
+                f"{waiting} command(s) or event(s) wait for a worker, the oldest since {oldest:%Y-%m-%d %H:%M:%S} UTC.",
+                "Start another `python -m bot worker`, or see why the workers are busy.",
+            )
+        )
     return findings
 
 

@@ -124,8 +124,12 @@ def update_experiment(
 
 def experiments_of(session: Session, member_ids: list[int]) -> list[Experiment]:
     """The experiments of these memberships, running ones first, then the newest."""
-    order = {ExperimentStatus.RUNNING: 0, ExperimentStatus.PLANNED: 1, ExperimentStatus.DONE: 2,
-             ExperimentStatus.DROPPED: 3}  # fmt: skip
+    order = {
+        ExperimentStatus.RUNNING: 0,
+        ExperimentStatus.PLANNED: 1,
+        ExperimentStatus.DONE: 2,
+        ExperimentStatus.DROPPED: 3,
+    }
     rows = session.exec(
         select(Experiment).where(col(Experiment.member_id).in_(member_ids)).order_by(col(Experiment.created_at).desc())
     ).all()

@@ -47,15 +47,28 @@ class Forgotten:
 
     @property
     def anything(self) -> bool:
-        return any((self.memberships, self.deliveries, self.answers, self.experiments, self.meetings, self.notes,
-                    self.summaries, self.other))  # fmt: skip
+        return any(
+            (
+                self.memberships,
+                self.deliveries,
+                self.answers,
+                self.experiments,
+                self.meetings,
+                self.notes,
+                self.summaries,
+                self.other,
+            )
+        )
 
 
 def forget_person(session: Session, *, team_id: str, user_id: str, now: datetime) -> Forgotten:
     """Erase the person from every table of this workspace, in the caller's transaction."""
-    member_ids = [int(i) for i in session.execute(
-        select(col(Member.id)).where(col(Member.team_id) == team_id, col(Member.user_id) == user_id)
-    ).scalars()]  # fmt: skip
+    member_ids = [
+        int(i)
+        for i in session.execute(
+            select(col(Member.id)).where(col(Member.team_id) == team_id, col(Member.user_id) == user_id)
+        ).scalars()
+    ]
     erased = erase_person(session, team_id=team_id, user_id=user_id, now=now)
     summaries = _anonymise_summaries(session, team_id, member_ids)
     deleted = _delete_dependants(session, "member", set(member_ids))

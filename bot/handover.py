@@ -37,8 +37,14 @@ class Routing:
 class Handover:
     """Parses and queues the signed requests `routing` leaves to the workers."""
 
-    def __init__(self, writer: QueueWriter, routing: Routing, *, now: Callable[[], datetime],
-                 reply_lost: Callable[[dict[str, Any]], None]) -> None:  # fmt: skip
+    def __init__(
+        self,
+        writer: QueueWriter,
+        routing: Routing,
+        *,
+        now: Callable[[], datetime],
+        reply_lost: Callable[[dict[str, Any]], None],
+    ) -> None:
         self.writer = writer
         self.routing = routing
         self.now = now

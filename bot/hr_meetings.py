@@ -35,8 +35,9 @@ def log_meeting(session: Session, member: Member, *, held_on: date | None, notes
     cleaned = (notes or "").strip() or None
     if cleaned and len(cleaned) > NOTES_MAX:
         raise Invalid("mentor.hr.error.too_long", field="notes", max=NOTES_MAX, length=len(cleaned))
-    meeting = HrMeeting(team_id=member.team_id, member_id=int(member.id or 0), held_on=held_on, notes=cleaned,
-                        created_at=now)  # fmt: skip
+    meeting = HrMeeting(
+        team_id=member.team_id, member_id=int(member.id or 0), held_on=held_on, notes=cleaned, created_at=now
+    )
     session.add(meeting)
     session.flush()
     return Logged(meeting, settle_meeting_prompts(session, member, held_on=held_on, now=now))

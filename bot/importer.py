@@ -92,8 +92,16 @@ class Checked:
 class Progress:
     """A progress bar on a terminal; elsewhere (a log, a pipe) a line every `every` rows."""
 
-    def __init__(self, total: int, stream: TextIO, *, tty: bool | None = None, every: int = 100,
-                 width: int = 30, min_rows: int = 50) -> None:  # fmt: skip
+    def __init__(
+        self,
+        total: int,
+        stream: TextIO,
+        *,
+        tty: bool | None = None,
+        every: int = 100,
+        width: int = 30,
+        min_rows: int = 50,
+    ) -> None:
         self.total, self.stream, self.every, self.width = total, stream, every, width
         self.tty = stream.isatty() if tty is None else tty
         self.shown = self.tty and total >= min_rows
@@ -154,9 +162,12 @@ def parse_rows(data: bytes, name: str) -> list[tuple[int, dict[str, str]]]:
 
 
 def check_rows(
-    client: WebClient, cohort: Cohort, organisations: list[Organisation], rows: list[tuple[int, dict[str, str]]],
+    client: WebClient,
+    cohort: Cohort,
+    organisations: list[Organisation],
+    rows: list[tuple[int, dict[str, str]]],
     progress: Progress,
-) -> Checked:  # fmt: skip
+) -> Checked:
     """Check every row and look each e-mail up in Slack; collect every problem rather than stop at the first."""
     by_name = {organisation.name.lower(): organisation for organisation in organisations}
     seen: dict[tuple[str, str], int] = {}
@@ -179,9 +190,13 @@ class _RowProblem(Exception):
 
 
 def _check_row(
-    client: WebClient, by_name: dict[str, Organisation], seen: dict[tuple[str, str], int], checked: Checked,
-    line: int, values: dict[str, str],
-) -> Row:  # fmt: skip
+    client: WebClient,
+    by_name: dict[str, Organisation],
+    seen: dict[tuple[str, str], int],
+    checked: Checked,
+    line: int,
+    values: dict[str, str],
+) -> Row:
     email = values.get("email", "")
     if "@" not in email or " " in email:
         raise _RowProblem("not_email" if email else "no_email")
@@ -239,8 +254,9 @@ class Imported:
     welcomes: list[int]  # outbox ids of the welcome DMs planned
 
 
-def write(engine: Engine, cohort_id: int, rows: list[Row], *, now: datetime, welcome: members.RenderWelcome,
-          dry_run: bool) -> Imported:  # fmt: skip
+def write(
+    engine: Engine, cohort_id: int, rows: list[Row], *, now: datetime, welcome: members.RenderWelcome, dry_run: bool
+) -> Imported:
     """Add every row in one transaction (rolled back for a dry run)."""
     with Session(engine, expire_on_commit=False) as session:
         try:
@@ -317,17 +333,21 @@ def run_import(
         return 1
     summary = _summary(imported.outcomes)
     if dry_run:
-        out.write(f"Dry run: nothing was written and no message was sent.\n"
-                  f"Importing {path} into “{cohort.name}” would give: {summary}.\n"
-                  f"Welcome messages would go to {len(imported.welcomes)} new mentor(s).\n")  # fmt: skip
+        out.write(
+            f"Dry run: nothing was written and no message was sent.\n"
+            f"Importing {path} into “{cohort.name}” would give: {summary}.\n"
+            f"Welcome messages would go to {len(imported.welcomes)} new mentor(s).\n"
+        )
         return 0
     out.write(f"Imported {path} into “{cohort.name}”: {summary}.\n")
     failed = members.send_welcomes(engine, send_now, client, imported.welcomes)
     out.write(f"Welcome messages sent: {len(imported.welcomes) - len(failed)}.\n")
     if failed:
         emails = {row.user["id"]: row.email for row in checked.rows}
-        out.write("Could not send the welcome message to (they are imported all the same): "
-                  f"{', '.join(emails.get(user_id, user_id) for user_id in failed)}\n")  # fmt: skip
+        out.write(
+            "Could not send the welcome message to (they are imported all the same): "
+            f"{', '.join(emails.get(user_id, user_id) for user_id in failed)}\n"
+        )
     return 0
 
 
@@ -349,8 +369,10 @@ def _report_problems(err: TextIO, path: Path, total: int, checked: Checked, orga
     if checked.unknown_organisations:
         known = ", ".join(f"“{o.name}”" for o in organisations) or "none yet"
         unknown = ", ".join(f"“{name}”" for name in checked.unknown_organisations)
-        err.write(f"Unknown organisations: {unknown}. The cohort has: {known}. "
-                  "Fix the spelling, or add them first with /mentori org add.\n")  # fmt: skip
+        err.write(
+            f"Unknown organisations: {unknown}. The cohort has: {known}. "
+            "Fix the spelling, or add them first with /mentori org add.\n"
+        )
     err.write("Fix these rows and run the import again (--dry-run checks without writing).\n")
 
 

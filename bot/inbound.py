@@ -113,9 +113,12 @@ def _view(view: Any) -> bool:
 
 def _identity(body: dict[str, Any]) -> bool:
     user, team = body.get("user"), body.get("team")
-    return isinstance(user, dict) and _text(user.get("id")) and bool(user["id"]) and (
-        team is None or (isinstance(team, dict) and _optional(_text)(team.get("id")))
-    )  # fmt: skip
+    return (
+        isinstance(user, dict)
+        and _text(user.get("id"))
+        and bool(user["id"])
+        and (team is None or (isinstance(team, dict) and _optional(_text)(team.get("id"))))
+    )
 
 
 def payload_problem(body: Any) -> str | None:

@@ -67,11 +67,12 @@ class EncryptedInstallationStore(SQLAlchemyInstallationStore):
         with self.engine.connect() as connection:
             enterprise_id = connection.execute(
                 select(columns.enterprise_id)
-                .where(columns.client_id == self.client_id, columns.team_id == team_id,
-                       columns.enterprise_id.is_not(None))
+                .where(
+                    columns.client_id == self.client_id, columns.team_id == team_id, columns.enterprise_id.is_not(None)
+                )
                 .order_by(columns.installed_at.desc())
                 .limit(1)
-            ).scalar()  # fmt: skip
+            ).scalar()
         return self.find_bot(enterprise_id=enterprise_id, team_id=team_id) if enterprise_id else None
 
     def find_installation(self, **kwargs: Any) -> Installation | None:

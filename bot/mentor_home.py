@@ -107,11 +107,15 @@ def mentor_home(session: Session, *, team_id: str, user_id: str, language: str, 
     member_ids = [int(m.member.id or 0) for m in memberships]
     prompts = open_prompts(session, team_id=team_id, user_id=user_id)
     opened = [
-        OpenPrompt(p.delivery_id, p.step.label.get(language), question(session, p, language, now=now),
-                   p.delivery.sent_at.astimezone(zone).date() if p.delivery.sent_at else None,
-                   p.delivery.snoozed_until.astimezone(zone) if p.delivery.snoozed_until else None)
+        OpenPrompt(
+            p.delivery_id,
+            p.step.label.get(language),
+            question(session, p, language, now=now),
+            p.delivery.sent_at.astimezone(zone).date() if p.delivery.sent_at else None,
+            p.delivery.snoozed_until.astimezone(zone) if p.delivery.snoozed_until else None,
+        )
         for p in prompts
-    ]  # fmt: skip
+    ]
     past = _past_answers(session, memberships, language, zone)
     experiments = [_experiment_row(session, e) for e in experiments_of(session, member_ids)]
     meetings = [MeetingRow(m.held_on, m.notes) for m in meetings_of(session, member_ids)]
@@ -177,8 +181,9 @@ def _past_answers(session: Session, memberships: list[Membership], language: str
             label = programme_by_id(cohorts[answer.member_id].programme).step(delivery.step_id).label.get(language)
         except KeyError:
             continue
-        past.append(PastAnswer(label, answer.updated_at.astimezone(zone).date(), answer.text,
-                               len(answer.ratings or {})))  # fmt: skip
+        past.append(
+            PastAnswer(label, answer.updated_at.astimezone(zone).date(), answer.text, len(answer.ratings or {}))
+        )
     return past
 
 

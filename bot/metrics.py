@@ -60,9 +60,7 @@ class DeliveryCollector(Collector):
         family = GaugeMetricFamily("mentori_deliveries", "Deliveries in the outbox, by status", labels=["status"])
         counts = dict.fromkeys((status.value for status in DeliveryStatus), 0)
         with Session(self.engine) as session:
-            for status, count in session.exec(
-                select(Delivery.status, func.count()).group_by(Delivery.status)
-            ):
+            for status, count in session.exec(select(Delivery.status, func.count()).group_by(Delivery.status)):
                 counts[status] = count
         for status, count in counts.items():
             family.add_metric([status], count)
@@ -78,11 +76,13 @@ class QueueCollector(Collector):
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         count, oldest = work_queue.backlog(self.engine)
-        yield GaugeMetricFamily("mentori_queued_work", "Commands and events waiting for a worker",
-                                value=count)  # fmt: skip
+        yield GaugeMetricFamily("mentori_queued_work", "Commands and events waiting for a worker", value=count)
         waited = (self.now() - oldest).total_seconds() if oldest else 0.0
-        yield GaugeMetricFamily("mentori_queued_work_oldest_wait_seconds", "How long the oldest queued item has "
-                                "waited", value=max(0.0, waited))  # fmt: skip
+        yield GaugeMetricFamily(
+            "mentori_queued_work_oldest_wait_seconds",
+            "How long the oldest queued item has waited",
+            value=max(0.0, waited),
+        )
 
 
 def render_metrics(database: CollectorRegistry) -> bytes:
@@ -106,4 +106,3 @@ class Timer:
 
     def done(self) -> None:
         REQUEST_SECONDS.labels(self.path).observe(time.perf_counter() - self.started)
-

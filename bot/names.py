@@ -12,6 +12,9 @@ INVISIBLE = frozenset({"Cf", "Cc", "Co", "Cs", "Cn"})
 def clean_name(text: str) -> str:
     """NFC-normalised, without invisible characters, runs of white space made one space; "" if nothing is left."""
     normal = unicodedata.normalize("NFC", text)
-    kept = "".join(" " if char.isspace() else char for char in normal
-                   if char.isspace() or unicodedata.category(char) not in INVISIBLE)  # fmt: skip
+    kept = "".join(
+        " " if char.isspace() else char
+        for char in normal
+        if char.isspace() or unicodedata.category(char) not in INVISIBLE
+    )
     return " ".join(kept.split())

@@ -40,8 +40,9 @@ def deliver(deps: Deps, client: WebClient, ids: Sequence[int]) -> dict[int, Outb
     return send_and_read(deps.engine, deps.send_now, client, ids)
 
 
-def send_and_read(engine: Engine, send_now: SendNow | None, client: WebClient,
-                  ids: Sequence[int]) -> dict[int, OutboxMessage]:  # fmt: skip
+def send_and_read(
+    engine: Engine, send_now: SendNow | None, client: WebClient, ids: Sequence[int]
+) -> dict[int, OutboxMessage]:
     """`deliver` with the parts of Deps it uses; without `send_now` the rows wait for the scheduler."""
     if ids and send_now is not None:
         send_now(client, ids)
@@ -71,15 +72,37 @@ def told(engine: Engine, rows_told: Sequence[OutboxMessage], now: datetime) -> N
 def plan_deletions(session: Session, team_id: str, messages: Sequence[tuple[str, str]], *, now: datetime) -> list[int]:
     """Put the deletion of each (channel, ts) Mentori posted in the outbox (an erased person's prompts and DMs)."""
     return [
-        enqueue(session, Envelope(kind=MessageKind.DELETION, key=f"erased:{channel}:{ts}", team_id=team_id, due_at=now,
-                                  latest_at=now + DELETE_FOR, payload=deletion(ts), channel_id=channel), now=now)
+        enqueue(
+            session,
+            Envelope(
+                kind=MessageKind.DELETION,
+                key=f"erased:{channel}:{ts}",
+                team_id=team_id,
+                due_at=now,
+                latest_at=now + DELETE_FOR,
+                payload=deletion(ts),
+                channel_id=channel,
+            ),
+            now=now,
+        )
         for channel, ts in messages
-    ]  # fmt: skip
+    ]
 
 
-def plan_file(session: Session, team_id: str, *, key: str, content: str, filename: str, title: str, comment: str,
-              now: datetime, user_id: str | None = None, channel_id: str | None = None,
-              cohort_id: int | None = None) -> int:  # fmt: skip
+def plan_file(
+    session: Session,
+    team_id: str,
+    *,
+    key: str,
+    content: str,
+    filename: str,
+    title: str,
+    comment: str,
+    now: datetime,
+    user_id: str | None = None,
+    channel_id: str | None = None,
+    cohort_id: int | None = None,
+) -> int:
     """Put a file upload in the outbox: to `user_id`'s DM with Mentori, or to `channel_id`."""
     return enqueue(session, Envelope(
         kind=MessageKind.FILE, key=key, team_id=team_id, due_at=now, latest_at=now + FILE_FOR,

@@ -308,8 +308,14 @@ def replan_member(session: Session, cohort: Cohort, member: Member, now: datetim
     return _reschedule(session, deliveries, programme, dates, policy, now)
 
 
-def _reschedule(session: Session, deliveries: list[Delivery], programme: Programme, dates: dict[int, date],
-                policy: WorkPolicy, now: datetime) -> int:  # fmt: skip
+def _reschedule(
+    session: Session,
+    deliveries: list[Delivery],
+    programme: Programme,
+    dates: dict[int, date],
+    policy: WorkPolicy,
+    now: datetime,
+) -> int:
     """Move one mentor's open deliveries to their moments now, skipping those due in a pause; count the changes."""
     known = {step.id: step for step in programme.steps}
     free = replace(policy, paused_until=None)  # where each prompt would arrive were the mentor not paused

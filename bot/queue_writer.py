@@ -34,8 +34,9 @@ class Pending:
 class QueueWriter:
     """A bounded buffer and the thread that empties it into the work queue."""
 
-    def __init__(self, engine: Engine, *, every: float = EVERY, capacity: int = CAPACITY,
-                 retry_wait: float = 0.5) -> None:  # fmt: skip
+    def __init__(
+        self, engine: Engine, *, every: float = EVERY, capacity: int = CAPACITY, retry_wait: float = 0.5
+    ) -> None:
         self.engine = engine
         self.every = every
         self.retry_wait = retry_wait
@@ -93,8 +94,13 @@ class QueueWriter:
                 work_queue.enqueue_many(self.engine, [pending.item for pending in batch])
                 return
             except Exception as error:
-                log.warning("writing %s queued items failed (attempt %s of %s): %s", len(batch), attempt, ATTEMPTS,
-                            error.__class__.__name__)  # fmt: skip
+                log.warning(
+                    "writing %s queued items failed (attempt %s of %s): %s",
+                    len(batch),
+                    attempt,
+                    ATTEMPTS,
+                    error.__class__.__name__,
+                )
                 if attempt < ATTEMPTS:
                     self._closing.wait(self.retry_wait * attempt)
         log.error("%s queued items were lost: the database did not take them", len(batch))
@@ -104,4 +110,3 @@ class QueueWriter:
                     pending.lost()
                 except Exception as error:
                     log.warning("telling the user about a lost item failed: %s", error.__class__.__name__)
-

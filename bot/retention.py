@@ -96,9 +96,10 @@ def purge_transient(session: Session, *, now: datetime) -> tuple[int, int, int]:
 
 
 def _ended_before(session: Session, cohort: Cohort, cutoff: date) -> bool:
-    dates = {row.number: row.date for row in session.exec(
-        select(ProgrammeSession).where(ProgrammeSession.cohort_id == cohort.id)
-    )}  # fmt: skip
+    dates = {
+        row.number: row.date
+        for row in session.exec(select(ProgrammeSession).where(ProgrammeSession.cohort_id == cohort.id))
+    }
     end = cohort_end(cohort, dates)
     return end is not None and end < cutoff
 

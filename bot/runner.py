@@ -45,8 +45,15 @@ def run(settings: Settings) -> int:
 
         stop_scheduler()
 
-    serve(lambda: build_wsgi(settings, scheduler=True), port=settings.port, workers=1, threads=settings.web_threads,
-          metrics=metrics_address(settings), post_fork=post_fork, worker_exit=worker_exit)  # fmt: skip
+    serve(
+        lambda: build_wsgi(settings, scheduler=True),
+        port=settings.port,
+        workers=1,
+        threads=settings.web_threads,
+        metrics=metrics_address(settings),
+        post_fork=post_fork,
+        worker_exit=worker_exit,
+    )
     return 0
 
 
@@ -100,11 +107,17 @@ def run_web(settings: Settings) -> int:
 
     require_current_schema(make_engine(settings.database_url))
     preflight_apart(settings)
-    log.info("Mentori web on port %s: %s workers × %s threads", settings.port, settings.web_workers,
-             settings.web_threads)  # fmt: skip
-    serve(lambda: build_wsgi(settings, queue=True), port=settings.port, workers=settings.web_workers,
-          threads=settings.web_threads, metrics=metrics_address(settings),
-          worker_exit=lambda _server, _worker: before_exit())  # fmt: skip
+    log.info(
+        "Mentori web on port %s: %s workers × %s threads", settings.port, settings.web_workers, settings.web_threads
+    )
+    serve(
+        lambda: build_wsgi(settings, queue=True),
+        port=settings.port,
+        workers=settings.web_workers,
+        threads=settings.web_threads,
+        metrics=metrics_address(settings),
+        worker_exit=lambda _server, _worker: before_exit(),
+    )
     return 0
 
 
@@ -113,8 +126,9 @@ def preflight(settings: Settings, *, app_token: str | None = None) -> None:
     from bot.startup import check_database, check_slack
 
     check_database(settings.database_url)
-    check_slack(settings.slack_api_url, bot_token=None if settings.oauth else settings.slack_bot_token,
-                app_token=app_token)  # fmt: skip
+    check_slack(
+        settings.slack_api_url, bot_token=None if settings.oauth else settings.slack_bot_token, app_token=app_token
+    )
 
 
 def preflight_apart(settings: Settings) -> None:
@@ -157,8 +171,11 @@ def metrics_address(settings: Settings) -> str | None:
     if not settings.metrics_port:
         return None
     host = settings.metrics_host
-    return f"[{host}]:{settings.metrics_port}" if ":" in host and not host.startswith("[") else \
-        f"{host}:{settings.metrics_port}"  # fmt: skip
+    return (
+        f"[{host}]:{settings.metrics_port}"
+        if ":" in host and not host.startswith("[")
+        else f"{host}:{settings.metrics_port}"
+    )
 
 
 def before_exit() -> None:
@@ -180,8 +197,7 @@ def require_current_schema(engine: Engine) -> None:
         )
 
 
-def build_wsgi(settings: Settings, *, migrate: bool = False, scheduler: bool = False,
-               queue: bool = False) -> WsgiApp:  # fmt: skip
+def build_wsgi(settings: Settings, *, migrate: bool = False, scheduler: bool = False, queue: bool = False) -> WsgiApp:
     """The HTTP app of one server process, with its own engine and Slack client.
 
     With `scheduler` (`run`), /healthz also requires this process's scheduler to run. With `queue` (`web`),
@@ -213,9 +229,15 @@ def build_wsgi(settings: Settings, *, migrate: bool = False, scheduler: bool = F
     registry = database_registry(engine)
     dashboard = _dashboard(deps)
     if not scheduler:
-        return MentoriWsgi(app, leader_health(engine), registry, informational=frozenset({"scheduler"}),
-                           handover=handover, dashboard=dashboard,
-                           metrics_port=settings.metrics_port or None)  # fmt: skip
+        return MentoriWsgi(
+            app,
+            leader_health(engine),
+            registry,
+            informational=frozenset({"scheduler"}),
+            handover=handover,
+            dashboard=dashboard,
+            metrics_port=settings.metrics_port or None,
+        )
     from schedules.scheduler import current_service
 
     database_only = database_health(engine)

@@ -31,8 +31,9 @@ class GunicornServer(BaseApplication):  # type: ignore[misc]  # gunicorn ships n
         return self.factory()
 
 
-def serve(factory: Callable[[], WsgiApp], *, port: int, workers: int, threads: int, metrics: str | None = None,
-          **extra: Any) -> None:  # fmt: skip
+def serve(
+    factory: Callable[[], WsgiApp], *, port: int, workers: int, threads: int, metrics: str | None = None, **extra: Any
+) -> None:
     """Serve the WSGI app on 0.0.0.0:`port` (and on `metrics`, HOST:PORT, for /metrics) with `workers` processes of
     `threads` threads each."""
     options = {

@@ -35,9 +35,17 @@ TRANSIENT_ERRORS = frozenset({"ratelimited", "internal_error", "fatal_error", "s
 # Slack refuses Mentori's token itself: nothing can go out in that workspace until someone fixes the installation.
 TOKEN_ERRORS = frozenset({"account_inactive", "invalid_auth", "token_revoked", "token_expired", "not_authed"})
 # Errors about the installation rather than one recipient: every message of the workspace would fail the same way.
-WORKSPACE_ERRORS = TOKEN_ERRORS | frozenset({"missing_scope", "no_permission", "not_allowed_token_type",
-                                             "team_access_not_granted", "ekm_access_denied", "org_login_required",
-                                             "not_installed"})  # fmt: skip
+WORKSPACE_ERRORS = TOKEN_ERRORS | frozenset(
+    {
+        "missing_scope",
+        "no_permission",
+        "not_allowed_token_type",
+        "team_access_not_granted",
+        "ekm_access_denied",
+        "org_login_required",
+        "not_installed",
+    }
+)
 MAX_RETRY_AFTER = 120.0
 
 
@@ -75,8 +83,9 @@ def call(method: Callable[..., Any], **arguments: Any) -> Any:
     except URLError as error:
         timed_out = isinstance(error.reason, TimeoutError)
         refused = isinstance(error.reason, ConnectionRefusedError)
-        raise SlackFailure("timeout" if timed_out else "connection_error", transient=True,
-                           maybe_done=not refused) from None  # fmt: skip
+        raise SlackFailure(
+            "timeout" if timed_out else "connection_error", transient=True, maybe_done=not refused
+        ) from None
     except OSError:
         raise SlackFailure("connection_error", transient=True, maybe_done=True) from None
     except ValueError:  # a body that is not JSON: a proxy's or load balancer's error page

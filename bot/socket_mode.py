@@ -20,8 +20,14 @@ class Connection(Protocol):
     def connect_to_new_endpoint(self, force: bool = False) -> None: ...
 
 
-def keep_connected(client: Connection, wait: Callable[[float], bool], *, check_every: float = CHECK_EVERY,
-                   first: float = FIRST_PAUSE, longest: float = LONGEST_PAUSE) -> None:  # fmt: skip
+def keep_connected(
+    client: Connection,
+    wait: Callable[[float], bool],
+    *,
+    check_every: float = CHECK_EVERY,
+    first: float = FIRST_PAUSE,
+    longest: float = LONGEST_PAUSE,
+) -> None:
     """Connect, then until `wait` reports a stop: reconnect whenever the connection is lost, pausing 1, 2, 4 … up
     to 60 seconds between failed tries. The first connect's error is raised (a start-up error, said in one line);
     later ones are logged, one line each, and tried again."""
@@ -42,8 +48,11 @@ def keep_connected(client: Connection, wait: Callable[[float], bool], *, check_e
                 client.connect_to_new_endpoint(force=True)
             except Exception as error:  # a network error, or Slack refusing: either way, try again later
                 pause = min(pause * 2, longest)
-                log.warning("Socket Mode reconnect failed (%s); next try in %.0f s",
-                            one_line(error) or f"{type(error).__name__}: {error}", pause)  # fmt: skip
+                log.warning(
+                    "Socket Mode reconnect failed (%s); next try in %.0f s",
+                    one_line(error) or f"{type(error).__name__}: {error}",
+                    pause,
+                )
                 continue
             log.info("Socket Mode reconnected")
             pause = first

@@ -73,8 +73,10 @@ def one_line(error: BaseException) -> str | None:
         if isinstance(cause, OperationalError | DBAPIError) and not isinstance(cause, _programming_errors()):
             return _database(cause)
         if isinstance(cause, PermissionError | NotADirectoryError | FileExistsError) and cause.filename:
-            return (f"DATABASE_URL: the SQLite file {_where(None)} cannot be created ({cause.strerror}: "
-                    f"{cause.filename}): fix the path, or the directory's permissions.")  # fmt: skip
+            return (
+                f"DATABASE_URL: the SQLite file {_where(None)} cannot be created ({cause.strerror}: "
+                f"{cause.filename}): fix the path, or the directory's permissions."
+            )
         if isinstance(cause, urllib.error.URLError | socket.gaierror | ConnectionError | TimeoutError | ssl.SSLError):
             return _slack_unreachable(cause)
     return None
@@ -90,11 +92,15 @@ def _slack_refused(error: SlackApiError) -> str:
     code = str((error.response or {}).get("error") or "error")
     url = str(getattr(error.response, "api_url", "") or "")
     if code in REFUSED_TOKEN and "apps.connections.open" in url:
-        return (f"SLACK_APP_TOKEN was refused by Slack ({code}): generate an App-Level Token with the "
-                "connections:write scope under Basic Information → App-Level Tokens and put it in .env.")  # fmt: skip
+        return (
+            f"SLACK_APP_TOKEN was refused by Slack ({code}): generate an App-Level Token with the "
+            "connections:write scope under Basic Information → App-Level Tokens and put it in .env."
+        )
     if code in REFUSED_TOKEN:
-        return (f"SLACK_BOT_TOKEN was refused by Slack ({code}): copy the Bot User OAuth Token (xoxb-…) again from "
-                "OAuth & Permissions, reinstalling the app if it was removed or its token revoked.")  # fmt: skip
+        return (
+            f"SLACK_BOT_TOKEN was refused by Slack ({code}): copy the Bot User OAuth Token (xoxb-…) again from "
+            "OAuth & Permissions, reinstalling the app if it was removed or its token revoked."
+        )
     method = url.rstrip("/").rsplit("/", 1)[-1] or "the Web API"
     return f"Slack answered {method} with {code}: run `python -m bot doctor` to see what the app is missing."
 
@@ -102,8 +108,10 @@ def _slack_refused(error: SlackApiError) -> str:
 def _slack_unreachable(error: BaseException) -> str:
     reason = getattr(error, "reason", None) or error
     where = os.environ.get("SLACK_API_URL") or "https://slack.com/api/"
-    return (f"SLACK_API_URL: Slack at {where} cannot be reached ({_short(reason)}): check the network, DNS, a proxy "
-            "or firewall, or the URL.")  # fmt: skip
+    return (
+        f"SLACK_API_URL: Slack at {where} cannot be reached ({_short(reason)}): check the network, DNS, a proxy "
+        "or firewall, or the URL."
+    )
 
 
 def _database(error: DBAPIError) -> str:
@@ -111,17 +119,25 @@ def _database(error: DBAPIError) -> str:
     lowered = text.lower()
     where = _where(error)
     if "unable to open database file" in lowered:
-        return (f"DATABASE_URL: the SQLite file {where} cannot be opened: create its directory, or fix the path "
-                "(sqlite:///./data/mentori.sqlite3).")  # fmt: skip
+        return (
+            f"DATABASE_URL: the SQLite file {where} cannot be opened: create its directory, or fix the path "
+            "(sqlite:///./data/mentori.sqlite3)."
+        )
     if "database" in lowered and "does not exist" in lowered:
         name = where.rsplit("/", 1)[-1]
-        return (f"DATABASE_URL names a database that does not exist ({where}): create it (e.g. `createdb {name}`), "
-                "or fix the name.")  # fmt: skip
+        return (
+            f"DATABASE_URL names a database that does not exist ({where}): create it (e.g. `createdb {name}`), "
+            "or fix the name."
+        )
     if "password authentication failed" in lowered or ("role" in lowered and "does not exist" in lowered):
-        return (f"DATABASE_URL: the database server at {where} refused the user ({_short(text)}): fix the user and "
-                "password in DATABASE_URL.")  # fmt: skip
-    return (f"DATABASE_URL: the database server at {where} does not answer ({_short(text)}): start it, or fix the "
-            "host and port in DATABASE_URL.")  # fmt: skip
+        return (
+            f"DATABASE_URL: the database server at {where} refused the user ({_short(text)}): fix the user and "
+            "password in DATABASE_URL."
+        )
+    return (
+        f"DATABASE_URL: the database server at {where} does not answer ({_short(text)}): start it, or fix the "
+        "host and port in DATABASE_URL."
+    )
 
 
 def _where(error: DBAPIError | None) -> str:

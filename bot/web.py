@@ -34,10 +34,16 @@ class MentoriWsgi:
     Bolt's WSGI adapter (OAuth's install and redirect pages)."""
 
     def __init__(
-        self, app: GuardedApp, health: Callable[[], dict[str, bool]], metrics: CollectorRegistry | None = None,
-        *, informational: frozenset[str] = frozenset(), metrics_port: int | None = None,
-        handover: Handover | None = None, dashboard: WsgiApp | None = None,
-    ) -> None:  # fmt: skip
+        self,
+        app: GuardedApp,
+        health: Callable[[], dict[str, bool]],
+        metrics: CollectorRegistry | None = None,
+        *,
+        informational: frozenset[str] = frozenset(),
+        metrics_port: int | None = None,
+        handover: Handover | None = None,
+        dashboard: WsgiApp | None = None,
+    ) -> None:
         self.app = app
         self.slack = SlackRequestHandler(app, path="/slack/events")
         self.handover = handover
@@ -88,8 +94,9 @@ class MentoriWsgi:
         try:
             request = BoltRequest(body=raw.decode("utf-8"), query=environ.get("QUERY_STRING", ""), headers=headers)
         except (ValueError, TypeError, KeyError) as error:  # JSON or form Slack never sends, bytes not UTF-8
-            return _answer(start_response, refuse(400, f"a body that is not a Slack payload ({type(error).__name__})",
-                                                  len(raw)))  # fmt: skip
+            return _answer(
+                start_response, refuse(400, f"a body that is not a Slack payload ({type(error).__name__})", len(raw))
+            )
         response = self.app.dispatch(request)
         return _answer(start_response, response)
 
@@ -111,10 +118,15 @@ class MentoriWsgi:
 def _answer(start_response: StartResponse, response: Any) -> Iterable[bytes]:
     """A BoltResponse as WSGI."""
     body = response.body.encode() if isinstance(response.body, str) else bytes(response.body or b"")
-    headers = [(name, value) for name, values in response.headers.items() for value in values
-               if name.lower() != "content-length"]  # fmt: skip
-    start_response(f"{response.status} {_REASONS.get(response.status, '')}".strip(),
-                   [*headers, ("Content-Length", str(len(body)))])  # fmt: skip
+    headers = [
+        (name, value)
+        for name, values in response.headers.items()
+        for value in values
+        if name.lower() != "content-length"
+    ]
+    start_response(
+        f"{response.status} {_REASONS.get(response.status, '')}".strip(), [*headers, ("Content-Length", str(len(body)))]
+    )
     return [body]
 
 

@@ -27,8 +27,13 @@ class NotInstalled(LookupError):
 class Workspaces:
     """Hands out a client per team id; in OAuth mode it refreshes rotating tokens before they expire."""
 
-    def __init__(self, settings: Settings, engine: Engine, client: WebClient,
-                 now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:  # fmt: skip
+    def __init__(
+        self,
+        settings: Settings,
+        engine: Engine,
+        client: WebClient,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
         self.settings = settings
         self.client = client
         self.now = now
@@ -54,9 +59,11 @@ class Workspaces:
                 return cached[0]
             bot = self._fresh_bot(team_id)
             client = WebClient(
-                token=bot.bot_token, base_url=self.client.base_url, timeout=self.client.timeout,
+                token=bot.bot_token,
+                base_url=self.client.base_url,
+                timeout=self.client.timeout,
                 retry_handlers=list(self.client.retry_handlers),
-            )  # fmt: skip
+            )
             expires = datetime.fromtimestamp(bot.bot_token_expires_at, UTC) if bot.bot_token_expires_at else None
             self._clients[team_id] = (client, expires, now + RECHECK_AFTER)
             return client
@@ -67,8 +74,9 @@ class Workspaces:
         if bot is None or not bot.bot_token:
             raise NotInstalled(team_id)
         if bot.bot_refresh_token:
-            rotator = token_rotator(self.settings.slack_client_id or "", self.settings.slack_client_secret or "",
-                                    self.client)  # fmt: skip
+            rotator = token_rotator(
+                self.settings.slack_client_id or "", self.settings.slack_client_secret or "", self.client
+            )
             refreshed = rotator.perform_bot_token_rotation(
                 bot=bot, minutes_before_expiration=int(ROTATE_BEFORE.total_seconds() // 60)
             )

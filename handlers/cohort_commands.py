@@ -122,9 +122,11 @@ class CohortCommands:
         if not args:
             require_admin(caller.actor())
             view = create_cohort_view(
-                caller.language, default_language=self.deps.settings.language,
-                default_timezone=self.deps.settings.timezone, timezones=cohorts.COMMON_TIMEZONES,
-            )  # fmt: skip
+                caller.language,
+                default_language=self.deps.settings.language,
+                default_timezone=self.deps.settings.timezone,
+                timezones=cohorts.COMMON_TIMEZONES,
+            )
             self.open_form(ctx, caller, view, "cohorts.usage.create")
             return
         require_admin(caller.actor())
@@ -173,8 +175,9 @@ class CohortCommands:
         user_ids, rest = _people(args[1:])
         if rest or not user_ids:
             raise Invalid("members.error.user_missing")
-        added = cohort_admin.add_people(caller, args[0], user_ids=user_ids, role=Role.COACH, organisation=None,
-                                        welcome=self.welcome)  # fmt: skip
+        added = cohort_admin.add_people(
+            caller, args[0], user_ids=user_ids, role=Role.COACH, organisation=None, welcome=self.welcome
+        )
         ctx.reply(receipts.people_added(caller.language, added))
 
     def coach_remove(self, ctx: CommandContext, caller: Caller, args: tuple[str, ...]) -> None:
@@ -229,8 +232,9 @@ class CohortCommands:
         if not rest:
             raise Invalid("members.error.role_missing")
         role = members.parse_role(rest[0])
-        added = cohort_admin.add_people(caller, args[0], user_ids=user_ids, role=role,
-                                        organisation=" ".join(rest[1:]), welcome=self.welcome)  # fmt: skip
+        added = cohort_admin.add_people(
+            caller, args[0], user_ids=user_ids, role=role, organisation=" ".join(rest[1:]), welcome=self.welcome
+        )
         failed = cohort_admin.send_welcomes(caller, added.welcomes)
         report = receipts.welcome_report(caller.language, added.welcomes, failed)
         ctx.reply(joined(filter(None, [receipts.people_added(caller.language, added), report])))
@@ -258,9 +262,12 @@ class CohortCommands:
     def open_member_form(self, ctx: CommandContext, caller: Caller, actor: Actor, cohort: Cohort) -> None:
         choices = cohort_admin.organisation_choices(caller, cohort)
         view = add_members_view(
-            caller.language, cohort_id=int(cohort.id or 0), cohort=cohort.name, organisations=choices,
+            caller.language,
+            cohort_id=int(cohort.id or 0),
+            cohort=cohort.name,
+            organisations=choices,
             allow_coach=actor.is_admin,
-        )  # fmt: skip
+        )
         self.open_form(ctx, caller, view, "members.usage.add")
 
     def open_form(self, ctx: CommandContext, caller: Caller, view: dict[str, Any], usage_key: str) -> None:
@@ -300,12 +307,25 @@ def add_subcommands(router: Subcommands, deps: Deps) -> None:
         commands.group("org", {"add": (commands.org_add, "organisations.usage.add")}),
         opens_form=opens_form("add", 1),
     )
-    router.add("goal", commands.group("goal", {
-        "add": (commands.goal_add, "organisations.usage.goal_add"),
-        "list": (commands.goal_list, "organisations.usage.goal_list"),
-        "remove": (commands.goal_remove, "organisations.usage.goal_remove"),
-    }))  # fmt: skip
-    router.add("member", commands.group("member", {
-        "add": (commands.member_add, "members.usage.add"),
-        "remove": (commands.member_remove, "members.usage.remove"),
-    }), opens_form=opens_form("add", 1))  # fmt: skip
+    router.add(
+        "goal",
+        commands.group(
+            "goal",
+            {
+                "add": (commands.goal_add, "organisations.usage.goal_add"),
+                "list": (commands.goal_list, "organisations.usage.goal_list"),
+                "remove": (commands.goal_remove, "organisations.usage.goal_remove"),
+            },
+        ),
+    )
+    router.add(
+        "member",
+        commands.group(
+            "member",
+            {
+                "add": (commands.member_add, "members.usage.add"),
+                "remove": (commands.member_remove, "members.usage.remove"),
+            },
+        ),
+        opens_form=opens_form("add", 1),
+    )

@@ -87,9 +87,12 @@ class CohortViews:
         try:
             dates = [_date(values, field) for field in SESSION_FIELDS]
             cohort = cohort_admin.create_cohort(
-                caller, name=_text(values, "name"), language=chosen(values, "language") or "",
-                timezone=chosen(values, "timezone") or "", dates=dates,
-            )  # fmt: skip
+                caller,
+                name=_text(values, "name"),
+                language=chosen(values, "language") or "",
+                timezone=chosen(values, "timezone") or "",
+                dates=dates,
+            )
         except (Refused, Invalid) as problem:
             self.reject(ack, caller, problem, "forms.cohort.title", ("name", "language", "timezone", *SESSION_FIELDS))
             return
@@ -106,9 +109,12 @@ class CohortViews:
             if not channel_id:
                 raise Invalid("forms.error.required", field="channel")
             added = cohort_admin.add_organisation(
-                caller, cohort_id, name=_text(values, "name"), channel_id=str(channel_id),
+                caller,
+                cohort_id,
+                name=_text(values, "name"),
+                channel_id=str(channel_id),
                 goals=organisations.split_goals(_text(values, "goals")),
-            )  # fmt: skip
+            )
         except (Refused, Invalid) as problem:
             self.reject(ack, caller, problem, "forms.organisation.title", ("name", "channel", "goals"))
             return
@@ -124,9 +130,13 @@ class CohortViews:
             role = members.parse_role(chosen(values, "role") or "", allowed=(Role.MENTOR, Role.HR, Role.COACH))
             organisation = chosen(values, "organisation")
             added = cohort_admin.add_people(
-                caller, cohort_id, user_ids=[str(u) for u in element(values, "users").get("selected_users") or []],
-                role=role, organisation=whole_number(organisation), welcome=self.welcome,
-            )  # fmt: skip
+                caller,
+                cohort_id,
+                user_ids=[str(u) for u in element(values, "users").get("selected_users") or []],
+                role=role,
+                organisation=whole_number(organisation),
+                welcome=self.welcome,
+            )
         except (Refused, Invalid) as problem:
             self.reject(ack, caller, problem, "forms.members.title", ("users", "role", "organisation"))
             return
@@ -150,11 +160,19 @@ class CohortViews:
         """A DM to the person who submitted the form (a form has no response_url to answer on later)."""
         now = self.deps.now()
         with session_scope(self.deps.engine) as session:
-            row_id = enqueue(session, Envelope(
-                kind=MessageKind.NOTICE, key=f"form-reply:{caller.user_id}:{now.isoformat()}", team_id=caller.team_id,
-                due_at=now, latest_at=now + timedelta(days=1), payload=post({"text": fallback(text)}),
-                user_id=caller.user_id,
-            ), now=now)  # fmt: skip
+            row_id = enqueue(
+                session,
+                Envelope(
+                    kind=MessageKind.NOTICE,
+                    key=f"form-reply:{caller.user_id}:{now.isoformat()}",
+                    team_id=caller.team_id,
+                    due_at=now,
+                    latest_at=now + timedelta(days=1),
+                    payload=post({"text": fallback(text)}),
+                    user_id=caller.user_id,
+                ),
+                now=now,
+            )
         deliver(self.deps, client, [row_id])
 
 

@@ -25,7 +25,6 @@ from bot.surfaces.command import CommandContext, FormTest, Subcommand, never
 log = logging.getLogger(__name__)
 
 
-
 @dataclass(frozen=True)
 class Entry:
     handler: Subcommand
@@ -87,8 +86,9 @@ class CommandRouter:
         command = parse_command(str(body.get("text", "")))
         self.execute(self.subcommands[command.name], command, body, respond, client)
 
-    def execute(self, entry: Entry, command: ParsedCommand, body: dict[str, Any], respond: Respond,
-                client: WebClient) -> None:  # fmt: skip
+    def execute(
+        self, entry: Entry, command: ParsedCommand, body: dict[str, Any], respond: Respond, client: WebClient
+    ) -> None:
         """Run the subcommand; a failure is logged and the user told, never shown as a traceback."""
         language = self.deps.settings.language
         try:

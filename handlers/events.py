@@ -90,17 +90,28 @@ class DmEvents:
         if response is not None:
             self.respond(client, team_id, user_id, channel, ts, language, response)
 
-    def record(self, body: dict[str, Any], team_id: str, user_id: str, channel: str, ts: str, thread_ts: Any,
-               text: str, language: str) -> Response | None:  # fmt: skip
+    def record(
+        self,
+        body: dict[str, Any],
+        team_id: str,
+        user_id: str,
+        channel: str,
+        ts: str,
+        thread_ts: Any,
+        text: str,
+        language: str,
+    ) -> Response | None:
         """Save what the DM means, in one transaction with its event id; None when the event was handled before."""
         with session_scope(self.deps.engine) as session:
-            if not answers.claim_event(session, event_id=str(body.get("event_id") or ""), team_id=team_id,
-                                       now=self.deps.now()):  # fmt: skip
+            if not answers.claim_event(
+                session, event_id=str(body.get("event_id") or ""), team_id=team_id, now=self.deps.now()
+            ):
                 return None
             prompt = None
             if thread_ts and thread_ts != ts:
-                prompt = answers.prompt_for_thread(session, team_id=team_id, user_id=user_id, channel_id=channel,
-                                                   thread_ts=str(thread_ts))  # fmt: skip
+                prompt = answers.prompt_for_thread(
+                    session, team_id=team_id, user_id=user_id, channel_id=channel, thread_ts=str(thread_ts)
+                )
             if prompt is not None:
                 return self.thread_reply(session, prompt, text, language)
             return self.stray_message(session, team_id, user_id, channel, ts, text, language)
@@ -124,8 +135,9 @@ class DmEvents:
             lines.append(say(language, "mentor.thread.paused", day=day(language, prompt.member.paused_until)))
         return Response(react=True, thread_lines=lines, refresh=prompt.delivery_id)
 
-    def stray_message(self, session: Session, team_id: str, user_id: str, channel: str, ts: str, text: str,
-                      language: str) -> Response:  # fmt: skip
+    def stray_message(
+        self, session: Session, team_id: str, user_id: str, channel: str, ts: str, text: str, language: str
+    ) -> Response:
         """A DM outside any prompt's thread: how answers reach Mentori, and one click to keep it as the answer
         to the newest open prompt."""
         prompts = answers.open_prompts(session, team_id=team_id, user_id=user_id, limit=1)
@@ -134,13 +146,15 @@ class DmEvents:
         prompt = prompts[0]
         label = prompt.step.label.get(language)
         if len(text) > answers.ANSWER_LIMIT:
-            return Response(message=dm_help_message(language, note_id=None, label=label, too_long=True,
-                                                    limit=answers.ANSWER_LIMIT))  # fmt: skip
+            return Response(
+                message=dm_help_message(language, note_id=None, label=label, too_long=True, limit=answers.ANSWER_LIMIT)
+            )
         note = answers.keep_note(session, prompt, channel_id=channel, message_ts=ts, text=text, now=self.deps.now())
         return Response(message=dm_help_message(language, note_id=note.id, label=label))
 
-    def respond(self, client: WebClient, team_id: str, user_id: str, channel: str, ts: str, language: str,
-                response: Response) -> None:  # fmt: skip
+    def respond(
+        self, client: WebClient, team_id: str, user_id: str, channel: str, ts: str, language: str, response: Response
+    ) -> None:
         try:
             if response.react:
                 try:
@@ -152,15 +166,23 @@ class DmEvents:
             log.warning("could not react to a DM: %s", error_code(error))
         deliver(self.deps, client, self.plan_answer(team_id, user_id, channel, ts, response))
         if response.refresh is not None:
-            refresh_prompt_message(self.deps, client, team_id=team_id, user_id=user_id, delivery_id=response.refresh,
-                                   language=language)  # fmt: skip
+            refresh_prompt_message(
+                self.deps, client, team_id=team_id, user_id=user_id, delivery_id=response.refresh, language=language
+            )
             self.publisher.publish(client, team_id, user_id)
 
     def plan_answer(self, team_id: str, user_id: str, channel: str, ts: str, response: Response) -> list[int]:
         """Mentori's answer to a DM, in the outbox: once per message the mentor wrote (its channel and ts)."""
         now = self.deps.now()
-        envelope = Envelope(kind=MessageKind.NOTICE, key=f"reply:{channel}:{ts}", team_id=team_id, due_at=now,
-                            latest_at=now + REPLY_FOR, user_id=user_id, channel_id=channel)  # fmt: skip
+        envelope = Envelope(
+            kind=MessageKind.NOTICE,
+            key=f"reply:{channel}:{ts}",
+            team_id=team_id,
+            due_at=now,
+            latest_at=now + REPLY_FOR,
+            user_id=user_id,
+            channel_id=channel,
+        )
         ids = []
         with session_scope(self.deps.engine) as session:
             if response.thread_lines:

@@ -116,8 +116,9 @@ class HomeActions:
 
         def build(session: Session, language: str, team_id: str, user_id: str) -> dict[str, Any]:
             membership = mentor_prefs.own_membership(session, team_id=team_id, user_id=user_id)
-            return experiment_new_view(language, member_id=int(membership.member.id or 0),
-                                       goals=goal_choices(session, membership))  # fmt: skip
+            return experiment_new_view(
+                language, member_id=int(membership.member.id or 0), goals=goal_choices(session, membership)
+            )
 
         self.open_form(body, client, "mentor.experiment.new_title", build)
 
@@ -125,13 +126,17 @@ class HomeActions:
         ack()
 
         def build(session: Session, language: str, team_id: str, user_id: str) -> dict[str, Any]:
-            experiment, _ = own_experiment(session, team_id=team_id, user_id=user_id,
-                                           experiment_id=action_value(body))  # fmt: skip
+            experiment, _ = own_experiment(session, team_id=team_id, user_id=user_id, experiment_id=action_value(body))
             return experiment_edit_view(
-                language, experiment_id=int(experiment.id or 0), title=experiment.title,
-                plan_when=experiment.plan_when, plan_then=experiment.plan_then, status=experiment.status,
-                outcome=experiment.outcome, decision=experiment.decision,
-            )  # fmt: skip
+                language,
+                experiment_id=int(experiment.id or 0),
+                title=experiment.title,
+                plan_when=experiment.plan_when,
+                plan_then=experiment.plan_then,
+                status=experiment.status,
+                outcome=experiment.outcome,
+                decision=experiment.decision,
+            )
 
         self.open_form(body, client, "mentor.experiment.edit_title", build)
 
@@ -145,8 +150,13 @@ class HomeActions:
 
         self.open_form(body, client, "mentor.hr.title", build)
 
-    def open_form(self, body: dict[str, Any], client: WebClient, title_key: str,
-                  build: Callable[[Session, str, str, str], dict[str, Any]]) -> None:  # fmt: skip
+    def open_form(
+        self,
+        body: dict[str, Any],
+        client: WebClient,
+        title_key: str,
+        build: Callable[[Session, str, str, str], dict[str, Any]],
+    ) -> None:
         """Open the modal `build` makes from the mentor's own rows, or a notice saying why it cannot be opened."""
         team_id, user_id = who(body)
         language = self.publisher.language(team_id, user_id)
@@ -177,20 +187,35 @@ def send_export(deps: Deps, client: WebClient, team_id: str, user_id: str, langu
     now = deps.now()
     with session_scope(deps.engine) as session:
         data = data_rights.export_person(session, team_id=team_id, user_id=user_id, language=language, now=now)
-        row_id = plan_file(session, team_id, key=f"my-data:{user_id}:{now.isoformat()}",
-                           content=json.dumps(data, ensure_ascii=False, indent=2),
-                           filename=f"mentori-my-data-{now.date().isoformat()}.json",
-                           title=t(language, "mentor.data.export_title"),
-                           comment=say(language, "mentor.data.export_comment"), now=now, user_id=user_id)  # fmt: skip
+        row_id = plan_file(
+            session,
+            team_id,
+            key=f"my-data:{user_id}:{now.isoformat()}",
+            content=json.dumps(data, ensure_ascii=False, indent=2),
+            filename=f"mentori-my-data-{now.date().isoformat()}.json",
+            title=t(language, "mentor.data.export_title"),
+            comment=say(language, "mentor.data.export_comment"),
+            now=now,
+            user_id=user_id,
+        )
     row = deliver(deps, client, [row_id])[row_id]
     if row.status not in (DeliveryStatus.FAILED, DeliveryStatus.SKIPPED):
         return True
     log.warning("data export upload failed: %s", row.last_error)
     with session_scope(deps.engine) as session:
-        notice = enqueue(session, Envelope(kind=MessageKind.NOTICE, key=f"my-data-failed:{user_id}:{now.isoformat()}",
-                                           team_id=team_id, due_at=now, latest_at=now + timedelta(days=1),
-                                           payload=post({"text": say(language, "mentor.data.export_failed")}),
-                                           user_id=user_id), now=now)  # fmt: skip
+        notice = enqueue(
+            session,
+            Envelope(
+                kind=MessageKind.NOTICE,
+                key=f"my-data-failed:{user_id}:{now.isoformat()}",
+                team_id=team_id,
+                due_at=now,
+                latest_at=now + timedelta(days=1),
+                payload=post({"text": say(language, "mentor.data.export_failed")}),
+                user_id=user_id,
+            ),
+            now=now,
+        )
     deliver(deps, client, [notice])
     return False
 

@@ -213,8 +213,17 @@ class Kickoffs:
             return
         self.submit_choice(ack, client, team_id, user_id, language, (choice[0], str(choice[1])), confirmed=True)
 
-    def submit_choice(self, ack: Ack, client: WebClient, team_id: str, user_id: str, language: str,
-                      choice: tuple[int, str], *, confirmed: bool) -> None:  # fmt: skip
+    def submit_choice(
+        self,
+        ack: Ack,
+        client: WebClient,
+        team_id: str,
+        user_id: str,
+        language: str,
+        choice: tuple[int, str],
+        *,
+        confirmed: bool,
+    ) -> None:
         try:
             number = parse_number(choice[1], field="session")
             actor = self.actor(client, team_id, user_id)

@@ -68,14 +68,21 @@ class MentorActions:
         step, programme, answer = prompt.step, prompt.programme, prompt.answer
         items = [(item_id, programme.item(item_id).text.get(language)) for item_id in step.items]
         return answer_view(
-            language, delivery_id=prompt.delivery_id, label=step.label.get(language),
-            question=answers.question(session, prompt, language, now=self.deps.now()), items=items,
-            scale_low=programme.scale_low.get(language), scale_high=programme.scale_high.get(language),
-            thumbs=step.rating == "thumbs", text=answer.text if answer else None,
-            ratings=answer.ratings if answer else None, consent=bool(answer and answer.consent_to_quote),
-            editing=answer is not None, late=answer is None and answers.summary_posted(session, prompt) is not None,
+            language,
+            delivery_id=prompt.delivery_id,
+            label=step.label.get(language),
+            question=answers.question(session, prompt, language, now=self.deps.now()),
+            items=items,
+            scale_low=programme.scale_low.get(language),
+            scale_high=programme.scale_high.get(language),
+            thumbs=step.rating == "thumbs",
+            text=answer.text if answer else None,
+            ratings=answer.ratings if answer else None,
+            consent=bool(answer and answer.consent_to_quote),
+            editing=answer is not None,
+            late=answer is None and answers.summary_posted(session, prompt) is not None,
             limit=answers.ANSWER_LIMIT,
-        )  # fmt: skip
+        )
 
     def snooze(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         """Snooze: one reminder on the mentor's next working morning; the DM says when."""
@@ -105,8 +112,9 @@ class MentorActions:
         except Invalid as problem:
             self.tell(client, body, language, explain(language, problem))
             return
-        refresh_prompt_message(self.deps, client, team_id=team_id, user_id=user_id, delivery_id=prompt.delivery_id,
-                               language=language)  # fmt: skip
+        refresh_prompt_message(
+            self.deps, client, team_id=team_id, user_id=user_id, delivery_id=prompt.delivery_id, language=language
+        )
         self.publisher.publish(client, team_id, user_id)
 
     def stop_sharing(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
@@ -121,8 +129,9 @@ class MentorActions:
         except Invalid as problem:
             self.tell(client, body, language, explain(language, problem))
             return
-        refresh_prompt_message(self.deps, client, team_id=team_id, user_id=user_id, delivery_id=prompt.delivery_id,
-                               language=language)  # fmt: skip
+        refresh_prompt_message(
+            self.deps, client, team_id=team_id, user_id=user_id, delivery_id=prompt.delivery_id, language=language
+        )
         self.tell(client, body, language, say(language, "mentor.prompt.sharing_stopped"))
 
     def attach_note(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
@@ -132,8 +141,9 @@ class MentorActions:
         language = self.publisher.language(team_id, user_id)
         try:
             with session_scope(self.deps.engine) as session:
-                note, prompt = answers.own_note(session, team_id=team_id, user_id=user_id, note_id=action_value(body),
-                                                now=self.deps.now())  # fmt: skip
+                note, prompt = answers.own_note(
+                    session, team_id=team_id, user_id=user_id, note_id=action_value(body), now=self.deps.now()
+                )
                 added = answers.answer_from_reply(session, prompt, text=note.text, now=self.deps.now(), source="dm")
                 session.delete(note)
                 label = prompt.step.label.get(language)
@@ -143,12 +153,16 @@ class MentorActions:
         container = body.get("container") or {}
         if container.get("channel_id") and container.get("message_ts"):
             try:
-                client.chat_update(channel=container["channel_id"], ts=container["message_ts"],
-                                   **note_saved_message(language, label=label, added=added))  # fmt: skip
+                client.chat_update(
+                    channel=container["channel_id"],
+                    ts=container["message_ts"],
+                    **note_saved_message(language, label=label, added=added),
+                )
             except SlackApiError as error:
                 log.warning("could not update the DM reply: %s", error_code(error))
-        refresh_prompt_message(self.deps, client, team_id=team_id, user_id=user_id, delivery_id=prompt.delivery_id,
-                               language=language)  # fmt: skip
+        refresh_prompt_message(
+            self.deps, client, team_id=team_id, user_id=user_id, delivery_id=prompt.delivery_id, language=language
+        )
         self.publisher.publish(client, team_id, user_id)
 
     def mark(self, client: WebClient, body: dict[str, Any], note: str) -> None:
@@ -157,9 +171,13 @@ class MentorActions:
         if container.get("type") != "message" or not message.get("blocks"):
             return
         try:
-            client.chat_update(channel=container["channel_id"], ts=container["message_ts"],
-                               text=message.get("text") or note, blocks=with_state(message["blocks"], note),
-                               metadata=message.get("metadata"))  # fmt: skip
+            client.chat_update(
+                channel=container["channel_id"],
+                ts=container["message_ts"],
+                text=message.get("text") or note,
+                blocks=with_state(message["blocks"], note),
+                metadata=message.get("metadata"),
+            )
         except SlackApiError as error:
             log.warning("could not update a prompt DM: %s", error_code(error))
 
@@ -179,8 +197,9 @@ class MentorActions:
             except Invalid:
                 raise Invalid("mentor.error.pause_date", value=context.command.args[0][:40]) from None
             with session_scope(self.deps.engine) as session:
-                result = mentor_prefs.pause(session, team_id=context.team_id, user_id=context.user_id, until=until,
-                                            now=self.deps.now())  # fmt: skip
+                result = mentor_prefs.pause(
+                    session, team_id=context.team_id, user_id=context.user_id, until=until, now=self.deps.now()
+                )
         except Invalid as problem:
             context.reply(explain(language, problem))
             return

@@ -60,19 +60,28 @@ class MentorViews:
         consent = any(option.get("value") == "quote" for option in ticked)
         try:
             with session_scope(self.deps.engine) as session:
-                prompt = answers.own_prompt(session, team_id=team_id, user_id=user_id,
-                                            delivery_id=_metadata(body, "delivery"))  # fmt: skip
+                prompt = answers.own_prompt(
+                    session, team_id=team_id, user_id=user_id, delivery_id=_metadata(body, "delivery")
+                )
                 ratings: dict[str, Any] = {item: chosen(values, f"item_{item}") for item in prompt.step.items}
                 if prompt.step.rating == "thumbs":
                     ratings["thumbs"] = chosen(values, "thumbs")
-                answers.save_answer(session, prompt, text=_text(values, "text"), ratings=ratings, consent=consent,
-                                    source="modal", now=self.deps.now())  # fmt: skip
+                answers.save_answer(
+                    session,
+                    prompt,
+                    text=_text(values, "text"),
+                    ratings=ratings,
+                    consent=consent,
+                    source="modal",
+                    now=self.deps.now(),
+                )
         except Invalid as problem:
             self.reject(ack, body, language, problem, "mentor.answer.title")
             return
         ack()
-        refresh_prompt_message(self.deps, client, team_id=team_id, user_id=user_id, delivery_id=prompt.delivery_id,
-                               language=language)  # fmt: skip
+        refresh_prompt_message(
+            self.deps, client, team_id=team_id, user_id=user_id, delivery_id=prompt.delivery_id, language=language
+        )
         self.publisher.publish(client, team_id, user_id)
 
     def experiment_new(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
@@ -81,12 +90,18 @@ class MentorViews:
         values = form_values(body)
         try:
             with session_scope(self.deps.engine) as session:
-                membership = mentor_prefs.own_membership(session, team_id=team_id, user_id=user_id,
-                                                         member_id=_metadata(body, "member"))  # fmt: skip
+                membership = mentor_prefs.own_membership(
+                    session, team_id=team_id, user_id=user_id, member_id=_metadata(body, "member")
+                )
                 experiments.create_experiment(
-                    session, membership.member, title=_text(values, "title"), goal_id=chosen(values, "goal"),
-                    plan_when=_text(values, "plan_when"), plan_then=_text(values, "plan_then"), now=self.deps.now(),
-                )  # fmt: skip
+                    session,
+                    membership.member,
+                    title=_text(values, "title"),
+                    goal_id=chosen(values, "goal"),
+                    plan_when=_text(values, "plan_when"),
+                    plan_then=_text(values, "plan_then"),
+                    now=self.deps.now(),
+                )
         except Invalid as problem:
             self.reject(ack, body, language, problem, "mentor.experiment.new_title")
             return
@@ -99,12 +114,17 @@ class MentorViews:
         values = form_values(body)
         try:
             with session_scope(self.deps.engine) as session:
-                experiment, _ = experiments.own_experiment(session, team_id=team_id, user_id=user_id,
-                                                           experiment_id=_metadata(body, "experiment"))  # fmt: skip
+                experiment, _ = experiments.own_experiment(
+                    session, team_id=team_id, user_id=user_id, experiment_id=_metadata(body, "experiment")
+                )
                 experiments.update_experiment(
-                    session, experiment, status=chosen(values, "status"), outcome=_text(values, "outcome"),
-                    decision=chosen(values, "decision"), now=self.deps.now(),
-                )  # fmt: skip
+                    session,
+                    experiment,
+                    status=chosen(values, "status"),
+                    outcome=_text(values, "outcome"),
+                    decision=chosen(values, "decision"),
+                    now=self.deps.now(),
+                )
         except Invalid as problem:
             self.reject(ack, body, language, problem, "mentor.experiment.edit_title")
             return
@@ -123,8 +143,9 @@ class MentorViews:
             except ValueError:
                 raise Invalid("mentor.hr.error.date", field="held_on") from None
             with session_scope(self.deps.engine) as session:
-                membership = mentor_prefs.own_membership(session, team_id=team_id, user_id=user_id,
-                                                         member_id=_metadata(body, "member"))  # fmt: skip
+                membership = mentor_prefs.own_membership(
+                    session, team_id=team_id, user_id=user_id, member_id=_metadata(body, "member")
+                )
                 today = now.astimezone(answers.mentor_zone(session, membership.cohort, membership.member)).date()
                 logged = hr_meetings.log_meeting(session, membership.member, held_on=held_on,
                                                  notes=_text(values, "notes"), today=today, now=now)  # fmt: skip

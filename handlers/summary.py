@@ -96,15 +96,37 @@ class SummaryCommand(_Base):
                 reason = say(language, posting.problem.key, **posting.problem.params)
                 lines.append(say(language, "summary.not_posted", organisation=posting.organisation, problem=reason))
             elif posting.queued:
-                lines.append(say(language, "summary.queued", period=period, organisation=posting.organisation,
-                                 channel=posting.channel_id))  # fmt: skip
+                lines.append(
+                    say(
+                        language,
+                        "summary.queued",
+                        period=period,
+                        organisation=posting.organisation,
+                        channel=posting.channel_id,
+                    )
+                )
             elif posting.already:
                 when = moment(language, posting.posted_at) if posting.posted_at else str(posting.ts)
-                lines.append(say(language, "summary.already", period=period, organisation=posting.organisation,
-                               channel=posting.channel_id, when=when))  # fmt: skip
+                lines.append(
+                    say(
+                        language,
+                        "summary.already",
+                        period=period,
+                        organisation=posting.organisation,
+                        channel=posting.channel_id,
+                        when=when,
+                    )
+                )
             else:
-                lines.append(say(language, "summary.posted", period=period, organisation=posting.organisation,
-                               channel=posting.channel_id))  # fmt: skip
+                lines.append(
+                    say(
+                        language,
+                        "summary.posted",
+                        period=period,
+                        organisation=posting.organisation,
+                        channel=posting.channel_id,
+                    )
+                )
         ctx.reply(joined(lines) or say(language, "summary.error_no_organisations", cohort=cohort.name))
 
     @staticmethod
@@ -134,8 +156,10 @@ class ExportCommand(_Base):
         now = self.deps.now()
         with Session(self.deps.engine) as session:
             audiences = privacy_gate.audiences_of(session, actor, cohort)
-        exports = [(audience, privacy_gate.csv_for(self.deps.engine, audience, policy=self.policy, now=now))
-                   for audience in audiences]  # fmt: skip
+        exports = [
+            (audience, privacy_gate.csv_for(self.deps.engine, audience, policy=self.policy, now=now))
+            for audience in audiences
+        ]
         if not exports or exports[0][1] is None:
             ctx.reply(self.not_yet(ctx, cohort))
             return
@@ -161,17 +185,36 @@ class ExportCommand(_Base):
             lines.append(self.file_receipt(language, row, done, waiting))
         ctx.reply(joined(lines))
 
-    def upload(self, ctx: CommandContext, cohort: Cohort, period: str, csv_text: str, *, user_id: str | None = None,
-               channel_id: str | None = None, key: str = "") -> OutboxMessage:  # fmt: skip
+    def upload(
+        self,
+        ctx: CommandContext,
+        cohort: Cohort,
+        period: str,
+        csv_text: str,
+        *,
+        user_id: str | None = None,
+        channel_id: str | None = None,
+        key: str = "",
+    ) -> OutboxMessage:
         """One CSV file, named for its period, with a comment in the cohort's language, through the outbox."""
         label = period_label(cohort.programme, period, cohort.language)
         comment = say(cohort.language, "summary.export_comment", cohort=cohort.name, period=label)
         filename = f"mentori-{period}.csv"
         now = self.deps.now()
         with session_scope(self.deps.engine) as session:
-            row_id = plan_file(session, ctx.team_id, key=f"export:{cohort.id}:{key or ctx.user_id}:{now.isoformat()}",
-                               content=csv_text, filename=filename, title=filename, comment=comment, now=now,
-                               user_id=user_id, channel_id=channel_id, cohort_id=cohort.id)  # fmt: skip
+            row_id = plan_file(
+                session,
+                ctx.team_id,
+                key=f"export:{cohort.id}:{key or ctx.user_id}:{now.isoformat()}",
+                content=csv_text,
+                filename=filename,
+                title=filename,
+                comment=comment,
+                now=now,
+                user_id=user_id,
+                channel_id=channel_id,
+                cohort_id=cohort.id,
+            )
         return deliver(self.deps, ctx.client, [row_id])[row_id]
 
     def file_receipt(self, language: str, row: OutboxMessage, done: str, waiting: str) -> str:
@@ -210,9 +253,21 @@ class ForgetCommand:
         if not done.anything:
             ctx.reply(say(language, "summary.forget_nothing", user=user_id))
             return
-        ctx.reply(say(language, "summary.forget_done", user=user_id, memberships=done.memberships,
-                    deliveries=done.deliveries, answers=done.answers, experiments=done.experiments,
-                    meetings=done.meetings, notes=done.notes, summaries=done.summaries, other=done.other))  # fmt: skip
+        ctx.reply(
+            say(
+                language,
+                "summary.forget_done",
+                user=user_id,
+                memberships=done.memberships,
+                deliveries=done.deliveries,
+                answers=done.answers,
+                experiments=done.experiments,
+                meetings=done.meetings,
+                notes=done.notes,
+                summaries=done.summaries,
+                other=done.other,
+            )
+        )
 
 
 def add_subcommands(router: Subcommands, deps: Deps) -> None:

@@ -53,8 +53,17 @@ class Scope:
 EVERYTHING = Scope()
 
 
-def claim_rows(engine: Engine, table: Table, columns: Sequence[str], *, worker: str, now: datetime, limit: int,
-               lease: timedelta = LEASE, scope: Scope | None = None) -> list[tuple[Any, bool]]:  # fmt: skip
+def claim_rows(
+    engine: Engine,
+    table: Table,
+    columns: Sequence[str],
+    *,
+    worker: str,
+    now: datetime,
+    limit: int,
+    lease: timedelta = LEASE,
+    scope: Scope | None = None,
+) -> list[tuple[Any, bool]]:
     """Take up to `limit` due rows of `table` for `worker`, atomically: (row mapping, taken over from a sender)."""
     if limit <= 0:
         return []
@@ -75,12 +84,12 @@ def claim_rows(engine: Engine, table: Table, columns: Sequence[str], *, worker: 
 
 
 def _claimed(table: Table, worker: str, now: datetime) -> dict[str, Any]:
-    return {"status": DeliveryStatus.SENDING, "claimed_by": worker, "claimed_at": now,
-            "attempts": table.c.attempts + 1}  # fmt: skip
+    return {"status": DeliveryStatus.SENDING, "claimed_by": worker, "claimed_at": now, "attempts": table.c.attempts + 1}
 
 
-def _skip_locked(engine: Engine, table: Table, columns: Sequence[str], due: Any, worker: str, now: datetime,
-                 limit: int) -> list[tuple[Any, bool]]:  # fmt: skip
+def _skip_locked(
+    engine: Engine, table: Table, columns: Sequence[str], due: Any, worker: str, now: datetime, limit: int
+) -> list[tuple[Any, bool]]:
     picked = (
         select(table.c.id, table.c.claimed_by.label("previous"))
         .where(due)
@@ -100,8 +109,9 @@ def _skip_locked(engine: Engine, table: Table, columns: Sequence[str], due: Any,
     return [(row._mapping, row.previous is not None) for row in rows]
 
 
-def _conditionally(engine: Engine, table: Table, columns: Sequence[str], due: Any, worker: str, now: datetime,
-                   limit: int) -> list[tuple[Any, bool]]:  # fmt: skip
+def _conditionally(
+    engine: Engine, table: Table, columns: Sequence[str], due: Any, worker: str, now: datetime, limit: int
+) -> list[tuple[Any, bool]]:
     claimed: list[tuple[Any, bool]] = []
     # Each UPDATE re-checks `due` for the rows it changes, and SQLite runs one writer at a time: the rows it
     # returns are this worker's alone. A transaction that starts with a write takes the write lock before reading,
@@ -130,38 +140,56 @@ def record(engine: Engine, table: Table, outcomes: Sequence[Outcome], *, worker:
     clears_payload = "payload" in table.c
     for outcome in outcomes:
         values = _values(outcome, worker, now, clears_payload)
-        shapes.setdefault(tuple(sorted(values)), []).append({"b_id": outcome.row_id,
-                                                              **{f"b_{k}": v for k, v in values.items()}})  # fmt: skip
+        shapes.setdefault(tuple(sorted(values)), []).append(
+            {"b_id": outcome.row_id, **{f"b_{k}": v for k, v in values.items()}}
+        )
     changed = 0
     with engine.begin() as connection:
         for keys, rows in shapes.items():
             statement = (
                 update(table)
-                .where(table.c.id == bindparam("b_id"), table.c.status == DeliveryStatus.SENDING,
-                       table.c.claimed_by == worker)
+                .where(
+                    table.c.id == bindparam("b_id"),
+                    table.c.status == DeliveryStatus.SENDING,
+                    table.c.claimed_by == worker,
+                )
                 .values({key: bindparam(f"b_{key}") for key in keys})
-            )  # fmt: skip
+            )
             changed += max(0, connection.execute(statement, rows).rowcount or 0)
     if changed == len(outcomes):
         return []
-    log.warning("%d of %d outcomes were not stored: those rows were no longer this sender's claim",
-                len(outcomes) - changed, len(outcomes))  # fmt: skip
+    log.warning(
+        "%d of %d outcomes were not stored: those rows were no longer this sender's claim",
+        len(outcomes) - changed,
+        len(outcomes),
+    )
     sent = {outcome.row_id: outcome for outcome in outcomes if outcome.status == DeliveryStatus.SENT}
     if not sent:
         return []
     with engine.connect() as connection:
         status = dict(connection.execute(select(table.c.id, table.c.status).where(table.c.id.in_(sorted(sent)))).all())
-    return [outcome for row_id, outcome in sent.items() if status.get(row_id, DeliveryStatus.CANCELLED)
-            == DeliveryStatus.CANCELLED]  # fmt: skip
+    return [
+        outcome
+        for row_id, outcome in sent.items()
+        if status.get(row_id, DeliveryStatus.CANCELLED) == DeliveryStatus.CANCELLED
+    ]
 
 
 def _values(outcome: Outcome, worker: str, now: datetime, clears_payload: bool) -> dict[str, Any]:
     if outcome.status == DeliveryStatus.SENT:
-        values = {"status": DeliveryStatus.SENT, "sent_at": now, "channel_id": outcome.channel_id,
-                  "message_ts": outcome.message_ts, "last_error": None}  # fmt: skip
+        values = {
+            "status": DeliveryStatus.SENT,
+            "sent_at": now,
+            "channel_id": outcome.channel_id,
+            "message_ts": outcome.message_ts,
+            "last_error": None,
+        }
     elif outcome.status == DeliveryStatus.PLANNED:
-        return {"status": DeliveryStatus.PLANNED, "claimed_by": worker if outcome.keep_claim else None,
-                "last_error": _clip(outcome.error)}  # fmt: skip
+        return {
+            "status": DeliveryStatus.PLANNED,
+            "claimed_by": worker if outcome.keep_claim else None,
+            "last_error": _clip(outcome.error),
+        }
     else:
         values = {"status": outcome.status, "last_error": _clip(outcome.error)}
         if outcome.channel_id:

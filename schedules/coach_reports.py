@@ -87,11 +87,17 @@ def _prompts(session: Session, reports: dict[int, CohortReport], now: datetime) 
     for cohort_id, steps in quiet.items():
         _quiet_steps(session, reports[cohort_id], cohort_id, steps)
     for (cohort_id, code), member_ids in sorted(failed.items()):
-        earlier = set(session.exec(select(Delivery.member_id).where(
-            col(Delivery.cohort_id) == cohort_id, col(Delivery.status) == DeliveryStatus.FAILED,
-            col(Delivery.last_error) == code, col(Delivery.error_reported_at).is_not(None),
-            col(Delivery.id).not_in(taken),
-        )).all())  # fmt: skip
+        earlier = set(
+            session.exec(
+                select(Delivery.member_id).where(
+                    col(Delivery.cohort_id) == cohort_id,
+                    col(Delivery.status) == DeliveryStatus.FAILED,
+                    col(Delivery.last_error) == code,
+                    col(Delivery.error_reported_at).is_not(None),
+                    col(Delivery.id).not_in(taken),
+                )
+            ).all()
+        )
         fresh = sorted(member_ids - earlier)
         if fresh:
             users = session.exec(select(Member.user_id).where(col(Member.id).in_(fresh)).order_by(col(Member.user_id)))
@@ -113,12 +119,19 @@ def _quiet_steps(session: Session, report: CohortReport, cohort_id: int, steps: 
 
 def _messages(session: Session, reports: dict[int, CohortReport], now: datetime) -> None:
     rows = session.exec(
-        select(OutboxMessage.id, OutboxMessage.cohort_id, OutboxMessage.kind, OutboxMessage.key,  # type: ignore[call-overload]  # sqlmodel types select() for at most four columns
-               OutboxMessage.last_error).where(
-            col(OutboxMessage.status).in_(UNREPORTED), col(OutboxMessage.error_reported_at).is_(None),
-            col(OutboxMessage.cohort_id).is_not(None), col(OutboxMessage.kind).not_in(NOT_REPORTED_KINDS),
+        select(
+            OutboxMessage.id,
+            OutboxMessage.cohort_id,
+            OutboxMessage.kind,
+            OutboxMessage.key,  # type: ignore[call-overload]  # sqlmodel types select() for at most four columns
+            OutboxMessage.last_error,
+        ).where(
+            col(OutboxMessage.status).in_(UNREPORTED),
+            col(OutboxMessage.error_reported_at).is_(None),
+            col(OutboxMessage.cohort_id).is_not(None),
+            col(OutboxMessage.kind).not_in(NOT_REPORTED_KINDS),
         )
-    ).all()  # fmt: skip
+    ).all()
     for row_id, cohort_id, kind, key, code in rows:
         if not _mark(session, OutboxMessage, row_id, now):
             continue
@@ -155,8 +168,18 @@ def _enqueue(session: Session, cohort: Cohort, report: CohortReport, now: dateti
         log.warning("cohort %s has problems to report and no coach to tell", cohort.id)
     for member_id, user_id, language in coaches:
         message = coach_report(language or cohort.language, report, workspace_errors=WORKSPACE_ERRORS)
-        enqueue(session, Envelope(
-            kind=MessageKind.COACH_REPORT, key=f"report:{cohort.id}:{user_id}:{now.isoformat()}",
-            team_id=cohort.team_id, due_at=now, latest_at=now + REPORT_FOR, payload=post(message), user_id=user_id,
-            cohort_id=cohort.id, member_id=member_id,
-        ), now=now)  # fmt: skip
+        enqueue(
+            session,
+            Envelope(
+                kind=MessageKind.COACH_REPORT,
+                key=f"report:{cohort.id}:{user_id}:{now.isoformat()}",
+                team_id=cohort.team_id,
+                due_at=now,
+                latest_at=now + REPORT_FOR,
+                payload=post(message),
+                user_id=user_id,
+                cohort_id=cohort.id,
+                member_id=member_id,
+            ),
+            now=now,
+        )

@@ -135,15 +135,31 @@ def send_due() -> SendReport:
         log.info(
             "outbox: %d claimed, %d sent (%d found already in Slack), %d failed, %d given back, %d cancelled; "
             "triage: %d skipped as late, %d moved into working hours, %d re-planned for a pause, %d cancelled; %.1f s",
-            report.claimed, report.sent, report.found, report.failed, report.released, report.cancelled,
-            triage.late, triage.deferred, triage.replanned, triage.cancelled, report.seconds,
-        )  # fmt: skip
+            report.claimed,
+            report.sent,
+            report.found,
+            report.failed,
+            report.released,
+            report.cancelled,
+            triage.late,
+            triage.deferred,
+            triage.replanned,
+            triage.cancelled,
+            report.seconds,
+        )
     return report
 
 
 def _sender(ctx: JobContext, sources: list[Any] | None = None) -> Sender:
-    return Sender(engine=ctx.engine, client_for=ctx.posting_client, now=ctx.now, worker=ctx.worker,
-                  concurrency=ctx.concurrency, stop=ctx.stop, sources=sources)  # fmt: skip
+    return Sender(
+        engine=ctx.engine,
+        client_for=ctx.posting_client,
+        now=ctx.now,
+        worker=ctx.worker,
+        concurrency=ctx.concurrency,
+        stop=ctx.stop,
+        sources=sources,
+    )
 
 
 def remind() -> int:

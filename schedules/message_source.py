@@ -47,11 +47,13 @@ class MessageSource:
         )
         return Triage(late=int(result.rowcount or 0))
 
-    def claim(self, engine: Engine, *, worker: str, now: datetime, limit: int, lease: timedelta,
-              paused: frozenset[str]) -> list[Claimed]:  # fmt: skip
+    def claim(
+        self, engine: Engine, *, worker: str, now: datetime, limit: int, lease: timedelta, paused: frozenset[str]
+    ) -> list[Claimed]:
         scope = Scope(paused=paused, ids=self.scope.ids)
-        rows = claims.claim_rows(engine, TABLE, _RETURNED, worker=worker, now=now, limit=limit, lease=lease,
-                                 scope=scope)  # fmt: skip
+        rows = claims.claim_rows(
+            engine, TABLE, _RETURNED, worker=worker, now=now, limit=limit, lease=lease, scope=scope
+        )
         return [Claimed(row, taken_over) for row, taken_over in rows]
 
     def prepare(self, engine: Engine, claimed: Sequence[Claimed], moment: datetime) -> tuple[list[Task], list[Outcome]]:
@@ -98,9 +100,14 @@ def _note_summary_posts(engine: Engine, sent: Sequence[Outcome], now: datetime) 
     if not sent:
         return
     with Session(engine) as session:
-        keys = dict(session.exec(select(OutboxMessage.id, OutboxMessage.key).where(
-            col(OutboxMessage.id).in_([o.row_id for o in sent]), OutboxMessage.kind == MessageKind.SUMMARY,
-        )).all())  # fmt: skip
+        keys = dict(
+            session.exec(
+                select(OutboxMessage.id, OutboxMessage.key).where(
+                    col(OutboxMessage.id).in_([o.row_id for o in sent]),
+                    OutboxMessage.kind == MessageKind.SUMMARY,
+                )
+            ).all()
+        )
         for outcome in sent:
             summary_id = summary_post_of(str(keys.get(outcome.row_id, "")))
             if summary_id is None:

@@ -138,8 +138,9 @@ _RETURNED = ("id", "team_id", "cohort_id", "member_id", "step_id", "block", "due
              "created_at", "claimed_at", "attempts")  # fmt: skip
 
 
-def claim_due(engine: Engine, *, worker: str, now: datetime, limit: int, lease: timedelta = LEASE,
-              scope: Scope = EVERYTHING) -> list[Claim]:  # fmt: skip
+def claim_due(
+    engine: Engine, *, worker: str, now: datetime, limit: int, lease: timedelta = LEASE, scope: Scope = EVERYTHING
+) -> list[Claim]:
     """Take up to `limit` due prompts (planned and due, or stale in `sending`) for `worker`, atomically."""
     rows = claim_rows(engine, TABLE, _RETURNED, worker=worker, now=now, limit=limit, lease=lease, scope=scope)
     return [Claim(**{name: row[name] for name in _RETURNED}, check_first=taken_over) for row, taken_over in rows]

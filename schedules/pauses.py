@@ -42,8 +42,9 @@ def pause(engine: Engine, team_id: str, cause: str, now: datetime) -> None:
             .on_conflict_do_nothing()
         ).rowcount
     if added:
-        log.error("Slack refuses Mentori's token in workspace %s (%s): sending is paused until it works again",
-                  team_id, cause)  # fmt: skip
+        log.error(
+            "Slack refuses Mentori's token in workspace %s (%s): sending is paused until it works again", team_id, cause
+        )
 
 
 def paused_teams(engine: Engine, client_for: Callable[[str], WebClient], now: datetime) -> frozenset[str]:
@@ -80,14 +81,23 @@ def resume(engine: Engine, pause_row: SendingPause, now: datetime) -> int:
         told = 0
         for user_id, language in _admins_and_coaches(session, pause_row.team_id):
             message = sending_resumed(language, cause=pause_row.cause, since=pause_row.paused_at)
-            enqueue(session, Envelope(
-                kind=MessageKind.NOTICE, key=f"resumed:{pause_row.paused_at.isoformat()}:{user_id}",
-                team_id=pause_row.team_id, due_at=now, latest_at=now + NOTICE_FOR, payload=post(message),
-                user_id=user_id,
-            ), now=now)  # fmt: skip
+            enqueue(
+                session,
+                Envelope(
+                    kind=MessageKind.NOTICE,
+                    key=f"resumed:{pause_row.paused_at.isoformat()}:{user_id}",
+                    team_id=pause_row.team_id,
+                    due_at=now,
+                    latest_at=now + NOTICE_FOR,
+                    payload=post(message),
+                    user_id=user_id,
+                ),
+                now=now,
+            )
             told += 1
-    log.warning("sending resumed in workspace %s after %s; %d admins and coaches told", pause_row.team_id,
-                pause_row.cause, told)  # fmt: skip
+    log.warning(
+        "sending resumed in workspace %s after %s; %d admins and coaches told", pause_row.team_id, pause_row.cause, told
+    )
     return told
 
 
@@ -97,19 +107,25 @@ def _admins_and_coaches(session: Session, team_id: str) -> list[tuple[str, str]]
     coaches = session.exec(
         select(Member.user_id, Member.language, Cohort.language)
         .join(Cohort, col(Cohort.id) == col(Member.cohort_id))
-        .where(Member.team_id == team_id, Member.role == Role.COACH, Member.status == MemberStatus.ACTIVE,
-               Cohort.status == CohortStatus.ACTIVE)
+        .where(
+            Member.team_id == team_id,
+            Member.role == Role.COACH,
+            Member.status == MemberStatus.ACTIVE,
+            Cohort.status == CohortStatus.ACTIVE,
+        )
         .order_by(col(Member.id))
-    )  # fmt: skip
+    )
     for user_id, own, cohort_language in coaches:
         people.setdefault(user_id, own or cohort_language)
     default = next(iter(people.values()), "en")
     admins = session.exec(
         select(SlackUser.user_id).where(
-            SlackUser.team_id == team_id, or_(col(SlackUser.is_admin), col(SlackUser.is_owner)),
-            col(SlackUser.is_bot).is_(False), col(SlackUser.deleted).is_(False),
+            SlackUser.team_id == team_id,
+            or_(col(SlackUser.is_admin), col(SlackUser.is_owner)),
+            col(SlackUser.is_bot).is_(False),
+            col(SlackUser.deleted).is_(False),
         )
-    )  # fmt: skip
+    )
     for user_id in admins:
         people.setdefault(user_id, default)
     return sorted(people.items())

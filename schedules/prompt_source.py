@@ -39,8 +39,9 @@ class PromptSource:
     def triage(self, session: Session, now: datetime) -> Triage:
         return triage_prompts(session, now=now)
 
-    def claim(self, engine: Engine, *, worker: str, now: datetime, limit: int, lease: timedelta,
-              paused: frozenset[str]) -> list[Claim]:  # fmt: skip
+    def claim(
+        self, engine: Engine, *, worker: str, now: datetime, limit: int, lease: timedelta, paused: frozenset[str]
+    ) -> list[Claim]:
         scope = Scope(paused=paused, ids=self.scope.ids)
         return claim_due(engine, worker=worker, now=now, limit=limit, lease=lease, scope=scope)
 
@@ -66,26 +67,51 @@ class PromptSource:
                 programme, dates, policies = per_cohort[claim.cohort_id]
                 policy = policies[claim.member_id]
                 try:
-                    message = _message(session, claim, programme, dates, policy, member.language or cohort.language,
-                                       contexts.get(claim.member_id))  # fmt: skip
+                    message = _message(
+                        session,
+                        claim,
+                        programme,
+                        dates,
+                        policy,
+                        member.language or cohort.language,
+                        contexts.get(claim.member_id),
+                    )
                 except KeyError:  # the cohort's programme no longer has this step
                     settled.append(Outcome(claim.id, DeliveryStatus.FAILED, error="unknown_step"))
                     continue
                 except Exception:
-                    log.exception("could not build the prompt of delivery %s", claim.id,
-                                  extra={"delivery_id": claim.id})  # fmt: skip
-                    settled.append(Outcome(claim.id, DeliveryStatus.PLANNED, error="internal",
-                                           keep_claim=claim.check_first))  # fmt: skip
+                    log.exception(
+                        "could not build the prompt of delivery %s", claim.id, extra={"delivery_id": claim.id}
+                    )
+                    settled.append(
+                        Outcome(claim.id, DeliveryStatus.PLANNED, error="internal", keep_claim=claim.check_first)
+                    )
                     continue
                 ready.append(_task(claim, member, message, channels.get(claim.member_id), policy, cohort, moment))
         return ready, settled
 
 
-def _task(claim: Claim, member: Member, message: dict[str, Any], channel: str | None, policy: WorkPolicy,
-          cohort: Cohort, moment: datetime) -> Task:  # fmt: skip
+def _task(
+    claim: Claim,
+    member: Member,
+    message: dict[str, Any],
+    channel: str | None,
+    policy: WorkPolicy,
+    cohort: Cohort,
+    moment: datetime,
+) -> Task:
     latest = latest_useful(claim.planned_at or claim.not_before, policy, cohort)
-    task = Task(claim.id, claim.team_id, "post", message, _is_prompt(claim.id), member.user_id, channel,
-                check=claim.check_first, latest_at=latest)  # fmt: skip
+    task = Task(
+        claim.id,
+        claim.team_id,
+        "post",
+        message,
+        _is_prompt(claim.id),
+        member.user_id,
+        channel,
+        check=claim.check_first,
+        latest_at=latest,
+    )
     if claim.check_first:  # taken over: triage did not see it, so decide here once the DM has been looked at
         slot = next_slot(moment, policy)
         task.late, task.off_hours = slot > latest, slot > moment
@@ -102,19 +128,30 @@ def _per_cohort(session: Session, cohorts: Iterable[Cohort], members: Iterable[M
     found: dict[int, tuple[Programme, dict[int, date], dict[int, WorkPolicy]]] = {}
     for cohort in cohorts:
         mine = [m for m in members if m.cohort_id == cohort.id]
-        found[cohort.id] = (programme_by_id(cohort.programme), session_dates(session, cohort.id),  # type: ignore[index,arg-type]  # a stored row's id is set
-                            mentor_context(session, cohort, mine))  # fmt: skip
+        found[cohort.id] = (  # type: ignore[index]  # a stored row's id is set
+            programme_by_id(cohort.programme),
+            session_dates(session, cohort.id),  # type: ignore[arg-type]  # a stored row's id is set
+            mentor_context(session, cohort, mine),
+        )
     return found
 
 
-def _message(session: Session, claim: Claim, programme: Programme, dates: dict[int, date], policy: WorkPolicy,
-             language: str, context: StepContext | None) -> dict[str, Any]:  # fmt: skip
+def _message(
+    session: Session,
+    claim: Claim,
+    programme: Programme,
+    dates: dict[int, date],
+    policy: WorkPolicy,
+    language: str,
+    context: StepContext | None,
+) -> dict[str, Any]:
     step: Step = programme.step(claim.step_id)
     if step.kind == "kickoff":
         delivery = session.get(Delivery, claim.id)
         assert delivery is not None
-        text, blocks = kickoff_message(programme, step, language,
-                                       kickoff_context(session, delivery, programme, language))  # fmt: skip
+        text, blocks = kickoff_message(
+            programme, step, language, kickoff_context(session, delivery, programme, language)
+        )
         return kickoff_prompt(text, blocks, claim.id)
     question = fill(step, language, context or StepContext())
     local_due = claim.due_at.astimezone(ZoneInfo(policy.tz)).date()

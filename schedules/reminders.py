@@ -79,11 +79,25 @@ def enqueue_reminders(session: Session, *, now: datetime) -> list[int]:
         if marked.rowcount != 1:
             continue
         message = {**reminder_message(step, member.language or cohort.language), "reply_broadcast": True}
-        reminders.append(enqueue(session, Envelope(
-            kind=MessageKind.REMINDER, key=f"reminder:{delivery.id}", team_id=delivery.team_id, due_at=moment,
-            latest_at=moment + grace(cohort), payload=post(message), channel_id=delivery.channel_id,
-            user_id=member.user_id, thread_ts=delivery.message_ts, cohort_id=cohort.id, member_id=member.id,
-        ), now=now))  # fmt: skip
+        reminders.append(
+            enqueue(
+                session,
+                Envelope(
+                    kind=MessageKind.REMINDER,
+                    key=f"reminder:{delivery.id}",
+                    team_id=delivery.team_id,
+                    due_at=moment,
+                    latest_at=moment + grace(cohort),
+                    payload=post(message),
+                    channel_id=delivery.channel_id,
+                    user_id=member.user_id,
+                    thread_ts=delivery.message_ts,
+                    cohort_id=cohort.id,
+                    member_id=member.id,
+                ),
+                now=now,
+            )
+        )
     return reminders
 
 

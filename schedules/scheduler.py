@@ -168,8 +168,15 @@ class SchedulerService:
         jobs.register(self.context)
         self.scheduler.start()
         self.elect()
-        self.scheduler.add_job(self.elect, IntervalTrigger(seconds=self.elect_every), id="elect", jobstore=LOCAL,
-                               executor=ELECTION, replace_existing=True, misfire_grace_time=None)  # fmt: skip
+        self.scheduler.add_job(
+            self.elect,
+            IntervalTrigger(seconds=self.elect_every),
+            id="elect",
+            jobstore=LOCAL,
+            executor=ELECTION,
+            replace_existing=True,
+            misfire_grace_time=None,
+        )
         log.info("scheduler started as %s (%s)", "leader" if self.leader else "standby", self.context.worker)
         return self
 
@@ -192,9 +199,14 @@ class SchedulerService:
         elif not self.leader and self.lock.acquire():
             self._lead()
         elif not self.leader and self.scheduler.get_job("send_due.standby") is None:
-            self.scheduler.add_job(jobs.send_due, IntervalTrigger(seconds=SEND_EVERY), id="send_due.standby",
-                                   jobstore=LOCAL, replace_existing=True,
-                                   next_run_time=datetime.now(UTC))  # fmt: skip
+            self.scheduler.add_job(
+                jobs.send_due,
+                IntervalTrigger(seconds=SEND_EVERY),
+                id="send_due.standby",
+                jobstore=LOCAL,
+                replace_existing=True,
+                next_run_time=datetime.now(UTC),
+            )
 
     def _lead(self) -> None:
         if self.scheduler.get_job("send_due.standby") is not None:
@@ -213,8 +225,14 @@ class SchedulerService:
     def _stand_by(self) -> None:
         self.scheduler.remove_jobstore(STORED, shutdown=False)
         self.leader = False
-        self.scheduler.add_job(jobs.send_due, IntervalTrigger(seconds=SEND_EVERY), id="send_due.standby",
-                               jobstore=LOCAL, replace_existing=True, next_run_time=datetime.now(UTC))  # fmt: skip
+        self.scheduler.add_job(
+            jobs.send_due,
+            IntervalTrigger(seconds=SEND_EVERY),
+            id="send_due.standby",
+            jobstore=LOCAL,
+            replace_existing=True,
+            next_run_time=datetime.now(UTC),
+        )
 
     def stop(self) -> None:
         """Finish the jobs running now (the sender gives back what it has not started), then let go of the lock."""

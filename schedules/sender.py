@@ -61,8 +61,9 @@ class Source(Protocol):
     name: str
 
     def triage(self, session: Session, now: datetime) -> Triage: ...
-    def claim(self, engine: Engine, *, worker: str, now: datetime, limit: int, lease: timedelta,
-              paused: frozenset[str]) -> Sequence[Any]: ...  # fmt: skip
+    def claim(
+        self, engine: Engine, *, worker: str, now: datetime, limit: int, lease: timedelta, paused: frozenset[str]
+    ) -> Sequence[Any]: ...
     def prepare(self, engine: Engine, claimed: Sequence[Any], moment: datetime) -> tuple[list[Task], list[Outcome]]: ...
     def record(self, engine: Engine, outcomes: Sequence[Outcome], *, worker: str, now: datetime) -> list[Outcome]: ...
 
@@ -171,8 +172,9 @@ class Sender:
                     for task in tasks.close():
                         results.put((task.give_back("stopped"), False))
                 if not exhausted and outstanding < self.concurrency * 2:
-                    claimed = source.claim(self.engine, worker=self.worker, now=moment, limit=self.batch,
-                                           lease=self.lease, paused=paused)  # fmt: skip
+                    claimed = source.claim(
+                        self.engine, worker=self.worker, now=moment, limit=self.batch, lease=self.lease, paused=paused
+                    )
                     if not claimed:
                         exhausted = True
                     else:
@@ -198,8 +200,14 @@ class Sender:
             for thread in threads:
                 thread.join()
 
-    def _hand_out(self, source: Source, claimed: Sequence[Any], moment: datetime, tasks: DelayQueue[Task],
-                  results: queue.SimpleQueue[tuple[Outcome, bool]]) -> None:  # fmt: skip
+    def _hand_out(
+        self,
+        source: Source,
+        claimed: Sequence[Any],
+        moment: datetime,
+        tasks: DelayQueue[Task],
+        results: queue.SimpleQueue[tuple[Outcome, bool]],
+    ) -> None:
         ready, settled = source.prepare(self.engine, claimed, moment)
         for outcome in settled:
             results.put((outcome, False))
@@ -224,8 +232,9 @@ class Sender:
 
     # -- talking to Slack (pool threads, no database) ---------------------------------------------------------------
 
-    def _start_threads(self, tasks: DelayQueue[Task], results: queue.SimpleQueue[tuple[Outcome, bool]],
-                       report: SendReport) -> list[threading.Thread]:  # fmt: skip
+    def _start_threads(
+        self, tasks: DelayQueue[Task], results: queue.SimpleQueue[tuple[Outcome, bool]], report: SendReport
+    ) -> list[threading.Thread]:
         lock = threading.Lock()
 
         def work() -> None:
@@ -296,6 +305,13 @@ def send_now(engine: Engine, client: WebClient, ids: Sequence[int], *, now: Call
     """Send the outbox messages `ids` at once with a listener's workspace client (see bot.outbox)."""
     sending = sending_copy(client)
     worker = f"now:{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-    sender = Sender(engine=engine, client_for=lambda _team: sending, now=now, worker=worker, concurrency=4,
-                    budget=NOW_BUDGET, sources=only_messages(ids))  # fmt: skip
+    sender = Sender(
+        engine=engine,
+        client_for=lambda _team: sending,
+        now=now,
+        worker=worker,
+        concurrency=4,
+        budget=NOW_BUDGET,
+        sources=only_messages(ids),
+    )
     return sender.run()

@@ -137,11 +137,13 @@ def find(client: WebClient, task: Task) -> str | None:
     if task.action == "delete":
         return None
     if task.thread_ts:
-        response = call(client.conversations_replies, channel=task.channel, ts=task.thread_ts,
-                        limit=200, include_all_metadata=True)  # fmt: skip
+        response = call(
+            client.conversations_replies, channel=task.channel, ts=task.thread_ts, limit=200, include_all_metadata=True
+        )
     else:
-        response = call(client.conversations_history, channel=task.channel, limit=HISTORY_LIMIT,
-                        include_all_metadata=True)  # fmt: skip
+        response = call(
+            client.conversations_history, channel=task.channel, limit=HISTORY_LIMIT, include_all_metadata=True
+        )
     for message in response.get("messages") or []:
         if task.mark(message):
             return str(message["ts"])

@@ -22,8 +22,14 @@ ERROR_WAIT = 2.0  # seconds to wait after the database failed to answer
 class WorkConsumer:
     """Takes only as many items as it has free threads, so other workers get the rest at once."""
 
-    def __init__(self, engine: Engine, run: Callable[[work_queue.Queued], None], *, threads: int = THREADS,
-                 idle_wait: float = IDLE_WAIT) -> None:  # fmt: skip
+    def __init__(
+        self,
+        engine: Engine,
+        run: Callable[[work_queue.Queued], None],
+        *,
+        threads: int = THREADS,
+        idle_wait: float = IDLE_WAIT,
+    ) -> None:
         self.engine = engine
         self.run = run
         self.threads = threads

@@ -81,12 +81,22 @@ def deletion(ts: str) -> dict[str, Any]:
 def enqueue(session: Session, envelope: Envelope, *, now: datetime) -> int:
     """Write the message unless its key is there already; returns the row's id either way."""
     values = {
-        "team_id": envelope.team_id, "kind": envelope.kind, "key": envelope.key[:200],
-        "cohort_id": envelope.cohort_id, "member_id": envelope.member_id, "user_id": envelope.user_id,
-        "channel_id": envelope.channel_id, "thread_ts": envelope.thread_ts, "payload": envelope.payload,
-        "status": DeliveryStatus.PLANNED, "due_at": envelope.due_at, "not_before": envelope.due_at,
-        "latest_at": envelope.latest_at, "attempts": 0, "created_at": now,
-    }  # fmt: skip
+        "team_id": envelope.team_id,
+        "kind": envelope.kind,
+        "key": envelope.key[:200],
+        "cohort_id": envelope.cohort_id,
+        "member_id": envelope.member_id,
+        "user_id": envelope.user_id,
+        "channel_id": envelope.channel_id,
+        "thread_ts": envelope.thread_ts,
+        "payload": envelope.payload,
+        "status": DeliveryStatus.PLANNED,
+        "due_at": envelope.due_at,
+        "not_before": envelope.due_at,
+        "latest_at": envelope.latest_at,
+        "attempts": 0,
+        "created_at": now,
+    }
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     session.execute(dialect.insert(TABLE).values(values).on_conflict_do_nothing())
     found = session.execute(
@@ -100,17 +110,27 @@ def retry(session: Session, row_id: int, *, due_at: datetime, latest_at: datetim
     session.execute(
         update(TABLE)
         .where(TABLE.c.id == row_id, TABLE.c.status.in_([DeliveryStatus.FAILED, DeliveryStatus.SKIPPED]))
-        .values(status=DeliveryStatus.PLANNED, due_at=due_at, not_before=due_at, latest_at=latest_at,
-                claimed_by=None, last_error=None, error_reported_at=None)
-    )  # fmt: skip
+        .values(
+            status=DeliveryStatus.PLANNED,
+            due_at=due_at,
+            not_before=due_at,
+            latest_at=latest_at,
+            claimed_by=None,
+            last_error=None,
+            error_reported_at=None,
+        )
+    )
 
 
 def mark_reported(session: Session, ids: Iterable[int], *, now: datetime) -> None:
     """Note that the person who asked was told these rows failed, so the coaches' report does not tell it again."""
     wanted = sorted(set(ids))
     if wanted:
-        session.execute(update(TABLE).where(TABLE.c.id.in_(wanted), TABLE.c.error_reported_at.is_(None))
-                        .values(error_reported_at=now))  # fmt: skip
+        session.execute(
+            update(TABLE)
+            .where(TABLE.c.id.in_(wanted), TABLE.c.error_reported_at.is_(None))
+            .values(error_reported_at=now)
+        )
 
 
 def rows(session: Session, ids: Iterable[int]) -> dict[int, OutboxMessage]:
@@ -122,14 +142,16 @@ def rows(session: Session, ids: Iterable[int]) -> dict[int, OutboxMessage]:
     return {row.id: row for row in found.scalars()}
 
 
-def cancel_for_person(session: Session, member_ids: Sequence[int], *, team_id: str,
-                      user_id: str) -> list[tuple[str, str]]:  # fmt: skip
+def cancel_for_person(
+    session: Session, member_ids: Sequence[int], *, team_id: str, user_id: str
+) -> list[tuple[str, str]]:
     """Cancel what is still to go to a person (their memberships, or them by user id); returns (channel, ts) of what
     already reached Slack."""
     session.execute(
-        update(TABLE).where(_for_person(member_ids, team_id, user_id), TABLE.c.status.in_(OPEN))
+        update(TABLE)
+        .where(_for_person(member_ids, team_id, user_id), TABLE.c.status.in_(OPEN))
         .values(status=DeliveryStatus.CANCELLED, payload={})
-    )  # fmt: skip
+    )
     return sent_to(session, member_ids, team_id=team_id, user_id=user_id)
 
 

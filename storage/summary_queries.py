@@ -84,9 +84,9 @@ def _mentor_filter(cohort_id: int) -> Any:
 
 
 def _mentors(session: Session, cohort_id: int, figures: dict[int | None, OrganisationFigures]) -> None:
-    for organisation_id, member_id in session.exec(select(col(Member.organisation_id), col(Member.id)).where(
-        _mentor_filter(cohort_id)
-    )):  # fmt: skip
+    for organisation_id, member_id in session.exec(
+        select(col(Member.organisation_id), col(Member.id)).where(_mentor_filter(cohort_id))
+    ):
         figures[organisation_id].mentors.add(int(member_id or 0))
 
 
@@ -116,9 +116,12 @@ def _activity(
 
 
 def _hr_meetings(
-    session: Session, cohort_id: int, figures: dict[int | None, OrganisationFigures], since: datetime | None,
+    session: Session,
+    cohort_id: int,
+    figures: dict[int | None, OrganisationFigures],
+    since: datetime | None,
     until: datetime | None,
-) -> None:  # fmt: skip
+) -> None:
     query = (
         select(Member.organisation_id, HrMeeting.member_id, func.count())
         .join(Member, col(Member.id) == col(HrMeeting.member_id))
@@ -136,11 +139,16 @@ def _hr_meetings(
 
 def _experiments(session: Session, cohort_id: int, figures: dict[int | None, OrganisationFigures]) -> None:
     rows = session.exec(
-        select(col(Member.organisation_id), col(Experiment.member_id), col(Experiment.status),  # type: ignore[call-overload]  # sqlmodel types select() for at most four columns
-               col(Experiment.decision), col(Experiment.goal_id))
+        select(
+            col(Member.organisation_id),
+            col(Experiment.member_id),
+            col(Experiment.status),  # type: ignore[call-overload]  # sqlmodel types select() for at most four columns
+            col(Experiment.decision),
+            col(Experiment.goal_id),
+        )
         .join(Member, col(Member.id) == col(Experiment.member_id))
         .where(_mentor_filter(cohort_id))
-    )  # fmt: skip
+    )
     for organisation_id, member_id, status, decision, goal_id in rows:
         org = figures[organisation_id]
         org.experiments.setdefault(f"status:{status}", set()).add(member_id)

@@ -43,9 +43,15 @@ class Item:
 
 def enqueue_many(engine: Engine, items: list[Item]) -> None:
     """Store several in one transaction (one statement)."""
-    rows = [{"kind": item.kind, "team_id": item.team_id, "enqueued_at": item.enqueued_at,
-             "payload": {key: value for key, value in item.payload.items() if key not in PRIVATE_FIELDS}}
-            for item in items]  # fmt: skip
+    rows = [
+        {
+            "kind": item.kind,
+            "team_id": item.team_id,
+            "enqueued_at": item.enqueued_at,
+            "payload": {key: value for key, value in item.payload.items() if key not in PRIVATE_FIELDS},
+        }
+        for item in items
+    ]
     with engine.begin() as connection:
         if engine.dialect.name == "postgresql":
             # Not waiting for the disk: an item lost in a database crash is like one lost by a web process dying

@@ -89,8 +89,7 @@ def test_bot_scopes_are_exactly_the_reviewed_set(manifest: dict[str, Any]) -> No
     assert len(bot) == len(set(bot)), "duplicate bot scope (the schema does not forbid duplicates)"
     added, removed = sorted(set(bot) - EXPECTED_BOT_SCOPES), sorted(EXPECTED_BOT_SCOPES - set(bot))
     assert not added and not removed, (
-        "bot scopes changed: update bot/scopes.py and README.md's scope table "
-        f"(added: {added}, removed: {removed})"
+        f"bot scopes changed: update bot/scopes.py and README.md's scope table (added: {added}, removed: {removed})"
     )
     # No user scopes and no optional scopes: the bot token is the only token Mentori uses.
     assert set(scopes) == {"bot"}

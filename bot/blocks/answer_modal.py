@@ -62,10 +62,16 @@ def read_metadata(raw: str | None, key: str) -> Any:
     return data.get(key) if isinstance(data, dict) else None
 
 
-def _input(block_id: str, label: str, element: dict[str, Any], *, optional: bool = True,
-           hint: str | None = None) -> Block:  # fmt: skip
-    block: Block = {"type": "input", "block_id": block_id, "label": plain(clip(label, 2000)), "element": element,
-                    "optional": optional}  # fmt: skip
+def _input(
+    block_id: str, label: str, element: dict[str, Any], *, optional: bool = True, hint: str | None = None
+) -> Block:
+    block: Block = {
+        "type": "input",
+        "block_id": block_id,
+        "label": plain(clip(label, 2000)),
+        "element": element,
+        "optional": optional,
+    }
     if hint:
         block["hint"] = plain(hint)
     return block
@@ -120,14 +126,24 @@ def answer_view(
         if ratings.get("thumbs") in values:
             element["initial_option"] = options[values.index(ratings["thumbs"])]
         blocks.append(_input("thumbs", say(language, "mentor.answer.thumbs_label"), element))
-    text_input: dict[str, Any] = {"type": "plain_text_input", "action_id": VALUE, "multiline": True,
-                                  "max_length": limit,
-                                  "placeholder": plain(say(language, "mentor.answer.text_placeholder"))}  # fmt: skip
+    text_input: dict[str, Any] = {
+        "type": "plain_text_input",
+        "action_id": VALUE,
+        "multiline": True,
+        "max_length": limit,
+        "placeholder": plain(say(language, "mentor.answer.text_placeholder")),
+    }
     if text:
         text_input["initial_value"] = text[:limit]
     text_label = "mentor.answer.text_label_optional" if items or thumbs else "mentor.answer.text_label"
-    blocks.append(_input("text", say(language, text_label), text_input,
-                         hint=say(language, "mentor.answer.text_hint", max=number(language, limit))))  # fmt: skip
+    blocks.append(
+        _input(
+            "text",
+            say(language, text_label),
+            text_input,
+            hint=say(language, "mentor.answer.text_hint", max=number(language, limit)),
+        )
+    )
     consent_option = option(t(language, "mentor.answer.consent"), "quote", t(language, "mentor.answer.consent_more"))
     consent_element: dict[str, Any] = {"type": "checkboxes", "action_id": VALUE, "options": [consent_option]}
     if consent:
@@ -192,9 +208,10 @@ def skipped_message(language: str, *, delivery_id: int, label: str, question: st
     blocks: list[Block] = [
         section(md("*{label}*\n{question}", label=label, question=question)),
         context(say(language, "mentor.prompt.skipped")),
-        actions(button(say(language, "mentor.prompt.answer_anyway"), PROMPT_ANSWER, str(delivery_id)),
-                block_id=STATE_BLOCK),
-    ]  # fmt: skip
+        actions(
+            button(say(language, "mentor.prompt.answer_anyway"), PROMPT_ANSWER, str(delivery_id)), block_id=STATE_BLOCK
+        ),
+    ]
     return message(say(language, "mentor.prompt.skipped_text", label=label), blocks)
 
 
@@ -204,14 +221,19 @@ def with_state(blocks: Sequence[Block], note: str) -> list[Block]:
     return [*kept, {"type": "context", "block_id": STATE_BLOCK, "elements": [mrkdwn(note)]}][:50]
 
 
-def dm_help_message(language: str, *, note_id: int | None, label: str | None, too_long: bool = False,
-                    limit: int = 2000) -> dict[str, Any]:  # fmt: skip
+def dm_help_message(
+    language: str, *, note_id: int | None, label: str | None, too_long: bool = False, limit: int = 2000
+) -> dict[str, Any]:
     """The answer to a DM outside any prompt's thread: how answers reach Mentori, and one click to keep it."""
     blocks: list[Block] = [section(say(language, "mentor.dm.help"))]
     if note_id is not None and label:
         blocks.append(section(say(language, "mentor.dm.offer", label=label)))
-        blocks.append(actions(button(say(language, "mentor.dm.attach"), NOTE_ATTACH, str(note_id), style="primary"),
-                              block_id=STATE_BLOCK))  # fmt: skip
+        blocks.append(
+            actions(
+                button(say(language, "mentor.dm.attach"), NOTE_ATTACH, str(note_id), style="primary"),
+                block_id=STATE_BLOCK,
+            )
+        )
     elif too_long and label:
         blocks.append(section(say(language, "mentor.dm.too_long", label=label, max=number(language, limit))))
     else:

@@ -18,15 +18,23 @@ def dates_text(language: str, dates: Sequence[date]) -> dict[str, str]:
 
 def cohort_created(language: str, cohort: Cohort, dates: Sequence[date]) -> Mrkdwn:
     return say(
-        language, "cohorts.created", cohort=cohort.name,
-        language_name=say(language, f"cohorts.language.{cohort.language}"), timezone=cohort.timezone,
+        language,
+        "cohorts.created",
+        cohort=cohort.name,
+        language_name=say(language, f"cohorts.language.{cohort.language}"),
+        timezone=cohort.timezone,
         **dates_text(language, dates),
-    )  # fmt: skip
+    )
 
 
 def dates_changed(language: str, changed: DatesChanged, dates: Sequence[date]) -> Mrkdwn:
-    return say(language, "cohorts.dates_changed", cohort=changed.cohort.name, moved=changed.moved,
-               **dates_text(language, dates))  # fmt: skip
+    return say(
+        language,
+        "cohorts.dates_changed",
+        cohort=changed.cohort.name,
+        moved=changed.moved,
+        **dates_text(language, dates),
+    )
 
 
 def cohort_archived(language: str, archived: Archived) -> Mrkdwn:
@@ -36,19 +44,23 @@ def cohort_archived(language: str, archived: Archived) -> Mrkdwn:
 def organisation_added(language: str, added: OrganisationAdded) -> Mrkdwn:
     key = "organisations.added" if added.added.created else "organisations.updated"
     return say(
-        language, key, organisation=added.added.organisation.name, cohort=added.cohort.name,
-        channel=added.channel_id, goals=added.added.goals_added,
-    )  # fmt: skip
+        language,
+        key,
+        organisation=added.added.organisation.name,
+        cohort=added.cohort.name,
+        channel=added.channel_id,
+        goals=added.added.goals_added,
+    )
 
 
 def goal_added(language: str, added: GoalAdded) -> Mrkdwn:
-    return say(language, "organisations.goal_added", organisation=added.organisation.name, goal=added.goal,
-               count=added.count)  # fmt: skip
+    return say(
+        language, "organisations.goal_added", organisation=added.organisation.name, goal=added.goal, count=added.count
+    )
 
 
 def goal_removed(language: str, removed: GoalRemoved) -> Mrkdwn:
-    return say(language, "organisations.goal_removed", organisation=removed.organisation.name,
-               goal=removed.goal.text)  # fmt: skip
+    return say(language, "organisations.goal_removed", organisation=removed.organisation.name, goal=removed.goal.text)
 
 
 def goal_list(language: str, listed: Sequence[tuple[str, Sequence[str]]]) -> Mrkdwn:
@@ -68,8 +80,15 @@ def people_added(language: str, added: PeopleAdded) -> Mrkdwn:
     for outcome in members.Outcome:
         users = mentions(by_outcome.get(outcome, []))
         if users:
-            lines.append(say(language, f"members.receipt.{outcome}_{added.role}", users=users,
-                             cohort=added.cohort.name, organisation=added.organisation))  # fmt: skip
+            lines.append(
+                say(
+                    language,
+                    f"members.receipt.{outcome}_{added.role}",
+                    users=users,
+                    cohort=added.cohort.name,
+                    organisation=added.organisation,
+                )
+            )
     if added.planned:
         lines.append(say(language, "members.receipt.planned", count=added.planned))
     return joined(lines)

@@ -44,9 +44,13 @@ def cohort_list_message(language: str, overviews: Sequence[CohortOverview]) -> d
     rows = []
     for overview in overviews:
         line = say(
-            language, "cohorts.list.line", cohort=overview.cohort.name, dates=_dates(language, overview),
-            mentors=overview.mentors, organisations=len(overview.organisations),
-        )  # fmt: skip
+            language,
+            "cohorts.list.line",
+            cohort=overview.cohort.name,
+            dates=_dates(language, overview),
+            mentors=overview.mentors,
+            organisations=len(overview.organisations),
+        )
         if overview.cohort.status == CohortStatus.ARCHIVED:
             line += " " + say(language, "cohorts.list.archived")
         rows.append(line)
@@ -64,9 +68,13 @@ def cohort_show_message(language: str, overview: CohortOverview) -> dict[str, An
     cohort = overview.cohort
     status = say(language, f"cohorts.show.status_{cohort.status}")
     facts = say(
-        language, "cohorts.show.facts", language_name=say(language, f"cohorts.language.{cohort.language}"),
-        timezone=cohort.timezone, status=status, programme=cohort.programme,
-    )  # fmt: skip
+        language,
+        "cohorts.show.facts",
+        language_name=say(language, f"cohorts.language.{cohort.language}"),
+        timezone=cohort.timezone,
+        status=status,
+        programme=cohort.programme,
+    )
     coaches = (
         mentions(overview.coaches) if overview.coaches else say(language, "cohorts.show.no_coaches", cohort=cohort.name)
     )
@@ -87,11 +95,17 @@ def cohort_show_message(language: str, overview: CohortOverview) -> dict[str, An
             else say(language, "cohorts.show.no_channel")
         )
         rows = [
-            say(language, "cohorts.show.organisation", organisation=organisation.name, channel=channel,
-              mentors=entry.mentors),
-            say(language, "cohorts.show.hr",
-                hr=mentions(entry.hr) if entry.hr else say(language, "cohorts.show.nobody")),
-        ]  # fmt: skip
+            say(
+                language,
+                "cohorts.show.organisation",
+                organisation=organisation.name,
+                channel=channel,
+                mentors=entry.mentors,
+            ),
+            say(
+                language, "cohorts.show.hr", hr=mentions(entry.hr) if entry.hr else say(language, "cohorts.show.nobody")
+            ),
+        ]
         if entry.goals:
             rows.append(say(language, "cohorts.show.goals"))
             rows += [md("{number}. {goal}", number=n, goal=goal) for n, goal in enumerate(entry.goals, start=1)]

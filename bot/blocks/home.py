@@ -91,11 +91,15 @@ def _place(language: str, place: Place) -> Mrkdwn:
     elif place.next_session_date is not None:
         rows.append(say(language, "home.place.starts", day=day(language, place.next_session_date)))
     if place.session is not None and place.next_session is not None and place.next_session_date is not None:
-        rows.append(say(language, "home.place.next_session", n=place.next_session,
-                       day=day(language, place.next_session_date)))  # fmt: skip
+        rows.append(
+            say(language, "home.place.next_session", n=place.next_session, day=day(language, place.next_session_date))
+        )
     if place.next_prompt and place.next_prompt_at is not None:
-        rows.append(say(language, "home.place.next_prompt", label=place.next_prompt,
-                       when=moment(language, place.next_prompt_at)))  # fmt: skip
+        rows.append(
+            say(
+                language, "home.place.next_prompt", label=place.next_prompt, when=moment(language, place.next_prompt_at)
+            )
+        )
     else:
         rows.append(say(language, "home.place.no_prompt"))
     return joined(rows)
@@ -106,12 +110,16 @@ def _pause(language: str, home: MentorHome) -> Block:
         resume = button(say(language, "home.resume"), HOME_RESUME, "resume", style="primary")
         return section(say(language, "home.paused", day=day(language, home.paused_until)), accessory=resume)
     picker = {
-        "type": "datepicker", "action_id": HOME_PAUSE, "placeholder": plain(say(language, "home.pause_placeholder")),
-        "confirm": {"title": plain(say(language, "home.pause_confirm_title")[:100]),
-                    "text": plain(say(language, "home.pause_confirm")[:300]),
-                    "confirm": plain(say(language, "home.pause_confirm_yes")[:30]),
-                    "deny": plain(say(language, "mentor.cancel")[:30])},
-    }  # fmt: skip
+        "type": "datepicker",
+        "action_id": HOME_PAUSE,
+        "placeholder": plain(say(language, "home.pause_placeholder")),
+        "confirm": {
+            "title": plain(say(language, "home.pause_confirm_title")[:100]),
+            "text": plain(say(language, "home.pause_confirm")[:300]),
+            "confirm": plain(say(language, "home.pause_confirm_yes")[:30]),
+            "deny": plain(say(language, "mentor.cancel")[:30]),
+        },
+    }
     return section(say(language, "home.pause"), accessory=picker)
 
 
@@ -127,14 +135,24 @@ def _open_prompts(language: str, home: MentorHome) -> list[Block]:
             notes.append(say(language, "home.open_snoozed", when=moment(language, prompt.snoozed_until)))
         when = md("\n_{notes}_", notes=joined(notes, " · ")) if notes else md("")
         value = str(prompt.delivery_id)
-        blocks.append(section(md("*{label}*\n{question}{when}", label=prompt.label,
-                                 question=clip(escape(prompt.question), 300), when=when)))  # fmt: skip
-        blocks.append(actions(
-            button(say(language, "home.answer"), PROMPT_ANSWER, value, style="primary"),
-            button(say(language, "home.snooze"), PROMPT_SNOOZE, value),
-            button(say(language, "home.skip"), PROMPT_SKIP, value),
-            block_id=f"open_{value}",
-        ))  # fmt: skip
+        blocks.append(
+            section(
+                md(
+                    "*{label}*\n{question}{when}",
+                    label=prompt.label,
+                    question=clip(escape(prompt.question), 300),
+                    when=when,
+                )
+            )
+        )
+        blocks.append(
+            actions(
+                button(say(language, "home.answer"), PROMPT_ANSWER, value, style="primary"),
+                button(say(language, "home.snooze"), PROMPT_SNOOZE, value),
+                button(say(language, "home.skip"), PROMPT_SKIP, value),
+                block_id=f"open_{value}",
+            )
+        )
     if home.more_open:
         blocks.append(context(say(language, "home.open_more", count=home.more_open)))
     return blocks
@@ -161,15 +179,21 @@ def _trend(language: str, home: MentorHome) -> list[Block]:
 
 def _trend_line(language: str, item: TrendItem) -> Mrkdwn:
     spark = sparkline(item.values, low=1, high=5)
-    return md("`{spark}` {arrows}  _{text}_", spark=spark, arrows=_arrows(language, item.values),
-              text=clip(escape(item.text), 140))  # fmt: skip
+    return md(
+        "`{spark}` {arrows}  _{text}_",
+        spark=spark,
+        arrows=_arrows(language, item.values),
+        text=clip(escape(item.text), 140),
+    )
 
 
 def _experiments(language: str, home: MentorHome) -> list[Block]:
     blocks: list[Block] = [
-        section(say(language, "home.experiments_title"),
-                accessory=button(say(language, "home.experiment_new"), HOME_EXPERIMENT_NEW, "new")),
-    ]  # fmt: skip
+        section(
+            say(language, "home.experiments_title"),
+            accessory=button(say(language, "home.experiment_new"), HOME_EXPERIMENT_NEW, "new"),
+        ),
+    ]
     if not home.experiments:
         return [*blocks, context(say(language, "home.experiments_none"))]
     for row in home.experiments:
@@ -177,18 +201,31 @@ def _experiments(language: str, home: MentorHome) -> list[Block]:
             md("*{title}* · {status}", title=row.title, status=say(language, f"mentor.experiment.status.{row.status}"))
         ]
         if row.plan_when or row.plan_then:
-            rows.append(say(language, "mentor.experiment.plan", when=clip(escape(row.plan_when or "…"), 200),
-                           then=clip(escape(row.plan_then or "…"), 200)))  # fmt: skip
+            rows.append(
+                say(
+                    language,
+                    "mentor.experiment.plan",
+                    when=clip(escape(row.plan_when or "…"), 200),
+                    then=clip(escape(row.plan_then or "…"), 200),
+                )
+            )
         if row.goal:
             rows.append(say(language, "home.experiment_goal", goal=clip(escape(row.goal), 200)))
         if row.decision:
-            rows.append(say(language, "home.experiment_decision",
-                           decision=say(language, f"mentor.experiment.decision.{row.decision}")))  # fmt: skip
+            rows.append(
+                say(
+                    language,
+                    "home.experiment_decision",
+                    decision=say(language, f"mentor.experiment.decision.{row.decision}"),
+                )
+            )
         if row.outcome:
             rows.append(quote(row.outcome, 200))
-        blocks.append(section(joined(rows),
-                              accessory=button(say(language, "home.experiment_edit"), HOME_EXPERIMENT_EDIT,
-                                               str(row.id))))  # fmt: skip
+        blocks.append(
+            section(
+                joined(rows), accessory=button(say(language, "home.experiment_edit"), HOME_EXPERIMENT_EDIT, str(row.id))
+            )
+        )
     if home.more_experiments:
         blocks.append(context(say(language, "home.more_in_export", count=home.more_experiments)))
     return blocks
@@ -196,9 +233,11 @@ def _experiments(language: str, home: MentorHome) -> list[Block]:
 
 def _meetings(language: str, home: MentorHome) -> list[Block]:
     blocks: list[Block] = [
-        section(say(language, "home.meetings_title"),
-                accessory=button(say(language, "home.meeting_new"), HOME_HR_MEETING, "new")),
-    ]  # fmt: skip
+        section(
+            say(language, "home.meetings_title"),
+            accessory=button(say(language, "home.meeting_new"), HOME_HR_MEETING, "new"),
+        ),
+    ]
     if not home.meetings:
         return [*blocks, context(say(language, "home.meetings_none"))]
     rows = []

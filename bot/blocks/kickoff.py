@@ -112,8 +112,14 @@ def receipt_message(result: KickoffResult, language: str) -> dict[str, Any]:
     if result.peer_groups is not None and result.peer_groups.groups:
         blocks.append(section(formed_text(language, result.peer_groups, tz)))
     blocks.append(context(say(language, "kickoff.receipt.footer", cohort=result.cohort)))
-    text = say(language, "kickoff.receipt.text", n=result.number, cohort=result.cohort, mentors=plan.mentors,
-             planned=plan.planned)  # fmt: skip
+    text = say(
+        language,
+        "kickoff.receipt.text",
+        n=result.number,
+        cohort=result.cohort,
+        mentors=plan.mentors,
+        planned=plan.planned,
+    )
     return message(text, blocks)
 
 
@@ -128,8 +134,9 @@ def already_text(result: KickoffResult, language: str) -> Mrkdwn:
     """The same kickoff again: when and by whom it was started, and that nothing went out again."""
     when = local_moment(language, result.started_at, result.timezone) if result.started_at else ""
     if result.started_by:
-        return say(language, "kickoff.already", n=result.number, cohort=result.cohort, moment=when,
-                 user=result.started_by)  # fmt: skip
+        return say(
+            language, "kickoff.already", n=result.number, cohort=result.cohort, moment=when, user=result.started_by
+        )
     return say(language, "kickoff.already_unknown", n=result.number, cohort=result.cohort, moment=when)
 
 
@@ -225,8 +232,12 @@ def kickoff_view(language: str, cohorts: Sequence[CohortChoice], programme: Prog
     """
     choices = [option(c.name, str(c.cohort_id)) for c in cohorts[:MAX_COHORT_OPTIONS]]
     placeholder = plain(t(language, "kickoff.form.cohort_placeholder"))
-    cohort_select: dict[str, Any] = {"type": "static_select", "action_id": VALUE, "options": choices,
-                                     "placeholder": placeholder}  # fmt: skip
+    cohort_select: dict[str, Any] = {
+        "type": "static_select",
+        "action_id": VALUE,
+        "options": choices,
+        "placeholder": placeholder,
+    }
     only = cohorts[0] if len(cohorts) == 1 else None
     if only is not None:
         cohort_select["initial_option"] = choices[0]
@@ -239,21 +250,36 @@ def kickoff_view(language: str, cohorts: Sequence[CohortChoice], programme: Prog
             described.append(say(language, "kickoff.form.started"))
         elif programme is not None:
             described.append(programme.session_info(number).title.get(language))
-        sessions.append(option(say(language, "kickoff.form.session_option", n=number), str(number),
-                                " · ".join(described) or None))  # fmt: skip
+        sessions.append(
+            option(say(language, "kickoff.form.session_option", n=number), str(number), " · ".join(described) or None)
+        )
     radio: dict[str, Any] = {"type": "radio_buttons", "action_id": VALUE, "options": sessions}
     if only is not None:
         following = next((n for n in (1, 2, 3) if n not in only.started), None)
         if following is not None:
             radio["initial_option"] = sessions[following - 1]
     blocks: list[Block] = [
-        {"type": "input", "block_id": "cohort", "label": plain(say(language, "kickoff.form.cohort")),
-         "element": cohort_select},
-        {"type": "input", "block_id": "session", "label": plain(say(language, "kickoff.form.session")),
-         "element": radio, "hint": plain(say(language, "kickoff.form.hint"))},
-    ]  # fmt: skip
-    return modal(say(language, "kickoff.form.title"), blocks, submit=say(language, "kickoff.form.submit"),
-                 close=say(language, "kickoff.form.close"), callback_id=KICKOFF_FORM)
+        {
+            "type": "input",
+            "block_id": "cohort",
+            "label": plain(say(language, "kickoff.form.cohort")),
+            "element": cohort_select,
+        },
+        {
+            "type": "input",
+            "block_id": "session",
+            "label": plain(say(language, "kickoff.form.session")),
+            "element": radio,
+            "hint": plain(say(language, "kickoff.form.hint")),
+        },
+    ]
+    return modal(
+        say(language, "kickoff.form.title"),
+        blocks,
+        submit=say(language, "kickoff.form.submit"),
+        close=say(language, "kickoff.form.close"),
+        callback_id=KICKOFF_FORM,
+    )
 
 
 def confirm_view(result: KickoffResult, language: str) -> dict[str, Any]:
@@ -268,5 +294,10 @@ def confirm_view(result: KickoffResult, language: str) -> dict[str, Any]:
 
 def notice_view(language: str, blocks: list[Block]) -> dict[str, Any]:
     """What replaces the form once it is done: the receipt, or why nothing was done."""
-    return kit_notice_view(language, say(language, "kickoff.form.title"), blocks,
-                           close=say(language, "kickoff.form.done"), callback_id=KICKOFF_FORM)
+    return kit_notice_view(
+        language,
+        say(language, "kickoff.form.title"),
+        blocks,
+        close=say(language, "kickoff.form.done"),
+        callback_id=KICKOFF_FORM,
+    )

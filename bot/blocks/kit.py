@@ -173,8 +173,15 @@ def option(text: str, value: str, description: str | None = None) -> dict[str, A
     return chosen
 
 
-def modal(title: str, blocks: list[Block], *, close: str, submit: str | None = None, callback_id: str | None = None,
-          metadata: str = "") -> dict[str, Any]:  # fmt: skip
+def modal(
+    title: str,
+    blocks: list[Block],
+    *,
+    close: str,
+    submit: str | None = None,
+    callback_id: str | None = None,
+    metadata: str = "",
+) -> dict[str, Any]:
     """A modal view; its title and buttons are cut to Slack's 24 characters."""
     view: dict[str, Any] = {"type": "modal", "title": plain(title[:24]), "close": plain(close[:24]), "blocks": blocks}
     if callback_id:
@@ -186,8 +193,9 @@ def modal(title: str, blocks: list[Block], *, close: str, submit: str | None = N
     return view
 
 
-def notice_view(language: str, title: str, body: str | list[Block], *, close: str | None = None,
-                callback_id: str | None = None) -> dict[str, Any]:  # fmt: skip
+def notice_view(
+    language: str, title: str, body: str | list[Block], *, close: str | None = None, callback_id: str | None = None
+) -> dict[str, Any]:
     """What replaces a form once it is submitted (the receipt, or why nothing was done), or says why a form cannot
     be opened: a text or blocks, and a Close button."""
     blocks = [section(body)] if isinstance(body, str) else body

@@ -46,12 +46,16 @@ def coach_report(language: str, report: CohortReport, *, workspace_errors: froze
         blocks.append(section(say(language, "delivery.report.quiet", count=report.quiet, cohort=cohort,
                                   mentors=report.quiet_mentors, steps=steps)))  # fmt: skip
     for organisation, code in report.summaries:
-        blocks.append(section(say(language, "delivery.report.summary", organisation=organisation,
-                                  reason=reason_text(language, code))))  # fmt: skip
+        blocks.append(
+            section(
+                say(language, "delivery.report.summary", organisation=organisation, reason=reason_text(language, code))
+            )
+        )
     for (kind, code), count in sorted(report.other.items()):
         what = say(language, f"delivery.kind.{kind}")
-        blocks.append(section(say(language, "delivery.report.other", count=count, kind=what,
-                                  reason=reason_text(language, code))))  # fmt: skip
+        blocks.append(
+            section(say(language, "delivery.report.other", count=count, kind=what, reason=reason_text(language, code)))
+        )
     blocks.append(context(say(language, "delivery.report.footer", cohort=cohort)))
     return message(say(language, "delivery.report.text", cohort=cohort), blocks)
 
@@ -71,6 +75,11 @@ def _failure(language: str, cohort: str, code: str, users: Sequence[str], worksp
 
 def sending_resumed(language: str, *, cause: str, since: datetime) -> dict[str, Any]:
     """The DM to admins and coaches once a workspace's refused token works again."""
-    text = say(language, "delivery.resumed.body", since=moment(language, since), reason=reason_text(language, cause),
-               code=cause[:60])  # fmt: skip
+    text = say(
+        language,
+        "delivery.resumed.body",
+        since=moment(language, since),
+        reason=reason_text(language, cause),
+        code=cause[:60],
+    )
     return message(say(language, "delivery.resumed.text"), [section(text)])

@@ -99,9 +99,15 @@ def _block_text(language: str, tz: str, line: SessionLine, counts: BlockCounts) 
         if rate is not None:
             answered = say(language, "status.answered_rate", count=counts.answered, rate=rate)
         figures = say(
-            language, "status.counts", waiting=counts.waiting, sent=counts.delivered, answered=answered,
-            skipped=counts.skipped, failed=counts.failed, cancelled=counts.cancelled,
-        )  # fmt: skip
+            language,
+            "status.counts",
+            waiting=counts.waiting,
+            sent=counts.delivered,
+            answered=answered,
+            skipped=counts.skipped,
+            failed=counts.failed,
+            cancelled=counts.cancelled,
+        )
     text = md("{title} · {started}", title=title, started=started)
     return md("{text}\n{figures}", text=text, figures=figures) if figures else text
 
@@ -128,8 +134,10 @@ def _reasons_line(language: str, blocks: Iterable[BlockCounts]) -> Mrkdwn:
 
 def _reasons(language: str, reasons: Counter[str]) -> Mrkdwn:
     ranked = sorted(reasons.items(), key=lambda pair: (-pair[1], pair[0]))
-    shown = [say(language, "status.reason_count", count=count, reason=reason_text(language, code))
-             for code, count in ranked[:MAX_REASONS]]  # fmt: skip
+    shown = [
+        say(language, "status.reason_count", count=count, reason=reason_text(language, code))
+        for code, count in ranked[:MAX_REASONS]
+    ]
     if len(ranked) > MAX_REASONS:
         shown.append(say(language, "status.more", count=len(ranked) - MAX_REASONS))
     return joined(shown, ", ")

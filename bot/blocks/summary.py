@@ -46,8 +46,12 @@ def summary_message(
     period = period_label(summary.programme, summary.period, language)
     title = say(language, "summary.text", cohort=summary.cohort_name, period=period)
     if len(summary.organisations) == 1:
-        intro = say(language, "summary.intro_organisation", organisation=next(iter(summary.organisations.values())),
-                  min_group=summary.min_group)  # fmt: skip
+        intro = say(
+            language,
+            "summary.intro_organisation",
+            organisation=next(iter(summary.organisations.values())),
+            min_group=summary.min_group,
+        )
     else:
         intro = say(language, "summary.intro_cohort", min_group=summary.min_group)
     blocks: list[Block] = [header(title), context(intro), *_review_lines(mark, language), divider()]
@@ -86,8 +90,15 @@ def _lines(summary: Summary, language: str, groups: list[str], names: dict[str, 
     for group in groups:
         name = names[group]
         if (f := summary.figure(group, "active")) is not None:
-            out["participation"].append(say(language, "summary.participation_line", group=name,
-                                            active=f.value["active"], mentors=f.value["mentors"]))  # fmt: skip
+            out["participation"].append(
+                say(
+                    language,
+                    "summary.participation_line",
+                    group=name,
+                    active=f.value["active"],
+                    mentors=f.value["mentors"],
+                )
+            )
         elif (f := summary.figure(group, "mentors")) is not None:
             out["participation"].append(say(language, "summary.participation_mentors_line", group=name,
                                             mentors=f.value["mentors"]))  # fmt: skip
@@ -95,8 +106,9 @@ def _lines(summary: Summary, language: str, groups: list[str], names: dict[str, 
             out["participation"].append(say(language, "summary.peers_line", group=name, met=f.value["met"],
                                             groups=f.value["groups"]))  # fmt: skip
         if (f := summary.figure(group, "assignments")) is not None:
-            out["assignments"].append(say(language, "summary.assignments_line", group=name, done=f.value["done"],
-                                        sent=f.value["sent"]))  # fmt: skip
+            out["assignments"].append(
+                say(language, "summary.assignments_line", group=name, done=f.value["done"], sent=f.value["sent"])
+            )
         if (f := summary.figure(group, "hr_meetings")) is not None:
             out["hr"].append(_hr_line(summary, language, group, name, f.value))
         if (f := summary.figure(group, "experiments")) is not None:
@@ -148,9 +160,13 @@ def _experiment_lines(language: str, name: str, value: dict[str, Any]) -> list[s
 
 
 def _sections(
-    summary: Summary, language: str, groups: list[str], names: dict[str, str], programme: Programme,
+    summary: Summary,
+    language: str,
+    groups: list[str],
+    names: dict[str, str],
+    programme: Programme,
     lines: dict[str, list[str]],
-) -> list[str]:  # fmt: skip
+) -> list[str]:
     texts: list[str] = []
     if lines["participation"]:
         texts.append(joined([say(language, "summary.participation_title"), *lines["participation"]]))
@@ -183,8 +199,16 @@ def _answers(
                 continue
             sent, answered = f.value["sent"], f.value["answered"]
             rates[group].append((answered, sent))
-            figures.append(say(language, "summary.answers_figure", group=names[group], answered=answered, sent=sent,
-                             rate=_rate(language, answered, sent)))  # fmt: skip
+            figures.append(
+                say(
+                    language,
+                    "summary.answers_figure",
+                    group=names[group],
+                    answered=answered,
+                    sent=sent,
+                    rate=_rate(language, answered, sent),
+                )
+            )
         label = step_label(programme, step_id, language)
         rows.append(say(language, "summary.answers_line", prompt=label, figures=joined(figures, " · ")))
     texts = _pack(rows)
@@ -225,8 +249,13 @@ def _self_efficacy(
     rows = [say(language, "summary.se_title"), say(language, "summary.se_checkpoints")]
     shown = False
     for group in groups:
-        items = sorted({f.metric.split(":")[2] for f in summary.figures if f.group == group
-                        and f.metric.startswith("se:") and f.metric.count(":") == 2})  # fmt: skip
+        items = sorted(
+            {
+                f.metric.split(":")[2]
+                for f in summary.figures
+                if f.group == group and f.metric.startswith("se:") and f.metric.count(":") == 2
+            }
+        )
         if not items:
             continue
         shown = True

@@ -66,9 +66,14 @@ def welcome_renderer(min_group: int) -> RenderWelcome:
         if welcome.returning:  # they know the programme: a short welcome back
             return welcome_back_message(welcome.language, cohort=welcome.cohort)
         return welcome_message(
-            welcome.language, cohort=welcome.cohort, organisation=welcome.organisation, dates=welcome.dates,
-            coaches=welcome.coaches, goals=welcome.goals, min_group=min_group,
-        )  # fmt: skip
+            welcome.language,
+            cohort=welcome.cohort,
+            organisation=welcome.organisation,
+            dates=welcome.dates,
+            coaches=welcome.coaches,
+            goals=welcome.goals,
+            min_group=min_group,
+        )
 
     return render
 

@@ -38,8 +38,12 @@ ERROR_TEXTS = {400: "dashboard.error.bad_request", 404: "dashboard.error.not_fou
 def create_dashboard(deps: Deps) -> Flask:
     """The dashboard as a WSGI app; its routes carry the /dashboard prefix themselves."""
     settings = deps.settings
-    app = Flask(__name__, static_folder=str(HERE / "static"), static_url_path="/dashboard/static",
-                template_folder=str(HERE / "templates"))  # fmt: skip
+    app = Flask(
+        __name__,
+        static_folder=str(HERE / "static"),
+        static_url_path="/dashboard/static",
+        template_folder=str(HERE / "templates"),
+    )
     app.config.update(
         SECRET_KEY=settings.dashboard_key,
         SESSION_COOKIE_NAME="mentori_dashboard",
@@ -76,11 +80,19 @@ def create_dashboard(deps: Deps) -> Flask:
 
     def render(template: str, status: int = 200, **context: Any) -> AnyResponse:
         lang = language()
-        body = render_template(template, lang=lang, languages=LANGUAGES, _=lambda key, **p: t(lang, key, **p),
-                               csrf_token=csrf_token(), signed_in=bool(session.get("user_id")),
-                               name=session.get("name"), day=lambda v: day(lang, v),
-                               moment=lambda v: moment(lang, v), reason=lambda code: _reason(lang, code),
-                               **context)  # fmt: skip
+        body = render_template(
+            template,
+            lang=lang,
+            languages=LANGUAGES,
+            _=lambda key, **p: t(lang, key, **p),
+            csrf_token=csrf_token(),
+            signed_in=bool(session.get("user_id")),
+            name=session.get("name"),
+            day=lambda v: day(lang, v),
+            moment=lambda v: moment(lang, v),
+            reason=lambda code: _reason(lang, code),
+            **context,
+        )
         return Response(body, status=status, content_type="text/html; charset=utf-8")
 
     def refused(reason: str = "dashboard.refused.page") -> AnyResponse:
@@ -120,8 +132,9 @@ def create_dashboard(deps: Deps) -> Flask:
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> AnyResponse:
         log.exception("dashboard page failed: %s", error.__class__.__name__)
-        return render("message.html", 500, title=t(language(), "dashboard.error.title"),
-                      message="dashboard.error.other")  # fmt: skip
+        return render(
+            "message.html", 500, title=t(language(), "dashboard.error.title"), message="dashboard.error.other"
+        )
 
     @app.get("/dashboard")
     @app.get("/dashboard/")
@@ -206,8 +219,14 @@ def create_dashboard(deps: Deps) -> Flask:
         except data.NotAllowed:
             return refused()
         lang = language()
-        return render("organisation.html", org=view, audience=audience, reasons=REASONS,
-                      rate_chart=_rate_chart(view, lang), se_chart=_se_chart(view, lang))  # fmt: skip
+        return render(
+            "organisation.html",
+            org=view,
+            audience=audience,
+            reasons=REASONS,
+            rate_chart=_rate_chart(view, lang),
+            se_chart=_se_chart(view, lang),
+        )
 
     @app.get("/dashboard/cohorts/<int:cohort_id>/organisations/<int:organisation_id>/<period>.csv")
     def export(cohort_id: int, organisation_id: int, period: str) -> AnyResponse:
@@ -222,8 +241,11 @@ def create_dashboard(deps: Deps) -> Flask:
         if text is None:
             abort(404)
         filename = f"mentori-{cohort_id}-{organisation_id}-{period}.csv"
-        return Response(text, content_type="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": f'attachment; filename="{filename}"'})  # fmt: skip
+        return Response(
+            text,
+            content_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        )
 
     return app
 

@@ -41,9 +41,13 @@ class Chart:
 
 
 def bar_chart(
-    rows: Sequence[tuple[str, Sequence[float | None]]], series: Sequence[str], maximum: float, *,
-    unit: str = "", missing: str = "–",
-) -> Chart:  # fmt: skip
+    rows: Sequence[tuple[str, Sequence[float | None]]],
+    series: Sequence[str],
+    maximum: float,
+    *,
+    unit: str = "",
+    missing: str = "–",
+) -> Chart:
     """Bars scaled to `maximum`; a None value draws no bar and writes `missing`."""
     plot = WIDTH - LABEL_WIDTH - 50
     scale = plot / maximum if maximum > 0 else 0.0

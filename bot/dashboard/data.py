@@ -53,18 +53,19 @@ class Viewer:
         return self.is_admin or bool(self.coached) or bool(self.hr)
 
 
-def load_viewer(
-    engine: Engine, settings: Settings, directory: SlackDirectory, team_id: str, user_id: str
-) -> Viewer:  # fmt: skip
+def load_viewer(engine: Engine, settings: Settings, directory: SlackDirectory, team_id: str, user_id: str) -> Viewer:
     """What `user_id` of workspace `team_id` may open, from their active memberships and Slack's admin flags."""
     with Session(engine) as session:
         actor = load_actor(session, settings, directory, team_id, user_id)
         hr_rows = session.exec(
             select(col(Member.cohort_id), col(Member.organisation_id)).where(
-                Member.team_id == team_id, Member.user_id == user_id, Member.role == Role.HR,
-                Member.status == MemberStatus.ACTIVE, col(Member.organisation_id).is_not(None),
+                Member.team_id == team_id,
+                Member.user_id == user_id,
+                Member.role == Role.HR,
+                Member.status == MemberStatus.ACTIVE,
+                col(Member.organisation_id).is_not(None),
             )
-        )  # fmt: skip
+        )
         hr = frozenset((int(cohort_id), int(org_id or 0)) for cohort_id, org_id in hr_rows)  # org_id is not null
     coached = frozenset(cohort_id for cohort_id in actor.roles if actor.holds(cohort_id, Role.COACH))
     return Viewer(team_id, user_id, actor.is_admin, coached, hr)
@@ -228,7 +229,7 @@ def cohort_view(engine: Engine, audience: Audience, language: str, now: datetime
 
 def _step_rows(
     programme: Programme | None, block: int, dates: dict[int, Any], tz: str, per_step: dict[str, Any], language: str
-) -> tuple[StepRow, ...]:  # fmt: skip
+) -> tuple[StepRow, ...]:
     if programme is None:
         return ()
     rows = []
@@ -309,7 +310,7 @@ def _summaries(engine: Engine, audience: Audience, policy: PrivacyPolicy, now: d
 
 def organisation_view(
     engine: Engine, audience: Audience, language: str, *, policy: PrivacyPolicy, now: datetime
-) -> OrganisationView:  # fmt: skip
+) -> OrganisationView:
     summaries = _summaries(engine, audience, policy, now)
     with Session(engine) as session:
         cohort = session.get(Cohort, audience.cohort_id)
@@ -318,8 +319,9 @@ def organisation_view(
         cohort_name, name = cohort.name, organisation.name
     group = org_group(int(audience.organisation_id or 0))
     periods = tuple(_period(summary, group, language) for summary in summaries)
-    return OrganisationView(audience.cohort_id, cohort_name, int(audience.organisation_id or 0), name,
-                            policy.min_group, periods)  # fmt: skip
+    return OrganisationView(
+        audience.cohort_id, cohort_name, int(audience.organisation_id or 0), name, policy.min_group, periods
+    )
 
 
 def _period(summary: Summary, group: str, language: str) -> PeriodView:
@@ -358,7 +360,7 @@ def _rate(summary: Summary, group: str) -> Rate | None:
 
 def organisation_csv(
     engine: Engine, audience: Audience, period: str, *, policy: PrivacyPolicy, now: datetime
-) -> str | None:  # fmt: skip
+) -> str | None:
     """The period's CSV as the audience may see it (the same as `/mentori export`); None for an unknown period."""
     for summary in _summaries(engine, audience, policy, now):
         if summary.period == period:

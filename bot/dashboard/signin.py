@@ -48,8 +48,9 @@ class Identity:
 
 def _client(token: str | None, base_url: str) -> WebClient:
     client = WebClient(token=token, base_url=base_url, timeout=10)
-    client.retry_handlers.extend([RateLimitErrorRetryHandler(max_retry_count=2),
-                                  ConnectionErrorRetryHandler(max_retry_count=2)])  # fmt: skip
+    client.retry_handlers.extend(
+        [RateLimitErrorRetryHandler(max_retry_count=2), ConnectionErrorRetryHandler(max_retry_count=2)]
+    )
     return client
 
 
@@ -70,18 +71,23 @@ class SlackSignIn:
 
     def authorize_url(self, state: str, nonce: str) -> str:
         generator = OpenIDConnectAuthorizeUrlGenerator(
-            client_id=self.client_id, redirect_uri=self.redirect_uri, scopes=list(SCOPES),
+            client_id=self.client_id,
+            redirect_uri=self.redirect_uri,
+            scopes=list(SCOPES),
             authorization_url=self.settings.slack_oidc_authorize_url,
-        )  # fmt: skip
+        )
         return generator.generate(state=state, nonce=nonce)
 
     def identity(self, code: str, nonce: str) -> Identity:
         """Exchange the code for tokens, check the ID token's nonce and audience, and ask who signed in."""
         try:
             tokens = self.api.openid_connect_token(
-                client_id=self.client_id, client_secret=self.client_secret, code=code, redirect_uri=self.redirect_uri,
+                client_id=self.client_id,
+                client_secret=self.client_secret,
+                code=code,
+                redirect_uri=self.redirect_uri,
                 grant_type="authorization_code",
-            )  # fmt: skip
+            )
             # The ID token comes straight from Slack over TLS in this exchange, so its claims are read without
             # checking its signature (OpenID Connect Core 3.1.3.7); the nonce ties it to this browser's sign-in.
             claims = _claims(str(tokens.get("id_token") or ""))

@@ -254,8 +254,11 @@ class _Parser:
             for missing in combinations(sorted(used), size):
                 if not any(not (_optional(text) & set(missing)) for text in step.texts):
                     needed = " and ".join(f"{{{name}}}" for name in missing)
-                    self.error(where, f"the text uses {needed}: add text_no_{missing[0]}, a text without "
-                               f"{needed}, sent when {'they are' if size > 1 else 'it is'} unknown")  # fmt: skip
+                    self.error(
+                        where,
+                        f"the text uses {needed}: add text_no_{missing[0]}, a text without "
+                        f"{needed}, sent when {'they are' if size > 1 else 'it is'} unknown",
+                    )
 
     def clock(self, where: str, value: Any) -> time:
         match = CLOCK.match(str(value))

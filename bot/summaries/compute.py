@@ -94,9 +94,10 @@ def _membership_cells(group: str, parts: Parts, fresh: Sequence[Step]) -> list[C
     active = {m for step in fresh for m in _union_at(parts, lambda f: f.answered, step.id)} & mentors
     return [
         Cell(group, "mentors", len(mentors), {"mentors": len(mentors)}, _people(mentors)),
-        _rate_cell(group, "active", mentors, {"active": len(active), "mentors": len(mentors)}, len(active),
-                   len(mentors)),
-    ]  # fmt: skip
+        _rate_cell(
+            group, "active", mentors, {"active": len(active), "mentors": len(mentors)}, len(active), len(mentors)
+        ),
+    ]
 
 
 def _answer_cells(group: str, parts: Parts, steps: Sequence[Step]) -> list[Cell]:
@@ -140,8 +141,15 @@ def _experiment_cells(group: str, parts: Parts, goals: Mapping[int, str] | None)
     for goal_id, text in sorted((goals or {}).items()):
         people = _union_at(parts, lambda f: f.experiments_by_goal, goal_id)
         if people:
-            cells.append(Cell(group, f"experiments:goal:{goal_id}", len(people), {"goal": text, "mentors": len(people)},
-                              _people(people)))  # fmt: skip
+            cells.append(
+                Cell(
+                    group,
+                    f"experiments:goal:{goal_id}",
+                    len(people),
+                    {"goal": text, "mentors": len(people)},
+                    _people(people),
+                )
+            )
     return cells
 
 
@@ -155,8 +163,11 @@ def _rating_cells(group: str, parts: Parts, checkpoints: Sequence[Step]) -> list
                 rated.update(part.ratings.get((step.id, item), {}))
             spread = median_and_spread(list(rated.values()))
             if spread is not None:
-                cells.append(Cell(group, f"se:{step.checkpoint}:{item}", len(rated), [round(x, 2) for x in spread],
-                                  _people(rated)))  # fmt: skip
+                cells.append(
+                    Cell(
+                        group, f"se:{step.checkpoint}:{item}", len(rated), [round(x, 2) for x in spread], _people(rated)
+                    )
+                )
     return cells
 
 
@@ -189,8 +200,11 @@ def _within_groups(shown: list[Cell], min_group: int) -> list[Withheld]:
     for total in [cell for cell in shown if cell.metric == "experiments"]:
         for dimension in ("status", "decision"):
             prefix = f"experiments:{dimension}:"
-            parts = {c.metric: c.people or frozenset() for c in shown if c.group == total.group
-                     and c.metric.startswith(prefix)}  # fmt: skip
+            parts = {
+                c.metric: c.people or frozenset()
+                for c in shown
+                if c.group == total.group and c.metric.startswith(prefix)
+            }
             for metric in suppress_parts(total.people or frozenset(), parts, sorted(parts), min_group):
                 withheld.append(Withheld(total.group, metric, "complementary"))
     return withheld
@@ -207,8 +221,11 @@ def _filter(
     shown_cells = [cell for cell in cells if (cell.group, cell.metric) in keys]
     more = _within_groups(shown_cells, policy.min_group)
     dropped = {(w.group, w.metric) for w in more}
-    figures = [Figure(c.group, c.metric, c.value, c.respondents, tuple(sorted(c.people or ())))
-               for c in shown_cells if (c.group, c.metric) not in dropped]  # fmt: skip
+    figures = [
+        Figure(c.group, c.metric, c.value, c.respondents, tuple(sorted(c.people or ())))
+        for c in shown_cells
+        if (c.group, c.metric) not in dropped
+    ]
     return figures, [*withheld, *more]
 
 
@@ -247,9 +264,9 @@ def _quotes(
 
 def _period(session: Session, cohort: Cohort, summary_step: Step) -> _Period:
     programme = programme_by_id(cohort.programme)
-    organisations = list(session.exec(
-        select(Organisation).where(Organisation.cohort_id == cohort.id).order_by(col(Organisation.id))
-    ))  # fmt: skip
+    organisations = list(
+        session.exec(select(Organisation).where(Organisation.cohort_id == cohort.id).order_by(col(Organisation.id)))
+    )
     goals = session.exec(select(Goal).where(col(Goal.organisation_id).in_([o.id for o in organisations])))
     return _Period(
         covered=period_steps(programme, summary_step),
@@ -260,9 +277,15 @@ def _period(session: Session, cohort: Cohort, summary_step: Step) -> _Period:
 
 
 def compute_summary(
-    session: Session, cohort: Cohort, summary_step: Step, *, policy: PrivacyPolicy, now: datetime,
-    shown_before: Sequence[Cell] = (), carried: Carried = Carried(),
-) -> Summary:  # fmt: skip
+    session: Session,
+    cohort: Cohort,
+    summary_step: Step,
+    *,
+    policy: PrivacyPolicy,
+    now: datetime,
+    shown_before: Sequence[Cell] = (),
+    carried: Carried = Carried(),
+) -> Summary:
     """Count, filter and return the cohort's summary for the period of ``summary_step`` (stores nothing)."""
     period = _period(session, cohort, summary_step)
     cohort_id = int(cohort.id or 0)

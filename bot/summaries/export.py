@@ -59,8 +59,12 @@ def _metric(programme: Programme, language: str, metric: str, value: Any) -> str
         return t(language, "summary.csv.metric_answers", prompt=step_label(programme, rest, language))
     if kind == "se":
         checkpoint, _, item = rest.partition(":")
-        return t(language, "summary.csv.metric_self_efficacy", checkpoint=checkpoint_label(programme, checkpoint,
-                 language), statement=statement(programme, item, language))  # fmt: skip
+        return t(
+            language,
+            "summary.csv.metric_self_efficacy",
+            checkpoint=checkpoint_label(programme, checkpoint, language),
+            statement=statement(programme, item, language),
+        )
     if kind == "experiments" and rest:
         bucket, _, key = rest.partition(":")
         if bucket == "goal":  # the goal's text travels in the figure; a withheld one has only its number

@@ -265,10 +265,13 @@ def _note_problem(session: Session, envelope: Envelope, problem: Invalid, now: d
     row_id = enqueue(session, envelope, now=now)
     session.execute(
         update(OutboxMessage)
-        .where(col(OutboxMessage.id) == row_id, col(OutboxMessage.status) != DeliveryStatus.SENT,
-               or_(col(OutboxMessage.last_error).is_(None), col(OutboxMessage.last_error) != code))
+        .where(
+            col(OutboxMessage.id) == row_id,
+            col(OutboxMessage.status) != DeliveryStatus.SENT,
+            or_(col(OutboxMessage.last_error).is_(None), col(OutboxMessage.last_error) != code),
+        )
         .values(status=DeliveryStatus.FAILED, last_error=code, error_reported_at=None, payload={})
-    )  # fmt: skip
+    )
 
 
 def _read_back(posting: Posting, row: OutboxMessage) -> None:

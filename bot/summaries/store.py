@@ -59,8 +59,10 @@ def _from_rows(cohort: Cohort, period: str, rows: Sequence[SummaryPost]) -> Summ
             organisations[org_group(row.organisation_id)] = data["organisation"]
         quotes += _quotes(row)
         for f in data.get("figures", []):
-            figures.setdefault((f["group"], f["metric"]), Figure(f["group"], f["metric"], f["value"], f["respondents"],
-                                                                 tuple(f.get("people", ()))))  # fmt: skip
+            figures.setdefault(
+                (f["group"], f["metric"]),
+                Figure(f["group"], f["metric"], f["value"], f["respondents"], tuple(f.get("people", ()))),
+            )
         for group, metric, reason in data.get("withheld", []):
             withheld.setdefault((group, metric), reason)
     return Summary(
@@ -84,8 +86,14 @@ def _quotes(row: SummaryPost) -> list[SharedQuote]:
     found = []
     for quote in row.figures.get("quotes", ()):
         if isinstance(quote, dict) and quote.get("text") and quote.get("authors"):
-            found.append(SharedQuote(org_group(row.organisation_id), str(quote["text"]),
-                                     tuple(quote["authors"]), str(quote.get("prompt", ""))))  # fmt: skip
+            found.append(
+                SharedQuote(
+                    org_group(row.organisation_id),
+                    str(quote["text"]),
+                    tuple(quote["authors"]),
+                    str(quote.get("prompt", "")),
+                )
+            )
     return found
 
 
@@ -128,10 +136,13 @@ def previous_summary(session: Session, cohort: Cohort, period: str) -> Summary |
 
 
 def stored_rows(session: Session, cohort: Cohort, period: str) -> list[SummaryPost]:
-    return list(session.exec(
-        select(SummaryPost).where(SummaryPost.cohort_id == cohort.id, SummaryPost.period == period)
-        .order_by(col(SummaryPost.organisation_id))
-    ))  # fmt: skip
+    return list(
+        session.exec(
+            select(SummaryPost)
+            .where(SummaryPost.cohort_id == cohort.id, SummaryPost.period == period)
+            .order_by(col(SummaryPost.organisation_id))
+        )
+    )
 
 
 def shown_before(session: Session, cohort: Cohort, period: str) -> list[Cell]:
@@ -205,8 +216,16 @@ def _add_late_organisations(
             continue
         group = org_group(organisation.id)
         summary.organisations[group] = organisation.name
-        session.add(SummaryPost(team_id=cohort.team_id, cohort_id=int(cohort.id or 0), organisation_id=organisation.id,
-                                period=summary.period, figures=_payload(summary, group), created_at=now))  # fmt: skip
+        session.add(
+            SummaryPost(
+                team_id=cohort.team_id,
+                cohort_id=int(cohort.id or 0),
+                organisation_id=organisation.id,
+                period=summary.period,
+                figures=_payload(summary, group),
+                created_at=now,
+            )
+        )
     session.flush()
 
 
@@ -282,8 +301,11 @@ def withdraw_quote(session: Session, team_id: str, author: str, prompt: str) -> 
     removed = 0
     for post in session.exec(select(SummaryPost).where(SummaryPost.team_id == team_id)):
         quotes = post.figures.get("quotes", [])
-        kept = [q for q in quotes if not (isinstance(q, dict) and q.get("prompt") == prompt
-                                          and author in q.get("authors", []))]  # fmt: skip
+        kept = [
+            q
+            for q in quotes
+            if not (isinstance(q, dict) and q.get("prompt") == prompt and author in q.get("authors", []))
+        ]
         if len(kept) != len(quotes):
             removed += len(quotes) - len(kept)
             post.figures = {**post.figures, "quotes": kept}

@@ -61,8 +61,9 @@ class HomePublisher:
         policy = PrivacyPolicy(min_group=self.deps.settings.min_group)
         return hr_home_blocks(language, hr_home(self.deps.engine, team_id, user_id, policy=policy, now=now))
 
-    def coach_blocks(self, session: Session, client: WebClient, team_id: str, user_id: str, language: str,
-                     now: datetime) -> list[Block]:  # fmt: skip
+    def coach_blocks(
+        self, session: Session, client: WebClient, team_id: str, user_id: str, language: str, now: datetime
+    ) -> list[Block]:
         """The coach side's Home blocks (bot.status), for people who coach a cohort."""
         coaches = session.exec(
             select(Member.id).where(

@@ -19,8 +19,9 @@ from storage.models import DeliveryStatus
 log = logging.getLogger(__name__)
 
 
-def refresh_prompt_message(deps: Deps, client: WebClient, *, team_id: str, user_id: str, delivery_id: int,
-                           language: str) -> None:  # fmt: skip
+def refresh_prompt_message(
+    deps: Deps, client: WebClient, *, team_id: str, user_id: str, delivery_id: int, language: str
+) -> None:
     """Show in the prompt DM that it was answered (with Edit while that is allowed) or skipped."""
     now = deps.now()
     with Session(deps.engine) as session:
@@ -37,12 +38,18 @@ def refresh_prompt_message(deps: Deps, client: WebClient, *, team_id: str, user_
             zone = answers.mentor_zone(session, prompt.cohort, prompt.member)
             ratings = prompt.answer.ratings or {}
             message = answered_message(
-                language, delivery_id=prompt.delivery_id, label=label, question=question,
-                answered_at=prompt.answer.updated_at.astimezone(zone), text=prompt.answer.text,
-                rated=len([k for k in ratings if k != "thumbs"]), thumbs=ratings.get("thumbs"),
+                language,
+                delivery_id=prompt.delivery_id,
+                label=label,
+                question=question,
+                answered_at=prompt.answer.updated_at.astimezone(zone),
+                text=prompt.answer.text,
+                rated=len([k for k in ratings if k != "thumbs"]),
+                thumbs=ratings.get("thumbs"),
                 editable=answers.may_change(session, prompt),
-                shared=privacy_gate.quote_preview(session, prompt.answer), min_group=deps.settings.min_group,
-            )  # fmt: skip
+                shared=privacy_gate.quote_preview(session, prompt.answer),
+                min_group=deps.settings.min_group,
+            )
         elif prompt.delivery.status == DeliveryStatus.SKIPPED:
             message = skipped_message(language, delivery_id=prompt.delivery_id, label=label, question=question)
         else:

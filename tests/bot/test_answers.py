@@ -70,8 +70,13 @@ def test_an_answer_needs_words_or_a_rating_and_fits_the_limit() -> None:
     with pytest.raises(Invalid) as long:
         check_answer(reflection, "x" * 2001, {})
     assert long.value.params == {"max": 2000, "length": 2001}
-    for step, ratings in ((t0, {"SE1": 0}), (t0, {"SE1": "five"}), (reflection, {"SE1": 3}),
-                          (reflection, {"thumbs": "up"}), (thumbs, {"thumbs": "meh"})):  # fmt: skip
+    for step, ratings in (
+        (t0, {"SE1": 0}),
+        (t0, {"SE1": "five"}),
+        (reflection, {"SE1": 3}),
+        (reflection, {"thumbs": "up"}),
+        (thumbs, {"thumbs": "meh"}),
+    ):
         with pytest.raises(Invalid):
             check_answer(step, "text", ratings)
 
@@ -95,13 +100,24 @@ def test_two_deliveries_of_one_event_racing_cannot_both_commit(engine: Engine) -
 
 
 def _answered(session: Session, member_id: int, cohort_id: int, step_id: str, text: str) -> int:
-    delivery = Delivery(team_id=TEAM, cohort_id=cohort_id, member_id=member_id, step_id=step_id, block=1,
-                        status=DeliveryStatus.ANSWERED, due_at=NOW, not_before=NOW, sent_at=NOW, channel_id="D1",
-                        message_ts="1.1")  # fmt: skip
+    delivery = Delivery(
+        team_id=TEAM,
+        cohort_id=cohort_id,
+        member_id=member_id,
+        step_id=step_id,
+        block=1,
+        status=DeliveryStatus.ANSWERED,
+        due_at=NOW,
+        not_before=NOW,
+        sent_at=NOW,
+        channel_id="D1",
+        message_ts="1.1",
+    )
     session.add(delivery)
     session.flush()
-    session.add(Answer(team_id=TEAM, delivery_id=delivery.id, member_id=member_id, text=text, created_at=NOW,
-                       updated_at=NOW))  # fmt: skip
+    session.add(
+        Answer(team_id=TEAM, delivery_id=delivery.id, member_id=member_id, text=text, created_at=NOW, updated_at=NOW)
+    )
     return int(delivery.id or 0)
 
 
@@ -111,8 +127,16 @@ def test_erasing_a_person_keeps_anonymous_counts_and_nobody_elses_data(engine: E
         mine = _answered(session, world.mentor, world.cohort, "s1-goal", "mine")
         _answered(session, world.other, world.cohort, "s1-goal", "theirs")
         session.add(Member(team_id=TEAM, cohort_id=world.cohort, user_id=MENTOR, role=Role.HR, joined_at=NOW))
-        session.add(SlackUser(team_id=TEAM, user_id=MENTOR, tz="Europe/Helsinki", real_name="Maija Mentor",
-                              display_name="maija", checked_at=NOW))  # fmt: skip
+        session.add(
+            SlackUser(
+                team_id=TEAM,
+                user_id=MENTOR,
+                tz="Europe/Helsinki",
+                real_name="Maija Mentor",
+                display_name="maija",
+                checked_at=NOW,
+            )
+        )
         prompt = session.get(Delivery, mine)
         prompt.snoozed_until, prompt.reminded_at = NOW + timedelta(days=1), NOW + timedelta(days=2)  # type: ignore[union-attr]  # the row (or match) exists here
         row = session.exec(select(ProgrammeSession).where(ProgrammeSession.number == 1)).one()
@@ -141,6 +165,7 @@ def test_erasing_a_person_keeps_anonymous_counts_and_nobody_elses_data(engine: E
         assert session.get(Cohort, world.cohort).created_by is None  # type: ignore[union-attr]  # the row (or match) exists here
         assert all(s.started_by is None for s in session.exec(select(ProgrammeSession)))
         assert session.exec(select(Member).where(Member.user_id == OTHER)).one().status == MemberStatus.ACTIVE
-        exported_again = export_person(session, team_id=TEAM, user_id=MENTOR, language="en",
-                                       now=datetime(2027, 2, 1, tzinfo=UTC))  # fmt: skip
+        exported_again = export_person(
+            session, team_id=TEAM, user_id=MENTOR, language="en", now=datetime(2027, 2, 1, tzinfo=UTC)
+        )
     assert exported_again["memberships"] == [] and exported_again["answers"] == []

@@ -69,8 +69,12 @@ def _variants(secret: str) -> Iterator[Variant]:
             yield f"{name}: {what}", body, {**good, "X-Slack-Signature": signature}, None
         for what, altered in _alterations(body, rng):
             yield f"{name}: {what}", altered, good, None
-        for what, length in (("no Content-Length", ""), ("Content-Length 'abc'", "abc"),
-                             ("Content-Length -1", "-1"), ("Content-Length too large", str(MAX_BODY + 1))):  # fmt: skip
+        for what, length in (
+            ("no Content-Length", ""),
+            ("Content-Length 'abc'", "abc"),
+            ("Content-Length -1", "-1"),
+            ("Content-Length too large", str(MAX_BODY + 1)),
+        ):
             yield f"{name}: {what}", body, good, length
         for content_type in ("application/json", "application/x-www-form-urlencoded", "text/plain", ""):
             altered = body + b"}"
@@ -88,12 +92,17 @@ def _signatures(secret: str, body: bytes, good: Headers, rng: random.Random) -> 
     other = build.sign(secret, body + b" ")["X-Slack-Signature"]
     hexes = ["v0=" + "".join(rng.choice("0123456789abcdef") for _ in range(64)) for _ in range(6)]
     return [
-        ("signature of another body", other), ("v1 signature", "v1=" + right[3:]),
-        ("upper-case signature", right.upper()), ("signature cut short", right[:-1]),
-        ("signature with a space", right + " "), ("empty signature", ""), ("signature without v0=", right[3:]),
-        ("signature twice", right + "," + right), ("non-hex signature", "v0=" + "z" * 64),
+        ("signature of another body", other),
+        ("v1 signature", "v1=" + right[3:]),
+        ("upper-case signature", right.upper()),
+        ("signature cut short", right[:-1]),
+        ("signature with a space", right + " "),
+        ("empty signature", ""),
+        ("signature without v0=", right[3:]),
+        ("signature twice", right + "," + right),
+        ("non-hex signature", "v0=" + "z" * 64),
         *((f"random signature {n}", value) for n, value in enumerate(hexes)),
-    ]  # fmt: skip
+    ]
 
 
 def _alterations(body: bytes, rng: random.Random) -> list[tuple[str, bytes]]:
@@ -134,9 +143,13 @@ def wsgi(deps: Deps, engine: Engine, fake_slack: FakeSlack, listeners: TrackingE
 
 
 def test_over_a_thousand_forged_requests_are_all_refused_and_nothing_is_acted_on(
-    wsgi: MentoriWsgi, listeners: TrackingExecutor, engine: Engine, fake_slack: FakeSlack, signing_secret: str,
+    wsgi: MentoriWsgi,
+    listeners: TrackingExecutor,
+    engine: Engine,
+    fake_slack: FakeSlack,
+    signing_secret: str,
     caplog: pytest.LogCaptureFixture,
-) -> None:  # fmt: skip
+) -> None:
     variants = _all_variants(signing_secret)
     assert len(variants) >= 1000
     before = snapshot(engine)
@@ -164,8 +177,9 @@ def test_the_same_requests_signed_correctly_are_acted_on(
 ) -> None:
     """The refusals above are for what was forged, not for the requests themselves."""
     before = snapshot(engine)
-    body = build.slash_command('org add "Spring 2027" "Kela" <#GHRKELA|hr-kela>', user_id=COACH,
-                               response_url=fake_slack.response_url())  # fmt: skip
+    body = build.slash_command(
+        'org add "Spring 2027" "Kela" <#GHRKELA|hr-kela>', user_id=COACH, response_url=fake_slack.response_url()
+    )
     assert call_wsgi(wsgi, "POST", "/slack/events", body, build.sign(signing_secret, body)).status == 200
     listeners.drain()
     assert snapshot(engine) != before
@@ -180,8 +194,15 @@ def test_a_body_over_slacks_maximum_is_refused_before_it_is_read(
     unread = _Unread(len(body))
     started: list[str] = []
     signed = {"HTTP_" + k.upper().replace("-", "_"): v for k, v in build.sign(signing_secret, body).items()}
-    environ = {"REQUEST_METHOD": "POST", "PATH_INFO": "/slack/events", "SERVER_PROTOCOL": "HTTP/1.1",
-               "SERVER_PORT": "3000", "CONTENT_LENGTH": str(len(body)), "wsgi.input": unread, **signed}  # fmt: skip
+    environ = {
+        "REQUEST_METHOD": "POST",
+        "PATH_INFO": "/slack/events",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "SERVER_PORT": "3000",
+        "CONTENT_LENGTH": str(len(body)),
+        "wsgi.input": unread,
+        **signed,
+    }
     list(wsgi(environ, lambda status, headers, *_: started.append(status)))
     assert started == ["413 Content Too Large"]
     assert unread.read_bytes == 0

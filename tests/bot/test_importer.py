@@ -184,8 +184,11 @@ def test_missing_columns_are_named_with_the_header_to_use(tmp_path: Path, text: 
 @pytest.mark.parametrize("separator", ["\t", ";"])  # ';' with a BOM: Excel's "CSV UTF-8" in Finnish and Swedish
 def test_spreadsheet_exports_are_read_whatever_their_separator_and_spelling(tmp_path: Path, separator: str) -> None:
     path = tmp_path / "excel.csv"
-    path.write_bytes("\ufeffE-mail\tOrganization\tRole\n a@example.com \tVäestörekisteri\tMentor\n\n"
-                     .replace("\t", separator).encode())  # fmt: skip
+    path.write_bytes(
+        "\ufeffE-mail\tOrganization\tRole\n a@example.com \tVäestörekisteri\tMentor\n\n".replace(
+            "\t", separator
+        ).encode()
+    )
     assert read_rows(path) == [(2, {"email": "a@example.com", "organisation": "Väestörekisteri", "role": "Mentor"})]
 
 

@@ -48,13 +48,21 @@ def _actor(world: World, user_id: str = COACH, *, admin: bool = False) -> Actor:
     return Actor(TEAM, user_id, is_admin=admin, roles=roles)
 
 
-def _kickoff(engine: Engine, world: World, number: int, *, actor: Actor | None = None, confirmed: bool = False,
-             now: datetime = KICKOFF_AT) -> KickoffResult:  # fmt: skip
+def _kickoff(
+    engine: Engine,
+    world: World,
+    number: int,
+    *,
+    actor: Actor | None = None,
+    confirmed: bool = False,
+    now: datetime = KICKOFF_AT,
+) -> KickoffResult:
     with session_scope(engine) as session:
         cohort = session.get(Cohort, world.cohort)
         assert cohort is not None
-        return kickoff(session, actor=actor or _actor(world), cohort=cohort, number=number, now=now,
-                       confirmed=confirmed)  # fmt: skip
+        return kickoff(
+            session, actor=actor or _actor(world), cohort=cohort, number=number, now=now, confirmed=confirmed
+        )
 
 
 def test_a_kickoff_marks_the_session_started_and_plans_one_delivery_per_step_and_mentor(engine: Engine) -> None:
@@ -82,8 +90,11 @@ def test_the_same_kickoff_twice_does_nothing_and_says_when_and_by_whom(engine: E
     before = snapshot(engine)
     again = _kickoff(engine, world, 1, actor=_actor(world, ADMIN, admin=True), now=datetime(2027, 1, 12, tzinfo=UTC))
     assert (again.outcome, again.started_at, again.started_by, again.plan) == (
-        Outcome.ALREADY_STARTED, KICKOFF_AT, COACH, None,
-    )  # fmt: skip
+        Outcome.ALREADY_STARTED,
+        KICKOFF_AT,
+        COACH,
+        None,
+    )
     assert snapshot(engine) == before
 
 
@@ -143,8 +154,11 @@ def test_an_archived_cohort_is_refused(engine: Engine) -> None:
 def test_a_session_without_a_date_cannot_be_started(engine: Engine) -> None:
     world = build(engine)
     with session_scope(engine) as session:
-        session.delete(session.exec(select(ProgrammeSession).where(ProgrammeSession.cohort_id == world.cohort,
-                                                                   ProgrammeSession.number == 2)).one())  # fmt: skip
+        session.delete(
+            session.exec(
+                select(ProgrammeSession).where(ProgrammeSession.cohort_id == world.cohort, ProgrammeSession.number == 2)
+            ).one()
+        )
     with pytest.raises(Invalid) as problem:
         _kickoff(engine, world, 2, confirmed=True)
     assert (problem.value.key, problem.value.params) == ("kickoff.error.no_session", {"cohort": "Spring 2027", "n": 2})
@@ -202,11 +216,15 @@ def test_the_kickoff_dm_context_names_the_mentors_next_prompt_the_next_session_a
     world = build(engine)
     _kickoff(engine, world, 1)
     with Session(engine) as session:
-        delivery = next(d for d in deliveries(engine, world.cohort)
-                        if d.step_id == "s1-kickoff" and d.member_id == world.mentors[MENTOR])  # fmt: skip
+        delivery = next(
+            d
+            for d in deliveries(engine, world.cohort)
+            if d.step_id == "s1-kickoff" and d.member_id == world.mentors[MENTOR]
+        )
         context = kickoff_context(session, delivery, PROGRAMME, "en")
     assert context.goal == "Vero: growing into an expert role"
     assert (context.next_label, context.next_moment) == (
-        "Assignment 1: a small step", datetime(2027, 1, 18, 7, 0, tzinfo=UTC),
-    )  # fmt: skip
+        "Assignment 1: a small step",
+        datetime(2027, 1, 18, 7, 0, tzinfo=UTC),
+    )
     assert (context.next_session, context.next_session_date, context.tz) == (2, date(2027, 2, 8), "Europe/Helsinki")

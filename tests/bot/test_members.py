@@ -168,15 +168,17 @@ def test_a_welcome_is_written_for_each_new_mentor_in_their_language(engine: Engi
         _add(engine, world, MENTOR),
     ]
     with session_scope(engine) as session:
-        ids = members.plan_welcomes(session, cohorts.get_cohort(session, "T111", world.cohort_a), joined,
-                                    render=welcome_renderer(5), now=NOW)  # fmt: skip
+        ids = members.plan_welcomes(
+            session, cohorts.get_cohort(session, "T111", world.cohort_a), joined, render=welcome_renderer(5), now=NOW
+        )
     notes = outbox_world.messages_of(engine)
     assert [note.id for note in notes] == ids
     assert [(n.kind, n.user_id) for n in notes] == [("welcome", "UNEW1"), ("welcome", "UNEW2")]
     assert notes[0].payload["message"]["text"] == "Välkommen till Spring 2027! Så här fungerar Mentori."
     with session_scope(engine) as session:  # planning again (a retried command) writes nothing more
-        members.plan_welcomes(session, cohorts.get_cohort(session, "T111", world.cohort_a), joined,
-                              render=welcome_renderer(5), now=NOW)  # fmt: skip
+        members.plan_welcomes(
+            session, cohorts.get_cohort(session, "T111", world.cohort_a), joined, render=welcome_renderer(5), now=NOW
+        )
     assert len(outbox_world.messages_of(engine)) == 2
 
 
@@ -185,8 +187,9 @@ def test_welcomes_are_sent_as_direct_messages_and_failures_reported(
 ) -> None:
     joined = [_add(engine, world, "UNEW1"), _add(engine, world, "UNEW2")]
     with session_scope(engine) as session:
-        ids = members.plan_welcomes(session, cohorts.get_cohort(session, "T111", world.cohort_a), joined,
-                                    render=welcome_renderer(5), now=NOW)  # fmt: skip
+        ids = members.plan_welcomes(
+            session, cohorts.get_cohort(session, "T111", world.cohort_a), joined, render=welcome_renderer(5), now=NOW
+        )
     fake_slack.add_user("UNEW1", name="UNEW1", deleted=True)  # left Slack meanwhile: conversations.open refuses
     assert members.send_welcomes(engine, outbox_world.send_now(engine, NOW), slack_client, ids) == ["UNEW1"]
     from schedules.coach_reports import report_to_coaches

@@ -56,8 +56,9 @@ def test_the_feeniks_programme_never_sends_more_than_two_prompts_in_a_week(start
 
 def _step(block: int, index: int, days: int, hour: int) -> Step:
     kind = "kickoff" if days == 0 and index == 0 else "reflection"
-    return Step(id=f"s{block}-{index}", kind=kind, session=block, days=days, at=time(hour), label=LABEL,
-                text=LABEL, why=LABEL)  # fmt: skip
+    return Step(
+        id=f"s{block}-{index}", kind=kind, session=block, days=days, at=time(hour), label=LABEL, text=LABEL, why=LABEL
+    )
 
 
 @st.composite
@@ -73,8 +74,13 @@ def templates(draw) -> tuple[Step, ...]:
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(steps=templates(), start=starts, where=policies, delay=delays,
-       gaps=st.tuples(st.integers(7, 42), st.integers(7, 42)))  # fmt: skip
+@given(
+    steps=templates(),
+    start=starts,
+    where=policies,
+    delay=delays,
+    gaps=st.tuples(st.integers(7, 42), st.integers(7, 42)),
+)
 def test_any_template_and_any_session_dates_keep_to_two_prompts_a_week(steps, start, where, delay, gaps) -> None:
     dates = {1: start, 2: start + timedelta(days=gaps[0]), 3: start + timedelta(days=gaps[0] + gaps[1])}
     weeks = _run(steps, dates, POLICIES[where], delay)
@@ -83,10 +89,13 @@ def test_any_template_and_any_session_dates_keep_to_two_prompts_a_week(steps, st
 
 
 def test_most_weeks_of_the_feeniks_programme_have_one_prompt() -> None:
-    weeks = _run(default_programme().steps, default_session_dates(date(2027, 1, 11)), POLICIES["Helsinki"],
-                 timedelta(0))  # fmt: skip
-    kickoff_weeks = {week_of(datetime.combine(day, time(13), tzinfo=ZoneInfo(HELSINKI)), HELSINKI)
-                     for day in default_session_dates(date(2027, 1, 11)).values()}  # fmt: skip
+    weeks = _run(
+        default_programme().steps, default_session_dates(date(2027, 1, 11)), POLICIES["Helsinki"], timedelta(0)
+    )
+    kickoff_weeks = {
+        week_of(datetime.combine(day, time(13), tzinfo=ZoneInfo(HELSINKI)), HELSINKI)
+        for day in default_session_dates(date(2027, 1, 11)).values()
+    }
     assert all(weeks[week] == 2 for week in kickoff_weeks)  # the kickoff and the check-in or plan right after it
     others = [count for week, count in weeks.items() if week not in kickoff_weeks]
     assert others.count(1) >= 3 * others.count(2), sorted(weeks.items())

@@ -55,8 +55,9 @@ def leaks(rows: Sequence[frozenset[str]], weights: Mapping[str, int], min_group:
     for row in rows:
         packed = pack(row)
         sums = {total + sign * packed for total in sums for sign in (-1, 0, 1)}
-    return sorted((targets.get(total) or targets[-total] for total in sums if total in targets or -total in targets),
-                  key=sorted)  # fmt: skip
+    return sorted(
+        (targets.get(total) or targets[-total] for total in sums if total in targets or -total in targets), key=sorted
+    )
 
 
 def tree_scenario(
@@ -187,12 +188,20 @@ def test_an_organisation_without_a_figure_counts_as_hidden() -> None:
 
 def test_metrics_are_filtered_separately() -> None:
     cells = [
-        Cell("cohort", "a", 10, 10), Cell("org:1", "a", 5, 5), Cell("org:2", "a", 5, 5),
-        Cell("cohort", "b", 10, 10), Cell("org:1", "b", 7, 7), Cell("org:2", "b", 3, 3),
-    ]  # fmt: skip
+        Cell("cohort", "a", 10, 10),
+        Cell("org:1", "a", 5, 5),
+        Cell("org:2", "a", 5, 5),
+        Cell("cohort", "b", 10, 10),
+        Cell("org:1", "b", 7, 7),
+        Cell("org:2", "b", 3, 3),
+    ]
     shown, withheld = filter_cells(cells, POLICY, partition={"cohort": ["org:1", "org:2"]})
-    assert [(item.group, item.metric) for item in shown] == [("cohort", "a"), ("org:1", "a"), ("org:2", "a"),
-                                                             ("cohort", "b")]  # fmt: skip
+    assert [(item.group, item.metric) for item in shown] == [
+        ("cohort", "a"),
+        ("org:1", "a"),
+        ("org:2", "a"),
+        ("cohort", "b"),
+    ]
     assert explain_withheld(withheld) == {"small_group": 1, "complementary": 1}
 
 
@@ -233,8 +242,11 @@ def test_a_cell_with_the_wrong_number_of_people_is_refused() -> None:
 
 
 def test_explain_withheld_counts_reasons_in_a_fixed_order() -> None:
-    withheld = [Withheld("org:1", "m", "complementary"), Withheld("org:2", "m", "small_group"),
-                Withheld("org:3", "m", "small_group")]  # fmt: skip
+    withheld = [
+        Withheld("org:1", "m", "complementary"),
+        Withheld("org:2", "m", "small_group"),
+        Withheld("org:3", "m", "small_group"),
+    ]
     assert list(explain_withheld(withheld).items()) == [("small_group", 2), ("complementary", 1)]
     assert explain_withheld([]) == {}
     with pytest.raises(ValueError, match="unknown reason"):
@@ -418,8 +430,9 @@ def test_quote_order_does_not_depend_on_who_answered_first() -> None:
     quotes = [
         Quote(text, True, "org:1", "p1", f"m:{n}") for n, text in enumerate(("First", "Second", "Third", "Fourth"))
     ]
-    orders = {tuple(q.text for q in filter_quotes(order, {("org:1", "p1"): 10}, POLICY)[0])
-              for order in permutations(quotes)}  # fmt: skip
+    orders = {
+        tuple(q.text for q in filter_quotes(order, {("org:1", "p1"): 10}, POLICY)[0]) for order in permutations(quotes)
+    }
     assert len(orders) == 1
     assert sorted(next(iter(orders))) == sorted(quote.text for quote in quotes)
 

@@ -154,8 +154,9 @@ def seed_cohort(engine: Engine, spec: Spec) -> World:
         placement = [o for o, size in zip(organisations, spec.sizes, strict=True) for _ in range(size)]
         for index, organisation_id in enumerate([*placement, *[None] * spec.loose]):
             user = f"UP{number:05d}{index:02d}"
-            member = Member(team_id=team, cohort_id=cohort.id, user_id=user, role=Role.MENTOR,
-                            organisation_id=organisation_id)  # fmt: skip
+            member = Member(
+                team_id=team, cohort_id=cohort.id, user_id=user, role=Role.MENTOR, organisation_id=organisation_id
+            )
             session.add(member)
             session.flush()
             first, last = rng.choice(FIRST), rng.choice(LAST)
@@ -183,10 +184,19 @@ def fill_period(engine: Engine, world: World, spec: Spec, period: str) -> None:
                 at = step_moment(step, DATES, "Europe/Helsinki").astimezone(UTC)
                 answered = rng.random() < keen
                 ts = f"{1800000000 + stage}.{index:03d}{step.days}"
-                delivery = Delivery(team_id=world.team, cohort_id=world.cohort_id, member_id=member_id,
-                                    step_id=step.id, block=step.block, due_at=at, not_before=at, sent_at=at,
-                                    status=DeliveryStatus.ANSWERED if answered else DeliveryStatus.SENT,
-                                    channel_id=f"D{index}", message_ts=ts)  # fmt: skip
+                delivery = Delivery(
+                    team_id=world.team,
+                    cohort_id=world.cohort_id,
+                    member_id=member_id,
+                    step_id=step.id,
+                    block=step.block,
+                    due_at=at,
+                    not_before=at,
+                    sent_at=at,
+                    status=DeliveryStatus.ANSWERED if answered else DeliveryStatus.SENT,
+                    channel_id=f"D{index}",
+                    message_ts=ts,
+                )
                 session.add(delivery)
                 session.flush()
                 if not answered:
@@ -196,16 +206,37 @@ def fill_period(engine: Engine, world: World, spec: Spec, period: str) -> None:
                 colleague = rng.choice([*FIRST, *LAST])
                 text = f"{mark} learned with {colleague} at Agency A, see www.example.fi or 040 123 4567"
                 world.marks.setdefault(member_id, set()).add(mark)
-                session.add(Answer(team_id=world.team, delivery_id=delivery.id, member_id=member_id, text=text,
-                                   ratings=ratings, consent_to_quote=rng.random() < 0.6))  # fmt: skip
+                session.add(
+                    Answer(
+                        team_id=world.team,
+                        delivery_id=delivery.id,
+                        member_id=member_id,
+                        text=text,
+                        ratings=ratings,
+                        consent_to_quote=rng.random() < 0.6,
+                    )
+                )
             if rng.random() < 0.5:
                 held = DATES[min(stage + 1, 3)] - timedelta(days=3)
-                session.add(HrMeeting(team_id=world.team, member_id=member_id, held_on=held, notes="private",
-                                      created_at=moment(period) - timedelta(days=1)))  # fmt: skip
+                session.add(
+                    HrMeeting(
+                        team_id=world.team,
+                        member_id=member_id,
+                        held_on=held,
+                        notes="private",
+                        created_at=moment(period) - timedelta(days=1),
+                    )
+                )
             if stage >= 1 and rng.random() < 0.7:
-                session.add(Experiment(team_id=world.team, member_id=member_id, title=f"Zq{member_id} plan",
-                                       status=rng.choice(["planned", "running", "done", "dropped"]),
-                                       decision=rng.choice([None, "continue", "spread", "stop"])))  # fmt: skip
+                session.add(
+                    Experiment(
+                        team_id=world.team,
+                        member_id=member_id,
+                        title=f"Zq{member_id} plan",
+                        status=rng.choice(["planned", "running", "done", "dropped"]),
+                        decision=rng.choice([None, "continue", "spread", "stop"]),
+                    )
+                )
 
 
 def change_membership(engine: Engine, world: World, spec: Spec, after: int) -> None:
@@ -257,8 +288,11 @@ def check_figures(summary: Summary, world: World, min_group: int) -> None:
         if kind in RATES and whole is not None and parts:
             did = whole.value[RATES[kind][0]] - sum(f.value[RATES[kind][0]] for f in parts)
             of_key = RATES[kind][1]
-            of = (whole.respondents - sum(f.respondents for f in parts) if kind == "hr_meetings"
-                  else whole.value[of_key] - sum(f.value[of_key] for f in parts))  # fmt: skip
+            of = (
+                whole.respondents - sum(f.respondents for f in parts)
+                if kind == "hr_meetings"
+                else whole.value[of_key] - sum(f.value[of_key] for f in parts)
+            )
             assert of == 0 or 0 < did < of, (metric, did, of)
 
 
@@ -279,10 +313,15 @@ def check_quotes(summary: Summary, world: World, engine: Engine, organisation_id
         assert all(world.organisation_of[author] == organisation_id for author in quote.authors)
         with Session(engine) as session:
             answered = session.exec(
-                select(Delivery.member_id).join(Member, col(Member.id) == col(Delivery.member_id)).where(
-                    Delivery.step_id == quote.prompt, Delivery.status == DeliveryStatus.ANSWERED,
-                    Delivery.cohort_id == world.cohort_id, Member.organisation_id == organisation_id)
-            ).all()  # fmt: skip
+                select(Delivery.member_id)
+                .join(Member, col(Member.id) == col(Delivery.member_id))
+                .where(
+                    Delivery.step_id == quote.prompt,
+                    Delivery.status == DeliveryStatus.ANSWERED,
+                    Delivery.cohort_id == world.cohort_id,
+                    Member.organisation_id == organisation_id,
+                )
+            ).all()
         assert len(set(answered)) >= min_group, quote
         words = set(re.findall(r"\w+", quote.text))
         assert not words & world.known_names(), quote.text
@@ -305,9 +344,13 @@ def check_raters(summary: Summary, world: World, engine: Engine, period: str) ->
         if not figure.metric.startswith("se:") or figure.metric.split(":")[1] not in checkpoints:
             continue
         _, checkpoint, item = figure.metric.split(":")
-        raters = {f"m:{member}" for member, organisation, step, ratings in rows
-                  if step == checkpoints[checkpoint] and item in (ratings or {})
-                  and (figure.group == COHORT or org_group(organisation or 0) == figure.group)}  # fmt: skip
+        raters = {
+            f"m:{member}"
+            for member, organisation, step, ratings in rows
+            if step == checkpoints[checkpoint]
+            and item in (ratings or {})
+            and (figure.group == COHORT or org_group(organisation or 0) == figure.group)
+        }
         assert set(figure.people) == raters, figure
 
 

@@ -35,16 +35,39 @@ def _cohort_with_answer(session: Session, name: str, first_session: date) -> Ans
     session.add(mentor)
     session.flush()
     moment = datetime.combine(first_session, datetime.min.time(), UTC)
-    delivery = Delivery(team_id=T, cohort_id=cohort.id, member_id=mentor.id, step_id="s1-kickoff", block=1,
-                        due_at=moment, not_before=moment, status="answered")  # fmt: skip
+    delivery = Delivery(
+        team_id=T,
+        cohort_id=cohort.id,
+        member_id=mentor.id,
+        step_id="s1-kickoff",
+        block=1,
+        due_at=moment,
+        not_before=moment,
+        status="answered",
+    )
     session.add(delivery)
     session.flush()
-    answer = Answer(team_id=T, delivery_id=delivery.id, member_id=mentor.id, text="My reflection",
-                    ratings={"SE1": 4}, consent_to_quote=True)  # fmt: skip
+    answer = Answer(
+        team_id=T,
+        delivery_id=delivery.id,
+        member_id=mentor.id,
+        text="My reflection",
+        ratings={"SE1": 4},
+        consent_to_quote=True,
+    )
     session.add(answer)
     session.add(HrMeeting(team_id=T, member_id=mentor.id, held_on=first_session, notes="private"))
-    session.add(Experiment(team_id=T, member_id=mentor.id, title=f"Our {name} pilot", plan_when="When we meet",
-                           plan_then="I share one idea", outcome="It helped", status="done"))  # fmt: skip
+    session.add(
+        Experiment(
+            team_id=T,
+            member_id=mentor.id,
+            title=f"Our {name} pilot",
+            plan_when="When we meet",
+            plan_then="I share one idea",
+            outcome="It helped",
+            status="done",
+        )
+    )
     return answer
 
 
@@ -84,13 +107,27 @@ def test_unattached_dms_event_ids_and_untaken_queued_work_are_dropped_after_a_we
         answer = _cohort_with_answer(session, "live", date(2026, 11, 2))
         session.flush()
         for team, days in (("T111", 8), ("T222", 8), ("T111", 6)):
-            session.add(DmNote(team_id=team, delivery_id=answer.delivery_id, channel_id="D1", message_ts=f"{days}.1",
-                               text="kept", created_at=now - timedelta(days=days)))  # fmt: skip
+            session.add(
+                DmNote(
+                    team_id=team,
+                    delivery_id=answer.delivery_id,
+                    channel_id="D1",
+                    message_ts=f"{days}.1",
+                    text="kept",
+                    created_at=now - timedelta(days=days),
+                )
+            )
         session.add(ProcessedEvent(event_id="Ev0OLD", team_id="T111", received_at=now - timedelta(days=8)))
         session.add(ProcessedEvent(event_id="Ev0NEW", team_id="T222", received_at=now - timedelta(hours=1)))
         for days in (8, 1):
-            session.add(QueuedWork(kind="event", team_id="T111", payload={"event": {"text": f"{days}"}},
-                                   enqueued_at=now - timedelta(days=days)))  # fmt: skip
+            session.add(
+                QueuedWork(
+                    kind="event",
+                    team_id="T111",
+                    payload={"event": {"text": f"{days}"}},
+                    enqueued_at=now - timedelta(days=days),
+                )
+            )
         session.commit()
         assert purge_transient(session, now=now) == (2, 1, 1)
         session.commit()

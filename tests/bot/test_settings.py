@@ -94,18 +94,25 @@ def test_the_dashboard_is_on_with_its_address_key_and_client() -> None:
 
 
 def test_the_dashboard_signs_in_with_the_oauth_apps_client_when_no_other_is_given() -> None:
-    env = {**DASHBOARD, "SLACK_CLIENT_ID": "111.222", "SLACK_CLIENT_SECRET": "s", "SLACK_OIDC_CLIENT_ID": "",
-           "SLACK_OIDC_CLIENT_SECRET": ""}  # fmt: skip
+    env = {
+        **DASHBOARD,
+        "SLACK_CLIENT_ID": "111.222",
+        "SLACK_CLIENT_SECRET": "s",
+        "SLACK_OIDC_CLIENT_ID": "",
+        "SLACK_OIDC_CLIENT_SECRET": "",
+    }
     settings = load_settings(env, dotenv=False)
     assert (settings.dashboard_client_id, settings.dashboard_client_secret) == ("111.222", "s")
 
 
 @pytest.mark.parametrize(
     ("missing", "named"),
-    [("MENTORI_DASHBOARD_KEY", "MENTORI_DASHBOARD_KEY is not set"),
-     ("SLACK_OIDC_CLIENT_ID", "SLACK_OIDC_CLIENT_ID is not set"),
-     ("SLACK_OIDC_CLIENT_SECRET", "SLACK_OIDC_CLIENT_SECRET is not set")],
-)  # fmt: skip
+    [
+        ("MENTORI_DASHBOARD_KEY", "MENTORI_DASHBOARD_KEY is not set"),
+        ("SLACK_OIDC_CLIENT_ID", "SLACK_OIDC_CLIENT_ID is not set"),
+        ("SLACK_OIDC_CLIENT_SECRET", "SLACK_OIDC_CLIENT_SECRET is not set"),
+    ],
+)
 def test_a_dashboard_without_its_key_or_client_fails_naming_the_variable(missing: str, named: str) -> None:
     with pytest.raises(SettingsError) as raised:
         load_settings({**DASHBOARD, missing: ""}, dotenv=False)

@@ -47,8 +47,15 @@ class Clock:
 
 def _refused() -> SlackApiError:
     url = "https://slack.com/api/apps.connections.open"
-    response = SlackResponse(client=None, http_verb="POST", api_url=url, req_args={},
-                             data={"ok": False, "error": "invalid_auth"}, headers={}, status_code=200)  # fmt: skip
+    response = SlackResponse(
+        client=None,
+        http_verb="POST",
+        api_url=url,
+        req_args={},
+        data={"ok": False, "error": "invalid_auth"},
+        headers={},
+        status_code=200,
+    )
     return SlackApiError("refused", response)
 
 

@@ -84,13 +84,28 @@ def test_an_answer_in_the_last_two_weeks_takes_a_mentor_off_the_list(engine: Eng
     with session_scope(engine) as session:
         from storage.models import Answer
 
-        delivery = Delivery(team_id=TEAM, cohort_id=world.cohort, member_id=world.mentors["UM10"],
-                            step_id="s1-goal-late", block=1, status="answered", due_at=STATUS_AT,
-                            not_before=STATUS_AT, sent_at=STATUS_AT - timedelta(days=1))  # fmt: skip
+        delivery = Delivery(
+            team_id=TEAM,
+            cohort_id=world.cohort,
+            member_id=world.mentors["UM10"],
+            step_id="s1-goal-late",
+            block=1,
+            status="answered",
+            due_at=STATUS_AT,
+            not_before=STATUS_AT,
+            sent_at=STATUS_AT - timedelta(days=1),
+        )
         session.add(delivery)
         session.flush()
-        session.add(Answer(team_id=TEAM, delivery_id=delivery.id, member_id=world.mentors["UM10"],
-                           created_at=STATUS_AT - timedelta(hours=2), updated_at=STATUS_AT))  # fmt: skip
+        session.add(
+            Answer(
+                team_id=TEAM,
+                delivery_id=delivery.id,
+                member_id=world.mentors["UM10"],
+                created_at=STATUS_AT - timedelta(hours=2),
+                updated_at=STATUS_AT,
+            )
+        )
     assert "UM10" not in [mentor.user_id for mentor in _status(engine, world.cohort).behind]
 
 
@@ -131,16 +146,26 @@ def test_the_status_is_a_fixed_number_of_aggregate_queries_however_big_the_cohor
     with _statements(engine) as small:
         _status(engine, world.cohort)
     with session_scope(engine) as session:
-        extra = [Member(team_id=TEAM, cohort_id=world.cohort, user_id=f"UX{n:04d}", role=Role.MENTOR)
-                 for n in range(200)]  # fmt: skip
+        extra = [
+            Member(team_id=TEAM, cohort_id=world.cohort, user_id=f"UX{n:04d}", role=Role.MENTOR) for n in range(200)
+        ]
         session.add_all(extra)
         session.flush()
         for member in extra:
             session.add_all(
-                Delivery(team_id=TEAM, cohort_id=world.cohort, member_id=member.id, step_id=f"step-{n}", block=1,
-                         status="sent", due_at=KICKOFF_AT, not_before=KICKOFF_AT, sent_at=KICKOFF_AT)
+                Delivery(
+                    team_id=TEAM,
+                    cohort_id=world.cohort,
+                    member_id=member.id,
+                    step_id=f"step-{n}",
+                    block=1,
+                    status="sent",
+                    due_at=KICKOFF_AT,
+                    not_before=KICKOFF_AT,
+                    sent_at=KICKOFF_AT,
+                )
                 for n in range(10)
-            )  # fmt: skip
+            )
     with _statements(engine) as big:
         status = _status(engine, world.cohort)
     assert status.block(1).sent == 26 + 2000

@@ -152,7 +152,8 @@ def test_a_rating_is_shown_only_when_enough_people_rated_that_statement(cohort: 
     rows = [row for row in export_rows(summary_csv(summary.view(group)), "fi") if se2 in row["figure"]]
     assert {row["group"] for row in rows if row["value"]} == {"Koko ryhmä"}
     assert [row["withheld"] for row in rows if row["group"] == "Kela"] == [
-        t("fi", "summary.csv.reason_small_group", min_group=POLICY.min_group)]  # fmt: skip
+        t("fi", "summary.csv.reason_small_group", min_group=POLICY.min_group)
+    ]
 
 
 def test_rates_of_none_or_everyone_are_not_shown_to_hr(cohort: SummaryCohort) -> None:
@@ -173,8 +174,12 @@ def test_rates_of_none_or_everyone_are_not_shown_to_hr(cohort: SummaryCohort) ->
         size = cohort_figure.respondents - sum(f.respondents for f in others)
         assert 0 < rest < size
     for group, figure in ((f.group, f) for f in summary.figures):
-        rate = {"answers": ("answered", "sent"), "assignments": ("done", "sent"), "active": ("active", "mentors"),
-                "hr_meetings": ("mentors", None)}.get(figure.metric.split(":")[0])  # fmt: skip
+        rate = {
+            "answers": ("answered", "sent"),
+            "assignments": ("done", "sent"),
+            "active": ("active", "mentors"),
+            "hr_meetings": ("mentors", None),
+        }.get(figure.metric.split(":")[0])
         if rate is None:
             continue
         did = figure.value[rate[0]]
@@ -273,11 +278,16 @@ def test_quotes_reach_only_their_own_organisations_hr_scrubbed_of_every_name(coh
         assert private is not None
         private.text = "Tämä on vain minun, ei HR:lle."
         session.add(private)
-        session.add(SlackUser(team_id="T111", user_id=mentor_id(0, 1), real_name="Anna Korhonen",
-                              display_name="anna.k"))  # fmt: skip
+        session.add(
+            SlackUser(team_id="T111", user_id=mentor_id(0, 1), real_name="Anna Korhonen", display_name="anna.k")
+        )
         kela = [cohort.mentors[mentor_id(1, i)] for i in range(9)]
-        shared = session.exec(select(Answer).where(Answer.consent_to_quote == True,  # noqa: E712
-                                                   col(Answer.member_id).in_(kela))).first()  # fmt: skip
+        shared = session.exec(
+            select(Answer).where(
+                Answer.consent_to_quote == True,  # noqa: E712
+                col(Answer.member_id).in_(kela),
+            )
+        ).first()
         assert shared is not None
         shared.text = "Annan ja Korhosen kanssa, ks. https://intra.example/x tai 040 123 4567, <#C123>."
         session.add(shared)
@@ -367,13 +377,38 @@ def test_a_period_stored_under_the_old_rules_is_counted_again_once(cohort: Summa
     cohort.fill("before-session-2")
     kela = cohort.organisations[1]
     with session_scope(cohort.engine) as session:  # as an older Mentori stored and posted it: a figure about one person
-        old = {"cohort_name": "Kevät 2027", "language": "fi", "programme": "feeniks", "min_group": 5,
-               "computed_at": "2027-02-05T08:00:00+00:00", "steps": [], "organisation": "Kela",
-               "figures": [{"group": f"org:{kela}", "metric": "se:T0", "value": {"items": {"SE2": [1.0, 1.0, 1.0]}},
-                            "respondents": 7, "people": [f"m:{i}" for i in range(7)]}],
-               "withheld": [], "quotes": ["Verohallinto kiitos"], "format": 1}  # fmt: skip
-        session.add(SummaryPost(team_id="T111", cohort_id=cohort.cohort_id, organisation_id=kela, figures=old,
-                                period="before-session-2", channel_id="GHRKELA", message_ts="1.5"))  # fmt: skip
+        old = {
+            "cohort_name": "Kevät 2027",
+            "language": "fi",
+            "programme": "feeniks",
+            "min_group": 5,
+            "computed_at": "2027-02-05T08:00:00+00:00",
+            "steps": [],
+            "organisation": "Kela",
+            "figures": [
+                {
+                    "group": f"org:{kela}",
+                    "metric": "se:T0",
+                    "value": {"items": {"SE2": [1.0, 1.0, 1.0]}},
+                    "respondents": 7,
+                    "people": [f"m:{i}" for i in range(7)],
+                }
+            ],
+            "withheld": [],
+            "quotes": ["Verohallinto kiitos"],
+            "format": 1,
+        }
+        session.add(
+            SummaryPost(
+                team_id="T111",
+                cohort_id=cohort.cohort_id,
+                organisation_id=kela,
+                figures=old,
+                period="before-session-2",
+                channel_id="GHRKELA",
+                message_ts="1.5",
+            )
+        )
     moment = cohort.moment("before-session-2")
     summary = ensure_summary(cohort.engine, cohort.cohort_id, policy=POLICY, now=moment)
     assert summary is not None and summary.figure(org_group(kela), "se:T0") is None

@@ -81,13 +81,19 @@ def test_english_keeps_commas_and_points_and_the_cohort_language_is_the_default(
 def test_text_that_starts_like_a_formula_is_not_run(kela_view: Summary, language: str) -> None:
     group = next(iter(kela_view.organisations))
     goal = Figure(group, "experiments:goal:7", {"goal": "@Parempi palvelu", "mentors": 5}, 5)
-    hostile = replace(kela_view, quotes=(SharedQuote(group, "=HYPERLINK(\"http://x\";\"y\")"),),
-                      organisations={group: "-Kela"}, figures=(*kela_view.figures, goal))  # fmt: skip
+    hostile = replace(
+        kela_view,
+        quotes=(SharedQuote(group, '=HYPERLINK("http://x";"y")'),),
+        organisations={group: "-Kela"},
+        figures=(*kela_view.figures, goal),
+    )
     rows = export_rows(summary_csv(hostile, language).encode(), language)
     assert {row["value"] for row in rows if row["figure"] == t(language, "summary.csv.metric_quote")} == {
-        "'=HYPERLINK(\"http://x\";\"y\")"}  # fmt: skip
+        '\'=HYPERLINK("http://x";"y")'
+    }
     assert "'-Kela" in {row["group"] for row in rows} and "-Kela" not in {row["group"] for row in rows}
     assert COHORT not in {row["group"] for row in rows}
     goal_name = t(language, "summary.csv.metric_experiments_goal", goal="@Parempi palvelu")  # the goal is a name here
     assert [(row["measure"], row["value"]) for row in rows if row["figure"] == goal_name] == [
-        (t(language, "summary.csv.measure_mentors"), "5")]  # fmt: skip
+        (t(language, "summary.csv.measure_mentors"), "5")
+    ]

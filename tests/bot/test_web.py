@@ -25,15 +25,21 @@ from tests.support.wsgi import call_wsgi
 METRICS_PORT = 9464
 
 
-def _call(wsgi: MentoriWsgi, method: str, path: str, body: bytes = b"", headers: dict[str, str] | None = None,
-          *, port: int = 3000):  # fmt: skip
+def _call(
+    wsgi: MentoriWsgi,
+    method: str,
+    path: str,
+    body: bytes = b"",
+    headers: dict[str, str] | None = None,
+    *,
+    port: int = 3000,
+):
     response = call_wsgi(wsgi, method, path, body, headers, port=port)
     return response.status, response.body
 
 
 def _wsgi(deps: Deps, engine: Engine) -> MentoriWsgi:
-    return MentoriWsgi(create_app(deps), database_health(engine), database_registry(engine),
-                       metrics_port=METRICS_PORT)  # fmt: skip
+    return MentoriWsgi(create_app(deps), database_health(engine), database_registry(engine), metrics_port=METRICS_PORT)
 
 
 def test_healthz_is_200_when_the_database_answers(deps: Deps, engine: Engine) -> None:

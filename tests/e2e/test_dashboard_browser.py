@@ -40,12 +40,19 @@ def site(database_url: str, engine: Engine, fake_slack: FakeSlack) -> Iterator[S
     port = free_port()
     base = f"http://localhost:{port}"  # a secure context for the browser, so the Secure cookie is kept over http
     env = {
-        "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": "browser-secret", "SLACK_API_URL": fake_slack.url,
-        "DATABASE_URL": database_url, "PORT": str(port), "MENTORI_LANG": "en", "WEB_WORKERS": "1",
-        "MENTORI_DASHBOARD_URL": base, "MENTORI_DASHBOARD_KEY": DASHBOARD_KEY,
-        "SLACK_OIDC_CLIENT_ID": OIDC_CLIENT_ID, "SLACK_OIDC_CLIENT_SECRET": OIDC_CLIENT_SECRET,
+        "SLACK_BOT_TOKEN": "xoxb-test",
+        "SLACK_SIGNING_SECRET": "browser-secret",
+        "SLACK_API_URL": fake_slack.url,
+        "DATABASE_URL": database_url,
+        "PORT": str(port),
+        "MENTORI_LANG": "en",
+        "WEB_WORKERS": "1",
+        "MENTORI_DASHBOARD_URL": base,
+        "MENTORI_DASHBOARD_KEY": DASHBOARD_KEY,
+        "SLACK_OIDC_CLIENT_ID": OIDC_CLIENT_ID,
+        "SLACK_OIDC_CLIENT_SECRET": OIDC_CLIENT_SECRET,
         "SLACK_OIDC_AUTHORIZE_URL": fake_slack.oidc_authorize_url,
-    }  # fmt: skip
+    }
     with bot_process("web", env=env, ready_url=f"http://127.0.0.1:{port}/healthz", timeout=60):
         yield Site(base, cohort, fake_slack)
 

@@ -21,10 +21,23 @@ DOWN = "postgresql+psycopg://postgres@127.0.0.1:1/mentori"  # nothing listens on
 
 def _mentori(role: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
     extra = ["people.csv", "--cohort", "Spring 2027"] if role == "import" else []
-    environment = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "SLACK_SIGNING_SECRET": "secret",
-                   "SLACK_BOT_TOKEN": "xoxb-test", "PORT": "3999", "METRICS_PORT": "0", **env}  # fmt: skip
-    return subprocess.run([sys.executable, "-m", "bot", role, *extra], cwd=cwd, env=environment, capture_output=True,
-                          text=True, timeout=120)  # fmt: skip
+    environment = {
+        "PATH": "/usr/bin:/bin",
+        "PYTHONPATH": str(ROOT),
+        "SLACK_SIGNING_SECRET": "secret",
+        "SLACK_BOT_TOKEN": "xoxb-test",
+        "PORT": "3999",
+        "METRICS_PORT": "0",
+        **env,
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "bot", role, *extra],
+        cwd=cwd,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def _one_line(result: subprocess.CompletedProcess[str]) -> str:
@@ -79,14 +92,16 @@ def test_slack_out_of_reach(tmp_path: Path, migrated: str, role: str) -> None:
 
 @pytest.mark.parametrize("role", ROLES)
 def test_a_bot_token_slack_refuses(tmp_path: Path, migrated: str, fake_slack: FakeSlack, role: str) -> None:
-    line = _one_line(_mentori(role, tmp_path, DATABASE_URL=migrated, SLACK_API_URL=fake_slack.url,
-                              SLACK_BOT_TOKEN="xoxb-revoked"))  # fmt: skip
+    line = _one_line(
+        _mentori(role, tmp_path, DATABASE_URL=migrated, SLACK_API_URL=fake_slack.url, SLACK_BOT_TOKEN="xoxb-revoked")
+    )
     assert line.startswith("mentori: SLACK_BOT_TOKEN was refused by Slack (invalid_auth): copy the Bot User OAuth")
 
 
 def test_an_app_token_slack_refuses(tmp_path: Path, migrated: str, fake_slack: FakeSlack) -> None:
-    line = _one_line(_mentori("run", tmp_path, DATABASE_URL=migrated, SLACK_API_URL=fake_slack.url,
-                              SLACK_APP_TOKEN="xapp-refused"))  # fmt: skip
+    line = _one_line(
+        _mentori("run", tmp_path, DATABASE_URL=migrated, SLACK_API_URL=fake_slack.url, SLACK_APP_TOKEN="xapp-refused")
+    )
     assert line.startswith("mentori: SLACK_APP_TOKEN was refused by Slack (invalid_auth): generate an App-Level Token")
 
 

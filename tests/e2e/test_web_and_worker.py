@@ -33,14 +33,24 @@ def test_web_acknowledges_a_command_and_the_worker_answers_it(
     build(engine)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    env = {"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": fake_slack.url,
-           "DATABASE_URL": database_url, "PORT": str(port), "WEB_WORKERS": "2", "MENTORI_LANG": "en"}  # fmt: skip
+    env = {
+        "SLACK_BOT_TOKEN": "xoxb-test",
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": fake_slack.url,
+        "DATABASE_URL": database_url,
+        "PORT": str(port),
+        "WEB_WORKERS": "2",
+        "MENTORI_LANG": "en",
+    }
     with bot_process("web", env=env, ready_url=f"{base}/healthz"):
         assert json.loads(http("GET", f"{base}/healthz")[1]) == {
-            "status": "degraded", "database": True, "scheduler": False,
-        }  # fmt: skip
-        command = requests.slash_command('status "Spring 2027"', user_id=COACH,
-                                         response_url=fake_slack.response_url("status"))  # fmt: skip
+            "status": "degraded",
+            "database": True,
+            "scheduler": False,
+        }
+        command = requests.slash_command(
+            'status "Spring 2027"', user_id=COACH, response_url=fake_slack.response_url("status")
+        )
         status, body = http("POST", f"{base}/slack/events", command, requests.sign(SECRET, command))
         assert (status, body) == (200, "")
         time.sleep(0.5)
@@ -51,18 +61,26 @@ def test_web_acknowledges_a_command_and_the_worker_answers_it(
             (answer,) = fake_slack.calls_to("response_url")
             assert answer.args["text"] == "How Spring 2027 is doing"
             assert answer.args["response_type"] == "ephemeral"
-            wait_until("a leading worker on /healthz",
-                       lambda: json.loads(http("GET", f"{base}/healthz")[1])["scheduler"] is True)  # fmt: skip
+            wait_until(
+                "a leading worker on /healthz",
+                lambda: json.loads(http("GET", f"{base}/healthz")[1])["scheduler"] is True,
+            )
     assert fake_slack.invalid == []
 
 
-def test_a_web_process_stopped_while_busy_queues_every_event_it_acknowledged(database_url: str,
-                                                                            engine: Engine) -> None:  # fmt: skip
+def test_a_web_process_stopped_while_busy_queues_every_event_it_acknowledged(database_url: str, engine: Engine) -> None:
     with fake_slack_process("--latency", "0.4") as slack:
         port = free_port()
         base = f"http://127.0.0.1:{port}"
-        env = {"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": f"{slack}/api/",
-               "DATABASE_URL": database_url, "PORT": str(port), "WEB_WORKERS": "1", "WEB_THREADS": "64"}  # fmt: skip
+        env = {
+            "SLACK_BOT_TOKEN": "xoxb-test",
+            "SLACK_SIGNING_SECRET": SECRET,
+            "SLACK_API_URL": f"{slack}/api/",
+            "DATABASE_URL": database_url,
+            "PORT": str(port),
+            "WEB_WORKERS": "1",
+            "WEB_THREADS": "64",
+        }
         with bot_process("web", env=env, ready_url=f"{base}/healthz") as web:
             acknowledged: list[int] = []
 
@@ -71,11 +89,17 @@ def test_a_web_process_stopped_while_busy_queues_every_event_it_acknowledged(dat
                     acknowledged.append(1)
 
             # Forms run in the web process and each waits on Slack: they keep its listener threads busy.
-            busy = [threading.Thread(target=post, args=(requests.slash_command("member add", user_id=f"U{n:04d}",
-                                                                                 response_url=f"{slack}/r"),))
-                    for n in range(48)]  # fmt: skip
-            dms = [threading.Thread(target=post, args=(requests.message_im(f"answer {n}", user_id=f"U{n:04d}"),))
-                   for n in range(20)]  # fmt: skip
+            busy = [
+                threading.Thread(
+                    target=post,
+                    args=(requests.slash_command("member add", user_id=f"U{n:04d}", response_url=f"{slack}/r"),),
+                )
+                for n in range(48)
+            ]
+            dms = [
+                threading.Thread(target=post, args=(requests.message_im(f"answer {n}", user_id=f"U{n:04d}"),))
+                for n in range(20)
+            ]
             for thread in busy:
                 thread.start()
             time.sleep(0.2)

@@ -38,11 +38,23 @@ def read(url: str) -> Any:
 def start_worker(database_url: str, api: str, at: datetime, log: Path) -> subprocess.Popen[bytes]:
     """The real `python -m bot worker`, its clock starting at `at`."""
     env = {key: value for key, value in os.environ.items() if not key.startswith(("SLACK_", "MENTORI_"))}
-    env.update({"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_API_URL": f"{api}/api/", "DATABASE_URL": database_url,
-                "PYTHONUNBUFFERED": "1", "LOG_LEVEL": "INFO"})  # fmt: skip
+    env.update(
+        {
+            "SLACK_BOT_TOKEN": "xoxb-test",
+            "SLACK_API_URL": f"{api}/api/",
+            "DATABASE_URL": database_url,
+            "PYTHONUNBUFFERED": "1",
+            "LOG_LEVEL": "INFO",
+        }
+    )
     with log.open("ab") as out:
-        return subprocess.Popen([sys.executable, "-m", "tests.support.clocked", "--at", at.isoformat(), "worker"],
-                                cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)  # fmt: skip
+        return subprocess.Popen(
+            [sys.executable, "-m", "tests.support.clocked", "--at", at.isoformat(), "worker"],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
 
 
 def said(log: Path) -> Callable[[], str]:
@@ -59,8 +71,13 @@ def test_a_worker_killed_mid_fan_out_and_started_again_sends_every_mentor_exactl
     engine = make_engine(database_url)
     log = tmp_path / "worker.log"
     with fake_slack_process("--latency", "0.2", "--users", str(len(MENTORS))) as api:
-        seeded = world.seed(engine, dates=(date(2027, 1, 11), date(2027, 2, 8), date(2027, 3, 8)), mentors=MENTORS,
-                            coach=None, checked_at=KICKOFF)  # fmt: skip
+        seeded = world.seed(
+            engine,
+            dates=(date(2027, 1, 11), date(2027, 2, 8), date(2027, 3, 8)),
+            mentors=MENTORS,
+            coach=None,
+            checked_at=KICKOFF,
+        )
         assert world.plan(engine, seeded.cohort, 1, KICKOFF) > len(MENTORS)
         with session_scope(engine) as session:  # the fan-out of the kickoffs alone: the T0 check-ins that follow
             session.exec(  # them two minutes later would be due for the second worker too
@@ -83,9 +100,12 @@ def test_a_worker_killed_mid_fan_out_and_started_again_sends_every_mentor_exactl
 
         second = start_worker(database_url, api, KICKOFF + timedelta(minutes=5), log)  # past the 2-minute lease
         try:
-            wait_for("every kickoff sent", lambda: all(r.status == DeliveryStatus.SENT for r in kickoff_rows(engine)),
-                     progress=lambda: sum(r.status == DeliveryStatus.SENT for r in kickoff_rows(engine)),
-                     said=said(log))  # fmt: skip
+            wait_for(
+                "every kickoff sent",
+                lambda: all(r.status == DeliveryStatus.SENT for r in kickoff_rows(engine)),
+                progress=lambda: sum(r.status == DeliveryStatus.SENT for r in kickoff_rows(engine)),
+                said=said(log),
+            )
         finally:
             second.send_signal(signal.SIGTERM)
             assert second.wait(timeout=20) == 0, log.read_text()[-4000:]

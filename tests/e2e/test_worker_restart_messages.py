@@ -59,8 +59,10 @@ def sent_once(api: str, rows: list[OutboxMessage]) -> None:
     stats = read(f"{api}/_fake/stats")
     per_row = Counter(((m.get("metadata") or {}).get("event_payload") or {}).get("outbox_id") for m in messages)
     assert {row.id: per_row[row.id] for row in rows} == {row.id: 1 for row in rows}
-    located = {((m.get("metadata") or {}).get("event_payload") or {}).get("outbox_id"): (m["channel"], m["ts"])
-               for m in messages}  # fmt: skip
+    located = {
+        ((m.get("metadata") or {}).get("event_payload") or {}).get("outbox_id"): (m["channel"], m["ts"])
+        for m in messages
+    }
     assert all(located[row.id] == (row.channel_id, row.message_ts) for row in rows)
     # The killed worker may have sent the headers of a post but not its body: Slack (and the fake) refuse that.
     cut_off = [reason for method, reason in stats["invalid"] if method == "chat.postMessage"]
@@ -101,10 +103,16 @@ def _sent_on_tuesday(engine: Engine) -> None:
         rows = session.exec(select(Delivery).where(Delivery.step_id == "s1-goal")).all()
         for number, row in enumerate(rows, start=1):
             user = MENTORS[number - 1]
-            session.execute(update(Delivery).where(col(Delivery.id) == row.id).values(
-                status=DeliveryStatus.SENT, sent_at=PROMPTED, channel_id=f"D{user[1:]}",
-                message_ts=f"1700000000.{number:06d}",
-            ))  # fmt: skip
+            session.execute(
+                update(Delivery)
+                .where(col(Delivery.id) == row.id)
+                .values(
+                    status=DeliveryStatus.SENT,
+                    sent_at=PROMPTED,
+                    channel_id=f"D{user[1:]}",
+                    message_ts=f"1700000000.{number:06d}",
+                )
+            )
 
 
 def test_a_worker_killed_while_posting_hr_summaries_posts_each_exactly_once(database_url: str, tmp_path: Path) -> None:
@@ -131,16 +139,29 @@ def _summaries_planned(engine: Engine, cohort_id: int, at: datetime) -> None:
     """200 organisations, each with its summary of the period waiting in the outbox for its HR channel."""
     with session_scope(engine) as session:
         for channel in CHANNELS:
-            organisation = Organisation(team_id=world.TEAM, cohort_id=cohort_id, name=f"Org {channel}",
-                                        hr_channel_id=channel)  # fmt: skip
+            organisation = Organisation(
+                team_id=world.TEAM, cohort_id=cohort_id, name=f"Org {channel}", hr_channel_id=channel
+            )
             session.add(organisation)
             session.flush()
-            summary = SummaryPost(team_id=world.TEAM, cohort_id=cohort_id, organisation_id=organisation.id,
-                                  period="before-session-2", figures={})  # fmt: skip
+            summary = SummaryPost(
+                team_id=world.TEAM,
+                cohort_id=cohort_id,
+                organisation_id=organisation.id,
+                period="before-session-2",
+                figures={},
+            )
             session.add(summary)
             session.flush()
             message: dict[str, Any] = {"text": f"Summary for Org {channel}"}
-            envelope = Envelope(kind=MessageKind.SUMMARY, key=summary_key(int(summary.id or 0)), team_id=world.TEAM,
-                                due_at=at, latest_at=at + timedelta(days=7), payload=post(message),
-                                channel_id=channel, cohort_id=cohort_id)  # fmt: skip
+            envelope = Envelope(
+                kind=MessageKind.SUMMARY,
+                key=summary_key(int(summary.id or 0)),
+                team_id=world.TEAM,
+                due_at=at,
+                latest_at=at + timedelta(days=7),
+                payload=post(message),
+                channel_id=channel,
+                cohort_id=cohort_id,
+            )
             enqueue(session, envelope, now=at)

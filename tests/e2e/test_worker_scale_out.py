@@ -82,15 +82,25 @@ def workers(database_url: str, api: str, at: datetime, folder: Path) -> Iterator
     try:
         for label in ("a", "b"):
             env = {key: value for key, value in os.environ.items() if not key.startswith(("SLACK_", "MENTORI_"))}
-            env.update({"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_API_URL": f"{api}/api/", "DATABASE_URL": database_url,
-                        "PYTHONUNBUFFERED": "1", "LOG_LEVEL": "INFO"})  # fmt: skip
+            env.update(
+                {
+                    "SLACK_BOT_TOKEN": "xoxb-test",
+                    "SLACK_API_URL": f"{api}/api/",
+                    "DATABASE_URL": database_url,
+                    "PYTHONUNBUFFERED": "1",
+                    "LOG_LEVEL": "INFO",
+                }
+            )
             env["PGAPPNAME"] = f"mentori-worker-{label}"  # libpq's application_name, seen in pg_stat_activity
             log = folder / f"worker-{label}.log"
             with log.open("ab") as out:
                 process = subprocess.Popen(
                     [sys.executable, "-m", "tests.support.clocked", "--at", at.isoformat(), "worker"],
-                    cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-                )  # fmt: skip
+                    cwd=ROOT,
+                    env=env,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                )
             started.append(Worker(label, process, log))
         yield started
     finally:
@@ -110,8 +120,9 @@ def read(url: str) -> Any:
         return json.loads(response.read())
 
 
-def wait_for(what: str, condition: Callable[[], bool], pool: list[Worker], *,
-             progress: Callable[[], object] = lambda: None) -> None:  # fmt: skip
+def wait_for(
+    what: str, condition: Callable[[], bool], pool: list[Worker], *, progress: Callable[[], object] = lambda: None
+) -> None:
     """Until `condition()`, as long as something moves: `progress`, or what the workers write."""
 
     def said() -> str:
@@ -201,13 +212,17 @@ def test_when_the_leader_is_killed_the_standby_takes_the_lock_and_runs_the_store
         leader.process.send_signal(signal.SIGKILL)
         leader.process.wait(timeout=10)
         killed = time.monotonic()
-        wait_for("the standby holding the leader lock",
-                 lambda: lock_holders(engine) == [f"mentori-worker-{standby.label}"], pool)  # fmt: skip
+        wait_for(
+            "the standby holding the leader lock",
+            lambda: lock_holders(engine) == [f"mentori-worker-{standby.label}"],
+            pool,
+        )
         took_over = time.monotonic() - killed
         wait_for("the new leader taking the stored jobs", lambda: standby.took_stored_jobs() is not None, pool)
         assert str(standby.took_stored_jobs()) < "2027-01-11 12:15:00", "the takeover came too late for this test"
-        wait_for("post_summaries run by the new leader", lambda: 'Running job "post_summaries' in standby.output(),
-                 pool)  # fmt: skip
+        wait_for(
+            "post_summaries run by the new leader", lambda: 'Running job "post_summaries' in standby.output(), pool
+        )
     assert took_over < ELECT_EVERY + 5, f"the standby took {took_over:.1f} s to take over"
     assert 'Running job "post_summaries' not in leader.output()
     assert standby.process.returncode == 0, standby.output()[-3000:]

@@ -68,10 +68,15 @@ def test_malformed_clicks_and_forms_get_a_400_and_change_nothing(
         _damaged(click, actions=[{"action_id": "prompt.skip", "value": ["1", "2"]}]),
         _damaged(click, actions=[{"action_id": "prompt.skip", "value": 2**70}]),
         _damaged(click, user={"id": 5}),
-        _damaged(form, view={"callback_id": "cohort_create", "state": {"values": {"name": {"value": {
-            "type": "plain_text_input", "value": ["New", "Old"]}}}}}),
+        _damaged(
+            form,
+            view={
+                "callback_id": "cohort_create",
+                "state": {"values": {"name": {"value": {"type": "plain_text_input", "value": ["New", "Old"]}}}},
+            },
+        ),
         _damaged(form, view={"callback_id": "cohort_create", "state": {"values": []}}),
-    ]  # fmt: skip
+    ]
     for body in broken:
         assert slack.post(body).status == 400
     assert snapshot(engine) == before

@@ -184,26 +184,52 @@ def _damaged(body: bytes, damage: Callable[[dict[str, Any]], None]) -> bytes:
 @FUZZ
 @given(text=COMMAND, user=PEOPLE)
 def test_any_mentori_command_text_gets_an_answer_never_an_error(
-    slack: SlackDriver, fake_slack: FakeSlack, engine: Engine, world: Seeded, watched: pytest.LogCaptureFixture,
-    text: str, user: str,
-) -> None:  # fmt: skip
+    slack: SlackDriver,
+    fake_slack: FakeSlack,
+    engine: Engine,
+    world: Seeded,
+    watched: pytest.LogCaptureFixture,
+    text: str,
+    user: str,
+) -> None:
     _fresh(fake_slack, watched)
     reply = slack.command(text, user_id=user, response_url=fake_slack.response_url())
     _check(reply, fake_slack, engine, watched, f"/mentori {text!r} by {user}")
 
 
 @FUZZ
-@given(action=st.sampled_from(ACTIONS), value=ODD, extra=st.dictionaries(st.sampled_from(
-    ["selected_date", "selected_option", "value", "type", "block_id"]), ODD, max_size=2), user=PEOPLE,
-    damage=st.one_of(st.none(), st.sampled_from(PAYLOAD_DAMAGE)), in_view=st.booleans())  # fmt: skip
+@given(
+    action=st.sampled_from(ACTIONS),
+    value=ODD,
+    extra=st.dictionaries(
+        st.sampled_from(["selected_date", "selected_option", "value", "type", "block_id"]), ODD, max_size=2
+    ),
+    user=PEOPLE,
+    damage=st.one_of(st.none(), st.sampled_from(PAYLOAD_DAMAGE)),
+    in_view=st.booleans(),
+)
 def test_any_button_click_gets_an_answer_never_an_error(
-    slack: SlackDriver, fake_slack: FakeSlack, engine: Engine, world: Seeded, watched: pytest.LogCaptureFixture,
-    action: str, value: Any, extra: dict[str, Any], user: str, damage: Any, in_view: bool,
-) -> None:  # fmt: skip
+    slack: SlackDriver,
+    fake_slack: FakeSlack,
+    engine: Engine,
+    world: Seeded,
+    watched: pytest.LogCaptureFixture,
+    action: str,
+    value: Any,
+    extra: dict[str, Any],
+    user: str,
+    damage: Any,
+    in_view: bool,
+) -> None:
     _fresh(fake_slack, watched)
-    body = build.block_actions(action, None, user_id=user, action={"value": value, **extra},
-                               view={"type": "home", "blocks": []} if in_view else None,
-                               response_url=fake_slack.response_url())  # fmt: skip
+    body = build.block_actions(
+        action,
+        None,
+        user_id=user,
+        action={"value": value, **extra},
+        view={"type": "home", "blocks": []} if in_view else None,
+        response_url=fake_slack.response_url(),
+    )
     if damage is not None:
         body = _damaged(body, damage)
     reply = slack.post(body)
@@ -211,12 +237,25 @@ def test_any_button_click_gets_an_answer_never_an_error(
 
 
 @FUZZ
-@given(callback=st.sampled_from(CALLBACKS), values=VALUES, metadata=METADATA, user=PEOPLE,
-       damage=st.one_of(st.none(), st.sampled_from(PAYLOAD_DAMAGE)))  # fmt: skip
+@given(
+    callback=st.sampled_from(CALLBACKS),
+    values=VALUES,
+    metadata=METADATA,
+    user=PEOPLE,
+    damage=st.one_of(st.none(), st.sampled_from(PAYLOAD_DAMAGE)),
+)
 def test_any_form_submission_gets_an_answer_never_an_error(
-    slack: SlackDriver, fake_slack: FakeSlack, engine: Engine, world: Seeded, watched: pytest.LogCaptureFixture,
-    callback: str, values: dict[str, Any], metadata: str, user: str, damage: Any,
-) -> None:  # fmt: skip
+    slack: SlackDriver,
+    fake_slack: FakeSlack,
+    engine: Engine,
+    world: Seeded,
+    watched: pytest.LogCaptureFixture,
+    callback: str,
+    values: dict[str, Any],
+    metadata: str,
+    user: str,
+    damage: Any,
+) -> None:
     _fresh(fake_slack, watched)
     body = build.view_submission(callback, values, user_id=user, private_metadata=metadata)
     if damage is not None:
@@ -226,12 +265,21 @@ def test_any_form_submission_gets_an_answer_never_an_error(
 
 
 @FUZZ
-@given(text=st.one_of(st.text(max_size=50), st.sampled_from([HOSTILE, "a\x00b", "\x00", "x" * 5000])), user=PEOPLE,
-       thread=st.one_of(st.none(), st.sampled_from(["111.222", "9999999999.000001", "x", ""])))  # fmt: skip
+@given(
+    text=st.one_of(st.text(max_size=50), st.sampled_from([HOSTILE, "a\x00b", "\x00", "x" * 5000])),
+    user=PEOPLE,
+    thread=st.one_of(st.none(), st.sampled_from(["111.222", "9999999999.000001", "x", ""])),
+)
 def test_any_direct_message_gets_an_answer_never_an_error(
-    slack: SlackDriver, fake_slack: FakeSlack, engine: Engine, world: Seeded, watched: pytest.LogCaptureFixture,
-    text: str, user: str, thread: str | None,
-) -> None:  # fmt: skip
+    slack: SlackDriver,
+    fake_slack: FakeSlack,
+    engine: Engine,
+    world: Seeded,
+    watched: pytest.LogCaptureFixture,
+    text: str,
+    user: str,
+    thread: str | None,
+) -> None:
     _fresh(fake_slack, watched)
     reply = slack.post(build.message_im(text, user_id=user, thread_ts=thread or None))
     _check(reply, fake_slack, engine, watched, f"DM {text!r} by {user} in {thread!r}")

@@ -310,8 +310,12 @@ def test_a_confirm_button_with_a_value_that_is_not_ours_changes_nothing(
     slack: SlackDriver, fake_slack: FakeSlack, engine: Engine, world: World
 ) -> None:
     before = snapshot(engine)
-    values = ("garbage", json.dumps({"cohort": 9999, "n": 2}), json.dumps({"cohort": 10**20, "n": 2}),
-              json.dumps({"cohort": world.cohort, "n": 7}))  # fmt: skip
+    values = (
+        "garbage",
+        json.dumps({"cohort": 9999, "n": 2}),
+        json.dumps({"cohort": 10**20, "n": 2}),
+        json.dumps({"cohort": world.cohort, "n": 7}),
+    )
     for value in values:
         said = _click(slack, fake_slack, "kickoff_confirm", value).args["text"]
         assert said.startswith(("That cohort no longer exists", "“7” is not a session number"))

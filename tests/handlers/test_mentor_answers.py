@@ -185,8 +185,9 @@ def test_a_summary_for_another_period_does_not_close_the_answer(slack, engine, w
     assert answer_of(engine, sent.id).text == "Still mine to change"  # type: ignore[union-attr]  # the row (or match) exists here
 
 
-def test_a_late_first_answer_is_kept_and_says_it_missed_the_summary(slack, fake_slack, engine, world,
-                                                                      slack_client) -> None:  # fmt: skip
+def test_a_late_first_answer_is_kept_and_says_it_missed_the_summary(
+    slack, fake_slack, engine, world, slack_client
+) -> None:
     sent = send_prompt(engine, slack_client, world.mentor, REFLECTION)
     post_summary(engine, world, "before-session-2")
     _click(slack, "prompt.answer", sent.id)
@@ -217,8 +218,7 @@ def test_another_mentors_answer_cannot_be_read_through_edit(slack, fake_slack, e
 
 
 @pytest.mark.parametrize("metadata", ["theirs", "not-a-number", None])
-def test_a_crafted_submission_cannot_write_another_mentors_answer(slack, engine, world, slack_client,
-                                                                  metadata) -> None:  # fmt: skip
+def test_a_crafted_submission_cannot_write_another_mentors_answer(slack, engine, world, slack_client, metadata) -> None:
     theirs = send_prompt(engine, slack_client, world.mentor, REFLECTION)
     _submit(slack, theirs.id, _values(text="Original"))
     send_prompt(engine, slack_client, world.other, REFLECTION)  # OTHER has a prompt of their own
@@ -247,8 +247,13 @@ def test_the_same_user_id_in_another_workspace_cannot_touch_the_answer(slack, en
     sent = send_prompt(engine, slack_client, world.mentor, REFLECTION)
     _submit(slack, sent.id, _values(text="Original"))
     before = mentor_rows(engine)
-    reply = slack.submit("answer", _values(text="From elsewhere"), user_id=MENTOR, team_id="T999",
-                         private_metadata=json.dumps({"delivery": sent.id}))  # fmt: skip
+    reply = slack.submit(
+        "answer",
+        _values(text="From elsewhere"),
+        user_id=MENTOR,
+        team_id="T999",
+        private_metadata=json.dumps({"delivery": sent.id}),
+    )
     assert reply.json["response_action"] == "update"
     assert mentor_rows(engine) == before
 
@@ -265,10 +270,19 @@ def test_after_saving_the_mentor_sees_what_hr_may_read_and_can_stop_sharing(
     shown = view_text(update["blocks"])
     assert ">[…] and […] tiimi at […] showed me […] — call […]." in shown  # exactly what HR may read
     with session_scope(engine) as session:  # a summary already stored with the quote
-        quotes = [{"text": "[…]", "authors": [f"m:{world.mentor}"], "prompt": REFLECTION},
-                  {"text": "Someone else's", "authors": ["m:999"], "prompt": REFLECTION}]  # fmt: skip
-        session.add(SummaryPost(team_id="T111", cohort_id=world.cohort, organisation_id=world.organisation,
-                                period="before-session-2", figures={"quotes": quotes}))  # fmt: skip
+        quotes = [
+            {"text": "[…]", "authors": [f"m:{world.mentor}"], "prompt": REFLECTION},
+            {"text": "Someone else's", "authors": ["m:999"], "prompt": REFLECTION},
+        ]
+        session.add(
+            SummaryPost(
+                team_id="T111",
+                cohort_id=world.cohort,
+                organisation_id=world.organisation,
+                period="before-session-2",
+                figures={"quotes": quotes},
+            )
+        )
 
     _click(slack, "answer.stop_sharing", sent.id)
 

@@ -32,12 +32,21 @@ DM = "D111"
 deps, world = mentors.deps, mentors.world  # fixtures: the clock stopped at NOW, the seeded programme
 
 
-def _reply(slack: SlackDriver, text: str, *, thread_ts: str | None, user_id: str = MENTOR, channel: str = DM,
-           event_id: str | None = None, ts: str | None = None) -> str:  # fmt: skip
+def _reply(
+    slack: SlackDriver,
+    text: str,
+    *,
+    thread_ts: str | None,
+    user_id: str = MENTOR,
+    channel: str = DM,
+    event_id: str | None = None,
+    ts: str | None = None,
+) -> str:
     """The user writes in their DM (in a thread when thread_ts is given); returns the message ts."""
     ts = ts or slack_requests.new_ts()
-    body = slack_requests.message_im(text, user_id=user_id, channel=channel, ts=ts, thread_ts=thread_ts,
-                                     event_id=event_id)  # fmt: skip
+    body = slack_requests.message_im(
+        text, user_id=user_id, channel=channel, ts=ts, thread_ts=thread_ts, event_id=event_id
+    )
     assert slack.post(body).status == 200
     return ts
 
@@ -70,8 +79,9 @@ def test_a_retried_event_never_saves_twice(slack, fake_slack, engine, world, sla
     assert len(fake_slack.calls_to("chat.update")) == 1
 
 
-def test_a_second_reply_is_added_to_the_answer_while_it_may_change(slack, fake_slack, engine, world,
-                                                                    slack_client) -> None:  # fmt: skip
+def test_a_second_reply_is_added_to_the_answer_while_it_may_change(
+    slack, fake_slack, engine, world, slack_client
+) -> None:
     sent = send_prompt(engine, slack_client, world.mentor, REFLECTION)
     _reply(slack, "First thought.", thread_ts=sent.message_ts)
     before = len(fake_slack.calls_to("chat.postMessage"))
@@ -81,8 +91,9 @@ def test_a_second_reply_is_added_to_the_answer_while_it_may_change(slack, fake_s
     assert said["thread_ts"] and said["text"].startswith("I added this to your answer.")
 
 
-def test_a_reply_to_an_answer_whose_summary_went_out_changes_nothing(slack, fake_slack, engine, world,
-                                                                     slack_client) -> None:  # fmt: skip
+def test_a_reply_to_an_answer_whose_summary_went_out_changes_nothing(
+    slack, fake_slack, engine, world, slack_client
+) -> None:
     sent = send_prompt(engine, slack_client, world.mentor, REFLECTION)
     _reply(slack, "Kept as it was.", thread_ts=sent.message_ts)
     post_summary(engine, world, "before-session-2", NOW - timedelta(days=2))
@@ -114,8 +125,9 @@ def test_a_reply_to_a_skipped_prompt_answers_it(slack, fake_slack, engine, world
     assert delivery(engine, sent.id).status == DeliveryStatus.ANSWERED
 
 
-def test_a_reply_after_the_mentor_paused_is_saved_and_the_pause_stays(slack, fake_slack, engine, world,
-                                                                      slack_client) -> None:  # fmt: skip
+def test_a_reply_after_the_mentor_paused_is_saved_and_the_pause_stays(
+    slack, fake_slack, engine, world, slack_client
+) -> None:
     sent = send_prompt(engine, slack_client, world.mentor, REFLECTION)
     assert slack.command("pause 2027-02-05", user_id=MENTOR, response_url=fake_slack.response_url()).status == 200
     before = len(fake_slack.calls_to("chat.postMessage"))
@@ -134,8 +146,9 @@ def test_a_text_reply_to_a_check_in_points_to_the_ratings(slack, fake_slack, eng
     assert "use the prompt's *Answer* button" in said["text"]
 
 
-def test_a_reply_in_someone_elses_prompt_thread_is_not_their_answer(slack, fake_slack, engine, world,
-                                                                    slack_client) -> None:  # fmt: skip
+def test_a_reply_in_someone_elses_prompt_thread_is_not_their_answer(
+    slack, fake_slack, engine, world, slack_client
+) -> None:
     theirs = send_prompt(engine, slack_client, world.mentor, REFLECTION)
     before = mentor_rows(engine)
     _reply(slack, "Hijack", thread_ts=theirs.message_ts, user_id=OTHER, channel=DM)
@@ -143,8 +156,7 @@ def test_a_reply_in_someone_elses_prompt_thread_is_not_their_answer(slack, fake_
     assert mentor_rows(engine) == before  # OTHER has no open prompt, so nothing is kept either
 
 
-def test_a_dm_outside_a_thread_gets_help_and_one_click_keeps_it(slack, fake_slack, engine, world,
-                                                                 slack_client) -> None:  # fmt: skip
+def test_a_dm_outside_a_thread_gets_help_and_one_click_keeps_it(slack, fake_slack, engine, world, slack_client) -> None:
     sent = send_prompt(engine, slack_client, world.mentor, REFLECTION)
     before = len(fake_slack.calls_to("chat.postMessage"))
     _reply(slack, "I learned SQL from a colleague.", thread_ts=None)
@@ -220,10 +232,17 @@ def test_bot_messages_and_edits_are_ignored(slack, fake_slack, engine, world, sl
     own = slack_requests.load("event_message_im_from_bot.json")["event"]
     own.update(channel=DM, thread_ts=sent.message_ts)
     assert slack.event(own).status == 200
-    edit = {"type": "message", "subtype": "message_changed", "channel": DM, "channel_type": "im",
-            "hidden": True, "ts": slack_requests.new_ts(), "event_ts": slack_requests.new_ts(),
-            "message": {"type": "message", "user": MENTOR, "text": "edited", "ts": "1.2", "thread_ts": sent.message_ts},
-            "previous_message": {"type": "message", "user": MENTOR, "text": "before", "ts": "1.2"}}  # fmt: skip
+    edit = {
+        "type": "message",
+        "subtype": "message_changed",
+        "channel": DM,
+        "channel_type": "im",
+        "hidden": True,
+        "ts": slack_requests.new_ts(),
+        "event_ts": slack_requests.new_ts(),
+        "message": {"type": "message", "user": MENTOR, "text": "edited", "ts": "1.2", "thread_ts": sent.message_ts},
+        "previous_message": {"type": "message", "user": MENTOR, "text": "before", "ts": "1.2"},
+    }
     assert slack.event(edit).status == 200
     assert answer_of(engine, sent.id) is None
     assert fake_slack.calls == []

@@ -38,8 +38,9 @@ def _click(slack: SlackDriver, action_id: str, value: str = "x", user_id: str = 
     assert slack.action(action_id, value, user_id=user_id, view={"type": "home", "blocks": []}).status == 200
 
 
-def _submit(slack: SlackDriver, callback_id: str, values: dict[str, Any], metadata: dict[str, Any],
-            user_id: str = MENTOR) -> Any:  # fmt: skip
+def _submit(
+    slack: SlackDriver, callback_id: str, values: dict[str, Any], metadata: dict[str, Any], user_id: str = MENTOR
+) -> Any:
     reply = slack.submit(callback_id, values, user_id=user_id, private_metadata=json.dumps(metadata))
     assert reply.status == 200
     return reply
@@ -60,8 +61,11 @@ def _experiment_values(title: str | None = "Learning lunch", goal: str | None = 
 
 
 def _edit_values(status: str | None = "running", outcome: str | None = None, decision: str | None = None) -> dict:
-    return {"status": {"value": _option(status, "radio_buttons")}, "outcome": {"value": outcome},
-            "decision": {"value": _option(decision, "radio_buttons")}}  # fmt: skip
+    return {
+        "status": {"value": _option(status, "radio_buttons")},
+        "outcome": {"value": outcome},
+        "decision": {"value": _option(decision, "radio_buttons")},
+    }
 
 
 # -- experiments -------------------------------------------------------------------------------------------------
@@ -115,8 +119,12 @@ def test_status_outcome_and_decision_are_recorded(slack, fake_slack, engine, wor
     _submit(slack, "experiment_edit", _edit_values("running"), {"experiment": experiment.id})
     [running] = rows(engine, Experiment)
     assert running.status == "running" and running.started_at == NOW
-    _submit(slack, "experiment_edit", _edit_values("done", "Three lunches, twelve people.", "spread"),
-            {"experiment": experiment.id})  # fmt: skip
+    _submit(
+        slack,
+        "experiment_edit",
+        _edit_values("done", "Three lunches, twelve people.", "spread"),
+        {"experiment": experiment.id},
+    )
     [done] = rows(engine, Experiment)
     assert (done.status, done.outcome, done.decision, done.started_at) == (
         "done",
@@ -157,8 +165,9 @@ def test_the_check_in_prompt_names_the_running_experiment(slack, fake_slack, eng
     assert "your experiment “Learning lunch” has been running for a week" in view_text(opened_view(fake_slack))
 
 
-def test_a_planned_experiment_is_asked_about_without_a_made_up_duration(slack, fake_slack, engine, world,
-                                                                         slack_client) -> None:  # fmt: skip
+def test_a_planned_experiment_is_asked_about_without_a_made_up_duration(
+    slack, fake_slack, engine, world, slack_client
+) -> None:
     _submit(slack, "experiment_new", _experiment_values(title="Learning lunch"), {"member": world.mentor})
     sent = send_prompt(engine, slack_client, world.mentor, "s3-followup-3", block=3)
     assert slack.action("prompt.answer", str(sent.id), user_id=MENTOR, channel_id="D111").status == 200
@@ -188,8 +197,11 @@ def test_a_mentor_logs_an_hr_meeting_with_private_notes(slack, fake_slack, engin
     assert picker["initial_date"] == "2027-01-19"
     _submit(slack, "hr_meeting", _meeting("2027-01-18"), {"member": world.mentor})
     [meeting] = rows(engine, HrMeeting)
-    assert (meeting.member_id, meeting.held_on, meeting.notes) == (world.mentor, date(2027, 1, 18),
-                                                                   "Agreed on a learning day.")  # fmt: skip
+    assert (meeting.member_id, meeting.held_on, meeting.notes) == (
+        world.mentor,
+        date(2027, 1, 18),
+        "Agreed on a learning day.",
+    )
     assert "Mon 18 Jan 2027 — Agreed on a learning day." in view_text(fake_slack.home_views[MENTOR])
     assert "Agreed on a learning day." not in view_text(fake_slack.home_views.get(OTHER, {}))
 
@@ -218,11 +230,19 @@ def test_someone_who_is_no_mentor_cannot_log_a_meeting(slack, fake_slack, engine
 def _activity(slack: SlackDriver, engine: Engine, world: World, slack_client: Any) -> int:
     """The mentor answers, plans an experiment and logs a meeting; OTHER answers too."""
     sent = send_prompt(engine, slack_client, world.mentor, REFLECTION)
-    slack.submit("answer", {"text": {"value": "My reflection."}}, user_id=MENTOR,
-                 private_metadata=json.dumps({"delivery": sent.id}))  # fmt: skip
+    slack.submit(
+        "answer",
+        {"text": {"value": "My reflection."}},
+        user_id=MENTOR,
+        private_metadata=json.dumps({"delivery": sent.id}),
+    )
     theirs = send_prompt(engine, slack_client, world.other, REFLECTION)
-    slack.submit("answer", {"text": {"value": "OTHER's reflection."}}, user_id=OTHER,
-                 private_metadata=json.dumps({"delivery": theirs.id}))  # fmt: skip
+    slack.submit(
+        "answer",
+        {"text": {"value": "OTHER's reflection."}},
+        user_id=OTHER,
+        private_metadata=json.dumps({"delivery": theirs.id}),
+    )
     _submit(slack, "experiment_new", _experiment_values(), {"member": world.mentor})
     _submit(slack, "hr_meeting", _meeting("2027-01-18"), {"member": world.mentor})
     return sent.id
@@ -240,8 +260,9 @@ def test_export_sends_the_mentors_own_data_to_their_dm(slack, fake_slack, engine
     assert [a["text"] for a in data["answers"]] == ["My reflection."]
     assert data["answers"][0]["prompt"] == "Reflection: learning from another organisation"
     assert [e["title"] for e in data["experiments"]] == ["Learning lunch"]
-    assert data["hr_meetings"] == [{"held_on": "2027-01-18", "notes": "Agreed on a learning day.",
-                                    "logged_at": NOW.isoformat()}]  # fmt: skip
+    assert data["hr_meetings"] == [
+        {"held_on": "2027-01-18", "notes": "Agreed on a learning day.", "logged_at": NOW.isoformat()}
+    ]
     assert "OTHER's reflection." not in upload["content"].decode()
 
 
@@ -254,8 +275,7 @@ def test_a_failed_export_is_told_in_the_dm(slack, fake_slack, engine, world) -> 
     )
 
 
-def test_delete_my_data_asks_first_then_erases_only_that_person(slack, fake_slack, engine, world,
-                                                                slack_client) -> None:  # fmt: skip
+def test_delete_my_data_asks_first_then_erases_only_that_person(slack, fake_slack, engine, world, slack_client) -> None:
     answered = _activity(slack, engine, world, slack_client)
     planned = plan(engine, world.mentor, "s1-pulse-se5", NOW)
     send_prompt(engine, slack_client, world.mentor, "s1-goal")  # still open, so a stray DM is kept for it

@@ -38,15 +38,29 @@ def _open_home(slack: SlackDriver, fake: FakeSlack, user_id: str = MENTOR) -> di
 
 
 def _home_action(slack: SlackDriver, action_id: str, user_id: str = MENTOR, **action: object) -> None:
-    reply = slack.action(action_id, None, user_id=user_id, view={"type": "home", "blocks": []},
-                         action={"type": action.pop("kind", "button"), **action})  # fmt: skip
+    reply = slack.action(
+        action_id,
+        None,
+        user_id=user_id,
+        view={"type": "home", "blocks": []},
+        action={"type": action.pop("kind", "button"), **action},
+    )
     assert reply.status == 200
 
 
 def _answer(engine: Engine, delivery_id: int, member_id: int, text: str | None, ratings: dict | None = None) -> None:
     with session_scope(engine) as session:
-        session.add(Answer(team_id="T111", delivery_id=delivery_id, member_id=member_id, text=text,
-                           ratings=ratings or {}, created_at=NOW, updated_at=NOW))  # fmt: skip
+        session.add(
+            Answer(
+                team_id="T111",
+                delivery_id=delivery_id,
+                member_id=member_id,
+                text=text,
+                ratings=ratings or {},
+                created_at=NOW,
+                updated_at=NOW,
+            )
+        )
         row = session.get(Delivery, delivery_id)
         row.status = DeliveryStatus.ANSWERED  # type: ignore[union-attr]  # the row (or match) exists here
 
@@ -64,8 +78,13 @@ def test_the_home_shows_the_mentors_place_prompts_and_answers(slack, fake_slack,
     assert "Coaching session 1 of 3: Mon 11 Jan 2027." in text
     assert "Next: coaching session 2 on Mon 8 Feb 2027." in text
     assert "Next prompt: _Self-efficacy: one statement_, Tue 26 Jan 2027 at 09:00." in text
-    buttons = [(e["action_id"], e["value"]) for b in home["blocks"] if b["type"] == "actions"
-               for e in b["elements"] if e["action_id"].startswith("prompt.")]  # fmt: skip
+    buttons = [
+        (e["action_id"], e["value"])
+        for b in home["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["action_id"].startswith("prompt.")
+    ]
     value = str(open_one.id)
     assert buttons == [("prompt.answer", value), ("prompt.snooze", value), ("prompt.skip", value)]
     assert "My own words about the goal." in text
@@ -104,16 +123,24 @@ def test_the_self_efficacy_trend_shows_t0_to_t2(slack, fake_slack, engine, world
 
 
 def test_the_mentor_chooses_their_language(slack, fake_slack, engine, world) -> None:
-    _home_action(slack, "home.language", kind="static_select",
-                 selected_option={"value": "sv", "text": {"type": "plain_text", "text": "Svenska"}})  # fmt: skip
+    _home_action(
+        slack,
+        "home.language",
+        kind="static_select",
+        selected_option={"value": "sv", "text": {"type": "plain_text", "text": "Svenska"}},
+    )
     assert member(engine, world.mentor).language == "sv"
     assert member(engine, world.other).language is None
     assert "Ditt program för lärandementorer" in view_text(fake_slack.home_views[MENTOR])
 
 
 def test_a_language_mentori_does_not_speak_is_refused(slack, fake_slack, engine, world) -> None:
-    _home_action(slack, "home.language", kind="static_select",
-                 selected_option={"value": "de", "text": {"type": "plain_text", "text": "Deutsch"}})  # fmt: skip
+    _home_action(
+        slack,
+        "home.language",
+        kind="static_select",
+        selected_option={"value": "de", "text": {"type": "plain_text", "text": "Deutsch"}},
+    )
     assert member(engine, world.mentor).language is None
     assert "choose Finnish, Swedish or English" in view_text(fake_slack.calls_to("views.open")[-1].args["view"])
 
@@ -217,10 +244,25 @@ def test_mentors_who_do_not_coach_get_no_coach_part(slack, fake_slack, engine, w
 def test_a_full_home_stays_within_100_blocks(slack, fake_slack, engine, world, slack_client) -> None:
     with session_scope(engine) as session:
         for n in range(30):
-            session.add(Experiment(team_id="T111", member_id=world.mentor, title=f"Experiment {n}", created_at=NOW,
-                                   updated_at=NOW - timedelta(minutes=n)))  # fmt: skip
-    for step in ("s1-goal", "s1-assignment-1", "s1-pulse-se5", "s2-if-then-plan", "s2-assignment-2",
-                 "s2-hr-meeting", "s1-kickoff", REFLECTION):  # fmt: skip
+            session.add(
+                Experiment(
+                    team_id="T111",
+                    member_id=world.mentor,
+                    title=f"Experiment {n}",
+                    created_at=NOW,
+                    updated_at=NOW - timedelta(minutes=n),
+                )
+            )
+    for step in (
+        "s1-goal",
+        "s1-assignment-1",
+        "s1-pulse-se5",
+        "s2-if-then-plan",
+        "s2-assignment-2",
+        "s2-hr-meeting",
+        "s1-kickoff",
+        REFLECTION,
+    ):
         send_prompt(engine, slack_client, world.mentor, step)
     home = _open_home(slack, fake_slack)
     assert len(home["blocks"]) <= 100
@@ -231,7 +273,8 @@ def test_a_full_home_stays_within_100_blocks(slack, fake_slack, engine, world, s
 
 def test_a_home_never_shows_another_mentors_experiments(slack, fake_slack, engine, world) -> None:
     with session_scope(engine) as session:
-        session.add(Experiment(team_id="T111", member_id=world.other, title="OTHER's plan", created_at=NOW,
-                               updated_at=NOW))  # fmt: skip
+        session.add(
+            Experiment(team_id="T111", member_id=world.other, title="OTHER's plan", created_at=NOW, updated_at=NOW)
+        )
     assert "OTHER's plan" not in view_text(_open_home(slack, fake_slack))
     assert "OTHER's plan" in view_text(_open_home(slack, fake_slack, OTHER))

@@ -30,11 +30,22 @@ def _click(slack: SlackDriver, fake: FakeSlack, action_id: str, sent, user_id: s
     """A click on the prompt DM, carrying the message as Slack does."""
     message = next(m for m in fake.messages if m["ts"] == sent.message_ts)
     payload_message = {
-        "type": "message", "ts": sent.message_ts, "user": "UBOT", "bot_id": "BBOT", "text": message["text"],
-        "blocks": message["blocks"], "metadata": message["metadata"],
-    }  # fmt: skip
-    reply = slack.action(action_id, str(sent.id), user_id=user_id, channel_id=sent.channel_id,
-                         message_ts=sent.message_ts, message=payload_message)  # fmt: skip
+        "type": "message",
+        "ts": sent.message_ts,
+        "user": "UBOT",
+        "bot_id": "BBOT",
+        "text": message["text"],
+        "blocks": message["blocks"],
+        "metadata": message["metadata"],
+    }
+    reply = slack.action(
+        action_id,
+        str(sent.id),
+        user_id=user_id,
+        channel_id=sent.channel_id,
+        message_ts=sent.message_ts,
+        message=payload_message,
+    )
     assert reply.status == 200
 
 
@@ -64,16 +75,18 @@ def test_snooze_sets_one_reminder_on_the_next_working_morning(slack, fake_slack,
         (datetime(2027, 1, 5, 12, 0, tzinfo=UTC), datetime(2027, 1, 7, 7, 0, tzinfo=UTC)),  # past Epiphany, 6 Jan
     ],
 )
-def test_snooze_skips_weekends_and_holidays(settings, engine, fake_slack, world, slack_client, signing_secret, now,
-                                            expected) -> None:  # fmt: skip
+def test_snooze_skips_weekends_and_holidays(
+    settings, engine, fake_slack, world, slack_client, signing_secret, now, expected
+) -> None:
     slack = SlackDriver(create_app(Deps(settings=settings, engine=engine, now=lambda: now)), signing_secret)
     sent = send_prompt(engine, slack_client, world.mentor, REFLECTION, sent_at=now)
     _click(slack, fake_slack, "prompt.snooze", sent)
     assert delivery(engine, sent.id).snoozed_until == expected
 
 
-def test_skip_stops_the_reminder_and_the_prompt_can_still_be_answered(slack, fake_slack, engine, world,
-                                                                       slack_client) -> None:  # fmt: skip
+def test_skip_stops_the_reminder_and_the_prompt_can_still_be_answered(
+    slack, fake_slack, engine, world, slack_client
+) -> None:
     sent = send_prompt(engine, slack_client, world.mentor, REFLECTION)
     _click(slack, fake_slack, "prompt.snooze", sent)
     _click(slack, fake_slack, "prompt.skip", sent)
@@ -98,8 +111,9 @@ def test_an_answered_prompt_cannot_be_snoozed_or_skipped(slack, fake_slack, engi
 
 
 @pytest.mark.parametrize("action", ["prompt.snooze", "prompt.skip"])
-def test_another_mentors_prompt_cannot_be_snoozed_or_skipped(slack, fake_slack, engine, world, slack_client,
-                                                             action) -> None:  # fmt: skip
+def test_another_mentors_prompt_cannot_be_snoozed_or_skipped(
+    slack, fake_slack, engine, world, slack_client, action
+) -> None:
     theirs = send_prompt(engine, slack_client, world.mentor, REFLECTION)
     before = mentor_rows(engine)
     _click(slack, fake_slack, action, theirs, user_id=OTHER)

@@ -14,11 +14,12 @@ deps, world = mentors.deps, mentors.world  # fixtures: the clock stopped at NOW,
 
 def test_a_reply_with_a_nul_character_is_saved_without_it_and_acknowledged(
     slack: SlackDriver, fake_slack: FakeSlack, engine: Engine, world, slack_client
-) -> None:  # fmt: skip
+) -> None:
     sent = send_prompt(engine, slack_client, world.mentor, REFLECTION)
     ts = slack_requests.new_ts()
-    body = slack_requests.message_im("Learned\x00 a lot.", user_id=MENTOR, channel="D111", ts=ts,
-                                     thread_ts=sent.message_ts)  # fmt: skip
+    body = slack_requests.message_im(
+        "Learned\x00 a lot.", user_id=MENTOR, channel="D111", ts=ts, thread_ts=sent.message_ts
+    )
     assert slack.post(body).status == 200
     answer = answer_of(engine, sent.id)
     assert answer is not None and answer.text == "Learned a lot."
@@ -27,7 +28,7 @@ def test_a_reply_with_a_nul_character_is_saved_without_it_and_acknowledged(
 
 def test_a_stray_dm_with_a_nul_character_gets_its_reply(
     slack: SlackDriver, fake_slack: FakeSlack, engine: Engine, world
-) -> None:  # fmt: skip
+) -> None:
     before = len(fake_slack.calls_to("chat.postMessage"))
     body = slack_requests.message_im("A thought\x00 for later.", user_id=MENTOR, channel="D111")
     assert slack.post(body).status == 200

@@ -55,8 +55,9 @@ def _install(wsgi: MentoriWsgi, fake: FakeSlack, code: str, team_id: str, token:
     assert f"client_id={CLIENT_ID}" in authorize
     state = re.search(r"state=([^&\"]+)", authorize).group(1)
     cookie = start.header("Set-Cookie")[0].split(";")[0]
-    done = call_wsgi(wsgi, "GET", "/slack/oauth_redirect", headers={"Cookie": cookie},
-                     query=f"code={code}&state={state}")  # fmt: skip
+    done = call_wsgi(
+        wsgi, "GET", "/slack/oauth_redirect", headers={"Cookie": cookie}, query=f"code={code}&state={state}"
+    )
     assert done.status == 200, done.body
     return done.body
 
@@ -129,8 +130,17 @@ def test_uninstalling_forgets_the_tokens_and_cancels_planned_prompts(
         session.add(mentor)
         session.flush()
         moment = datetime.combine(date(2027, 1, 11), datetime.min.time(), UTC)
-        session.add(Delivery(team_id="TAAA", cohort_id=cohort.id, member_id=mentor.id, step_id="s1-kickoff",
-                             block=1, due_at=moment, not_before=moment))  # fmt: skip
+        session.add(
+            Delivery(
+                team_id="TAAA",
+                cohort_id=cohort.id,
+                member_id=mentor.id,
+                step_id="s1-kickoff",
+                block=1,
+                due_at=moment,
+                not_before=moment,
+            )
+        )
         session.commit()
     app = create_app(oauth_deps)
     reply = SlackDriver(app, signing_secret, team_id="TAAA").event({"type": "app_uninstalled"})
@@ -163,8 +173,17 @@ def test_signed_requests_from_a_workspace_without_an_install_do_nothing(
 def test_a_workspace_of_an_enterprise_grid_org_is_found_by_its_team_id(oauth_deps: Deps, fake_slack: FakeSlack) -> None:
     workspaces = Workspaces(oauth_deps.settings, oauth_deps.engine, create_app(oauth_deps).client)
     store = workspaces.store
-    store.save_bot(Bot(app_id="A111", enterprise_id="E0GRID", team_id="TGRID", bot_token="xoxb-grid",
-                       bot_id="B1", bot_user_id="UBOT", installed_at=datetime.now(UTC).timestamp()))  # fmt: skip
+    store.save_bot(
+        Bot(
+            app_id="A111",
+            enterprise_id="E0GRID",
+            team_id="TGRID",
+            bot_token="xoxb-grid",
+            bot_id="B1",
+            bot_user_id="UBOT",
+            installed_at=datetime.now(UTC).timestamp(),
+        )
+    )
     assert workspaces.client_for("TGRID").token == "xoxb-grid"
 
 

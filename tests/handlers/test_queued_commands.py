@@ -57,19 +57,30 @@ def test_a_queued_status_is_acknowledged_at_once_and_answered_by_the_worker_as_i
 def test_a_command_that_opens_a_form_opens_it_from_the_web_process(
     web: SlackDriver, writer: QueueWriter, deps: Deps, fake_slack: FakeSlack, world: World
 ) -> None:
-    for text, user_id in (("kickoff", COACH), ("cohort create", ADMIN), ("org add", COACH),
-                          ('org add "Spring 2027"', COACH), ("member add", COACH),
-                          ('member add "Spring 2027"', COACH)):  # fmt: skip
+    for text, user_id in (
+        ("kickoff", COACH),
+        ("cohort create", ADMIN),
+        ("org add", COACH),
+        ('org add "Spring 2027"', COACH),
+        ("member add", COACH),
+        ('member add "Spring 2027"', COACH),
+    ):
         web.command(text, user_id=user_id, response_url=fake_slack.response_url())
     assert [call.args["view"]["callback_id"] for call in fake_slack.calls_to("views.open")] == [
-        "kickoff", "cohort_create", "org_add", "org_add", "member_add", "member_add",
-    ]  # fmt: skip
+        "kickoff",
+        "cohort_create",
+        "org_add",
+        "org_add",
+        "member_add",
+        "member_add",
+    ]
     writer.flush()
     assert work_queue.backlog(deps.engine)[0] == 0
 
 
-def test_the_same_commands_with_arguments_are_queued(web: SlackDriver, writer: QueueWriter, deps: Deps,
-                                                     fake_slack: FakeSlack, world: World) -> None:  # fmt: skip
+def test_the_same_commands_with_arguments_are_queued(
+    web: SlackDriver, writer: QueueWriter, deps: Deps, fake_slack: FakeSlack, world: World
+) -> None:
     web.command('kickoff "Spring 2027" 2', user_id=COACH, response_url=fake_slack.response_url())
     web.command("cohort list", user_id=ADMIN, response_url=fake_slack.response_url())
     assert fake_slack.calls_to("views.open") == []
@@ -103,9 +114,14 @@ def test_a_command_no_worker_took_within_two_minutes_is_answered_run_it_again_an
 
 
 def test_when_the_queue_cannot_be_written_the_user_is_told_and_nothing_is_done(
-    web: SlackDriver, writer: QueueWriter, deps: Deps, fake_slack: FakeSlack, world: World,
-    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
-) -> None:  # fmt: skip
+    web: SlackDriver,
+    writer: QueueWriter,
+    deps: Deps,
+    fake_slack: FakeSlack,
+    world: World,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     def database_down(*_args: object, **_kwargs: object) -> None:
         raise OSError("connection refused")
 
@@ -119,8 +135,9 @@ def test_when_the_queue_cannot_be_written_the_user_is_told_and_nothing_is_done(
     assert answer.args["response_type"] == "ephemeral"
 
 
-def test_help_and_mistakes_are_still_answered_in_the_ack(web: SlackDriver, writer: QueueWriter, deps: Deps,
-                                                          world: World) -> None:  # fmt: skip
+def test_help_and_mistakes_are_still_answered_in_the_ack(
+    web: SlackDriver, writer: QueueWriter, deps: Deps, world: World
+) -> None:
     assert "/mentori kickoff" in web.command("help", user_id=COACH).text
     assert "Sorry, I didn't understand `statsu`" in web.command("statsu", user_id=COACH).text
     writer.flush()

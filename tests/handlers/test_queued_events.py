@@ -62,8 +62,9 @@ def test_a_retried_event_queued_twice_is_saved_once(
     ts = slack_requests.new_ts()
     driver = web(deps, signing_secret, writer)
     for retry in (None, 1):
-        body = slack_requests.message_im("Once.", user_id=MENTOR, thread_ts=sent.message_ts, ts=ts,
-                                         event_id="Ev0QUEUED")  # fmt: skip
+        body = slack_requests.message_im(
+            "Once.", user_id=MENTOR, thread_ts=sent.message_ts, ts=ts, event_id="Ev0QUEUED"
+        )
         headers = {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"} if retry else None
         assert driver.post(body, headers).status == 200
     assert run_queue(deps, writer) == 2

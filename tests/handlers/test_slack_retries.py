@@ -137,8 +137,11 @@ def test_a_redelivery_in_a_different_envelope_with_the_same_event_id_acts_once(
     ts = requests.new_ts()
     first = requests.message_im("Said once.", thread_ts=sent.message_ts, ts=ts, event_id="Ev0ENVELOPE1")
     again = json.loads(first)
-    again.update(event_time=again["event_time"] + 5, event_context="4-other-context",
-                 authorizations=[{**again["authorizations"][0], "user_id": "UOTHERBOT"}])  # fmt: skip
+    again.update(
+        event_time=again["event_time"] + 5,
+        event_context="4-other-context",
+        authorizations=[{**again["authorizations"][0], "user_id": "UOTHERBOT"}],
+    )
     again["event"].update(client_msg_id="00000000-0000-4000-8000-999999999999", blocks=[])
     deliver(slack, first)
     start = len(fake_slack.calls)

@@ -180,7 +180,8 @@ def test_a_coach_gets_the_cohort_wide_export_in_a_direct_message(
     assert "Kirjasto" not in {row["group"] for row in shown}  # 2 mentors: never a figure of their own
     assert all(int(row["respondents"]) >= 5 for row in shown)
     assert {row["withheld"] for row in rows if row["group"] == "Kirjasto"} == {
-        t("fi", "summary.csv.reason_small_group", min_group=5)}  # fmt: skip
+        t("fi", "summary.csv.reason_small_group", min_group=5)
+    }
     assert "Lainaus" not in {row["figure"] for row in rows}  # quotes go to the author's own HR only
 
 
@@ -217,7 +218,11 @@ def test_hr_sees_their_own_organisations_summary_in_the_home_tab(
     assert "Verohallinto" in vero and "Kela" not in vero and "Kirjasto" not in vero
     with Session(cohort.engine) as session:  # the Home showed what the HR channel will: the same stored period
         posts = session.exec(select(SummaryPost).where(SummaryPost.period == "before-session-3")).all()
-        kela_quotes = {q["text"] for post in posts for q in post.figures["quotes"]
-                       if post.organisation_id == cohort.organisations[1]}  # fmt: skip
+        kela_quotes = {
+            q["text"]
+            for post in posts
+            for q in post.figures["quotes"]
+            if post.organisation_id == cohort.organisations[1]
+        }
     assert kela_quotes and not any(quote[:40] in vero for quote in kela_quotes)
     assert "Kevät 2027" in coach and "In your mentors' own words" not in coach  # coaches get no quotes

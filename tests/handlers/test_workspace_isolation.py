@@ -133,48 +133,102 @@ def seed(engine: Engine, fake: FakeSlack, spec: Spec) -> Seeded:
         session.add(Member(team_id=team, cohort_id=spring.id, user_id=COACH, role=Role.COACH, joined_at=joined))
         session.add(Member(team_id=team, cohort_id=autumn.id, user_id=OTHER_COACH, role=Role.COACH, joined_at=joined))
         for org_name, mentors in spec.mentors.items():
-            organisation = Organisation(team_id=team, cohort_id=spring.id, name=org_name,
-                                        hr_channel_id=f"G{org_name.upper()}{spec.channel_suffix}")  # fmt: skip
+            organisation = Organisation(
+                team_id=team,
+                cohort_id=spring.id,
+                name=org_name,
+                hr_channel_id=f"G{org_name.upper()}{spec.channel_suffix}",
+            )
             session.add(organisation)
             session.flush()
             seeded.organisations[org_name] = int(organisation.id or 0)
-            session.add(Goal(team_id=team, organisation_id=organisation.id, text=f"{spec.goal} ({org_name})",
-                             position=1))  # fmt: skip
+            session.add(
+                Goal(team_id=team, organisation_id=organisation.id, text=f"{spec.goal} ({org_name})", position=1)
+            )
             if org_name == "Vero":
-                session.add(Member(team_id=team, cohort_id=spring.id, user_id=HR, role=Role.HR,
-                                   organisation_id=organisation.id, joined_at=joined))  # fmt: skip
+                session.add(
+                    Member(
+                        team_id=team,
+                        cohort_id=spring.id,
+                        user_id=HR,
+                        role=Role.HR,
+                        organisation_id=organisation.id,
+                        joined_at=joined,
+                    )
+                )
             for user_id in mentors:
-                member = Member(team_id=team, cohort_id=spring.id, user_id=user_id, role=Role.MENTOR,
-                                organisation_id=organisation.id, joined_at=joined)  # fmt: skip
+                member = Member(
+                    team_id=team,
+                    cohort_id=spring.id,
+                    user_id=user_id,
+                    role=Role.MENTOR,
+                    organisation_id=organisation.id,
+                    joined_at=joined,
+                )
                 session.add(member)
                 session.flush()
                 seeded.members[user_id] = int(member.id or 0)
-                for step_id, days, status in (("s1-kickoff", 0, DeliveryStatus.SENT),
-                                              (ANSWERED, 7, DeliveryStatus.ANSWERED),
-                                              (OPEN, 21, DeliveryStatus.SENT)):  # fmt: skip
+                for step_id, days, status in (
+                    ("s1-kickoff", 0, DeliveryStatus.SENT),
+                    (ANSWERED, 7, DeliveryStatus.ANSWERED),
+                    (OPEN, 21, DeliveryStatus.SENT),
+                ):
                     sent_at = KICKOFF_AT + timedelta(days=days)
-                    delivery = Delivery(team_id=team, cohort_id=spring.id, member_id=member.id, step_id=step_id,
-                                        block=1, status=status, due_at=sent_at, not_before=sent_at,
-                                        sent_at=sent_at, attempts=1)  # fmt: skip
+                    delivery = Delivery(
+                        team_id=team,
+                        cohort_id=spring.id,
+                        member_id=member.id,
+                        step_id=step_id,
+                        block=1,
+                        status=status,
+                        due_at=sent_at,
+                        not_before=sent_at,
+                        sent_at=sent_at,
+                        attempts=1,
+                    )
                     session.add(delivery)
                     session.flush()
                     posted = client.chat_postMessage(channel=user_id, text=f"{spec.marker} prompt {step_id}")
                     delivery.channel_id, delivery.message_ts = posted["channel"], posted["ts"]
                     if status == DeliveryStatus.ANSWERED:
-                        session.add(Answer(team_id=team, delivery_id=delivery.id, member_id=member.id,
-                                           text=f"{spec.marker} reflection of {user_id}", created_at=sent_at,
-                                           updated_at=sent_at))  # fmt: skip
+                        session.add(
+                            Answer(
+                                team_id=team,
+                                delivery_id=delivery.id,
+                                member_id=member.id,
+                                text=f"{spec.marker} reflection of {user_id}",
+                                created_at=sent_at,
+                                updated_at=sent_at,
+                            )
+                        )
                     if step_id == OPEN:
                         seeded.open_prompts[user_id] = int(delivery.id or 0)
                         seeded.prompt_ts[user_id] = str(posted["ts"])
         first = seeded.members[MENTORS[0]]
-        experiment = Experiment(team_id=team, member_id=first, title=f"{spec.marker} lunch experiment",
-                                created_at=NOW - timedelta(days=3), updated_at=NOW - timedelta(days=3))  # fmt: skip
-        note = DmNote(team_id=team, delivery_id=seeded.open_prompts[MENTORS[0]], channel_id=fake.dm_id(MENTORS[0]),
-                      message_ts="1700000000.000001", text=f"{spec.marker} kept note",
-                      created_at=NOW - timedelta(hours=1))  # fmt: skip
-        session.add_all([experiment, note, HrMeeting(team_id=team, member_id=first, held_on=date(2027, 1, 20),
-                                                     notes=f"{spec.marker} meeting notes")])  # fmt: skip
+        experiment = Experiment(
+            team_id=team,
+            member_id=first,
+            title=f"{spec.marker} lunch experiment",
+            created_at=NOW - timedelta(days=3),
+            updated_at=NOW - timedelta(days=3),
+        )
+        note = DmNote(
+            team_id=team,
+            delivery_id=seeded.open_prompts[MENTORS[0]],
+            channel_id=fake.dm_id(MENTORS[0]),
+            message_ts="1700000000.000001",
+            text=f"{spec.marker} kept note",
+            created_at=NOW - timedelta(hours=1),
+        )
+        session.add_all(
+            [
+                experiment,
+                note,
+                HrMeeting(
+                    team_id=team, member_id=first, held_on=date(2027, 1, 20), notes=f"{spec.marker} meeting notes"
+                ),
+            ]
+        )
         session.flush()
         seeded.experiment, seeded.note = int(experiment.id or 0), int(note.id or 0)
     return seeded
@@ -186,9 +240,16 @@ def _cohort(session: Session, team: str, name: str, dates: tuple[date, ...], *, 
     session.flush()
     for number, value in enumerate(dates, start=1):
         began = started and number == 1
-        session.add(ProgrammeSession(team_id=team, cohort_id=cohort.id, number=number, date=value,
-                                     started_at=KICKOFF_AT if began else None,
-                                     started_by=COACH if began else None))  # fmt: skip
+        session.add(
+            ProgrammeSession(
+                team_id=team,
+                cohort_id=cohort.id,
+                number=number,
+                date=value,
+                started_at=KICKOFF_AT if began else None,
+                started_by=COACH if began else None,
+            )
+        )
     session.flush()
     return cohort
 
@@ -199,10 +260,14 @@ def workspace_rows(engine: Engine, team: str) -> dict[str, list[Any]]:
     tables += [t for t in oauth_metadata().sorted_tables if "team_id" in t.c]
     with Session(engine) as session:
         return {
-            table.name: [tuple(row) for row in session.execute(
-                select(table).where(table.c.team_id == team).order_by(*table.primary_key.columns))]
+            table.name: [
+                tuple(row)
+                for row in session.execute(
+                    select(table).where(table.c.team_id == team).order_by(*table.primary_key.columns)
+                )
+            ]
             for table in tables
-        }  # fmt: skip
+        }
 
 
 def _install(wsgi: MentoriWsgi, fake: FakeSlack, team: str) -> None:
@@ -212,8 +277,9 @@ def _install(wsgi: MentoriWsgi, fake: FakeSlack, team: str) -> None:
     authorize = html.unescape(re.search(r'<a href="([^"]+)"', start.body).group(1))  # type: ignore[union-attr]  # the row (or match) exists here
     state = re.search(r"state=([^&\"]+)", authorize).group(1)  # type: ignore[union-attr]  # the row (or match) exists here
     cookie = start.header("Set-Cookie")[0].split(";")[0]
-    done = call_wsgi(wsgi, "GET", "/slack/oauth_redirect", headers={"Cookie": cookie},
-                     query=f"code=code-{team}&state={state}")  # fmt: skip
+    done = call_wsgi(
+        wsgi, "GET", "/slack/oauth_redirect", headers={"Cookie": cookie}, query=f"code=code-{team}&state={state}"
+    )
     assert done.status == 200, done.body
 
 
@@ -284,8 +350,11 @@ class World:
         assert [messages.get(m["ts"]) for m in self.one_messages] == self.one_messages
         calls = mentori.calls()
         assert calls, "the second workspace's actions reached Slack"
-        wrong = [(c.method, c.token) for c in calls if c.method not in ("response_url", "_fake.upload")
-                 and c.token != TOKENS[TWO]]  # fmt: skip
+        wrong = [
+            (c.method, c.token)
+            for c in calls
+            if c.method not in ("response_url", "_fake.upload") and c.token != TOKENS[TWO]
+        ]
         assert wrong == []
         shown = json.dumps([c.args for c in calls], default=str, ensure_ascii=False)
         shown += "".join(u["content"].decode() for u in mentori.fake.uploads)
@@ -296,8 +365,14 @@ class World:
 @pytest.fixture
 def oauth_deps(settings: Settings, engine: Engine, fake_slack: FakeSlack) -> Deps:
     fake_slack.add_oauth_app(CLIENT_ID, CLIENT_SECRET)
-    oauth = replace(settings, slack_bot_token=None, slack_client_id=CLIENT_ID, slack_client_secret=CLIENT_SECRET,
-                    encryption_key=Fernet.generate_key().decode(), min_group=3)  # fmt: skip
+    oauth = replace(
+        settings,
+        slack_bot_token=None,
+        slack_client_id=CLIENT_ID,
+        slack_client_secret=CLIENT_SECRET,
+        encryption_key=Fernet.generate_key().decode(),
+        min_group=3,
+    )
     return Deps(settings=oauth, engine=engine, now=lambda: NOW)
 
 
@@ -417,7 +492,10 @@ def test_changes_by_name_reach_only_the_second_workspace(world: World, fake_slac
     said = mentori.run('cohort dates "Spring 2027" 2027-01-11 2027-02-15 2027-03-15', ADMIN)
     assert said.startswith("The sessions of *Spring 2027* are now on Mon 11 Jan 2027, Mon 15 Feb 2027 and Mon 15 Mar")
     assert [s.date for s in _all(engine, ProgrammeSession, ProgrammeSession.cohort_id == two.spring)] == [
-        date(2027, 1, 11), date(2027, 2, 15), date(2027, 3, 15)]  # fmt: skip
+        date(2027, 1, 11),
+        date(2027, 2, 15),
+        date(2027, 3, 15),
+    ]
     assert mentori.run('cohort archive "Autumn 2027"', ADMIN).startswith("*Autumn 2027* is archived.")
     assert _get(engine, Cohort, two.autumn).status == CohortStatus.ARCHIVED
     assert mentori.run('coach add "Spring 2027" <@UCOACHB>', ADMIN) == "Now coaching *Spring 2027*: <@UCOACHB>."
@@ -428,20 +506,26 @@ def test_changes_by_name_reach_only_the_second_workspace(world: World, fake_slac
     assert [c.args["channel"] for c in mentori.calls() if c.method == "chat.postMessage"] == ["DM05"]
     removed = mentori.run('member remove "Spring 2027" <@UM02>', COACH)
     assert removed.startswith("Removed from *Spring 2027*: <@UM02>.")
-    mentors = {m.user_id: m.status for m in _all(engine, Member, Member.cohort_id == two.spring,
-                                                 Member.role == Role.MENTOR)}  # fmt: skip
+    mentors = {
+        m.user_id: m.status for m in _all(engine, Member, Member.cohort_id == two.spring, Member.role == Role.MENTOR)
+    }
     assert mentors == {"UM01": "active", "UM02": "removed", "UM03": "active", "UM05": "active"}
     assert mentori.run('org add "Spring 2027" Helmet <#GHELMET2|hr-helmet>', COACH).startswith(
-        "*Helmet* is now in *Spring 2027*; its HR summaries go to <#GHELMET2>.")  # fmt: skip
+        "*Helmet* is now in *Spring 2027*; its HR summaries go to <#GHELMET2>."
+    )
     assert mentori.run('org add "Spring 2027" Vero <#GVERONEW2|hr-vero-new>', COACH).startswith(
-        "*Vero* was already in *Spring 2027*: its HR summaries now go to <#GVERONEW2>.")  # fmt: skip
+        "*Vero* was already in *Spring 2027*: its HR summaries now go to <#GVERONEW2>."
+    )
     assert _get(engine, Organisation, two.organisations["Vero"]).hr_channel_id == "GVERONEW2"
     assert mentori.run('goal add "Spring 2027" Vero Learning in pairs', COACH).startswith(
-        "Goal added for *Vero*: “Learning in pairs”. Goals now: 2.")  # fmt: skip
+        "Goal added for *Vero*: “Learning in pairs”. Goals now: 2."
+    )
     assert mentori.run('goal remove "Spring 2027" Vero 1', COACH).startswith(
-        "Goal removed from *Vero*: “Growing into an expert role (Vero)”.")  # fmt: skip
+        "Goal removed from *Vero*: “Growing into an expert role (Vero)”."
+    )
     assert [g.text for g in _all(engine, Goal, Goal.organisation_id == two.organisations["Vero"])] == [
-        "Learning in pairs"]  # fmt: skip
+        "Learning in pairs"
+    ]
     created = mentori.run('cohort create "Pilot 2026" 2027-04-05 2027-05-03 2027-06-07', ADMIN)
     assert created.startswith("Cohort *Pilot 2026* is created"), "a name is taken only in its own workspace"
     world.check_first_workspace_untouched()
@@ -470,8 +554,7 @@ def test_summary_and_export_use_only_the_second_workspaces_answers(world: World,
     mentori, two, engine = world.mentori, world.two, world.mentori.engine
     said = mentori.run('summary "Spring 2027"', COACH)
     assert "for *Vero* is now in <#GVERO2>" in said and "for *Kela* is now in <#GKELA2>" in said
-    assert sorted(c.args["channel"] for c in mentori.calls() if c.method == "chat.postMessage") == [
-        "GKELA2", "GVERO2"]  # fmt: skip
+    assert sorted(c.args["channel"] for c in mentori.calls() if c.method == "chat.postMessage") == ["GKELA2", "GVERO2"]
     assert {(p.team_id, p.cohort_id) for p in _all(engine, SummaryPost)} == {(TWO, two.spring)}
     said = mentori.run('export "Spring 2027"', COACH)
     assert said.startswith("The cohort-wide CSV of *Spring 2027* is in our direct messages")
@@ -556,8 +639,9 @@ def test_prompt_ids_of_the_other_workspace_are_refused(world: World) -> None:
     for action_id in ("prompt.answer", "answer.edit", "prompt.snooze", "prompt.skip"):
         mentori.click(action_id, str(theirs), "UM01", **dm)
         assert NOT_FOUND in mentori.opened(), action_id
-    reply = mentori.submit("answer", {"text": {"value": "Written into the other workspace"}}, "UM01",
-                           {"delivery": theirs})  # fmt: skip
+    reply = mentori.submit(
+        "answer", {"text": {"value": "Written into the other workspace"}}, "UM01", {"delivery": theirs}
+    )
     assert reply["response_action"] == "update" and NOT_FOUND in all_text(reply["view"])
     mentori.click("note.attach", str(one.note), "UM01", **dm)
     assert "That message is no longer waiting" in mentori.opened()
@@ -571,8 +655,11 @@ def test_experiment_and_membership_ids_of_the_other_workspace_are_refused(world:
     edit = {"status": {"value": _option("done", "radio_buttons")}, "outcome": {"value": "Changed from afar"}}
     reply = mentori.submit("experiment_edit", edit, "UM01", {"experiment": one.experiment})
     assert NOT_FOUND in all_text(reply["view"])
-    new = {"title": {"value": "Planted in the other workspace"}, "plan_when": {"value": "x"},
-           "plan_then": {"value": "y"}}  # fmt: skip
+    new = {
+        "title": {"value": "Planted in the other workspace"},
+        "plan_when": {"value": "x"},
+        "plan_then": {"value": "y"},
+    }
     reply = mentori.submit("experiment_new", new, "UM01", {"member": one.members["UM01"]})
     assert NOT_FOUND in all_text(reply["view"])
     meeting = {"held_on": {"value": {"type": "datepicker", "selected_date": "2027-02-01"}}, "notes": {"value": "x"}}
@@ -584,17 +671,30 @@ def test_experiment_and_membership_ids_of_the_other_workspace_are_refused(world:
 
 def test_cohort_and_organisation_ids_of_the_other_workspace_are_refused(world: World) -> None:
     mentori, one, two = world.mentori, world.one, world.two
-    org = {"name": {"value": "Helmet"}, "goals": {"value": ""},
-           "channel": {"value": {"type": "conversations_select", "selected_conversation": "GHELMET2"}}}  # fmt: skip
+    org = {
+        "name": {"value": "Helmet"},
+        "goals": {"value": ""},
+        "channel": {"value": {"type": "conversations_select", "selected_conversation": "GHELMET2"}},
+    }
     reply = mentori.submit("org_add", org, COACH, {"cohort": one.spring})
     assert reply["response_action"] == "update" and COHORT_GONE in all_text(reply["view"])
-    people = {"users": {"value": {"type": "multi_users_select", "selected_users": ["UM05"]}},
-              "role": {"value": _option("mentor")}}  # fmt: skip
-    reply = mentori.submit("member_add", {**people, "organisation": {"value": _option(str(one.organisations["Vero"]))}},
-                           ADMIN, {"cohort": one.spring})  # fmt: skip
+    people = {
+        "users": {"value": {"type": "multi_users_select", "selected_users": ["UM05"]}},
+        "role": {"value": _option("mentor")},
+    }
+    reply = mentori.submit(
+        "member_add",
+        {**people, "organisation": {"value": _option(str(one.organisations["Vero"]))}},
+        ADMIN,
+        {"cohort": one.spring},
+    )
     assert COHORT_GONE in all_text(reply["view"])
-    reply = mentori.submit("member_add", {**people, "organisation": {"value": _option(str(one.organisations["Vero"]))}},
-                           COACH, {"cohort": two.spring})  # fmt: skip
+    reply = mentori.submit(
+        "member_add",
+        {**people, "organisation": {"value": _option(str(one.organisations["Vero"]))}},
+        COACH,
+        {"cohort": two.spring},
+    )
     assert reply == {
         "response_action": "errors",
         "errors": {"organisation": "That organisation is no longer in this cohort. Pick another one."},
@@ -605,8 +705,9 @@ def test_cohort_and_organisation_ids_of_the_other_workspace_are_refused(world: W
     reply = mentori.submit("kickoff_confirm", {}, ADMIN, choice_value(one.autumn, 2))
     assert COHORT_GONE in all_text(reply["view"])
     before = len(mentori.fake.calls_to("response_url"))
-    mentori.click("kickoff_confirm", choice_value(one.autumn, 2), ADMIN, view=None,
-                  response_url=mentori.fake.response_url(TWO))  # fmt: skip
+    mentori.click(
+        "kickoff_confirm", choice_value(one.autumn, 2), ADMIN, view=None, response_url=mentori.fake.response_url(TWO)
+    )
     [answer] = mentori.fake.calls_to("response_url")[before:]
     assert answer.args["text"].startswith(COHORT_GONE)
     assert _all(mentori.engine, Member, Member.user_id == "UM05", Member.team_id == TWO) == []
@@ -615,8 +716,9 @@ def test_cohort_and_organisation_ids_of_the_other_workspace_are_refused(world: W
 
 def test_a_reply_in_the_thread_of_the_other_workspaces_prompt_is_not_its_answer(world: World) -> None:
     mentori, one, two = world.mentori, world.one, world.two
-    body = requests.message_im("Meant for the other workspace", user_id="UM01", team_id=TWO,
-                               thread_ts=one.prompt_ts["UM01"])  # fmt: skip
+    body = requests.message_im(
+        "Meant for the other workspace", user_id="UM01", team_id=TWO, thread_ts=one.prompt_ts["UM01"]
+    )
     assert mentori.slack.post(body).status == 200
     [said] = [c.args for c in mentori.calls() if c.method == "chat.postMessage"]
     assert "Shall I keep this message as your answer to *Reflection: your organisation's goal*?" in all_text(said)
@@ -628,9 +730,16 @@ def test_a_reply_in_the_thread_of_the_other_workspaces_prompt_is_not_its_answer(
 def test_a_dm_in_the_second_workspace_deletes_nothing_of_the_first(world: World) -> None:
     mentori, one = world.mentori, world.one
     with session_scope(mentori.engine) as session:
-        session.add(DmNote(team_id=ONE, delivery_id=one.open_prompts["UM01"], channel_id="DM01",
-                           message_ts="1700000000.000002", text=f"{MARK} note from last month",
-                           created_at=NOW - timedelta(days=8)))  # fmt: skip
+        session.add(
+            DmNote(
+                team_id=ONE,
+                delivery_id=one.open_prompts["UM01"],
+                channel_id="DM01",
+                message_ts="1700000000.000002",
+                text=f"{MARK} note from last month",
+                created_at=NOW - timedelta(days=8),
+            )
+        )
     world.before = workspace_rows(mentori.engine, ONE)
     assert mentori.slack.post(requests.message_im("A note of my own", user_id="UM01", team_id=TWO)).status == 200
     assert _all(mentori.engine, DmNote, DmNote.team_id == TWO, DmNote.text == "A note of my own")

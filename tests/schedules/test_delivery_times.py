@@ -109,8 +109,12 @@ def test_nine_oclock_stays_nine_oclock_on_the_mentors_clock_across_both_changes(
     friday = world.delivery(engine, spring.members["UM01"], "s1-goal")
     monday = world.delivery(engine, spring.members["UM01"], "s1-pulse-se5")  # three days later: Monday 30 March
     assert (friday.not_before.hour, monday.not_before.hour) == (7, 6)  # UTC: +2 before, +3 after
-    autumn = world.seed(engine, name="Autumn", dates=(date(2027, 10, 8), date(2027, 11, 5), date(2027, 12, 3)),
-                        mentors=[world.Mentor("UM02")])  # fmt: skip
+    autumn = world.seed(
+        engine,
+        name="Autumn",
+        dates=(date(2027, 10, 8), date(2027, 11, 5), date(2027, 12, 3)),
+        mentors=[world.Mentor("UM02")],
+    )
     world.plan(engine, autumn.cohort, 1, datetime(2027, 10, 7, tzinfo=UTC))
     before = world.delivery(engine, autumn.members["UM02"], "s1-goal")  # Friday 29 October
     after = world.delivery(engine, autumn.members["UM02"], "s1-pulse-se5")  # Monday 1 November
@@ -120,13 +124,15 @@ def test_nine_oclock_stays_nine_oclock_on_the_mentors_clock_across_both_changes(
 def test_mentors_in_helsinki_and_new_york_get_the_same_step_at_their_own_nine(
     engine: Engine, fake_slack: FakeSlack, sending: jobs.JobContext
 ) -> None:
-    seeded = arrange(engine, fake_slack, "s1-assignment-1", date(2027, 1, 19),
-                     world.Mentor("UFI"), world.Mentor("UNY", tz=NEW_YORK))  # fmt: skip
+    seeded = arrange(
+        engine, fake_slack, "s1-assignment-1", date(2027, 1, 19), world.Mentor("UFI"), world.Mentor("UNY", tz=NEW_YORK)
+    )
     helsinki = world.delivery(engine, seeded.members["UFI"], "s1-assignment-1")
     new_york = world.delivery(engine, seeded.members["UNY"], "s1-assignment-1")
     assert (helsinki.not_before, new_york.not_before) == (
-        datetime(2027, 1, 19, 7, 0, tzinfo=UTC), datetime(2027, 1, 19, 14, 0, tzinfo=UTC)
-    )  # fmt: skip
+        datetime(2027, 1, 19, 7, 0, tzinfo=UTC),
+        datetime(2027, 1, 19, 14, 0, tzinfo=UTC),
+    )
     send_at(datetime(2027, 1, 19, 7, 0, tzinfo=UTC))
     assert helsinki.id in world.prompt_ids(fake_slack) and new_york.id not in world.prompt_ids(fake_slack)
     send_at(datetime(2027, 1, 19, 14, 0, tzinfo=UTC))
@@ -154,8 +160,9 @@ def test_a_paused_mentor_gets_nothing_during_the_pause_and_the_next_prompt_after
     engine: Engine, fake_slack: FakeSlack, sending: jobs.JobContext
 ) -> None:
     # Session 1 on Monday 11 January: Mon 18 falls in the pause (until Wed 20), Mon 25 after it.
-    seeded = arrange(engine, fake_slack, "s1-assignment-1", date(2027, 1, 18),
-                     world.Mentor("UAWAY"), world.Mentor("UHERE"))  # fmt: skip
+    seeded = arrange(
+        engine, fake_slack, "s1-assignment-1", date(2027, 1, 18), world.Mentor("UAWAY"), world.Mentor("UHERE")
+    )
     away, here = seeded.members["UAWAY"], seeded.members["UHERE"]
     _pause(engine, away, date(2027, 1, 20), datetime(2027, 1, 14, 10, 0, tzinfo=UTC))
     row = world.delivery(engine, away, "s1-assignment-1")
@@ -186,12 +193,16 @@ def test_a_pause_stored_without_re_planning_is_still_respected_when_sending(
 def test_the_sent_prompt_reads_in_the_mentors_language_with_their_organisations_goal(
     engine: Engine, fake_slack: FakeSlack, sending: jobs.JobContext
 ) -> None:
-    seeded = arrange(engine, fake_slack, "s1-goal", date(2027, 1, 19), world.Mentor("UFI", language="fi"),
-                     world.Mentor("UEN"))  # fmt: skip
+    seeded = arrange(
+        engine, fake_slack, "s1-goal", date(2027, 1, 19), world.Mentor("UFI", language="fi"), world.Mentor("UEN")
+    )
     send_at(local("2027-01-19 09:00"))
-    by_channel = {m["channel"]: m for m in world.prompts_in(fake_slack)
-                  if m["metadata"]["event_payload"]["delivery_id"]
-                  in {world.delivery(engine, seeded.members[u], "s1-goal").id for u in ("UFI", "UEN")}}  # fmt: skip
+    by_channel = {
+        m["channel"]: m
+        for m in world.prompts_in(fake_slack)
+        if m["metadata"]["event_payload"]["delivery_id"]
+        in {world.delivery(engine, seeded.members[u], "s1-goal").id for u in ("UFI", "UEN")}
+    }
     finnish, english = by_channel[FakeSlack.dm_id("UFI")], by_channel[FakeSlack.dm_id("UEN")]
     assert world.GOAL in finnish["text"] and "Organisaatiosi" in finnish["text"]
     assert "Valmennuskerta 1 → 2, viikko 4" in finnish["blocks"][0]["elements"][0]["text"]

@@ -40,16 +40,26 @@ def template(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) ->
 
 
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(downtimes=st.lists(downtime, max_size=4), zones=st.lists(st.sampled_from(ZONES), min_size=1, max_size=3),
-       grace=st.sampled_from([0, 6, 24, 48]), every=st.sampled_from([2, 5, 8, 11]), minute=st.integers(0, 24 * 60 - 1),
-       messages=st.lists(message, max_size=5))  # fmt: skip
+@given(
+    downtimes=st.lists(downtime, max_size=4),
+    zones=st.lists(st.sampled_from(ZONES), min_size=1, max_size=3),
+    grace=st.sampled_from([0, 6, 24, 48]),
+    every=st.sampled_from([2, 5, 8, 11]),
+    minute=st.integers(0, 24 * 60 - 1),
+    messages=st.lists(message, max_size=5),
+)
 # The case that once sent a prompt two days late: runs at 17:00, 01:00 and 09:00 in Helsinki, but down on Tuesday
 # and Wednesday mornings, so Tuesday's 09:00 prompt is deferred twice and Thursday 09:00 is 48 hours after it.
 @example(downtimes=[(18, 2), (42, 2)], zones=["Europe/Helsinki"], grace=24, every=8, minute=180, messages=[])
 def test_no_message_is_ever_sent_after_its_latest_useful_moment(
-    template: Path, downtimes: list[tuple[int, int]], zones: list[str], grace: int, every: int, minute: int,
+    template: Path,
+    downtimes: list[tuple[int, int]],
+    zones: list[str],
+    grace: int,
+    every: int,
+    minute: int,
     messages: list[tuple[int, int]],
-) -> None:  # fmt: skip
+) -> None:
     folder = Path(tempfile.mkdtemp())
     shutil.copy(template, folder / "mentori.sqlite3")
     engine = make_engine(f"sqlite:///{folder / 'mentori.sqlite3'}")
@@ -64,8 +74,9 @@ def test_no_message_is_ever_sent_after_its_latest_useful_moment(
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _plan(engine: Any, fake: FakeSlack, zones: Sequence[str], grace: int,
-          messages: Sequence[tuple[int, int]]) -> dict[tuple[str, int], datetime]:  # fmt: skip
+def _plan(
+    engine: Any, fake: FakeSlack, zones: Sequence[str], grace: int, messages: Sequence[tuple[int, int]]
+) -> dict[tuple[str, int], datetime]:
     """Kick off a cohort and write `messages`; returns each row's latest-useful moment, worked out here."""
     mentors = [world.Mentor(f"UM{number:02d}", tz=zone) for number, zone in enumerate(zones, start=1)]
     world.add_people(fake, mentors)
@@ -81,17 +92,27 @@ def _plan(engine: Any, fake: FakeSlack, zones: Sequence[str], grace: int,
             latest[("prompt", int(row.id or 0))] = next_slot(planned, policies[row.member_id]) + timedelta(hours=grace)
         for number, (due, useful) in enumerate(messages):
             due_at = KICKOFF + timedelta(hours=due)
-            row_id = enqueue(session, Envelope(
-                kind=MessageKind.NOTICE, key=f"notice:{number}", team_id=world.TEAM, due_at=due_at,
-                latest_at=due_at + timedelta(hours=useful), payload=post({"text": f"notice {number}"}),
-                user_id=mentors[number % len(mentors)].user_id, cohort_id=seeded.cohort,
-            ), now=KICKOFF)  # fmt: skip
+            row_id = enqueue(
+                session,
+                Envelope(
+                    kind=MessageKind.NOTICE,
+                    key=f"notice:{number}",
+                    team_id=world.TEAM,
+                    due_at=due_at,
+                    latest_at=due_at + timedelta(hours=useful),
+                    payload=post({"text": f"notice {number}"}),
+                    user_id=mentors[number % len(mentors)].user_id,
+                    cohort_id=seeded.cohort,
+                ),
+                now=KICKOFF,
+            )
             latest[("message", row_id)] = due_at + timedelta(hours=useful)
     return latest
 
 
-def _run(engine: Any, fake: FakeSlack, downtimes: Sequence[tuple[int, int]], every: int,
-         minute: int) -> dict[tuple[str, int], datetime]:  # fmt: skip
+def _run(
+    engine: Any, fake: FakeSlack, downtimes: Sequence[tuple[int, int]], every: int, minute: int
+) -> dict[tuple[str, int], datetime]:
     """Run the sender every `every` hours from `minute` minutes after the kickoff while up; returns when each message
     reached Slack (once each)."""
     hours = [(start, start + length) for start, length in downtimes]
@@ -101,8 +122,13 @@ def _run(engine: Any, fake: FakeSlack, downtimes: Sequence[tuple[int, int]], eve
     moment = KICKOFF + timedelta(minutes=minute)
     while moment < KICKOFF + HORIZON:
         if not any(start <= moment < end for start, end in down):
-            Sender(engine=engine, client_for=lambda _team: client, now=lambda at=moment: at, worker="property",
-                   concurrency=2).run()  # fmt: skip
+            Sender(
+                engine=engine,
+                client_for=lambda _team: client,
+                now=lambda at=moment: at,
+                worker="property",
+                concurrency=2,
+            ).run()
             for posted in fake.messages:
                 marker = _marker(posted)
                 if marker is not None and marker not in sent_at:

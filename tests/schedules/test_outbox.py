@@ -47,8 +47,15 @@ def kickoffs(engine: Engine) -> list[Delivery]:
     return world.deliveries(engine, Delivery.step_id == "s1-kickoff")
 
 
-def sender(engine: Engine, fake: FakeSlack, *, worker: str = "sender-a", at: datetime = KICKOFF,
-           timeout: float = 5, **options: Any) -> Sender:  # fmt: skip
+def sender(
+    engine: Engine,
+    fake: FakeSlack,
+    *,
+    worker: str = "sender-a",
+    at: datetime = KICKOFF,
+    timeout: float = 5,
+    **options: Any,
+) -> Sender:
     from slack_sdk import WebClient
 
     client = WebClient(token="xoxb-test", base_url=fake.url, timeout=timeout, retry_handlers=[])
@@ -99,8 +106,10 @@ def test_two_sender_processes_send_every_prompt_exactly_once(database_url: str, 
     kicked_off(setup, fake_slack, mentors)
     fake_slack.latency = 0.03
     engines = [make_engine(database_url), make_engine(database_url)]
-    runs = [sender(engine, fake_slack, worker=name, concurrency=3, batch=4)
-            for engine, name in zip(engines, ("sender-a", "sender-b"), strict=True)]  # fmt: skip
+    runs = [
+        sender(engine, fake_slack, worker=name, concurrency=3, batch=4)
+        for engine, name in zip(engines, ("sender-a", "sender-b"), strict=True)
+    ]
     start = threading.Barrier(2)
 
     def together(run: Sender) -> None:
@@ -478,15 +487,47 @@ def test_erasing_a_person_deletes_every_message_the_outbox_sent_them_and_stops_w
     later = KICKOFF + timedelta(days=30)
     with session_scope(engine) as session:
         for user, member in seeded.members.items():
-            enqueue(session, Envelope(kind=MessageKind.WELCOME, key=f"welcome:{user}", team_id=world.TEAM,
-                                      due_at=KICKOFF, latest_at=later, payload=post({"text": f"welcome {user}"}),
-                                      user_id=user, member_id=member), now=KICKOFF)  # fmt: skip
-            enqueue(session, Envelope(kind=MessageKind.NOTICE, key=f"reply:{user}", team_id=world.TEAM,
-                                      due_at=KICKOFF, latest_at=later, payload=post({"text": f"reply to {user}"}),
-                                      user_id=user), now=KICKOFF)  # fmt: skip
-        enqueue(session, Envelope(kind=MessageKind.REMINDER, key="reminder:later", team_id=world.TEAM,
-                                  due_at=later, latest_at=later, payload=post({"text": "reminder UM01"}),
-                                  user_id="UM01", member_id=seeded.members["UM01"]), now=KICKOFF)  # fmt: skip
+            enqueue(
+                session,
+                Envelope(
+                    kind=MessageKind.WELCOME,
+                    key=f"welcome:{user}",
+                    team_id=world.TEAM,
+                    due_at=KICKOFF,
+                    latest_at=later,
+                    payload=post({"text": f"welcome {user}"}),
+                    user_id=user,
+                    member_id=member,
+                ),
+                now=KICKOFF,
+            )
+            enqueue(
+                session,
+                Envelope(
+                    kind=MessageKind.NOTICE,
+                    key=f"reply:{user}",
+                    team_id=world.TEAM,
+                    due_at=KICKOFF,
+                    latest_at=later,
+                    payload=post({"text": f"reply to {user}"}),
+                    user_id=user,
+                ),
+                now=KICKOFF,
+            )
+        enqueue(
+            session,
+            Envelope(
+                kind=MessageKind.REMINDER,
+                key="reminder:later",
+                team_id=world.TEAM,
+                due_at=later,
+                latest_at=later,
+                payload=post({"text": "reminder UM01"}),
+                user_id="UM01",
+                member_id=seeded.members["UM01"],
+            ),
+            now=KICKOFF,
+        )
     sender(engine, fake_slack).run()
     assert {m["channel"] for m in fake_slack.messages} == {FakeSlack.dm_id("UM01"), FakeSlack.dm_id("UM02")}
     with session_scope(engine) as session:
@@ -509,8 +550,9 @@ def test_a_prompt_the_weekly_cap_moved_to_the_next_week_goes_out_there_not_skipp
     row = min(world.deliveries(engine, Delivery.step_id != "s1-kickoff"), key=lambda d: (d.due_at, d.id))
     next_monday = datetime(2027, 1, 25, 7, 0, tzinfo=UTC)  # 09:00 in Helsinki, a week after its nominal day
     with session_scope(engine) as session:  # as planning does when two prompts already fill the nominal week
-        session.execute(sql_update(Delivery).where(Delivery.id == row.id).values(not_before=next_monday,
-                                                                                 planned_at=next_monday))  # fmt: skip
+        session.execute(
+            sql_update(Delivery).where(Delivery.id == row.id).values(not_before=next_monday, planned_at=next_monday)
+        )
     with freeze_time(next_monday + timedelta(minutes=5)):
         jobs.send_due()
     assert world.delivery(engine, seeded.members["UM01"], row.step_id).status == DeliveryStatus.SENT

@@ -27,8 +27,15 @@ DEADLINE = 240.0  # seconds: generous, the storm is random
 
 
 def sender(engine: Engine, fake: FakeSlack, at: datetime) -> Sender:
-    return Sender(engine=engine, client_for=lambda _team: world.posting_client(fake), now=lambda: at,
-                  worker="storm", concurrency=8, settle=0.2, budget=20)  # fmt: skip
+    return Sender(
+        engine=engine,
+        client_for=lambda _team: world.posting_client(fake),
+        now=lambda: at,
+        worker="storm",
+        concurrency=8,
+        settle=0.2,
+        budget=20,
+    )
 
 
 def send_until_settled(engine: Engine, fake: FakeSlack, at: datetime) -> None:
@@ -39,8 +46,10 @@ def send_until_settled(engine: Engine, fake: FakeSlack, at: datetime) -> None:
         waiting = []
         with Session(engine) as session:
             for table in (Delivery, OutboxMessage):
-                due = or_(table.status == DeliveryStatus.SENDING,
-                          (table.status == DeliveryStatus.PLANNED) & (col(table.not_before) <= at))  # fmt: skip
+                due = or_(
+                    table.status == DeliveryStatus.SENDING,
+                    (table.status == DeliveryStatus.PLANNED) & (col(table.not_before) <= at),
+                )
                 waiting += session.exec(select(table.id).where(due)).all()
         if not waiting:
             return
@@ -49,8 +58,9 @@ def send_until_settled(engine: Engine, fake: FakeSlack, at: datetime) -> None:
 
 def marked(fake: FakeSlack, row_id: int) -> list[dict[str, Any]]:
     """The messages in the fake that carry outbox row `row_id`'s marker."""
-    return [m for m in fake.messages
-            if ((m.get("metadata") or {}).get("event_payload") or {}).get("outbox_id") == row_id]  # fmt: skip
+    return [
+        m for m in fake.messages if ((m.get("metadata") or {}).get("event_payload") or {}).get("outbox_id") == row_id
+    ]
 
 
 def test_every_kind_of_message_arrives_exactly_once_through_429s_503s_and_dropped_connections(
@@ -62,8 +72,10 @@ def test_every_kind_of_message_arrives_exactly_once_through_429s_503s_and_droppe
     seeded = world.seed(engine, dates=DATES, mentors=MENTORS)
     world.plan(engine, seeded.cohort, 1, KICKOFF)
     # Messages posted before the storm, to be deleted in it (an erased person's DMs).
-    doomed = [fake_slack.handle_api("chat.postMessage", {"channel": f"D{u[1:]}", "text": "old"}, "xoxb-test")[2]
-              for u in MENTORS[:6]]  # fmt: skip
+    doomed = [
+        fake_slack.handle_api("chat.postMessage", {"channel": f"D{u[1:]}", "text": "old"}, "xoxb-test")[2]
+        for u in MENTORS[:6]
+    ]
     fake_slack.faults = STORM
 
     send_until_settled(engine, fake_slack, KICKOFF)  # the kickoff DMs (prompts)
@@ -75,9 +87,22 @@ def test_every_kind_of_message_arrives_exactly_once_through_429s_503s_and_droppe
     with session_scope(engine) as session:
 
         def add(kind: str, key: str, payload: dict[str, Any], **where: Any) -> None:
-            ids[kind].append(enqueue(session, Envelope(kind=kind, key=key, team_id=world.TEAM, due_at=KICKOFF,
-                                                       latest_at=late, payload=payload, cohort_id=seeded.cohort,
-                                                       **where), now=KICKOFF))  # fmt: skip
+            ids[kind].append(
+                enqueue(
+                    session,
+                    Envelope(
+                        kind=kind,
+                        key=key,
+                        team_id=world.TEAM,
+                        due_at=KICKOFF,
+                        latest_at=late,
+                        payload=payload,
+                        cohort_id=seeded.cohort,
+                        **where,
+                    ),
+                    now=KICKOFF,
+                )
+            )
 
         for row in kickoffs:
             user = next(u for u, m in seeded.members.items() if m == row.member_id)
@@ -116,8 +141,13 @@ def test_every_kind_of_message_arrives_exactly_once_through_429s_503s_and_droppe
     with Session(engine) as session:
         rows = {row.id: row for row in session.exec(select(OutboxMessage))}
     assert {row.status for row in rows.values()} == {DeliveryStatus.SENT}
-    for kind in (MessageKind.REMINDER, MessageKind.WELCOME, MessageKind.SUMMARY, MessageKind.COACH_REPORT,
-                 MessageKind.NOTICE):  # fmt: skip
+    for kind in (
+        MessageKind.REMINDER,
+        MessageKind.WELCOME,
+        MessageKind.SUMMARY,
+        MessageKind.COACH_REPORT,
+        MessageKind.NOTICE,
+    ):
         for row_id in ids[kind]:
             [message] = marked(fake_slack, row_id)  # exactly one
             assert (message["channel"], message["ts"]) == (rows[row_id].channel_id, rows[row_id].message_ts)

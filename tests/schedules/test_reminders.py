@@ -37,8 +37,9 @@ def sending(settings: Settings, engine: Engine, fake_slack: FakeSlack) -> Iterat
         yield ctx
 
 
-def arrange(engine: Engine, fake: FakeSlack, *mentors: str, keep: tuple[str, ...] = (FRIDAY_PROMPT,),
-            **seed: Any) -> world.Seeded:  # fmt: skip
+def arrange(
+    engine: Engine, fake: FakeSlack, *mentors: str, keep: tuple[str, ...] = (FRIDAY_PROMPT,), **seed: Any
+) -> world.Seeded:
     """Block 1 planned for `mentors`, with only the steps in `keep` left to go out; Friday's prompt sent."""
     world.add_people(fake, list(mentors))
     seeded = world.seed(engine, dates=FRIDAY_DATES, mentors=list(mentors), **seed)

@@ -67,8 +67,9 @@ class SlackDriver:
     `handover` (the `web` role), requests pass through the HTTP front as a web process serves them.
     """
 
-    def __init__(self, app: App, signing_secret: str, team_id: str = "T111", *,
-                 handover: Handover | None = None) -> None:  # fmt: skip
+    def __init__(
+        self, app: App, signing_secret: str, team_id: str = "T111", *, handover: Handover | None = None
+    ) -> None:
         self.app = app
         self.front = MentoriWsgi(app, lambda: {}, handover=handover) if handover is not None else None
         self.secret = signing_secret

@@ -100,8 +100,14 @@ def _cohort(session: Session, name: str, language: str) -> Cohort:
 
 
 def _member(session: Session, cohort_id: int, user_id: str, role: Role, organisation_id: int | None = None) -> Member:
-    member = Member(team_id=TEAM, cohort_id=cohort_id, user_id=user_id, role=role, organisation_id=organisation_id,
-                    joined_at=KICKOFF_AT - timedelta(days=20))  # fmt: skip
+    member = Member(
+        team_id=TEAM,
+        cohort_id=cohort_id,
+        user_id=user_id,
+        role=role,
+        organisation_id=organisation_id,
+        joined_at=KICKOFF_AT - timedelta(days=20),
+    )
     session.add(member)
     session.flush()
     return member
@@ -153,21 +159,44 @@ def fill_block_1(engine: Engine, world: World) -> None:
 def _delivery(session: Session, cohort_id: int, member_id: int, step_id: str, days: int, mark: str) -> Delivery:
     due = _sent_at(days)
     code, _, error = mark.partition(":")
-    status = {"A": DeliveryStatus.ANSWERED, "S": DeliveryStatus.SENT, "P": DeliveryStatus.PLANNED,
-              "K": DeliveryStatus.SENDING, "-": DeliveryStatus.SKIPPED, "F": DeliveryStatus.FAILED,
-              "X": DeliveryStatus.SKIPPED, "C": DeliveryStatus.CANCELLED}[code]  # fmt: skip
+    status = {
+        "A": DeliveryStatus.ANSWERED,
+        "S": DeliveryStatus.SENT,
+        "P": DeliveryStatus.PLANNED,
+        "K": DeliveryStatus.SENDING,
+        "-": DeliveryStatus.SKIPPED,
+        "F": DeliveryStatus.FAILED,
+        "X": DeliveryStatus.SKIPPED,
+        "C": DeliveryStatus.CANCELLED,
+    }[code]
     went_out = code in ("A", "S", "-")
     delivery = Delivery(
-        team_id=TEAM, cohort_id=cohort_id, member_id=member_id, step_id=step_id, block=1, status=status,
-        due_at=due, not_before=due, sent_at=due if went_out else None, last_error=error or None,
+        team_id=TEAM,
+        cohort_id=cohort_id,
+        member_id=member_id,
+        step_id=step_id,
+        block=1,
+        status=status,
+        due_at=due,
+        not_before=due,
+        sent_at=due if went_out else None,
+        last_error=error or None,
         created_at=KICKOFF_AT,
-    )  # fmt: skip
+    )
     session.add(delivery)
     session.flush()
     if code == "A":
         answered = due + timedelta(hours=1)
-        session.add(Answer(team_id=TEAM, delivery_id=delivery.id, member_id=member_id, text="…",
-                           created_at=answered, updated_at=answered))  # fmt: skip
+        session.add(
+            Answer(
+                team_id=TEAM,
+                delivery_id=delivery.id,
+                member_id=member_id,
+                text="…",
+                created_at=answered,
+                updated_at=answered,
+            )
+        )
     return delivery
 
 

@@ -29,9 +29,14 @@ OIDC_CLIENT_ID, OIDC_CLIENT_SECRET = "111.333", "oidc-secret"
 def dashboard_settings(settings: Settings, fake: FakeSlack, *, url: str = ORIGIN) -> Settings:
     """`settings` with the dashboard on, signing in through the fake Slack."""
     fake.add_oauth_app(OIDC_CLIENT_ID, OIDC_CLIENT_SECRET)
-    return replace(settings, dashboard_url=url, dashboard_key=DASHBOARD_KEY, slack_oidc_client_id=OIDC_CLIENT_ID,
-                   slack_oidc_client_secret=OIDC_CLIENT_SECRET,
-                   slack_oidc_authorize_url=fake.oidc_authorize_url)  # fmt: skip
+    return replace(
+        settings,
+        dashboard_url=url,
+        dashboard_key=DASHBOARD_KEY,
+        slack_oidc_client_id=OIDC_CLIENT_ID,
+        slack_oidc_client_secret=OIDC_CLIENT_SECRET,
+        slack_oidc_authorize_url=fake.oidc_authorize_url,
+    )
 
 
 def follow_provider(location: str) -> str:

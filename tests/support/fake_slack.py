@@ -82,18 +82,33 @@ class User:
     def to_api(self, team_id: str, include_locale: bool) -> dict[str, Any]:
         """The `user` object of users.info / users.lookupByEmail."""
         offset = ZoneInfo(self.tz).utcoffset(datetime.now(UTC))
-        profile = {"real_name": self.name, "display_name": self.name, "real_name_normalized": self.name,
-                   "display_name_normalized": self.name, "team": team_id}  # fmt: skip
+        profile = {
+            "real_name": self.name,
+            "display_name": self.name,
+            "real_name_normalized": self.name,
+            "display_name_normalized": self.name,
+            "team": team_id,
+        }
         if self.email:
             profile["email"] = self.email
         user = {
-            "id": self.id, "team_id": team_id, "name": self.name.lower().replace(" ", "."),
-            "real_name": self.name, "deleted": self.deleted, "tz": self.tz,
-            "tz_offset": int(offset.total_seconds()) if offset else 0, "is_admin": self.is_admin,
-            "is_owner": self.is_owner, "is_primary_owner": False, "is_restricted": False,
-            "is_ultra_restricted": False, "is_bot": self.is_bot, "is_app_user": False,
-            "updated": 1700000000, "profile": profile,
-        }  # fmt: skip
+            "id": self.id,
+            "team_id": team_id,
+            "name": self.name.lower().replace(" ", "."),
+            "real_name": self.name,
+            "deleted": self.deleted,
+            "tz": self.tz,
+            "tz_offset": int(offset.total_seconds()) if offset else 0,
+            "is_admin": self.is_admin,
+            "is_owner": self.is_owner,
+            "is_primary_owner": False,
+            "is_restricted": False,
+            "is_ultra_restricted": False,
+            "is_bot": self.is_bot,
+            "is_app_user": False,
+            "updated": 1700000000,
+            "profile": profile,
+        }
         if include_locale:
             user["locale"] = self.locale
         return user
@@ -169,9 +184,17 @@ class _Upload:
 class FakeSlack:
     """Slack's Web API on 127.0.0.1 with a small workspace model, recording, scripting and validation."""
 
-    def __init__(self, token: str = "xoxb-test", team_id: str = "T111", latency: float = 0.0,
-                 ratelimit_ratio: float = 0.0, seed: int = 0, *, host: str = "127.0.0.1",
-                 port: int = 0) -> None:  # fmt: skip
+    def __init__(
+        self,
+        token: str = "xoxb-test",
+        team_id: str = "T111",
+        latency: float = 0.0,
+        ratelimit_ratio: float = 0.0,
+        seed: int = 0,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+    ) -> None:
         self.latency, self.ratelimit_ratio = latency, ratelimit_ratio
         self.scopes = list(DEFAULT_SCOPES)
         self.single_use_triggers = False
@@ -248,9 +271,19 @@ class FakeSlack:
 
     # -- workspace model -------------------------------------------------------------------------------
 
-    def add_user(self, user_id: str, *, name: str | None = None, tz: str = "Europe/Helsinki",
-                 locale: str = "fi-FI", is_admin: bool = False, is_owner: bool = False, is_bot: bool = False,
-                 deleted: bool = False, email: str | None = None) -> User:  # fmt: skip
+    def add_user(
+        self,
+        user_id: str,
+        *,
+        name: str | None = None,
+        tz: str = "Europe/Helsinki",
+        locale: str = "fi-FI",
+        is_admin: bool = False,
+        is_owner: bool = False,
+        is_bot: bool = False,
+        deleted: bool = False,
+        email: str | None = None,
+    ) -> User:
         """Add (or replace) a member; humans also get their DM channel "D" + id[1:]."""
         ZoneInfo(tz)  # fail early on a typo
         user = User(user_id, name or user_id.lower(), tz, locale, is_admin, is_owner, is_bot, deleted, email)
@@ -260,8 +293,16 @@ class FakeSlack:
                 self.channels[self.dm_id(user_id)] = Channel(self.dm_id(user_id), is_im=True, user=user_id)
         return user
 
-    def add_channel(self, channel_id: str, *, name: str, is_private: bool = True, is_member: bool = True,
-                    is_im: bool = False, members: tuple[str, ...] | None = None) -> Channel:  # fmt: skip
+    def add_channel(
+        self,
+        channel_id: str,
+        *,
+        name: str,
+        is_private: bool = True,
+        is_member: bool = True,
+        is_im: bool = False,
+        members: tuple[str, ...] | None = None,
+    ) -> Channel:
         """Add (or replace) a conversation; `members` (user ids) default to every person the fake knows."""
         with self._lock:
             self.channels[channel_id] = Channel(channel_id, name, is_private, is_member, is_im, members=members)
@@ -340,8 +381,12 @@ class FakeSlack:
         """Counts by method, ratelimited answers and invalid requests."""
         with self._lock:
             counts = collections.Counter(c.method for c in self._calls)
-            return {"calls": dict(counts), "ratelimited": self.ratelimited, "invalid": list(self.invalid),
-                    "warnings": list(self.warnings)}  # fmt: skip
+            return {
+                "calls": dict(counts),
+                "ratelimited": self.ratelimited,
+                "invalid": list(self.invalid),
+                "warnings": list(self.warnings),
+            }
 
     # -- request handling ------------------------------------------------------------------------------
 
@@ -442,11 +487,24 @@ class FakeSlack:
         """An app that may exchange OAuth codes (oauth.v2.access, with HTTP Basic auth as slack_sdk sends it)."""
         self.oauth_apps[client_id] = client_secret
 
-    def grant(self, code: str, *, team_id: str, team_name: str = "Workspace", bot_token: str,
-              user_id: str = "U111", rotating: bool = False) -> None:  # fmt: skip
+    def grant(
+        self,
+        code: str,
+        *,
+        team_id: str,
+        team_name: str = "Workspace",
+        bot_token: str,
+        user_id: str = "U111",
+        rotating: bool = False,
+    ) -> None:
         """Make `code` exchangeable for an install of the bot in `team_id`."""
-        self._grants[code] = {"team_id": team_id, "team_name": team_name, "bot_token": bot_token,
-                              "user_id": user_id, "rotating": rotating}  # fmt: skip
+        self._grants[code] = {
+            "team_id": team_id,
+            "team_name": team_name,
+            "bot_token": bot_token,
+            "user_id": user_id,
+            "rotating": rotating,
+        }
 
     def handle_oauth_access(self, args: dict[str, Any], auth: str) -> Response:
         """oauth.v2.access: exchange a code, or a refresh token when tokens rotate."""
@@ -456,8 +514,13 @@ class FakeSlack:
         if auth.startswith("Basic "):
             client_id, _, secret = base64.b64decode(auth[6:]).decode().partition(":")
         if not client_id or self.oauth_apps.get(client_id) != secret:
-            return _json(200, {"ok": False, "error": "invalid_client_id" if client_id not in self.oauth_apps
-                               else "bad_client_secret"})  # fmt: skip
+            return _json(
+                200,
+                {
+                    "ok": False,
+                    "error": "invalid_client_id" if client_id not in self.oauth_apps else "bad_client_secret",
+                },
+            )
         if args.get("grant_type") == "refresh_token":
             grant = self._refresh.pop(args.get("refresh_token", ""), None)
             if grant is None:
@@ -473,11 +536,17 @@ class FakeSlack:
         with self._lock:
             self.tokens[grant["bot_token"]] = grant["team_id"]
         body: dict[str, Any] = {
-            "ok": True, "app_id": "A111", "authed_user": {"id": grant["user_id"]}, "scope": ",".join(self.scopes),
-            "token_type": "bot", "access_token": grant["bot_token"], "bot_user_id": "UBOT",
-            "team": {"id": grant["team_id"], "name": grant["team_name"]}, "enterprise": None,
+            "ok": True,
+            "app_id": "A111",
+            "authed_user": {"id": grant["user_id"]},
+            "scope": ",".join(self.scopes),
+            "token_type": "bot",
+            "access_token": grant["bot_token"],
+            "bot_user_id": "UBOT",
+            "team": {"id": grant["team_id"], "name": grant["team_name"]},
+            "enterprise": None,
             "is_enterprise_install": False,
-        }  # fmt: skip
+        }
         if grant["rotating"]:
             refresh = f"xoxe-1-{grant['team_id']}-{self._next_ts()}"
             self._refresh[refresh] = grant
@@ -526,21 +595,32 @@ class FakeSlack:
             )
         code = f"oidc-{self._next_id('C')}"
         with self._lock:
-            self._oidc_codes[code] = {"team_id": signed_in[0], "user_id": signed_in[1], "client_id": args["client_id"],
-                                      "redirect_uri": args["redirect_uri"], "nonce": args.get("nonce")}  # fmt: skip
+            self._oidc_codes[code] = {
+                "team_id": signed_in[0],
+                "user_id": signed_in[1],
+                "client_id": args["client_id"],
+                "redirect_uri": args["redirect_uri"],
+                "nonce": args.get("nonce"),
+            }
         return 302, {"Location": f"{redirect}{joiner}{urlencode({'code': code, 'state': args['state']})}"}, b""
 
     def handle_oidc_token(self, args: dict[str, Any], auth: str) -> Response:
         """openid.connect.token: exchange a code (once) for an access token and an ID token carrying the nonce."""
         with self._lock:
-            self._calls.append(Call("openid.connect.token", {k: v for k, v in args.items() if k != "client_secret"},
-                                    None))  # fmt: skip
+            self._calls.append(
+                Call("openid.connect.token", {k: v for k, v in args.items() if k != "client_secret"}, None)
+            )
         client_id, secret = args.get("client_id"), args.get("client_secret")
         if auth.startswith("Basic "):
             client_id, _, secret = base64.b64decode(auth[6:]).decode().partition(":")
         if not client_id or self.oauth_apps.get(client_id) != secret:
-            return _json(200, {"ok": False, "error": "invalid_client_id" if client_id not in self.oauth_apps
-                               else "bad_client_secret"})  # fmt: skip
+            return _json(
+                200,
+                {
+                    "ok": False,
+                    "error": "invalid_client_id" if client_id not in self.oauth_apps else "bad_client_secret",
+                },
+            )
         if args.get("grant_type") not in (None, "authorization_code"):
             self.record_invalid("openid.connect.token", f"grant_type {args.get('grant_type')!r} with a code")
             return _json(200, {"ok": False, "error": "invalid_grant_type"})
@@ -555,11 +635,17 @@ class FakeSlack:
         access = f"xoxp-oidc-{self._next_id('A')}"
         now = int(time.time())
         claims = {
-            "iss": "https://slack.com", "sub": grant["user_id"], "aud": client_id, "exp": now + 3600, "iat": now,
-            "auth_time": now, "https://slack.com/user_id": grant["user_id"],
+            "iss": "https://slack.com",
+            "sub": grant["user_id"],
+            "aud": client_id,
+            "exp": now + 3600,
+            "iat": now,
+            "auth_time": now,
+            "https://slack.com/user_id": grant["user_id"],
             "https://slack.com/team_id": grant["team_id"],
-            "name": user.name if user else grant["user_id"], "locale": user.locale if user else "en-US",
-        }  # fmt: skip
+            "name": user.name if user else grant["user_id"],
+            "locale": user.locale if user else "en-US",
+        }
         if grant["nonce"]:
             claims["nonce"] = grant["nonce"]
         with self._lock:
@@ -575,8 +661,10 @@ class FakeSlack:
             return _json(200, {"ok": False, "error": "not_authed"})
         if claims is None:
             return _json(200, {"ok": False, "error": "invalid_auth"})
-        info = {key: claims[key] for key in ("sub", "https://slack.com/user_id", "https://slack.com/team_id", "name",
-                                              "locale")}  # fmt: skip
+        info = {
+            key: claims[key]
+            for key in ("sub", "https://slack.com/user_id", "https://slack.com/team_id", "name", "locale")
+        }
         return _json(200, {"ok": True, **info, "https://slack.com/team_name": "Workspace", "email_verified": False})
 
     def record_invalid(self, method: str, reason: str) -> None:
@@ -679,16 +767,26 @@ class FakeSlack:
             raise ApiError("exchanged_trigger_id")
         self._used_triggers.add(trigger_id)
 
-    def _store_view(self, view: dict[str, Any], team_id: str, view_id: str | None = None,
-                    previous: str | None = None) -> dict[str, Any]:  # fmt: skip
+    def _store_view(
+        self, view: dict[str, Any], team_id: str, view_id: str | None = None, previous: str | None = None
+    ) -> dict[str, Any]:
         """Store a view and return it as Slack's `view` response object."""
         view_id = view_id or self._next_id("V")
         full = {
-            "id": view_id, "team_id": team_id, "private_metadata": "", "callback_id": "", "external_id": "",
-            **view, "state": {"values": {}}, "hash": f"{time.time():.6f}.{self._rng.getrandbits(32):08x}",
-            "root_view_id": view_id, "previous_view_id": previous, "app_id": "A111", "bot_id": "BBOT",
+            "id": view_id,
+            "team_id": team_id,
+            "private_metadata": "",
+            "callback_id": "",
+            "external_id": "",
+            **view,
+            "state": {"values": {}},
+            "hash": f"{time.time():.6f}.{self._rng.getrandbits(32):08x}",
+            "root_view_id": view_id,
+            "previous_view_id": previous,
+            "app_id": "A111",
+            "bot_id": "BBOT",
             "app_installed_team_id": team_id,
-        }  # fmt: skip
+        }
         self.views[view_id] = full
         return full
 
@@ -696,24 +794,45 @@ class FakeSlack:
 
     def _m_auth_test(self, args: dict[str, Any], team_id: str) -> dict[str, Any]:
         """auth.test."""
-        return {"url": "https://mentori-test.slack.com/", "team": "Mentori Test", "user": "mentori",
-                "team_id": team_id, "user_id": "UBOT", "bot_id": "BBOT", "is_enterprise_install": False}  # fmt: skip
+        return {
+            "url": "https://mentori-test.slack.com/",
+            "team": "Mentori Test",
+            "user": "mentori",
+            "team_id": team_id,
+            "user_id": "UBOT",
+            "bot_id": "BBOT",
+            "is_enterprise_install": False,
+        }
 
     def _m_chat_postMessage(self, args: dict[str, Any], team_id: str) -> dict[str, Any]:
         """chat.postMessage: stores the message in .messages."""
         conv = self._writable(args["channel"])
         self._check_blocks("chat.postMessage", args)
-        msg = {"channel": conv.id, "ts": self._next_ts(), "text": args.get("text"), "blocks": args.get("blocks"),
-               "thread_ts": args.get("thread_ts"), "attachments": args.get("attachments"),
-               "metadata": args.get("metadata"), "user": "UBOT"}  # fmt: skip
+        msg = {
+            "channel": conv.id,
+            "ts": self._next_ts(),
+            "text": args.get("text"),
+            "blocks": args.get("blocks"),
+            "thread_ts": args.get("thread_ts"),
+            "attachments": args.get("attachments"),
+            "metadata": args.get("metadata"),
+            "user": "UBOT",
+        }
         self.messages.append(msg)
         return {"channel": conv.id, "ts": msg["ts"], "message": self._message_object(msg, team_id)}
 
     @staticmethod
     def _message_object(msg: dict[str, Any], team_id: str) -> dict[str, Any]:
         """The `message` object in chat.* responses."""
-        out = {"type": "message", "user": "UBOT", "bot_id": "BBOT", "app_id": "A111", "team": team_id,
-               "text": msg.get("text") or "", "ts": msg["ts"]}  # fmt: skip
+        out = {
+            "type": "message",
+            "user": "UBOT",
+            "bot_id": "BBOT",
+            "app_id": "A111",
+            "team": team_id,
+            "text": msg.get("text") or "",
+            "ts": msg["ts"],
+        }
         out.update({k: msg[k] for k in ("blocks", "thread_ts", "attachments", "metadata") if msg.get(k)})
         if msg.get("file_names"):
             out["files"] = [{"id": f, "name": n} for f, n in zip(msg["files"], msg["file_names"], strict=True)]
@@ -725,8 +844,16 @@ class FakeSlack:
         self._user(args["user"])
         self._check_blocks("chat.postEphemeral", args)
         ts = self._next_ts()
-        self.ephemerals.append({"channel": conv.id, "user": args["user"], "ts": ts, "text": args.get("text"),
-                                "blocks": args.get("blocks"), "thread_ts": args.get("thread_ts")})  # fmt: skip
+        self.ephemerals.append(
+            {
+                "channel": conv.id,
+                "user": args["user"],
+                "ts": ts,
+                "text": args.get("text"),
+                "blocks": args.get("blocks"),
+                "thread_ts": args.get("thread_ts"),
+            }
+        )
         return {"message_ts": ts}
 
     def _m_chat_update(self, args: dict[str, Any], team_id: str) -> dict[str, Any]:
@@ -734,8 +861,12 @@ class FakeSlack:
         msg = self._message(self._channel(args["channel"]).id, args["ts"])
         self._check_blocks("chat.update", args)
         msg.update({k: args[k] for k in ("text", "blocks", "attachments", "metadata") if k in args})
-        return {"channel": msg["channel"], "ts": msg["ts"], "text": msg.get("text") or "",
-                "message": self._message_object(msg, team_id)}  # fmt: skip
+        return {
+            "channel": msg["channel"],
+            "ts": msg["ts"],
+            "text": msg.get("text") or "",
+            "message": self._message_object(msg, team_id),
+        }
 
     def _m_chat_delete(self, args: dict[str, Any], team_id: str) -> dict[str, Any]:
         """chat.delete: removes the message from .messages."""
@@ -820,12 +951,17 @@ class FakeSlack:
         channel = conv.id
         oldest, limit = float(args.get("oldest") or 0), int(args.get("limit") or 100)
         latest = float(args.get("latest") or "inf")
-        found = [m for m in self.messages if m["channel"] == channel and m.get("thread_ts") in (None, m["ts"])
-                 and oldest < float(m["ts"]) < latest]  # fmt: skip
+        found = [
+            m
+            for m in self.messages
+            if m["channel"] == channel and m.get("thread_ts") in (None, m["ts"]) and oldest < float(m["ts"]) < latest
+        ]
         found.sort(key=lambda m: float(m["ts"]), reverse=True)
         metadata = args.get("include_all_metadata") in TRUE
-        out = [{k: v for k, v in self._message_object(m, team_id).items() if metadata or k != "metadata"}
-               for m in found[:limit]]  # fmt: skip
+        out = [
+            {k: v for k, v in self._message_object(m, team_id).items() if metadata or k != "metadata"}
+            for m in found[:limit]
+        ]
         return {"messages": out, "has_more": len(found) > limit}
 
     def _m_users_info(self, args: dict[str, Any], team_id: str) -> dict[str, Any]:
@@ -908,18 +1044,38 @@ class FakeSlack:
         out = []
         for spec, upload in zip(files, uploads, strict=True):
             assert upload is not None and upload.content is not None
-            item = {"id": upload.id, "name": upload.filename, "title": spec.get("title") or upload.filename,
-                    "size": len(upload.content), "user": "UBOT", "channels": [conv.id] if conv else []}  # fmt: skip
-            self.uploads.append({**item, "content": upload.content, "channel_id": conv.id if conv else None,
-                                 "initial_comment": args.get("initial_comment"),
-                                 "thread_ts": args.get("thread_ts")})  # fmt: skip
+            item = {
+                "id": upload.id,
+                "name": upload.filename,
+                "title": spec.get("title") or upload.filename,
+                "size": len(upload.content),
+                "user": "UBOT",
+                "channels": [conv.id] if conv else [],
+            }
+            self.uploads.append(
+                {
+                    **item,
+                    "content": upload.content,
+                    "channel_id": conv.id if conv else None,
+                    "initial_comment": args.get("initial_comment"),
+                    "thread_ts": args.get("thread_ts"),
+                }
+            )
             out.append(item)
             del self._pending[upload.id]
         if conv:
-            self.messages.append({"channel": conv.id, "ts": self._next_ts(), "text": args.get("initial_comment"),
-                                  "blocks": None, "thread_ts": args.get("thread_ts"), "user": "UBOT",
-                                  "files": [f["id"] for f in out],
-                                  "file_names": [f["name"] for f in out]})  # fmt: skip
+            self.messages.append(
+                {
+                    "channel": conv.id,
+                    "ts": self._next_ts(),
+                    "text": args.get("initial_comment"),
+                    "blocks": None,
+                    "thread_ts": args.get("thread_ts"),
+                    "user": "UBOT",
+                    "files": [f["id"] for f in out],
+                    "file_names": [f["name"] for f in out],
+                }
+            )
         return {"files": out}
 
 
@@ -1066,8 +1222,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--token", default="xoxb-test")
     parser.add_argument("--team-id", default="T111")
     opts = parser.parse_args(argv)
-    fake = FakeSlack(opts.token, opts.team_id, opts.latency, opts.ratelimit_ratio, opts.seed,
-                     host=opts.host, port=opts.port)  # fmt: skip
+    fake = FakeSlack(
+        opts.token, opts.team_id, opts.latency, opts.ratelimit_ratio, opts.seed, host=opts.host, port=opts.port
+    )
     for i in range(1, opts.users + 1):
         fake.add_user(f"U{i:07d}", name=f"User {i}", email=f"user{i}@example.com")
     for i in range(1, opts.channels + 1):

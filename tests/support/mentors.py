@@ -63,18 +63,31 @@ def seed(engine: Engine, *, language: str = "en", started: int = 1) -> World:
         session.flush()
         for number, value in enumerate(DATES, start=1):
             started_at = datetime.combine(value, datetime.min.time(), UTC) if number <= started else None
-            session.add(ProgrammeSession(team_id=TEAM, cohort_id=cohort.id, number=number, date=value,
-                                         started_at=started_at))  # fmt: skip
+            session.add(
+                ProgrammeSession(team_id=TEAM, cohort_id=cohort.id, number=number, date=value, started_at=started_at)
+            )
         vero = Organisation(team_id=TEAM, cohort_id=cohort.id, name="Vero", hr_channel_id="GHR")
         session.add(vero)
         session.flush()
         goal = Goal(team_id=TEAM, organisation_id=vero.id, text="Growing into an expert role", position=1)
         session.add(goal)
         joined = NOW - timedelta(days=20)
-        mentor = Member(team_id=TEAM, cohort_id=cohort.id, user_id=MENTOR, role=Role.MENTOR,
-                        organisation_id=vero.id, joined_at=joined)  # fmt: skip
-        other = Member(team_id=TEAM, cohort_id=cohort.id, user_id=OTHER, role=Role.MENTOR,
-                       organisation_id=vero.id, joined_at=joined)  # fmt: skip
+        mentor = Member(
+            team_id=TEAM,
+            cohort_id=cohort.id,
+            user_id=MENTOR,
+            role=Role.MENTOR,
+            organisation_id=vero.id,
+            joined_at=joined,
+        )
+        other = Member(
+            team_id=TEAM,
+            cohort_id=cohort.id,
+            user_id=OTHER,
+            role=Role.MENTOR,
+            organisation_id=vero.id,
+            joined_at=joined,
+        )
         coach = Member(team_id=TEAM, cohort_id=cohort.id, user_id=COACH, role=Role.COACH, joined_at=joined)
         session.add_all([mentor, other, coach])
         session.flush()
@@ -98,33 +111,69 @@ def prompt_blocks(delivery_id: int, text: str) -> list[dict[str, Any]]:
     """A prompt DM shaped like the nudge engine's: the question and Answer / Snooze / Skip."""
     return [
         {"type": "section", "text": {"type": "mrkdwn", "text": text}},
-        {"type": "actions", "block_id": "prompt", "elements": [
-            {"type": "button", "action_id": "prompt.answer", "value": str(delivery_id),
-             "text": {"type": "plain_text", "text": "Answer"}, "style": "primary"},
-            {"type": "button", "action_id": "prompt.snooze", "value": str(delivery_id),
-             "text": {"type": "plain_text", "text": "Snooze"}},
-            {"type": "button", "action_id": "prompt.skip", "value": str(delivery_id),
-             "text": {"type": "plain_text", "text": "Skip"}},
-        ]},
-    ]  # fmt: skip
+        {
+            "type": "actions",
+            "block_id": "prompt",
+            "elements": [
+                {
+                    "type": "button",
+                    "action_id": "prompt.answer",
+                    "value": str(delivery_id),
+                    "text": {"type": "plain_text", "text": "Answer"},
+                    "style": "primary",
+                },
+                {
+                    "type": "button",
+                    "action_id": "prompt.snooze",
+                    "value": str(delivery_id),
+                    "text": {"type": "plain_text", "text": "Snooze"},
+                },
+                {
+                    "type": "button",
+                    "action_id": "prompt.skip",
+                    "value": str(delivery_id),
+                    "text": {"type": "plain_text", "text": "Skip"},
+                },
+            ],
+        },
+    ]
 
 
-def send_prompt(engine: Engine, client: WebClient, member_id: int, step_id: str, *, block: int = 1,
-                status: str = DeliveryStatus.SENT, sent_at: datetime | None = None) -> Delivery:  # fmt: skip
+def send_prompt(
+    engine: Engine,
+    client: WebClient,
+    member_id: int,
+    step_id: str,
+    *,
+    block: int = 1,
+    status: str = DeliveryStatus.SENT,
+    sent_at: datetime | None = None,
+) -> Delivery:
     """A delivery row for the step, and its prompt DM really posted to the fake Slack (so chat.update finds it)."""
     sent_at = sent_at or NOW - timedelta(hours=2)
     with session_scope(engine) as session:
         member = session.get(Member, member_id)
         assert member is not None
-        delivery = Delivery(team_id=TEAM, cohort_id=member.cohort_id, member_id=member_id, step_id=step_id,
-                            block=block, status=status, due_at=sent_at, not_before=sent_at, sent_at=sent_at,
-                            attempts=1)  # fmt: skip
+        delivery = Delivery(
+            team_id=TEAM,
+            cohort_id=member.cohort_id,
+            member_id=member_id,
+            step_id=step_id,
+            block=block,
+            status=status,
+            due_at=sent_at,
+            not_before=sent_at,
+            sent_at=sent_at,
+            attempts=1,
+        )
         session.add(delivery)
         session.flush()
         posted = client.chat_postMessage(
-            channel=member.user_id, text=f"Prompt {step_id}", blocks=prompt_blocks(delivery.id or 0, step_id),
+            channel=member.user_id,
+            text=f"Prompt {step_id}",
+            blocks=prompt_blocks(delivery.id or 0, step_id),
             metadata={"event_type": "mentori_prompt", "event_payload": {"delivery_id": delivery.id}},
-        )  # fmt: skip
+        )
         delivery.channel_id, delivery.message_ts = posted["channel"], posted["ts"]
         session.add(delivery)
         return delivery
@@ -135,8 +184,15 @@ def plan(engine: Engine, member_id: int, step_id: str, at: datetime, *, block: i
     with session_scope(engine) as session:
         member = session.get(Member, member_id)
         assert member is not None
-        delivery = Delivery(team_id=TEAM, cohort_id=member.cohort_id, member_id=member_id, step_id=step_id,
-                            block=block, due_at=at, not_before=at)  # fmt: skip
+        delivery = Delivery(
+            team_id=TEAM,
+            cohort_id=member.cohort_id,
+            member_id=member_id,
+            step_id=step_id,
+            block=block,
+            due_at=at,
+            not_before=at,
+        )
         session.add(delivery)
         session.flush()
         return int(delivery.id or 0)
@@ -144,8 +200,17 @@ def plan(engine: Engine, member_id: int, step_id: str, at: datetime, *, block: i
 
 def post_summary(engine: Engine, world: World, period: str, posted_at: datetime = NOW - timedelta(hours=1)) -> None:
     with session_scope(engine) as session:
-        session.add(SummaryPost(team_id=TEAM, cohort_id=world.cohort, organisation_id=world.organisation,
-                                period=period, posted_at=posted_at, channel_id="GHR", message_ts="1.1"))  # fmt: skip
+        session.add(
+            SummaryPost(
+                team_id=TEAM,
+                cohort_id=world.cohort,
+                organisation_id=world.organisation,
+                period=period,
+                posted_at=posted_at,
+                channel_id="GHR",
+                message_ts="1.1",
+            )
+        )
 
 
 def answer_of(engine: Engine, delivery_id: int) -> Answer | None:
@@ -174,8 +239,14 @@ def rows(engine: Engine, model: Any) -> list[Any]:
 
 def mentor_rows(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
     """Everything a mentor can write, to show that a refused action wrote nothing."""
-    tables = {"answer": Answer, "experiment": Experiment, "hr_meeting": HrMeeting, "dm_note": DmNote,
-              "delivery": Delivery, "member": Member}  # fmt: skip
+    tables = {
+        "answer": Answer,
+        "experiment": Experiment,
+        "hr_meeting": HrMeeting,
+        "dm_note": DmNote,
+        "delivery": Delivery,
+        "member": Member,
+    }
     with Session(engine) as session:
         return {
             name: [tuple(row.model_dump().values()) for row in session.exec(select(model).order_by(col(model.id)))]

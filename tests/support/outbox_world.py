@@ -82,11 +82,25 @@ def seed(
             session.add(Member(team_id=TEAM, cohort_id=cohort.id, user_id=coach, role=Role.COACH, joined_at=LONG_AGO))
         for mentor in mentors:
             mentor = Mentor(mentor) if isinstance(mentor, str) else mentor
-            member = Member(team_id=TEAM, cohort_id=cohort.id, user_id=mentor.user_id, role=Role.MENTOR,
-                            organisation_id=organisation.id, language=mentor.language, joined_at=LONG_AGO)  # fmt: skip
+            member = Member(
+                team_id=TEAM,
+                cohort_id=cohort.id,
+                user_id=mentor.user_id,
+                role=Role.MENTOR,
+                organisation_id=organisation.id,
+                language=mentor.language,
+                joined_at=LONG_AGO,
+            )
             session.add(member)
-            session.merge(SlackUser(team_id=TEAM, user_id=mentor.user_id, tz=mentor.tz, locale="en-GB",
-                                    checked_at=checked_at or LONG_AGO))  # fmt: skip
+            session.merge(
+                SlackUser(
+                    team_id=TEAM,
+                    user_id=mentor.user_id,
+                    tz=mentor.tz,
+                    locale="en-GB",
+                    checked_at=checked_at or LONG_AGO,
+                )
+            )
             session.flush()
             seeded.members[mentor.user_id] = member.id  # type: ignore[assignment]  # a stored row's id is set
         return seeded
@@ -116,12 +130,18 @@ def posting_client(fake: FakeSlack, token: str = "xoxb-test") -> WebClient:
     return WebClient(token=token, base_url=fake.url, timeout=5, retry_handlers=[])
 
 
-def context(settings: Settings, engine: Engine, fake: FakeSlack, *, worker: str = "test-sender",
-            concurrency: int = 4) -> jobs.JobContext:  # fmt: skip
+def context(
+    settings: Settings, engine: Engine, fake: FakeSlack, *, worker: str = "test-sender", concurrency: int = 4
+) -> jobs.JobContext:
     """A job context whose clients talk to the fake Slack and whose clock is `datetime.now` (freezable)."""
     client = posting_client(fake)
-    return jobs.JobContext(deps=Deps(settings=settings, engine=engine), posting_client=lambda _team: client,
-                           reading_client=lambda _team: client, worker=worker, concurrency=concurrency)  # fmt: skip
+    return jobs.JobContext(
+        deps=Deps(settings=settings, engine=engine),
+        posting_client=lambda _team: client,
+        reading_client=lambda _team: client,
+        worker=worker,
+        concurrency=concurrency,
+    )
 
 
 @contextmanager
@@ -158,8 +178,14 @@ def send_messages(engine: Engine, fake: FakeSlack, now: datetime, **options: Any
     from schedules.sender import Sender
 
     client = posting_client(fake)
-    return Sender(engine=engine, client_for=lambda _team: client, now=lambda: now, worker="test-messages",
-                  sources=[MessageSource()], **options).run()  # fmt: skip
+    return Sender(
+        engine=engine,
+        client_for=lambda _team: client,
+        now=lambda: now,
+        worker="test-messages",
+        sources=[MessageSource()],
+        **options,
+    ).run()
 
 
 def messages_of(engine: Engine, *criteria: Any) -> list[Any]:

@@ -75,8 +75,12 @@ def _wait_until_ready(process: subprocess.Popen[bytes], url: str, timeout: float
 @contextmanager
 def fake_slack_process(*args: str) -> Iterator[str]:
     """tests.support.fake_slack as its own process; yields its base URL (http://127.0.0.1:PORT)."""
-    process = subprocess.Popen([sys.executable, "-m", "tests.support.fake_slack", "--port", "0", *args], cwd=ROOT,
-                               stdout=subprocess.PIPE, text=True)  # fmt: skip
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tests.support.fake_slack", "--port", "0", *args],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         line = process.stdout.readline() if process.stdout else ""
         assert line.startswith("FAKE_SLACK_URL="), f"the fake Slack did not start: {line!r}"

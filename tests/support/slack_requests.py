@@ -30,8 +30,15 @@ def load(name: str) -> Any:
     return copy.deepcopy(json.loads(_load_text(name)))
 
 
-def sign(secret: str, body: bytes, timestamp: int | None = None, *, content_type: str | None = None,
-         retry_num: int | None = None, retry_reason: str = "http_timeout") -> dict[str, str]:  # fmt: skip
+def sign(
+    secret: str,
+    body: bytes,
+    timestamp: int | None = None,
+    *,
+    content_type: str | None = None,
+    retry_num: int | None = None,
+    retry_reason: str = "http_timeout",
+) -> dict[str, str]:
     """Headers Slack sends: timestamp, v0 HMAC-SHA256 signature, Content-Type (and retry headers)."""
     ts = str(int(time.time()) if timestamp is None else timestamp)
     digest = hmac.new(secret.encode(), b"v0:" + ts.encode() + b":" + body, hashlib.sha256).hexdigest()
@@ -67,18 +74,36 @@ def _user(user_id: str, team_id: str) -> dict[str, str]:
     return {"id": user_id, "username": name, "name": name, "team_id": team_id}
 
 
-def slash_command(text: str, *, user_id: str = "U111", team_id: str = "T111", channel_id: str = "C111",
-                  command: str = "/mentori", response_url: str | None = None,
-                  trigger_id: str = "111.222.valid", channel_name: str = "directmessage",
-                  api_app_id: str = "A111", enterprise_id: str | None = None) -> bytes:  # fmt: skip
+def slash_command(
+    text: str,
+    *,
+    user_id: str = "U111",
+    team_id: str = "T111",
+    channel_id: str = "C111",
+    command: str = "/mentori",
+    response_url: str | None = None,
+    trigger_id: str = "111.222.valid",
+    channel_name: str = "directmessage",
+    api_app_id: str = "A111",
+    enterprise_id: str | None = None,
+) -> bytes:
     """A slash command body (form-urlencoded) with every field Slack sends."""
     fields = dict(parse_qsl(_load_text("slash_command.form-urlencoded.txt"), keep_blank_values=True))
-    fields.update({
-        "team_id": team_id, "channel_id": channel_id, "channel_name": channel_name, "user_id": user_id,
-        "user_name": user_id.lower(), "command": command, "text": text, "trigger_id": trigger_id,
-        "response_url": response_url or f"https://hooks.slack.com/commands/{team_id}/111/xxxxx",
-        "api_app_id": api_app_id, "is_enterprise_install": "false",
-    })  # fmt: skip
+    fields.update(
+        {
+            "team_id": team_id,
+            "channel_id": channel_id,
+            "channel_name": channel_name,
+            "user_id": user_id,
+            "user_name": user_id.lower(),
+            "command": command,
+            "text": text,
+            "trigger_id": trigger_id,
+            "response_url": response_url or f"https://hooks.slack.com/commands/{team_id}/111/xxxxx",
+            "api_app_id": api_app_id,
+            "is_enterprise_install": "false",
+        }
+    )
     if enterprise_id:
         fields["enterprise_id"] = enterprise_id
     else:
@@ -90,24 +115,53 @@ def slash_command(text: str, *, user_id: str = "U111", team_id: str = "T111", ch
 def _view(view: dict[str, Any] | None, team_id: str, view_id: str, **overrides: Any) -> dict[str, Any]:
     """A `view` object as Slack includes it in payloads: the app's view plus Slack's own fields."""
     base = load("view_submission.json")["view"]
-    full = {**base, **(view or {}), "id": view_id, "team_id": team_id, "root_view_id": view_id,
-            "app_installed_team_id": team_id, **overrides}  # fmt: skip
+    full = {
+        **base,
+        **(view or {}),
+        "id": view_id,
+        "team_id": team_id,
+        "root_view_id": view_id,
+        "app_installed_team_id": team_id,
+        **overrides,
+    }
     full.setdefault("state", {"values": {}})
     return full
 
 
-def block_actions(action_id: str, value: str | None = None, *, user_id: str = "U111", team_id: str = "T111",
-                  channel_id: str | None = None, message_ts: str | None = None,
-                  view: dict[str, Any] | None = None, container: dict[str, Any] | None = None,
-                  trigger_id: str = "111.222.valid", block_id: str = "b", response_url: str | None = None,
-                  message: dict[str, Any] | None = None, action: dict[str, Any] | None = None,
-                  is_ephemeral: bool = False, enterprise_id: str | None = None) -> bytes:  # fmt: skip
+def block_actions(
+    action_id: str,
+    value: str | None = None,
+    *,
+    user_id: str = "U111",
+    team_id: str = "T111",
+    channel_id: str | None = None,
+    message_ts: str | None = None,
+    view: dict[str, Any] | None = None,
+    container: dict[str, Any] | None = None,
+    trigger_id: str = "111.222.valid",
+    block_id: str = "b",
+    response_url: str | None = None,
+    message: dict[str, Any] | None = None,
+    action: dict[str, Any] | None = None,
+    is_ephemeral: bool = False,
+    enterprise_id: str | None = None,
+) -> bytes:
     """A block_actions body (a button click by default) from a message (channel_id/message_ts) or a view."""
     payload = load("block_actions.json")
-    payload.update(user=_user(user_id, team_id), team=_team(payload["team"], team_id, enterprise_id),
-                   trigger_id=trigger_id, is_enterprise_install=False, enterprise=None)  # fmt: skip
-    act = {**payload["actions"][0], "action_id": action_id, "block_id": block_id,
-           "action_ts": f"{time.time():.6f}", **(action or {})}  # fmt: skip
+    payload.update(
+        user=_user(user_id, team_id),
+        team=_team(payload["team"], team_id, enterprise_id),
+        trigger_id=trigger_id,
+        is_enterprise_install=False,
+        enterprise=None,
+    )
+    act = {
+        **payload["actions"][0],
+        "action_id": action_id,
+        "block_id": block_id,
+        "action_ts": f"{time.time():.6f}",
+        **(action or {}),
+    }
     if value is not None:
         act["value"] = value
     payload["actions"] = [act]
@@ -119,44 +173,82 @@ def block_actions(action_id: str, value: str | None = None, *, user_id: str = "U
     else:
         channel_id = channel_id or "C111"
         ts = message_ts or "111.222"
-        payload.update(channel={"id": channel_id, "name": "directmessage"},
-                       container={"type": "message", "message_ts": ts, "channel_id": channel_id,
-                                  "is_ephemeral": is_ephemeral},
-                       response_url=response_url or f"https://hooks.slack.com/actions/{team_id}/111/random-value",
-                       message=message or {"type": "message", "ts": ts, "user": "UBOT", "bot_id": "BBOT",
-                                           "text": "", "blocks": []})  # fmt: skip
+        payload.update(
+            channel={"id": channel_id, "name": "directmessage"},
+            container={"type": "message", "message_ts": ts, "channel_id": channel_id, "is_ephemeral": is_ephemeral},
+            response_url=response_url or f"https://hooks.slack.com/actions/{team_id}/111/random-value",
+            message=message
+            or {"type": "message", "ts": ts, "user": "UBOT", "bot_id": "BBOT", "text": "", "blocks": []},
+        )
     if container is not None:
         payload["container"] = container
     return encode_payload(payload)
 
 
-def view_submission(callback_id: str, values: dict[str, Any], *, user_id: str = "U111", team_id: str = "T111",
-                    private_metadata: str = "", view_id: str = "V111", view: dict[str, Any] | None = None,
-                    trigger_id: str = "111.222.valid", enterprise_id: str | None = None) -> bytes:  # fmt: skip
+def view_submission(
+    callback_id: str,
+    values: dict[str, Any],
+    *,
+    user_id: str = "U111",
+    team_id: str = "T111",
+    private_metadata: str = "",
+    view_id: str = "V111",
+    view: dict[str, Any] | None = None,
+    trigger_id: str = "111.222.valid",
+    enterprise_id: str | None = None,
+) -> bytes:
     """A view_submission body; `values` is state.values ({block_id: {action_id: str | state dict}})."""
     payload = load("view_submission.json")
-    state = {block: {action: {"type": "plain_text_input", "value": v} if isinstance(v, str) or v is None else v
-                     for action, v in actions.items()} for block, actions in values.items()}  # fmt: skip
-    payload.update(user=_user(user_id, team_id), team=_team(payload["team"], team_id, enterprise_id),
-                   trigger_id=trigger_id, is_enterprise_install=False, enterprise=None,
-                   view=_view(view, team_id, view_id, callback_id=callback_id,
-                              private_metadata=private_metadata, state={"values": state}))  # fmt: skip
+    state = {
+        block: {
+            action: {"type": "plain_text_input", "value": v} if isinstance(v, str) or v is None else v
+            for action, v in actions.items()
+        }
+        for block, actions in values.items()
+    }
+    payload.update(
+        user=_user(user_id, team_id),
+        team=_team(payload["team"], team_id, enterprise_id),
+        trigger_id=trigger_id,
+        is_enterprise_install=False,
+        enterprise=None,
+        view=_view(
+            view, team_id, view_id, callback_id=callback_id, private_metadata=private_metadata, state={"values": state}
+        ),
+    )
     return encode_payload(payload)
 
 
-def event(event: dict[str, Any], *, team_id: str = "T111", event_id: str | None = None,
-          api_app_id: str = "A111", event_time: int | None = None, bot_user_id: str = "UBOT") -> bytes:  # fmt: skip
+def event(
+    event: dict[str, Any],
+    *,
+    team_id: str = "T111",
+    event_id: str | None = None,
+    api_app_id: str = "A111",
+    event_time: int | None = None,
+    bot_user_id: str = "UBOT",
+) -> bytes:
     """An Events API `event_callback` envelope around `event` (JSON bytes)."""
     envelope = load("event_message_im.json")
     envelope.pop("enterprise_id", None)
     envelope.update(
-        team_id=team_id, api_app_id=api_app_id, event=event,
+        team_id=team_id,
+        api_app_id=api_app_id,
+        event=event,
         event_id=event_id or f"Ev{next(_event_ids):09d}",
         event_time=event_time or int(float(event.get("event_ts") or time.time())),
-        authorizations=[{"enterprise_id": None, "team_id": team_id, "user_id": bot_user_id, "is_bot": True,
-                         "is_enterprise_install": False}],
-        is_ext_shared_channel=False, event_context=f"4-{team_id}-{api_app_id}",
-    )  # fmt: skip
+        authorizations=[
+            {
+                "enterprise_id": None,
+                "team_id": team_id,
+                "user_id": bot_user_id,
+                "is_bot": True,
+                "is_enterprise_install": False,
+            }
+        ],
+        is_ext_shared_channel=False,
+        event_context=f"4-{team_id}-{api_app_id}",
+    )
     return json.dumps(envelope).encode()
 
 
@@ -165,8 +257,14 @@ def new_ts() -> str:
     return f"{int(time.time())}.{next(_ts_counter):06d}"
 
 
-def app_home_opened(user_id: str = "U111", *, tab: str = "home", view: dict[str, Any] | None = None,
-                    team_id: str = "T111", **kwargs: Any) -> bytes:  # fmt: skip
+def app_home_opened(
+    user_id: str = "U111",
+    *,
+    tab: str = "home",
+    view: dict[str, Any] | None = None,
+    team_id: str = "T111",
+    **kwargs: Any,
+) -> bytes:
     """app_home_opened (the Home tab by default; `view` = the published view, if any)."""
     body = load("event_app_home_opened_home_tab.json")["event"]
     body.update(user=user_id, tab=tab, channel="D" + user_id[1:], event_ts=new_ts())
@@ -175,17 +273,33 @@ def app_home_opened(user_id: str = "U111", *, tab: str = "home", view: dict[str,
     return event(body, team_id=team_id, **kwargs)
 
 
-def message_im(text: str, *, user_id: str = "U111", channel: str | None = None, ts: str | None = None,
-               thread_ts: str | None = None, parent_user_id: str = "UBOT", team_id: str = "T111",
-               **kwargs: Any) -> bytes:  # fmt: skip
+def message_im(
+    text: str,
+    *,
+    user_id: str = "U111",
+    channel: str | None = None,
+    ts: str | None = None,
+    thread_ts: str | None = None,
+    parent_user_id: str = "UBOT",
+    team_id: str = "T111",
+    **kwargs: Any,
+) -> bytes:
     """A DM from a human to the bot (with client_msg_id and rich_text blocks, as real clients send)."""
     body = load("event_message_im.json")["event"]
     ts = ts or new_ts()
     rich = load("event_message_channel.json")["event"]["blocks"]
     rich[0]["elements"][0]["elements"][0]["text"] = text
     msg_id = f"00000000-0000-4000-8000-{next(_event_ids):012d}"
-    body.update(user=user_id, text=text, channel=channel or "D" + user_id[1:], ts=ts, event_ts=ts,
-                team=team_id, blocks=rich, client_msg_id=msg_id)  # fmt: skip
+    body.update(
+        user=user_id,
+        text=text,
+        channel=channel or "D" + user_id[1:],
+        ts=ts,
+        event_ts=ts,
+        team=team_id,
+        blocks=rich,
+        client_msg_id=msg_id,
+    )
     if thread_ts:
         body.update(thread_ts=thread_ts, parent_user_id=parent_user_id)
     return event(body, team_id=team_id, **kwargs)

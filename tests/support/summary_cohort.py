@@ -111,9 +111,17 @@ class SummaryCohort:
                 threshold = {1: 9, 2: 7, 3: 6}[step.block]
                 for j, (_, member_id) in enumerate(ordered):
                     answered = (j * 7 + index * 3) % 10 < threshold
-                    delivery = Delivery(team_id=TEAM, cohort_id=self.cohort_id, member_id=member_id, step_id=step.id,
-                                        block=step.block, due_at=at, not_before=at, sent_at=at,
-                                        status=DeliveryStatus.ANSWERED if answered else DeliveryStatus.SENT)
+                    delivery = Delivery(
+                        team_id=TEAM,
+                        cohort_id=self.cohort_id,
+                        member_id=member_id,
+                        step_id=step.id,
+                        block=step.block,
+                        due_at=at,
+                        not_before=at,
+                        sent_at=at,
+                        status=DeliveryStatus.ANSWERED if answered else DeliveryStatus.SENT,
+                    )
                     session.add(delivery)
                     session.flush()
                     if not answered:
@@ -122,9 +130,18 @@ class SummaryCohort:
                     consent = step.kind in ("reflection", "followup") and (j + index) % 4 == 0
                     text = QUOTES[(j + index) % len(QUOTES)] if step.kind != "self_efficacy" else None
                     later = at + timedelta(hours=3)
-                    session.add(Answer(team_id=TEAM, delivery_id=delivery.id, member_id=member_id, text=text,
-                                       ratings=ratings, consent_to_quote=consent and text is not None,
-                                       created_at=later, updated_at=later))
+                    session.add(
+                        Answer(
+                            team_id=TEAM,
+                            delivery_id=delivery.id,
+                            member_id=member_id,
+                            text=text,
+                            ratings=ratings,
+                            consent_to_quote=consent and text is not None,
+                            created_at=later,
+                            updated_at=later,
+                        )
+                    )
             self._programme_life(session, period, ordered)
 
     def _seeded(self, step_id: str) -> bool:
@@ -142,14 +159,28 @@ class SummaryCohort:
             member = members[member_id]
             held = DATES[min(stage, 2)] - timedelta(days=10)
             if (j + stage) % 3 != 0:
-                session.add(HrMeeting(team_id=TEAM, member_id=member_id, held_on=held, notes="Yksityinen muistiinpano",
-                                      created_at=self.moment(period) - timedelta(days=1)))  # logged before the summary
+                session.add(
+                    HrMeeting(
+                        team_id=TEAM,
+                        member_id=member_id,
+                        held_on=held,
+                        notes="Yksityinen muistiinpano",
+                        created_at=self.moment(period) - timedelta(days=1),
+                    )
+                )  # logged before the summary
             if stage == 1 and j % 6 != 5:
                 org_goals = goals.get(int(member.organisation_id or 0), [])
-                session.add(Experiment(team_id=TEAM, member_id=member_id, title=f"Kokeilu {j}",
-                                       goal_id=org_goals[j % len(org_goals)] if org_goals else None,
-                                       plan_when="Kun tiimi kokoontuu", plan_then="kerron yhden opin",
-                                       status="running" if j % 3 else "planned"))  # fmt: skip
+                session.add(
+                    Experiment(
+                        team_id=TEAM,
+                        member_id=member_id,
+                        title=f"Kokeilu {j}",
+                        goal_id=org_goals[j % len(org_goals)] if org_goals else None,
+                        plan_when="Kun tiimi kokoontuu",
+                        plan_then="kerron yhden opin",
+                        status="running" if j % 3 else "planned",
+                    )
+                )
         if stage >= 2:
             for experiment in session.exec(select(Experiment)):
                 j = int(experiment.title.split()[-1])
@@ -194,8 +225,16 @@ def build(engine: Engine, *, language: str = "fi", member_language: str | None =
         muu = Organisation(team_id=TEAM, cohort_id=other.id, name="Muu virasto", hr_channel_id="GHRMUU")
         session.add(muu)
         session.flush()
-        session.add(_member(member_language, cohort_id=other.id, user_id="UHRMUU", role=Role.HR,
-                           organisation_id=muu.id, joined_at=created))  # fmt: skip
+        session.add(
+            _member(
+                member_language,
+                cohort_id=other.id,
+                user_id="UHRMUU",
+                role=Role.HR,
+                organisation_id=muu.id,
+                joined_at=created,
+            )
+        )
         organisations, mentors = [], {}
         for number, (name, hr, channel, size, goal_texts) in enumerate(ORGANISATIONS):
             organisation = Organisation(team_id=TEAM, cohort_id=cohort.id, name=name, hr_channel_id=channel)
@@ -204,11 +243,25 @@ def build(engine: Engine, *, language: str = "fi", member_language: str | None =
             organisations.append(int(organisation.id or 0))
             for position, text in enumerate(goal_texts, start=1):
                 session.add(Goal(team_id=TEAM, organisation_id=organisation.id, text=text, position=position))
-            session.add(_member(member_language, cohort_id=cohort.id, user_id=hr, role=Role.HR,
-                               organisation_id=organisation.id, joined_at=created))  # fmt: skip
+            session.add(
+                _member(
+                    member_language,
+                    cohort_id=cohort.id,
+                    user_id=hr,
+                    role=Role.HR,
+                    organisation_id=organisation.id,
+                    joined_at=created,
+                )
+            )
             for index in range(size):
-                member = _member(member_language, cohort_id=cohort.id, user_id=mentor_id(number, index),
-                                 role=Role.MENTOR, organisation_id=organisation.id, joined_at=created)  # fmt: skip
+                member = _member(
+                    member_language,
+                    cohort_id=cohort.id,
+                    user_id=mentor_id(number, index),
+                    role=Role.MENTOR,
+                    organisation_id=organisation.id,
+                    joined_at=created,
+                )
                 session.add(member)
                 session.flush()
                 mentors[member.user_id] = int(member.id or 0)

@@ -85,8 +85,12 @@ def test_invalid_blocks_are_refused(fake: FakeSlack, client: WebClient, method: 
 
 def test_block_kit_limits_the_models_miss() -> None:
     text = {"type": "plain_text", "text": "x"}
-    input_block = {"type": "input", "block_id": "b", "label": text,
-                   "element": {"type": "plain_text_input", "action_id": "a", "max_length": 3001}}  # fmt: skip
+    input_block = {
+        "type": "input",
+        "block_id": "b",
+        "label": text,
+        "element": {"type": "plain_text_input", "action_id": "a", "max_length": 3001},
+    }
     assert validate_blocks([input_block], "modal") == ["/blocks/0/element/max_length: must be between 1 and 3000"]
     assert validate_blocks([section("a") | {"block_id": "x"}, {"type": "divider", "block_id": "x"}])
     assert validate_blocks([{"type": "header", "text": {"type": "mrkdwn", "text": "x"}}])
@@ -204,18 +208,23 @@ def test_update_delete_react_and_views(fake: FakeSlack, client: WebClient) -> No
 
 
 def test_files_upload_v2(fake: FakeSlack, client: WebClient) -> None:
-    answer = client.files_upload_v2(channel="D111", content="a,b\n1,2\n", filename="report.csv", title="Report",
-                                    initial_comment="Your report")  # fmt: skip
+    answer = client.files_upload_v2(
+        channel="D111", content="a,b\n1,2\n", filename="report.csv", title="Report", initial_comment="Your report"
+    )
     assert answer["file"]["name"] == "report.csv" and answer["file"]["title"] == "Report"
     assert fake.uploads[0]["content"] == b"a,b\n1,2\n" and fake.uploads[0]["channel_id"] == "D111"
-    assert [c.method for c in fake.calls] == ["files.getUploadURLExternal", "_fake.upload",
-                                              "files.completeUploadExternal"]  # fmt: skip
+    assert [c.method for c in fake.calls] == [
+        "files.getUploadURLExternal",
+        "_fake.upload",
+        "files.completeUploadExternal",
+    ]
     assert fake.messages[0]["text"] == "Your report" and fake.invalid == []
 
 
 def test_response_url_records_posts(fake: FakeSlack) -> None:
-    request = urllib.request.Request(fake.response_url("r9"), data=json.dumps({"text": "ok"}).encode(),
-                                     headers={"Content-Type": "application/json"})  # fmt: skip
+    request = urllib.request.Request(
+        fake.response_url("r9"), data=json.dumps({"text": "ok"}).encode(), headers={"Content-Type": "application/json"}
+    )
     with urllib.request.urlopen(request) as answer:
         assert json.load(answer) == {"ok": True}
     assert fake.calls_to("response_url")[0].args == {"text": "ok", "_name": "r9"}
@@ -236,8 +245,20 @@ def test_builders_keep_the_real_shapes() -> None:
     reference = (sr.PAYLOADS / "block_actions.form-urlencoded.txt").read_text().strip().encode()
     assert sr.encode_payload(sr.load("block_actions.json")) == reference
     command = dict(parse_qsl(sr.slash_command("stats", user_id="U222").decode()))
-    assert set(command) >= {"token", "team_id", "team_domain", "channel_id", "channel_name", "user_id", "user_name",
-                            "command", "text", "response_url", "trigger_id", "api_app_id"}  # fmt: skip
+    assert set(command) >= {
+        "token",
+        "team_id",
+        "team_domain",
+        "channel_id",
+        "channel_name",
+        "user_id",
+        "user_name",
+        "command",
+        "text",
+        "response_url",
+        "trigger_id",
+        "api_app_id",
+    }
     assert "enterprise_id" not in command and command["user_id"] == "U222"
     click = json.loads(dict(parse_qsl(sr.block_actions("approve", "42", view=modal()).decode()))["payload"])
     assert click["container"] == {"type": "view", "view_id": "V111"} and "response_url" not in click
@@ -308,22 +329,25 @@ def test_sign_in_with_slack_as_slack_sdk_speaks_it(fake: FakeSlack) -> None:
 
     fake.add_oauth_app("1.2", "secret")
     fake.sign_in_as("U111")
-    url = OpenIDConnectAuthorizeUrlGenerator(client_id="1.2", redirect_uri="https://app.example/cb",
-                                             scopes=["openid", "profile"]).generate(state="s1", nonce="n1")  # fmt: skip
+    url = OpenIDConnectAuthorizeUrlGenerator(
+        client_id="1.2", redirect_uri="https://app.example/cb", scopes=["openid", "profile"]
+    ).generate(state="s1", nonce="n1")
     status, location = _authorize(fake, url.split("?", 1)[1])
     assert status == 302 and location.startswith("https://app.example/cb?code=") and location.endswith("&state=s1")
     code = dict(parse_qsl(location.split("?", 1)[1]))["code"]
     api = WebClient(base_url=fake.url)
-    tokens = api.openid_connect_token(client_id="1.2", client_secret="secret", code=code,
-                                      redirect_uri="https://app.example/cb")  # fmt: skip
+    tokens = api.openid_connect_token(
+        client_id="1.2", client_secret="secret", code=code, redirect_uri="https://app.example/cb"
+    )
     payload = tokens["id_token"].split(".")[1]
     claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
     assert claims["nonce"] == "n1" and claims["aud"] == "1.2" and claims["https://slack.com/team_id"] == "T111"
     info = WebClient(token=tokens["access_token"], base_url=fake.url).openid_connect_userInfo()
     assert info["https://slack.com/user_id"] == "U111" and info["name"] == "Anna Virtanen"
     with pytest.raises(SlackApiError, match="invalid_code"):  # a code works once
-        api.openid_connect_token(client_id="1.2", client_secret="secret", code=code,
-                                 redirect_uri="https://app.example/cb")  # fmt: skip
+        api.openid_connect_token(
+            client_id="1.2", client_secret="secret", code=code, redirect_uri="https://app.example/cb"
+        )
     assert not fake.invalid
 
 
@@ -332,8 +356,9 @@ def test_sign_in_requests_slack_would_refuse_are_refused_and_recorded(fake: Fake
     fake.sign_in_as("U111")
     status, body = _authorize(fake, "response_type=code&client_id=1.2&scope=profile&redirect_uri=https://a/cb")
     assert status == 400 and "scope must include openid" in body and "state is missing" in body
-    status, location = _authorize(fake, "response_type=code&client_id=1.2&scope=openid&redirect_uri=https://a/cb"
-                                         "&state=s")  # fmt: skip
+    status, location = _authorize(
+        fake, "response_type=code&client_id=1.2&scope=openid&redirect_uri=https://a/cb&state=s"
+    )
     code = dict(parse_qsl(location.split("?", 1)[1]))["code"]
     api = WebClient(base_url=fake.url)
     with pytest.raises(SlackApiError, match="bad_client_secret"):

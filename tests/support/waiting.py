@@ -14,9 +14,14 @@ AT_MOST = 900.0  # seconds in all
 
 
 def wait_for(
-    what: str, done: Callable[[], bool], *, progress: Callable[[], object] = lambda: None,
-    said: Callable[[], str] = lambda: "", stalled: float = STALLED, at_most: float = AT_MOST,
-) -> None:  # fmt: skip
+    what: str,
+    done: Callable[[], bool],
+    *,
+    progress: Callable[[], object] = lambda: None,
+    said: Callable[[], str] = lambda: "",
+    stalled: float = STALLED,
+    at_most: float = AT_MOST,
+) -> None:
     """Return once `done()`; fail when `progress()` has not changed for `stalled` seconds or after `at_most`."""
     start = time.monotonic()
     last, moved = progress(), start

@@ -17,8 +17,17 @@ class WsgiResponse:
         return [value for key, value in self.headers if key.lower() == name.lower()]
 
 
-def call_wsgi(app: Any, method: str, path: str, body: bytes = b"", headers: dict[str, str] | None = None,
-              query: str = "", *, port: int = 3000, content_length: str | None = None) -> WsgiResponse:  # fmt: skip
+def call_wsgi(
+    app: Any,
+    method: str,
+    path: str,
+    body: bytes = b"",
+    headers: dict[str, str] | None = None,
+    query: str = "",
+    *,
+    port: int = 3000,
+    content_length: str | None = None,
+) -> WsgiResponse:
     environ: dict[str, Any] = {
         "REQUEST_METHOD": method,
         "PATH_INFO": path,

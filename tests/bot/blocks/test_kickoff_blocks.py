@@ -85,12 +85,23 @@ def _started(mentors: int = 16, planned: int = 144) -> KickoffResult:
         PROGRAMME.step(s) for s in ("s1-kickoff", "s1-self-efficacy-t0", "s1-assignment-1")
     )
     return KickoffResult(
-        Outcome.STARTED, cohort_id=7, cohort="Kevät 2027", timezone="Europe/Helsinki", number=1,
-        date=date(2027, 1, 11), started_at=KICKOFF_AT, started_by="UCOACH",
+        Outcome.STARTED,
+        cohort_id=7,
+        cohort="Kevät 2027",
+        timezone="Europe/Helsinki",
+        number=1,
+        date=date(2027, 1, 11),
+        started_at=KICKOFF_AT,
+        started_by="UCOACH",
         plan=PlanResult(mentors, planned, kickoff if mentors else None, KICKOFF_AT if mentors else None),
-        upcoming=(NextStep(kickoff.id, kickoff, KICKOFF_AT, 16), NextStep(baseline.id, baseline, BASELINE_AT, 16),
-                  NextStep(assignment.id, assignment, ASSIGNMENT_AT, 16)) if mentors else (),
-    )  # fmt: skip
+        upcoming=(
+            NextStep(kickoff.id, kickoff, KICKOFF_AT, 16),
+            NextStep(baseline.id, baseline, BASELINE_AT, 16),
+            NextStep(assignment.id, assignment, ASSIGNMENT_AT, 16),
+        )
+        if mentors
+        else (),
+    )
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -118,8 +129,16 @@ def test_a_receipt_for_a_cohort_without_mentors_says_how_to_add_them() -> None:
 
 
 def test_the_same_kickoff_again_says_when_and_by_whom() -> None:
-    again = KickoffResult(Outcome.ALREADY_STARTED, 7, "Kevät 2027", "Europe/Helsinki", 1, date(2027, 1, 11),
-                          started_at=KICKOFF_AT, started_by="UCOACH")  # fmt: skip
+    again = KickoffResult(
+        Outcome.ALREADY_STARTED,
+        7,
+        "Kevät 2027",
+        "Europe/Helsinki",
+        1,
+        date(2027, 1, 11),
+        started_at=KICKOFF_AT,
+        started_by="UCOACH",
+    )
     assert already_text(again, "fi") == (
         "Ryhmän *Kevät 2027* valmennuskerran 1 aloitti jo <@UCOACH> ma 11.1.2027 klo 14.00, joten mitään ei lähetetty "
         "uudelleen."

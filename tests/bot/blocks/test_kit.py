@@ -72,8 +72,15 @@ def test_plain_text_fields_show_the_text_itself() -> None:
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_the_welcome_dm_never_pings_with_stored_names(language: str) -> None:
-    welcome = welcome_message(language, cohort=HOSTILE, organisation=HOSTILE, dates=DATES, coaches=["UCOACH"],
-                              goals=[HOSTILE, "Peer support"], min_group=5)  # fmt: skip
+    welcome = welcome_message(
+        language,
+        cohort=HOSTILE,
+        organisation=HOSTILE,
+        dates=DATES,
+        coaches=["UCOACH"],
+        goals=[HOSTILE, "Peer support"],
+        min_group=5,
+    )
     assert raw_markup(welcome) == []
     assert "<@UCOACH>" in str(welcome["blocks"])  # Mentori's own mention still works
     assert not validate_blocks(welcome["blocks"], "message")
@@ -81,8 +88,10 @@ def test_the_welcome_dm_never_pings_with_stored_names(language: str) -> None:
 
 def _overview() -> CohortOverview:
     cohort = Cohort(id=1, team_id="T1", name=HOSTILE, language="en")
-    sessions = tuple(ProgrammeSession(id=n, team_id="T1", cohort_id=1, number=n, date=value)
-                     for n, value in enumerate(DATES, start=1))  # fmt: skip
+    sessions = tuple(
+        ProgrammeSession(id=n, team_id="T1", cohort_id=1, number=n, date=value)
+        for n, value in enumerate(DATES, start=1)
+    )
     organisation = Organisation(id=1, team_id="T1", cohort_id=1, name=HOSTILE, hr_channel_id="G1")
     entry = OrganisationOverview(organisation, goals=(HOSTILE,), mentors=3, hr=("UHR",))
     return CohortOverview(cohort=cohort, sessions=sessions, coaches=("UCOACH",), organisations=(entry,), mentors=3)
@@ -103,10 +112,20 @@ def test_the_hr_summary_post_escapes_the_cohort_organisation_goal_and_quotes(lan
         Figure("org:1", "experiments:status:running", {"mentors": 5}, 5),
         Figure("org:1", "experiments:goal:1", {"goal": HOSTILE, "mentors": 5}, 5),
     )
-    summary = Summary(cohort_id=1, cohort_name=HOSTILE, language=language, programme="feeniks",
-                      period="before-session-2", min_group=5, computed_at="2027-02-01T08:00:00+00:00", steps=(),
-                      organisations={"org:1": HOSTILE}, figures=figures, withheld=((COHORT, "mentors", "small_group"),),
-                      quotes=(SharedQuote("org:1", HOSTILE, ("m:1",)),))  # fmt: skip
+    summary = Summary(
+        cohort_id=1,
+        cohort_name=HOSTILE,
+        language=language,
+        programme="feeniks",
+        period="before-session-2",
+        min_group=5,
+        computed_at="2027-02-01T08:00:00+00:00",
+        steps=(),
+        organisations={"org:1": HOSTILE},
+        figures=figures,
+        withheld=((COHORT, "mentors", "small_group"),),
+        quotes=(SharedQuote("org:1", HOSTILE, ("m:1",)),),
+    )
     post = summary_message(summary, language)
     assert raw_markup(post) == []
     assert "&lt;!channel&gt;" in post["text"]
@@ -115,8 +134,18 @@ def test_the_hr_summary_post_escapes_the_cohort_organisation_goal_and_quotes(lan
 
 def test_other_builders_escape_what_people_wrote() -> None:
     report = failure_report("en", cohort=HOSTILE, code="<!here>", user_ids=["U1"], workspace_wide=False)
-    answered = answered_message("en", delivery_id=1, label=HOSTILE, question=HOSTILE, answered_at=_moment(),
-                                text=HOSTILE, rated=0, thumbs=None, editable=True, shared=HOSTILE)  # fmt: skip
+    answered = answered_message(
+        "en",
+        delivery_id=1,
+        label=HOSTILE,
+        question=HOSTILE,
+        answered_at=_moment(),
+        text=HOSTILE,
+        rated=0,
+        thumbs=None,
+        editable=True,
+        shared=HOSTILE,
+    )
     dm = dm_help_message("en", note_id=1, label=HOSTILE)
     problem = say("en", "help.unknown", text=HOSTILE)
     helped = {"text": help_text("en", problem=problem), "blocks": help_blocks("en", {"help"}, problem=problem)}

@@ -59,8 +59,9 @@ def test_the_answer_modal_for_a_reflection(language: str) -> None:
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_the_answer_modal_for_a_self_efficacy_check_in(language: str) -> None:
     label, question = _step("s1-self-efficacy-t0", language)
-    view = answer_view(language, delivery_id=7, label=label, question=question, items=_items(language),
-                       **_scale(language))  # fmt: skip
+    view = answer_view(
+        language, delivery_id=7, label=label, question=question, items=_items(language), **_scale(language)
+    )
     assert_golden(f"mentor/answer_self_efficacy.{language}", view, surface="view")
     assert len(view["blocks"]) <= 100
 
@@ -68,8 +69,17 @@ def test_the_answer_modal_for_a_self_efficacy_check_in(language: str) -> None:
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_the_answer_modal_when_editing_a_one_tap_check_in(language: str) -> None:
     label, question = _step("s3-followup-3", language)
-    view = answer_view(language, delivery_id=7, label=label, question=question, thumbs=True, text="Going fine.",
-                       ratings={"thumbs": "unsure"}, consent=True, editing=True)  # fmt: skip
+    view = answer_view(
+        language,
+        delivery_id=7,
+        label=label,
+        question=question,
+        thumbs=True,
+        text="Going fine.",
+        ratings={"thumbs": "unsure"},
+        consent=True,
+        editing=True,
+    )
     assert_golden(f"mentor/answer_thumbs_edit.{language}", view, surface="view")
 
 
@@ -83,9 +93,17 @@ def test_the_answer_modal_after_the_summary_went_out(language: str) -> None:
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_the_prompt_dm_once_answered(language: str) -> None:
     label, question = _step("s1-peer-learning", language)
-    message = answered_message(language, delivery_id=7, label=label, question=question, answered_at=ANSWERED_AT,
-                               text="I asked a colleague <and> learned SQL.\nThen I tried it.", rated=0, thumbs=None,
-                               editable=True)  # fmt: skip
+    message = answered_message(
+        language,
+        delivery_id=7,
+        label=label,
+        question=question,
+        answered_at=ANSWERED_AT,
+        text="I asked a colleague <and> learned SQL.\nThen I tried it.",
+        rated=0,
+        thumbs=None,
+        editable=True,
+    )
     assert_golden(f"mentor/answered.{language}", message, surface="message")
     assert "&lt;and&gt;" in str(message["blocks"]), "the mentor's words are escaped"
 
@@ -93,9 +111,19 @@ def test_the_prompt_dm_once_answered(language: str) -> None:
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_the_prompt_dm_of_a_shared_answer_shows_what_hr_may_read(language: str) -> None:
     label, question = _step("s1-peer-learning", language)
-    message = answered_message(language, delivery_id=7, label=label, question=question, answered_at=ANSWERED_AT,
-                               text="Anna <at> Vero helped.", rated=0, thumbs=None, editable=False,
-                               shared="[…] <at> […] helped.", min_group=6)  # fmt: skip
+    message = answered_message(
+        language,
+        delivery_id=7,
+        label=label,
+        question=question,
+        answered_at=ANSWERED_AT,
+        text="Anna <at> Vero helped.",
+        rated=0,
+        thumbs=None,
+        editable=False,
+        shared="[…] <at> […] helped.",
+        min_group=6,
+    )
     assert_golden(f"mentor/answered_shared.{language}", message, surface="message")
     buttons = [e["action_id"] for b in message["blocks"] if b["type"] == "actions" for e in b["elements"]]
     assert buttons == ["answer.stop_sharing"]
@@ -105,8 +133,17 @@ def test_the_prompt_dm_of_a_shared_answer_shows_what_hr_may_read(language: str) 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_the_prompt_dm_once_answered_and_closed(language: str) -> None:
     label, question = _step("s1-self-efficacy-t0", language)
-    message = answered_message(language, delivery_id=7, label=label, question=question, answered_at=ANSWERED_AT,
-                               text=None, rated=6, thumbs=None, editable=False)  # fmt: skip
+    message = answered_message(
+        language,
+        delivery_id=7,
+        label=label,
+        question=question,
+        answered_at=ANSWERED_AT,
+        text=None,
+        rated=6,
+        thumbs=None,
+        editable=False,
+    )
     assert_golden(f"mentor/answered_closed.{language}", message, surface="message")
 
 
@@ -173,19 +210,28 @@ def test_the_offer_of_what_a_pause_skipped(language: str) -> None:
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_the_experiment_forms(language: str) -> None:
-    new = experiment_new_view(language, member_id=3, goals=[(1, "Growing into an expert role"),
-                                                            (2, "Peer support for supervisors")])  # fmt: skip
+    new = experiment_new_view(
+        language, member_id=3, goals=[(1, "Growing into an expert role"), (2, "Peer support for supervisors")]
+    )
     assert_golden(f"mentor/experiment_new.{language}", new, surface="view")
-    edit = experiment_edit_view(language, experiment_id=5, title="Learning lunch", plan_when="a new colleague starts",
-                                plan_then="I invite them to lunch", status="running",
-                                outcome="Twelve people came.", decision="spread")  # fmt: skip
+    edit = experiment_edit_view(
+        language,
+        experiment_id=5,
+        title="Learning lunch",
+        plan_when="a new colleague starts",
+        plan_then="I invite them to lunch",
+        status="running",
+        outcome="Twelve people came.",
+        decision="spread",
+    )
     assert_golden(f"mentor/experiment_edit.{language}", edit, surface="view")
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_the_hr_meeting_and_erase_forms(language: str) -> None:
-    assert_golden(f"mentor/hr_meeting.{language}", hr_meeting_view(language, member_id=3, today=date(2027, 1, 19)),
-                  surface="view")  # fmt: skip
+    assert_golden(
+        f"mentor/hr_meeting.{language}", hr_meeting_view(language, member_id=3, today=date(2027, 1, 19)), surface="view"
+    )
     assert_golden(f"mentor/erase_confirm.{language}", erase_confirm_view(language), surface="view")
     notice = notice_view(language, t(language, "mentor.data.erase_title"), t(language, "mentor.data.erased"))
     assert_golden(f"mentor/notice.{language}", notice, surface="view")
@@ -195,17 +241,32 @@ def _full_home(language: str) -> MentorHome:
     programme = default_programme()
     steps = ("s1-goal", "s1-pulse-se5", "s1-peer-learning", "s1-self-efficacy-t0")
     label = {step_id: programme.step(step_id).label.get(language) for step_id in steps}
-    place = Place("Kevät 2027", 1, date(2027, 1, 11), 2, date(2027, 2, 8), label["s1-pulse-se5"],
-                  datetime(2027, 2, 1, 9, 0, tzinfo=UTC))  # fmt: skip
+    place = Place(
+        "Kevät 2027",
+        1,
+        date(2027, 1, 11),
+        2,
+        date(2027, 2, 8),
+        label["s1-pulse-se5"],
+        datetime(2027, 2, 1, 9, 0, tzinfo=UTC),
+    )
     answers = [
         PastAnswer(label["s1-peer-learning"], date(2027, 1, 18), "I asked a colleague.", 0),
         PastAnswer(label["s1-self-efficacy-t0"], date(2027, 1, 12), None, 6),
     ]
     experiments = [
-        ExperimentRow(5, "Learning lunch", "running", "Growing into an expert role", "a new colleague starts",
-                      "I invite them to lunch", None, None),
+        ExperimentRow(
+            5,
+            "Learning lunch",
+            "running",
+            "Growing into an expert role",
+            "a new colleague starts",
+            "I invite them to lunch",
+            None,
+            None,
+        ),
         ExperimentRow(6, "Shadowing day", "done", None, None, None, "Worked well.", "spread"),
-    ]  # fmt: skip
+    ]
     return MentorHome(
         places=[place],
         paused_until=None,
@@ -236,10 +297,18 @@ def test_the_mentors_home(language: str) -> None:
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_the_home_of_a_paused_mentor_with_nothing_yet(language: str) -> None:
     home = MentorHome(
-        places=[Place("Kevät 2027", None, None, 1, date(2027, 1, 11), None, None)], paused_until=date(2027, 1, 31),
-        today=date(2027, 1, 4), open_prompts=[], more_open=0, past_answers=[], more_past=0, experiments=[],
-        more_experiments=0, meetings=[], more_meetings=0,
-    )  # fmt: skip
+        places=[Place("Kevät 2027", None, None, 1, date(2027, 1, 11), None, None)],
+        paused_until=date(2027, 1, 31),
+        today=date(2027, 1, 4),
+        open_prompts=[],
+        more_open=0,
+        past_answers=[],
+        more_past=0,
+        experiments=[],
+        more_experiments=0,
+        meetings=[],
+        more_meetings=0,
+    )
     assert_golden(f"home/mentor_paused_new.{language}", mentor_home_view(language, home), surface="view")
 
 

@@ -33,8 +33,9 @@ PLACES = {"fi": "Valmennuskerta 1 → 2, viikko 2", "sv": "Coachningstillfälle 
 def _texts(blocks: list[dict[str, Any]]) -> str:
     """Every text a block shows (sections and context elements)."""
     texts = [block["text"]["text"] for block in blocks if "text" in block]
-    texts += [element["text"] for block in blocks for element in block.get("elements", [])
-              if element.get("type") == "mrkdwn"]  # fmt: skip
+    texts += [
+        element["text"] for block in blocks for element in block.get("elements", []) if element.get("type") == "mrkdwn"
+    ]
     return "\n".join(texts)
 
 
@@ -52,19 +53,25 @@ def test_a_prompt_shows_the_question_why_it_matters_its_place_and_three_buttons(
     assert PLACES[language] in shown
     buttons = next(block["elements"] for block in message["blocks"] if block["type"] == "actions")
     assert [(b["action_id"], b["value"]) for b in buttons] == [
-        (ANSWER_ACTION, "4711"), (SNOOZE_ACTION, "4711"), (SKIP_ACTION, "4711")
-    ]  # fmt: skip
+        (ANSWER_ACTION, "4711"),
+        (SNOOZE_ACTION, "4711"),
+        (SKIP_ACTION, "4711"),
+    ]
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_the_if_then_prompt_opens_the_new_experiment_form(language: str) -> None:
     step = FEENIKS.step("s2-if-then-plan")
-    message = prompt_message(step, language, question=fill(step, language, StepContext()), place=Place(2, 1),
-                             delivery_id=4712)  # fmt: skip
+    message = prompt_message(
+        step, language, question=fill(step, language, StepContext()), place=Place(2, 1), delivery_id=4712
+    )
     buttons = next(block["elements"] for block in message["blocks"] if block["type"] == "actions")
     assert [(b["action_id"], b["value"]) for b in buttons] == [
-        (ANSWER_ACTION, "4712"), (HOME_EXPERIMENT_NEW, "new"), (SNOOZE_ACTION, "4712"), (SKIP_ACTION, "4712")
-    ]  # fmt: skip
+        (ANSWER_ACTION, "4712"),
+        (HOME_EXPERIMENT_NEW, "new"),
+        (SNOOZE_ACTION, "4712"),
+        (SKIP_ACTION, "4712"),
+    ]
     new = buttons[1]["text"]["text"]
     assert new == t(language, "home.experiment_new") and f"*{new}*" in _texts(message["blocks"])
 
@@ -107,8 +114,9 @@ def test_the_reminder_names_the_prompt_and_how_to_answer(language: str) -> None:
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_the_coach_hears_which_mentors_could_not_be_reached_and_what_to_do(language: str) -> None:
-    message = failure_report(language, cohort="Kevät 2027", code="user_not_found", user_ids=["UM01", "UM02"],
-                             workspace_wide=False)  # fmt: skip
+    message = failure_report(
+        language, cohort="Kevät 2027", code="user_not_found", user_ids=["UM01", "UM02"], workspace_wide=False
+    )
     assert_golden(f"prompt/failure_report.{language}", message, surface="message")
     shown = _texts(message["blocks"])
     assert "<@UM01>, <@UM02>" in shown and "`user_not_found`" in shown and "/mentori member remove" in shown

@@ -28,15 +28,30 @@ NOW = datetime(2027, 1, 29, 10, 0, tzinfo=UTC)
 def _status(*, behind: int = 3, reasons: int = 2, archived: bool = False) -> CohortStatus:
     codes = ["account_inactive", "some_new_error", "user_not_found", "missing_scope", "a", "b", "c", "d"][:reasons]
     return CohortStatus(
-        cohort_id=7, name="Kevät 2027", timezone="Europe/Helsinki", archived=archived, now=NOW, mentors=15,
+        cohort_id=7,
+        name="Kevät 2027",
+        timezone="Europe/Helsinki",
+        archived=archived,
+        now=NOW,
+        mentors=15,
         sessions=(
             SessionLine(1, date(2027, 1, 11), datetime(2027, 1, 11, 12, 0, tzinfo=UTC), "UCOACH"),
             SessionLine(2, date(2027, 2, 8), None, None),
             SessionLine(3, date(2027, 3, 8), None, None),
         ),
         blocks=(
-            BlockCounts(1, planned=28, sending=1, sent=39, answered=57, failed=8, skipped=7, cancelled=4,
-                        failures=tuple((code, 7 - i) for i, code in enumerate(codes)), skips=(("paused", 6), ("", 1))),
+            BlockCounts(
+                1,
+                planned=28,
+                sending=1,
+                sent=39,
+                answered=57,
+                failed=8,
+                skipped=7,
+                cancelled=4,
+                failures=tuple((code, 7 - i) for i, code in enumerate(codes)),
+                skips=(("paused", 6), ("", 1)),
+            ),
             BlockCounts(2),
             BlockCounts(3),
         ),
@@ -46,7 +61,7 @@ def _status(*, behind: int = 3, reasons: int = 2, archived: bool = False) -> Coh
             NextStep("s1-pulse-se5", PROGRAMME.step("s1-pulse-se5"), datetime(2027, 2, 2, 7, tzinfo=UTC), 14),
             NextStep("gone-step", None, NOW - timedelta(hours=1), 2),
         ),
-    )  # fmt: skip
+    )
 
 
 def _texts(blocks: list[dict]) -> list[str]:
@@ -96,8 +111,16 @@ def test_long_lists_are_clipped_with_and_n_more() -> None:
 
 
 def test_an_empty_cohort_says_nothing_is_waiting_and_how_to_start() -> None:
-    status = CohortStatus(7, "Kevät 2027", "Europe/Helsinki", False, NOW, 0,
-                          (SessionLine(1, date(2027, 1, 11), None, None),), (BlockCounts(1),))  # fmt: skip
+    status = CohortStatus(
+        7,
+        "Kevät 2027",
+        "Europe/Helsinki",
+        False,
+        NOW,
+        0,
+        (SessionLine(1, date(2027, 1, 11), None, None),),
+        (BlockCounts(1),),
+    )
     texts = _texts(cohort_status_blocks(status, "en", "Europe/Helsinki"))
     assert texts[-2:] == [
         "*No answer in two weeks:* nobody. Everyone who got a prompt over two weeks ago has answered since.",
@@ -140,8 +163,9 @@ def test_a_coach_sees_only_their_cohorts_and_a_mentor_nothing(engine: Engine) ->
     with Session(engine) as session:
         coach = coach_home_blocks(session, _actor(COACH, world.cohort), "en", STATUS_AT)
         other = coach_home_blocks(session, _actor(OTHER_COACH, world.other), "en", STATUS_AT)
-        mentor = coach_home_blocks(session, Actor(TEAM, MENTOR, roles={world.cohort: frozenset({"mentor"})}), "en",
-                                   STATUS_AT)  # fmt: skip
+        mentor = coach_home_blocks(
+            session, Actor(TEAM, MENTOR, roles={world.cohort: frozenset({"mentor"})}), "en", STATUS_AT
+        )
     assert [b["text"]["text"] for b in coach if b["type"] == "header"] == ["Spring 2027: how it's going"]
     assert [b["text"]["text"] for b in other if b["type"] == "header"] == ["Autumn 2027: how it's going"]
     assert mentor == []
@@ -166,8 +190,11 @@ def test_many_cohorts_stay_within_the_home_limit_and_name_the_rest(engine: Engin
             session.flush()
             session.add(Member(team_id=TEAM, cohort_id=cohort.id, user_id=COACH, role=Role.COACH))
             for session_number in (1, 2, 3):
-                session.add(ProgrammeSession(team_id=TEAM, cohort_id=cohort.id, number=session_number,
-                                             date=date(2027, session_number, 11)))  # fmt: skip
+                session.add(
+                    ProgrammeSession(
+                        team_id=TEAM, cohort_id=cohort.id, number=session_number, date=date(2027, session_number, 11)
+                    )
+                )
     with Session(engine) as session:
         actor = Actor(TEAM, COACH, roles={c: frozenset({"coach"}) for c in range(1, 16)})
         blocks = coach_home_blocks(session, actor, "en", STATUS_AT)

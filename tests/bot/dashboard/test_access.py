@@ -48,8 +48,9 @@ REFUSED = {
 
 
 @pytest.mark.parametrize("who", list(REFUSED))
-def test_people_without_a_role_in_it_are_refused_every_page_and_export(world: World, browser: DashboardClient,
-                                                                       who: str) -> None:  # fmt: skip
+def test_people_without_a_role_in_it_are_refused_every_page_and_export(
+    world: World, browser: DashboardClient, who: str
+) -> None:
     browser.sign_in(REFUSED[who])
     for name, path in _pages(world).items():
         page = browser.get(path)
@@ -101,14 +102,16 @@ def test_a_removed_coach_loses_access_at_once(world: World, browser: DashboardCl
     path = _pages(world)["cohort"]
     assert browser.get(path).status_code == 200
     with session_scope(engine) as session:
-        member = session.exec(select(Member).where(Member.user_id == COACH, Member.role == Role.COACH,
-                                                   Member.cohort_id == world.cohort.cohort_id)).one()  # fmt: skip
+        member = session.exec(
+            select(Member).where(
+                Member.user_id == COACH, Member.role == Role.COACH, Member.cohort_id == world.cohort.cohort_id
+            )
+        ).one()
         member.status = "removed"
     assert browser.get(path).status_code == 403
 
 
-def test_the_session_cookie_is_secure_httponly_samesite_lax_and_scoped(world: World,
-                                                                       browser: DashboardClient) -> None:  # fmt: skip
+def test_the_session_cookie_is_secure_httponly_samesite_lax_and_scoped(world: World, browser: DashboardClient) -> None:
     browser.fake.sign_in_as(COACH)
     start = browser.get("/dashboard/auth/start")
     cookie = start.headers["Set-Cookie"]
@@ -118,8 +121,9 @@ def test_the_session_cookie_is_secure_httponly_samesite_lax_and_scoped(world: Wo
     assert "scope=openid,profile" in start.headers["Location"]
 
 
-def test_a_callback_not_started_in_this_browser_signs_nobody_in(world: World, fake_slack: FakeSlack,
-                                                                browser: DashboardClient) -> None:  # fmt: skip
+def test_a_callback_not_started_in_this_browser_signs_nobody_in(
+    world: World, fake_slack: FakeSlack, browser: DashboardClient
+) -> None:
     from tests.support.dashboard import follow_provider
 
     attacker = DashboardClient(world.wsgi, fake_slack)
@@ -141,8 +145,9 @@ def test_cancelling_in_slack_signs_nobody_in(world: World, browser: DashboardCli
     assert "Signing in was cancelled" in browser.get("/dashboard").get_data(as_text=True)
 
 
-def test_the_sign_in_is_checked_with_slack_as_specified(world: World, browser: DashboardClient,
-                                                        fake_slack: FakeSlack) -> None:  # fmt: skip
+def test_the_sign_in_is_checked_with_slack_as_specified(
+    world: World, browser: DashboardClient, fake_slack: FakeSlack
+) -> None:
     browser.sign_in(COACH)
     assert not fake_slack.invalid
     token = fake_slack.calls_to("openid.connect.token")[-1].args
@@ -183,15 +188,30 @@ def test_a_person_of_another_workspace_is_refused(world: World, browser: Dashboa
     assert browser.get(_pages(world)["cohort"]).status_code == 303
 
 
-def test_in_oauth_mode_people_see_only_the_workspace_they_signed_in_with(world: World, engine: Engine,
-                                                                        fake_slack: FakeSlack) -> None:  # fmt: skip
-    settings = replace(world.deps.settings, slack_bot_token=None, slack_client_id="111.222",
-                       slack_client_secret="oauth-secret", encryption_key=Fernet.generate_key().decode())  # fmt: skip
+def test_in_oauth_mode_people_see_only_the_workspace_they_signed_in_with(
+    world: World, engine: Engine, fake_slack: FakeSlack
+) -> None:
+    settings = replace(
+        world.deps.settings,
+        slack_bot_token=None,
+        slack_client_id="111.222",
+        slack_client_secret="oauth-secret",
+        encryption_key=Fernet.generate_key().decode(),
+    )
     store = EncryptedInstallationStore("111.222", engine, TokenCipher(settings.encryption_key or ""))
     for team, token in (("T111", "xoxb-t111"), ("T222", "xoxb-t222")):
         fake_slack.add_token(token, team)
-        store.save(Installation(app_id="A111", team_id=team, bot_token=token, bot_id="B1", bot_user_id="UBOT",
-                                user_id="U111", installed_at=1_700_000_000.0))  # fmt: skip
+        store.save(
+            Installation(
+                app_id="A111",
+                team_id=team,
+                bot_token=token,
+                bot_id="B1",
+                bot_user_id="UBOT",
+                user_id="U111",
+                installed_at=1_700_000_000.0,
+            )
+        )
     with session_scope(engine) as session:
         other = Cohort(team_id="T222", name="Toisen työtilan ryhmä")
         session.add(other)

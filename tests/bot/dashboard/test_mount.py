@@ -35,12 +35,21 @@ print(json.dumps(loaded))
 def test_the_framework_loads_on_the_first_dashboard_request_only(settings: Settings, fake_slack: FakeSlack) -> None:
     on = dashboard_settings(settings, fake_slack)
     values = {key: value for key, value in asdict(on).items() if key != "admins"}
-    result = subprocess.run([sys.executable, "-c", PROBE, json.dumps(values)], cwd=ROOT, capture_output=True,
-                            text=True, timeout=120, check=False)  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE, json.dumps(values)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     assert json.loads(result.stdout.strip().splitlines()[-1]) == {
-        "built": False, "healthz": False, "dashboard": True, "status": 200,
-    }  # fmt: skip
+        "built": False,
+        "healthz": False,
+        "dashboard": True,
+        "status": 200,
+    }
 
 
 def test_without_its_settings_there_is_no_dashboard(settings: Settings) -> None:

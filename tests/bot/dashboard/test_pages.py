@@ -98,8 +98,11 @@ def test_pages_in_each_language_without_script(world: World, browser: DashboardC
     browser.sign_in(COACH)
     browser.post("/dashboard/language", {"csrf_token": browser.csrf(), "language": language})
     kela = world.cohort.organisations[1]
-    for path in ("/dashboard", f"/dashboard/cohorts/{world.cohort.cohort_id}",
-                 f"/dashboard/cohorts/{world.cohort.cohort_id}/organisations/{kela}"):  # fmt: skip
+    for path in (
+        "/dashboard",
+        f"/dashboard/cohorts/{world.cohort.cohort_id}",
+        f"/dashboard/cohorts/{world.cohort.cohort_id}/organisations/{kela}",
+    ):
         page = browser.get(path)
         body = page.get_data(as_text=True)
         assert page.status_code == 200, path

@@ -46,8 +46,16 @@ def test_every_text_exists_in_every_language_with_the_same_placeholders() -> Non
 def test_the_programme_has_every_part_of_the_feeniks_model() -> None:
     programme = default_programme()
     kinds = {step.kind for step in programme.steps}
-    assert kinds >= {"kickoff", "assignment", "reflection", "self_efficacy", "experiment_checkin", "hr_meeting",
-                     "summary", "followup"}  # fmt: skip
+    assert kinds >= {
+        "kickoff",
+        "assignment",
+        "reflection",
+        "self_efficacy",
+        "experiment_checkin",
+        "hr_meeting",
+        "summary",
+        "followup",
+    }
     assert [s.session for s in programme.steps if s.kind == "kickoff"] == [1, 2, 3]
     checkpoints = {step.checkpoint: step for step in programme.steps if step.checkpoint}
     assert set(checkpoints) == {"T0", "T1", "T2"}
