@@ -69,8 +69,9 @@ def latest_useful(due: datetime, next_session: date | None, tz: str) -> datetime
     return limit
 
 
-def keep_moved(due: datetime, slot: datetime, local_due: date, calendar: CohortCalendar,
-               next_session: date | None, tz: str) -> bool:  # fmt: skip
+def keep_moved(
+    due: datetime, slot: datetime, local_due: date, calendar: CohortCalendar, next_session: date | None, tz: str
+) -> bool:
     """Whether a step due on `local_due` and moved to `slot` still goes out; False (skip it) only for a step due in a
     quiet period that could not move out of it while still useful."""
     if not is_quiet(local_due, calendar):

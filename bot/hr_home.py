@@ -51,26 +51,42 @@ def hr_home(
 ) -> list[HrOrganisation]:
     """The organisations the user is an active HR contact of, in active cohorts, oldest first."""
     with Session(engine) as session:
-        rows = list(session.exec(
-            select(Organisation, Cohort)
-            .join(Member, col(Member.organisation_id) == col(Organisation.id))
-            .join(Cohort, col(Cohort.id) == col(Organisation.cohort_id))
-            .where(Member.team_id == team_id, Member.user_id == user_id, Member.role == Role.HR,
-                   Member.status == MemberStatus.ACTIVE, Cohort.status == CohortStatus.ACTIVE)
-            .order_by(col(Cohort.created_at), col(Organisation.id))
-        ))  # fmt: skip
-        facts = [(o, c, _posted(session, o), session_dates(session, c), privacy_gate.latest_post(session, o))
-                 for o, c in rows]  # fmt: skip
+        rows = list(
+            session.exec(
+                select(Organisation, Cohort)
+                .join(Member, col(Member.organisation_id) == col(Organisation.id))
+                .join(Cohort, col(Cohort.id) == col(Organisation.cohort_id))
+                .where(
+                    Member.team_id == team_id,
+                    Member.user_id == user_id,
+                    Member.role == Role.HR,
+                    Member.status == MemberStatus.ACTIVE,
+                    Cohort.status == CohortStatus.ACTIVE,
+                )
+                .order_by(col(Cohort.created_at), col(Organisation.id))
+            )
+        )
+        facts = [
+            (o, c, _posted(session, o), session_dates(session, c), privacy_gate.latest_post(session, o))
+            for o, c in rows
+        ]
     found = []
     for organisation, cohort, posted, dates, latest in facts:
         summary, mark = latest if latest is not None else (None, ReviewMark())
-        found.append(HrOrganisation(
-            organisation=organisation.name, cohort=cohort.name, programme=cohort.programme,
-            timezone=cohort.timezone, hr_channel_id=organisation.hr_channel_id,
-            sessions=tuple(dates[n] for n in sorted(dates)), posted=posted,
-            next_summary_at=_next_summary(cohort, dates, now),
-            summary=summary, mark=mark,
-        ))  # fmt: skip
+        found.append(
+            HrOrganisation(
+                organisation=organisation.name,
+                cohort=cohort.name,
+                programme=cohort.programme,
+                timezone=cohort.timezone,
+                hr_channel_id=organisation.hr_channel_id,
+                sessions=tuple(dates[n] for n in sorted(dates)),
+                posted=posted,
+                next_summary_at=_next_summary(cohort, dates, now),
+                summary=summary,
+                mark=mark,
+            )
+        )
     return found
 
 

@@ -22,8 +22,9 @@ class Logged:
     settled: list[int]  # the HR-meeting prompts the meeting settled (delivery ids)
 
 
-def log_meeting(session: Session, member: Member, *, held_on: date | None, notes: str | None, today: date,
-                now: datetime) -> Logged:  # fmt: skip
+def log_meeting(
+    session: Session, member: Member, *, held_on: date | None, notes: str | None, today: date, now: datetime
+) -> Logged:
     """Record that the mentor met HR on `held_on` (not in the future), with private notes; it settles the block's
     HR-meeting prompt."""
     if held_on is None:
@@ -53,13 +54,19 @@ def settle_meeting_prompts(session: Session, member: Member, *, held_on: date, n
     if cohort is None:
         return []
     kinds = {step.id: step.kind for step in programme_by_id(cohort.programme).steps}
-    starts = {row.number: row.date for row in session.exec(
-        select(ProgrammeSession).where(ProgrammeSession.cohort_id == cohort.id))}  # fmt: skip
+    starts = {
+        row.number: row.date
+        for row in session.exec(select(ProgrammeSession).where(ProgrammeSession.cohort_id == cohort.id))
+    }
     settled = []
-    for delivery in list(session.exec(select(Delivery).where(
-        Delivery.member_id == member.id,
-        col(Delivery.status).in_([DeliveryStatus.PLANNED, DeliveryStatus.SENT]),
-    ))):  # fmt: skip
+    for delivery in list(
+        session.exec(
+            select(Delivery).where(
+                Delivery.member_id == member.id,
+                col(Delivery.status).in_([DeliveryStatus.PLANNED, DeliveryStatus.SENT]),
+            )
+        )
+    ):
         start = starts.get(delivery.block)
         if kinds.get(delivery.step_id) != "hr_meeting" or start is None or held_on < start:
             continue  # a meeting of an earlier block does not answer this block's "book your next meeting"
@@ -77,8 +84,16 @@ def _settle(session: Session, delivery: Delivery, now: datetime) -> bool:
     query = update(Delivery).where(col(Delivery.id) == delivery.id, col(Delivery.status) == was).values(**values)
     changed = session.exec(query).rowcount  # a sender that claimed it meanwhile wins: answerable as ever
     if changed and was == DeliveryStatus.SENT:
-        session.add(Answer(team_id=delivery.team_id, delivery_id=int(delivery.id or 0), member_id=delivery.member_id,
-                           source="hr_meeting", created_at=now, updated_at=now))  # fmt: skip
+        session.add(
+            Answer(
+                team_id=delivery.team_id,
+                delivery_id=int(delivery.id or 0),
+                member_id=delivery.member_id,
+                source="hr_meeting",
+                created_at=now,
+                updated_at=now,
+            )
+        )
     session.flush()
     return bool(changed)
 

@@ -89,7 +89,13 @@ def safety(number: int, session_date: date, today: date, started: dict[int, bool
 
 
 def kickoff(
-    session: Session, *, actor: Actor, cohort: Cohort, number: int, now: datetime, confirmed: bool = False,
+    session: Session,
+    *,
+    actor: Actor,
+    cohort: Cohort,
+    number: int,
+    now: datetime,
+    confirmed: bool = False,
     peer_messages: PeerMessages | None = None,
 ) -> KickoffResult:
     """Start session `number` of `cohort` and plan its block, in the caller's transaction.
@@ -109,15 +115,27 @@ def kickoff(
     target = rows.get(number)
     if target is None or target.date is None:
         raise Invalid("kickoff.error.no_session", field="session", cohort=cohort.name, n=number)
-    base = KickoffResult(Outcome.ALREADY_STARTED, cohort.id, cohort.name, cohort.timezone, number, target.date,  # type: ignore[arg-type]  # a stored row's id is set
-                         programme=cohort.programme)  # fmt: skip
+    base = KickoffResult(
+        Outcome.ALREADY_STARTED,
+        cohort.id,
+        cohort.name,
+        cohort.timezone,
+        number,
+        target.date,  # type: ignore[arg-type]  # a stored row's id is set
+        programme=cohort.programme,
+    )
     if target.started_at is not None:
         return replace(base, started_at=target.started_at, started_by=target.started_by)
     today = now.astimezone(ZoneInfo(cohort.timezone)).date()
     asked = safety(number, target.date, today, {n: row.started_at is not None for n, row in rows.items()})
     if asked.ask and not confirmed:
-        return replace(base, outcome=Outcome.NEEDS_CONFIRMATION, not_started=asked.not_started,
-                       days_ahead=asked.days_ahead, mentors=len(active_mentors(session, cohort.id)))  # type: ignore[arg-type]  # fmt: skip
+        return replace(
+            base,
+            outcome=Outcome.NEEDS_CONFIRMATION,
+            not_started=asked.not_started,
+            days_ahead=asked.days_ahead,
+            mentors=len(active_mentors(session, cohort.id)),
+        )  # type: ignore[arg-type]
     marked = session.exec(
         update(ProgrammeSession)
         .where(col(ProgrammeSession.id) == target.id, col(ProgrammeSession.started_at).is_(None))
@@ -129,8 +147,15 @@ def kickoff(
     plan = plan_block(session, cohort, number, now)
     peer_groups = after_kickoff(session, cohort, number, now, peer_messages) if peer_messages else None
     upcoming = next_steps(session, cohort.id, programme_by_id(cohort.programme))  # type: ignore[arg-type]  # a stored row's id is set
-    return replace(base, outcome=Outcome.STARTED, started_at=now, started_by=actor.user_id, plan=plan,
-                   upcoming=upcoming, peer_groups=peer_groups)  # fmt: skip
+    return replace(
+        base,
+        outcome=Outcome.STARTED,
+        started_at=now,
+        started_by=actor.user_id,
+        plan=plan,
+        upcoming=upcoming,
+        peer_groups=peer_groups,
+    )
 
 
 # -- the kickoff DM's context, for the outbox sender --------------------------------------------------------------

@@ -218,8 +218,9 @@ class Welcome:
 RenderWelcome = Callable[[Welcome], dict[str, Any]]  # the chat.postMessage arguments (bot.blocks.welcome)
 
 
-def plan_welcomes(session: Session, cohort: Cohort, joined: Sequence[Joined], *, render: RenderWelcome,
-                  now: datetime) -> list[int]:  # fmt: skip
+def plan_welcomes(
+    session: Session, cohort: Cohort, joined: Sequence[Joined], *, render: RenderWelcome, now: datetime
+) -> list[int]:
     """Put a welcome DM in the outbox for each mentor who is new in the cohort (a short welcome back for one who was
     removed before), in their language, in the transaction that adds them; returns the outbox ids."""
     mentors = [j for j in joined if j.is_new and j.member.role == Role.MENTOR]
@@ -238,16 +239,34 @@ def plan_welcomes(session: Session, cohort: Cohort, joined: Sequence[Joined], *,
         member = one.member
         organisation = session.get(Organisation, member.organisation_id) if member.organisation_id else None
         goals = [goal.text for goal in goals_of(session, organisation)] if organisation else []
-        message = render(Welcome(
-            member.language or cohort.language, cohort=cohort.name,
-            organisation=organisation.name if organisation else None, dates=dates, coaches=coaches, goals=goals,
-            returning=one.outcome == Outcome.REACTIVATED,
-        ))  # fmt: skip
-        ids.append(enqueue(session, Envelope(
-            kind=MessageKind.WELCOME, key=f"welcome:{member.id}:{member.joined_at.isoformat()}", team_id=cohort.team_id,
-            due_at=now, latest_at=now + WELCOME_FOR, payload=post(message), user_id=member.user_id,
-            cohort_id=cohort.id, member_id=member.id,
-        ), now=now))  # fmt: skip
+        message = render(
+            Welcome(
+                member.language or cohort.language,
+                cohort=cohort.name,
+                organisation=organisation.name if organisation else None,
+                dates=dates,
+                coaches=coaches,
+                goals=goals,
+                returning=one.outcome == Outcome.REACTIVATED,
+            )
+        )
+        ids.append(
+            enqueue(
+                session,
+                Envelope(
+                    kind=MessageKind.WELCOME,
+                    key=f"welcome:{member.id}:{member.joined_at.isoformat()}",
+                    team_id=cohort.team_id,
+                    due_at=now,
+                    latest_at=now + WELCOME_FOR,
+                    payload=post(message),
+                    user_id=member.user_id,
+                    cohort_id=cohort.id,
+                    member_id=member.id,
+                ),
+                now=now,
+            )
+        )
     return ids
 
 

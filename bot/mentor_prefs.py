@@ -139,10 +139,15 @@ def pauses_ended(session: Session, now: datetime) -> list[tuple[str, str]]:
     rows = session.exec(
         select(Member, Cohort)
         .join(Cohort, col(Cohort.id) == col(Member.cohort_id))
-        .where(col(Member.paused_until).is_not(None), col(Member.paused_until) < now.date(),
-               Member.role == Role.MENTOR, Member.status == MemberStatus.ACTIVE, Cohort.status == CohortStatus.ACTIVE)
+        .where(
+            col(Member.paused_until).is_not(None),
+            col(Member.paused_until) < now.date(),
+            Member.role == Role.MENTOR,
+            Member.status == MemberStatus.ACTIVE,
+            Cohort.status == CohortStatus.ACTIVE,
+        )
         .order_by(col(Member.id))
-    ).all()  # fmt: skip
+    ).all()
     ended = [(m.team_id, m.user_id) for m, cohort in rows if not _pause_lasts(session, cohort, m, now)]
     return list(dict.fromkeys(ended))
 
@@ -153,12 +158,17 @@ def _pause_lasts(session: Session, cohort: Cohort, member: Member, now: datetime
 
 
 def _skipped_in_pause(session: Session, member: Member) -> list[Delivery]:
-    return list(session.exec(
-        select(Delivery)
-        .where(Delivery.member_id == member.id, Delivery.status == DeliveryStatus.SKIPPED,
-               Delivery.last_error == PAUSED)
-        .order_by(col(Delivery.not_before), col(Delivery.id))
-    ))  # fmt: skip
+    return list(
+        session.exec(
+            select(Delivery)
+            .where(
+                Delivery.member_id == member.id,
+                Delivery.status == DeliveryStatus.SKIPPED,
+                Delivery.last_error == PAUSED,
+            )
+            .order_by(col(Delivery.not_before), col(Delivery.id))
+        )
+    )
 
 
 def _bring_back(session: Session, membership: Membership, now: datetime) -> list[Delivery]:

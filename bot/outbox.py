@@ -104,15 +104,32 @@ def plan_file(
     cohort_id: int | None = None,
 ) -> int:
     """Put a file upload in the outbox: to `user_id`'s DM with Mentori, or to `channel_id`."""
-    return enqueue(session, Envelope(
-        kind=MessageKind.FILE, key=key, team_id=team_id, due_at=now, latest_at=now + FILE_FOR,
-        payload=upload(content=content, filename=filename, title=title, comment=comment), user_id=user_id,
-        channel_id=channel_id, cohort_id=cohort_id,
-    ), now=now)  # fmt: skip
+    return enqueue(
+        session,
+        Envelope(
+            kind=MessageKind.FILE,
+            key=key,
+            team_id=team_id,
+            due_at=now,
+            latest_at=now + FILE_FOR,
+            payload=upload(content=content, filename=filename, title=title, comment=comment),
+            user_id=user_id,
+            channel_id=channel_id,
+            cohort_id=cohort_id,
+        ),
+        now=now,
+    )
 
 
 def plan_notice(session: Session, team_id: str, *, notice: Notice, user_id: str, now: datetime) -> int:
     """Put a one-off DM to `user_id` in the outbox, once per its key; after its `keep_for` it is not sent."""
-    envelope = Envelope(kind=MessageKind.NOTICE, key=notice.key, team_id=team_id, due_at=now,
-                        latest_at=now + notice.keep_for, payload=post(notice.message), user_id=user_id)  # fmt: skip
+    envelope = Envelope(
+        kind=MessageKind.NOTICE,
+        key=notice.key,
+        team_id=team_id,
+        due_at=now,
+        latest_at=now + notice.keep_for,
+        payload=post(notice.message),
+        user_id=user_id,
+    )
     return enqueue(session, envelope, now=now)

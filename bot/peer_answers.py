@@ -64,8 +64,9 @@ def _mine(session: Session, team_id: str, user_id: str, group_id: int) -> PeerGr
     return row
 
 
-def record_met(session: Session, *, team_id: str, user_id: str, group_id: int, met: str,
-               now: datetime) -> PeerGroupMember:  # fmt: skip
+def record_met(
+    session: Session, *, team_id: str, user_id: str, group_id: int, met: str, now: datetime
+) -> PeerGroupMember:
     """The mentor's answer to "Did you meet?" (they may change it)."""
     if met not in {m.value for m in PeerMet}:
         raise Invalid("peers.error.not_yours")
@@ -78,14 +79,19 @@ def record_met(session: Session, *, team_id: str, user_id: str, group_id: int, m
 
 def partners_of(session: Session, row: PeerGroupMember) -> tuple[str, ...]:
     """The user ids of the others in the mentor's group."""
-    return tuple(session.exec(
-        select(Member.user_id).join(PeerGroupMember, col(PeerGroupMember.member_id) == col(Member.id))
-        .where(PeerGroupMember.group_id == row.group_id, col(Member.id) != row.member_id).order_by(col(Member.id))
-    ))  # fmt: skip
+    return tuple(
+        session.exec(
+            select(Member.user_id)
+            .join(PeerGroupMember, col(PeerGroupMember.member_id) == col(Member.id))
+            .where(PeerGroupMember.group_id == row.group_id, col(Member.id) != row.member_id)
+            .order_by(col(Member.id))
+        )
+    )
 
 
-def save_reflection(session: Session, *, team_id: str, user_id: str, group_id: int, text: str,
-                    now: datetime) -> PeerGroupMember:  # fmt: skip
+def save_reflection(
+    session: Session, *, team_id: str, user_id: str, group_id: int, text: str, now: datetime
+) -> PeerGroupMember:
     """What the mentor learned from the other organisation: theirs alone, exported and erased with their data."""
     cleaned = text.replace("\x00", "").strip()
     if not cleaned:
@@ -100,16 +106,31 @@ def save_reflection(session: Session, *, team_id: str, user_id: str, group_id: i
 
 
 def _memberships(session: Session, team_id: str, user_id: str) -> list[Member]:
-    return list(session.exec(
-        select(Member).join(Cohort, col(Cohort.id) == col(Member.cohort_id))
-        .where(Member.team_id == team_id, Member.user_id == user_id, Member.role == Role.MENTOR,
-               Member.status == MemberStatus.ACTIVE, Cohort.status == CohortStatus.ACTIVE)
-        .order_by(col(Member.id))
-    ))  # fmt: skip
+    return list(
+        session.exec(
+            select(Member)
+            .join(Cohort, col(Cohort.id) == col(Member.cohort_id))
+            .where(
+                Member.team_id == team_id,
+                Member.user_id == user_id,
+                Member.role == Role.MENTOR,
+                Member.status == MemberStatus.ACTIVE,
+                Cohort.status == CohortStatus.ACTIVE,
+            )
+            .order_by(col(Member.id))
+        )
+    )
 
 
-def set_choice(session: Session, *, team_id: str, user_id: str, now: datetime, opted_out: bool | None = None,
-               share_experiment: bool | None = None) -> int:  # fmt: skip
+def set_choice(
+    session: Session,
+    *,
+    team_id: str,
+    user_id: str,
+    now: datetime,
+    opted_out: bool | None = None,
+    share_experiment: bool | None = None,
+) -> int:
     """Change the mentor's peer-group choices in every active cohort; returns how many memberships changed."""
     members = _memberships(session, team_id, user_id)
     for member in members:
@@ -144,9 +165,10 @@ def _current_group(session: Session, member: Member) -> MyGroup | None:
     found = session.exec(
         select(PeerGroup, PeerGroupMember)
         .join(PeerGroupMember, col(PeerGroupMember.group_id) == col(PeerGroup.id))
-        .where(PeerGroup.cohort_id == member.cohort_id, PeerGroup.round == newest,
-               PeerGroupMember.member_id == member.id)
-    ).first()  # fmt: skip
+        .where(
+            PeerGroup.cohort_id == member.cohort_id, PeerGroup.round == newest, PeerGroupMember.member_id == member.id
+        )
+    ).first()
     if found is None:
         return None
     group, mine = found
@@ -158,5 +180,11 @@ def _current_group(session: Session, member: Member) -> MyGroup | None:
         .order_by(col(Member.id))
     ).all()
     cohort = session.get(Cohort, member.cohort_id)
-    return MyGroup(int(group.id or 0), cohort.name if cohort else "", group.block,
-                   tuple(Partner(u, o) for u, o in others), mine.met, mine.reflection is not None)  # fmt: skip
+    return MyGroup(
+        int(group.id or 0),
+        cohort.name if cohort else "",
+        group.block,
+        tuple(Partner(u, o) for u, o in others),
+        mine.met,
+        mine.reflection is not None,
+    )

@@ -46,8 +46,9 @@ def pairs_of(groups: Iterable[Sequence[int]]) -> set[Pair]:
     return {frozenset(two) for group in groups for two in combinations(group, 2)}
 
 
-def form_groups(candidates: Sequence[Candidate], *, size: int, met: Iterable[Pair] = (),
-                seed: int = 0) -> list[tuple[int, ...]]:  # fmt: skip
+def form_groups(
+    candidates: Sequence[Candidate], *, size: int, met: Iterable[Pair] = (), seed: int = 0
+) -> list[tuple[int, ...]]:
     """Groups of member ids: everyone placed once, organisations mixed where possible, repeats only when exhausted.
 
     Deterministic for the same people (in any order), history and seed; each group and the list are sorted.

@@ -65,10 +65,13 @@ class GroupsMet:
 def current_round(session: Session, cohort: Cohort) -> PeerRound:
     setting = setting_of(session, cohort)
     newest = session.exec(select(func.max(PeerGroup.round)).where(PeerGroup.cohort_id == cohort.id)).one()
-    groups = list(session.exec(
-        select(PeerGroup).where(PeerGroup.cohort_id == cohort.id, PeerGroup.round == newest)
-        .order_by(col(PeerGroup.position))
-    ))  # fmt: skip
+    groups = list(
+        session.exec(
+            select(PeerGroup)
+            .where(PeerGroup.cohort_id == cohort.id, PeerGroup.round == newest)
+            .order_by(col(PeerGroup.position))
+        )
+    )
     rows = _members(session, [int(g.id or 0) for g in groups])
     return PeerRound(
         cohort=cohort.name, enabled=setting.enabled, size=setting.size,
@@ -99,10 +102,14 @@ def _members(session: Session, group_ids: list[int]) -> dict[int, list[tuple[int
 
 def groups_met(session: Session, cohort: Cohort) -> GroupsMet | None:
     """Of every group whose introduction went out, how many met; None when no introduction has gone out."""
-    sent = session.exec(select(OutboxMessage.key).where(
-        OutboxMessage.cohort_id == cohort.id, OutboxMessage.kind == MessageKind.INTRODUCTION,
-        OutboxMessage.status == DeliveryStatus.SENT, col(OutboxMessage.key).like("peer:intro:%"),
-    ))  # fmt: skip
+    sent = session.exec(
+        select(OutboxMessage.key).where(
+            OutboxMessage.cohort_id == cohort.id,
+            OutboxMessage.kind == MessageKind.INTRODUCTION,
+            OutboxMessage.status == DeliveryStatus.SENT,
+            col(OutboxMessage.key).like("peer:intro:%"),
+        )
+    )
     ids = [int(key.rsplit(":", 1)[1]) for key in sent]
     if not ids:
         return None

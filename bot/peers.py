@@ -105,8 +105,15 @@ def setting_of(session: Session, cohort: Cohort) -> PeerSetting:
     return found or PeerSetting(cohort_id=cohort.id, team_id=cohort.team_id)  # type: ignore[arg-type]
 
 
-def change_setting(session: Session, *, actor: Actor, cohort: Cohort, now: datetime, enabled: bool | None = None,
-                   size: int | None = None) -> PeerSetting:  # fmt: skip
+def change_setting(
+    session: Session,
+    *,
+    actor: Actor,
+    cohort: Cohort,
+    now: datetime,
+    enabled: bool | None = None,
+    size: int | None = None,
+) -> PeerSetting:
     """Turn peer groups on or off, or choose pairs or trios, for the cohort's coaches."""
     require_manager(actor, cohort)
     if size is not None and size not in SIZES:
@@ -123,16 +130,16 @@ def change_setting(session: Session, *, actor: Actor, cohort: Cohort, now: datet
 # -- forming ------------------------------------------------------------------------------------------------------
 
 
-def after_kickoff(session: Session, cohort: Cohort, block: int, now: datetime,
-                  messages: PeerMessages) -> Formed | None:  # fmt: skip
+def after_kickoff(session: Session, cohort: Cohort, block: int, now: datetime, messages: PeerMessages) -> Formed | None:
     """Form the block's groups once, right after its session was kicked off, when the cohort has them on."""
     if not setting_of(session, cohort).enabled or _groups_exist(session, cohort, block):
         return None
     return form_round(session, cohort, block=block, now=now, messages=messages)
 
 
-def make(session: Session, *, actor: Actor, cohort: Cohort, now: datetime, messages: PeerMessages,
-         confirmed: bool = False) -> Formed:  # fmt: skip
+def make(
+    session: Session, *, actor: Actor, cohort: Cohort, now: datetime, messages: PeerMessages, confirmed: bool = False
+) -> Formed:
     """A coach forms groups now for the newest started block; asks first when that block has groups already."""
     require_manager(actor, cohort)
     block = newest_started(session, cohort)
@@ -156,8 +163,9 @@ def newest_started(session: Session, cohort: Cohort) -> int | None:
     ).one()
 
 
-def form_round(session: Session, cohort: Cohort, *, block: int, now: datetime, messages: PeerMessages,
-               formed_by: str | None = None) -> Formed:  # fmt: skip
+def form_round(
+    session: Session, cohort: Cohort, *, block: int, now: datetime, messages: PeerMessages, formed_by: str | None = None
+) -> Formed:
     """Form a new round of groups from the eligible mentors and put their messages in the outbox (no group, and no
     round, when fewer than two mentors may take part)."""
     mentors = {m.id: m for m in eligible(session, cohort, now)}
@@ -171,9 +179,17 @@ def form_round(session: Session, cohort: Cohort, *, block: int, now: datetime, m
     for position, ids in enumerate(groups, start=1):
         people = [mentors[i] for i in ids]
         at = common_slot(now, [policies[i] for i in ids])
-        group = PeerGroup(team_id=cohort.team_id, cohort_id=cohort.id, block=block, round=number, position=position,  # type: ignore[arg-type]
-                          language=_shared_language(cohort, people), introduce_at=at, formed_by=formed_by,
-                          created_at=now)  # fmt: skip
+        group = PeerGroup(
+            team_id=cohort.team_id,
+            cohort_id=cohort.id,
+            block=block,
+            round=number,
+            position=position,  # type: ignore[arg-type]
+            language=_shared_language(cohort, people),
+            introduce_at=at,
+            formed_by=formed_by,
+            created_at=now,
+        )
         session.add(group)
         session.flush()
         session.add_all(PeerGroupMember(team_id=cohort.team_id, group_id=group.id, member_id=i) for i in ids)  # type: ignore[arg-type]
@@ -184,12 +200,18 @@ def form_round(session: Session, cohort: Cohort, *, block: int, now: datetime, m
 
 def eligible(session: Session, cohort: Cohort, now: datetime) -> list[Member]:
     """Active mentors who have not opted out, are not paused today and whose Slack account is not deactivated."""
-    out = set(session.exec(select(PeerPreference.member_id).where(
-        col(PeerPreference.opted_out).is_(True), PeerPreference.team_id == cohort.team_id
-    )))  # fmt: skip
-    gone = set(session.exec(select(SlackUser.user_id).where(
-        SlackUser.team_id == cohort.team_id, col(SlackUser.deleted).is_(True)
-    )))  # fmt: skip
+    out = set(
+        session.exec(
+            select(PeerPreference.member_id).where(
+                col(PeerPreference.opted_out).is_(True), PeerPreference.team_id == cohort.team_id
+            )
+        )
+    )
+    gone = set(
+        session.exec(
+            select(SlackUser.user_id).where(SlackUser.team_id == cohort.team_id, col(SlackUser.deleted).is_(True))
+        )
+    )
     today = now.date()
     return [
         m for m in active_mentors(session, int(cohort.id or 0))
@@ -252,37 +274,77 @@ def _shared_language(cohort: Cohort, people: Sequence[Member]) -> str:
     return chosen.pop() if len(chosen) == 1 else cohort.language
 
 
-def _plan_messages(session: Session, cohort: Cohort, group: PeerGroup, people: Sequence[Member],
-                   policies: dict[int, WorkPolicy], messages: PeerMessages, now: datetime) -> None:  # fmt: skip
+def _plan_messages(
+    session: Session,
+    cohort: Cohort,
+    group: PeerGroup,
+    people: Sequence[Member],
+    policies: dict[int, WorkPolicy],
+    messages: PeerMessages,
+    now: datetime,
+) -> None:
     intro = introduction(session, cohort, group, people)
-    enqueue(session, Envelope(
-        kind=MessageKind.INTRODUCTION, key=f"peer:intro:{group.id}", team_id=cohort.team_id, due_at=group.introduce_at,
-        latest_at=group.introduce_at + INTRODUCTION_FOR, payload=group_post(messages.introduction(intro),
-        [m.user_id for m in people]), cohort_id=cohort.id,
-    ), now=now)  # fmt: skip
+    enqueue(
+        session,
+        Envelope(
+            kind=MessageKind.INTRODUCTION,
+            key=f"peer:intro:{group.id}",
+            team_id=cohort.team_id,
+            due_at=group.introduce_at,
+            latest_at=group.introduce_at + INTRODUCTION_FOR,
+            payload=group_post(messages.introduction(intro), [m.user_id for m in people]),
+            cohort_id=cohort.id,
+        ),
+        now=now,
+    )
     for member in people:
         due = next_slot(group.introduce_at + FOLLOW_UP_AFTER, policies[int(member.id or 0)])
-        question = MetQuestion(int(group.id or 0), int(member.id or 0), member.language or cohort.language,
-                               tuple(m.user_id for m in people if m.id != member.id))  # fmt: skip
-        enqueue(session, Envelope(
-            kind=MessageKind.INTRODUCTION, key=f"peer:met:{group.id}:{member.id}", team_id=cohort.team_id, due_at=due,
-            latest_at=due + FOLLOW_UP_FOR, payload=post(messages.met_question(question)), user_id=member.user_id,
-            cohort_id=cohort.id, member_id=member.id,
-        ), now=now)  # fmt: skip
+        question = MetQuestion(
+            int(group.id or 0),
+            int(member.id or 0),
+            member.language or cohort.language,
+            tuple(m.user_id for m in people if m.id != member.id),
+        )
+        enqueue(
+            session,
+            Envelope(
+                kind=MessageKind.INTRODUCTION,
+                key=f"peer:met:{group.id}:{member.id}",
+                team_id=cohort.team_id,
+                due_at=due,
+                latest_at=due + FOLLOW_UP_FOR,
+                payload=post(messages.met_question(question)),
+                user_id=member.user_id,
+                cohort_id=cohort.id,
+                member_id=member.id,
+            ),
+            now=now,
+        )
 
 
 def introduction(session: Session, cohort: Cohort, group: PeerGroup, people: Sequence[Member]) -> Introduction:
     """What the group is told: each person, their organisation, and their experiment if they share it."""
-    organisations = dict(session.exec(select(Organisation.id, Organisation.name).where(
-        Organisation.cohort_id == cohort.id
-    )).all())  # fmt: skip
-    sharing = set(session.exec(select(PeerPreference.member_id).where(
-        col(PeerPreference.member_id).in_([m.id for m in people]), col(PeerPreference.share_experiment).is_(True)
-    )))  # fmt: skip
+    organisations = dict(
+        session.exec(select(Organisation.id, Organisation.name).where(Organisation.cohort_id == cohort.id)).all()
+    )
+    sharing = set(
+        session.exec(
+            select(PeerPreference.member_id).where(
+                col(PeerPreference.member_id).in_([m.id for m in people]),
+                col(PeerPreference.share_experiment).is_(True),
+            )
+        )
+    )
     persons = []
     for member in people:
         experiment = current_experiment(session, member) if member.id in sharing else None
-        persons.append(Person(int(member.id or 0), member.user_id, organisations.get(member.organisation_id),
-                              experiment.title if experiment else None))  # fmt: skip
+        persons.append(
+            Person(
+                int(member.id or 0),
+                member.user_id,
+                organisations.get(member.organisation_id),
+                experiment.title if experiment else None,
+            )
+        )
     theme = programme_by_id(cohort.programme).session_info(group.block).title.get(group.language)
     return Introduction(int(group.id or 0), cohort.name, group.block, theme, group.language, tuple(persons))

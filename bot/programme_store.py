@@ -94,16 +94,24 @@ def check_choice(session: Session, actor: Actor, cohort: Cohort) -> None:
         raise Invalid("programmes.error.started", cohort=cohort.name)
 
 
-def use(session: Session, actor: Actor, cohort: Cohort, programme_id: str, *, upload: tuple[str, str] | None = None,
-        now: datetime) -> Programme:  # fmt: skip
+def use(
+    session: Session,
+    actor: Actor,
+    cohort: Cohort,
+    programme_id: str,
+    *,
+    upload: tuple[str, str] | None = None,
+    now: datetime,
+) -> Programme:
     """Point the cohort at a template (storing an upload `(name, text)` first); Invalid if not allowed now."""
     check_choice(session, actor, cohort)
     if upload is not None:
         name, text = upload
         programme_id = template_id(text)
         if session.get(ProgrammeTemplate, programme_id) is None:
-            session.add(ProgrammeTemplate(id=programme_id, team_id=cohort.team_id, name=name[:200], source=text,
-                                          created_at=now))  # fmt: skip
+            session.add(
+                ProgrammeTemplate(id=programme_id, team_id=cohort.team_id, name=name[:200], source=text, created_at=now)
+            )
             session.flush()
     elif programme_id != default_programme().id:
         found = session.get(ProgrammeTemplate, programme_id)

@@ -88,8 +88,15 @@ def clear_quiet_periods(session: Session, cohort: Cohort, *, now: datetime) -> i
     return replan_cohort(session, cohort, now)
 
 
-def set_calendar(session: Session, cohort: Cohort, *, workdays: Iterable[int], usual_quiet: bool,
-                 periods: Sequence[tuple[date, date]], now: datetime | None = None) -> int:  # fmt: skip
+def set_calendar(
+    session: Session,
+    cohort: Cohort,
+    *,
+    workdays: Iterable[int],
+    usual_quiet: bool,
+    periods: Sequence[tuple[date, date]],
+    now: datetime | None = None,
+) -> int:
     """Set the work days, the usual quiet periods and the cohort's own ones at once (the cohort form)."""
     days = frozenset(workdays)
     if not days:

@@ -76,8 +76,14 @@ class Outcome:
 CSV_EXTENSIONS = (".csv", ".txt", ".tsv")
 
 
-def fetch(client: WebClient, file_id: str, *, kinds: frozenset[str] = CSV_TYPES,
-          extensions: tuple[str, ...] = CSV_EXTENSIONS, wrong: str = "importer.slack.not_csv") -> Upload:  # fmt: skip
+def fetch(
+    client: WebClient,
+    file_id: str,
+    *,
+    kinds: frozenset[str] = CSV_TYPES,
+    extensions: tuple[str, ...] = CSV_EXTENSIONS,
+    wrong: str = "importer.slack.not_csv",
+) -> Upload:
     """The file's name and bytes: `files.info` (files:read) tells where, the bot token downloads it. A file of
     another type than `kinds` (Slack's filetype) or `extensions` is refused with the text `wrong`."""
     try:
@@ -124,9 +130,19 @@ class _Progress:
         self.report(self.total, self.total)
 
 
-def run(engine: Engine, client: WebClient, actor: Actor, cohort_id: int, upload: Upload, *, now: datetime,
-        welcome: members.RenderWelcome, apply: bool, report: Report,
-        send_now: SendNow | None = None) -> Outcome:  # fmt: skip
+def run(
+    engine: Engine,
+    client: WebClient,
+    actor: Actor,
+    cohort_id: int,
+    upload: Upload,
+    *,
+    now: datetime,
+    welcome: members.RenderWelcome,
+    apply: bool,
+    report: Report,
+    send_now: SendNow | None = None,
+) -> Outcome:
     """Check every row of `upload` for the cohort; with `apply` and no problem, write them all and welcome."""
     with Session(engine) as session:
         cohort = get_cohort(session, actor.team_id, cohort_id)

@@ -157,8 +157,9 @@ def next_slot(moment: datetime, policy: WorkPolicy) -> datetime:
     return _morning(_first_working_day(day + ONE_DAY, policy), policy)
 
 
-def common_slot(moment: datetime, policies: Sequence[WorkPolicy], *, days: int = 14,
-                step: timedelta = timedelta(minutes=30)) -> datetime:  # fmt: skip
+def common_slot(
+    moment: datetime, policies: Sequence[WorkPolicy], *, days: int = 14, step: timedelta = timedelta(minutes=30)
+) -> datetime:
     """The earliest moment >= `moment` inside every policy's working hours (UTC); when their hours never overlap
     within `days`, the earliest moment inside the hours of as many of them as possible."""
     if not policies:

@@ -87,8 +87,14 @@ class Calendars:
             with session_scope(self.deps.engine) as session:
                 cohort = get_cohort(session, team_id, cohort_id)
                 require_manager(actor, cohort)
-                moved = set_calendar(session, cohort, workdays=workdays, usual_quiet=USUAL in _chosen(values, "usual"),
-                                     periods=periods, now=self.deps.now())  # fmt: skip
+                moved = set_calendar(
+                    session,
+                    cohort,
+                    workdays=workdays,
+                    usual_quiet=USUAL in _chosen(values, "usual"),
+                    periods=periods,
+                    now=self.deps.now(),
+                )
                 head = say(language, "calendar.done.saved", cohort=cohort.name, moved=moved)
                 blocks = calendar_blocks(language, overview(session, cohort), head)
         except Invalid as problem:
@@ -99,8 +105,10 @@ class Calendars:
                 ack(response_action="update", view=calendar_notice(language, [section(text)]))
             return
         except Refused as problem:
-            ack(response_action="update", view=calendar_notice(language, [section(say(language, problem.key,
-                                                                                      **problem.params))]))  # fmt: skip
+            ack(
+                response_action="update",
+                view=calendar_notice(language, [section(say(language, problem.key, **problem.params))]),
+            )
             return
         ack(response_action="update", view=calendar_notice(language, blocks))
 

@@ -290,18 +290,31 @@ def add_subcommands(router: Subcommands, deps: Deps) -> None:
     """Add `cohort`, `coach`, `org`, `goal` and `member` to the `/mentori` router (the forms' submissions are
     registered by handlers.cohort_views)."""
     commands = CohortCommands(deps)
-    router.add("cohort", commands.group("cohort", {
-        "create": (commands.cohort_create, "cohorts.usage.create"),
-        "list": (commands.cohort_list, "cohorts.usage.list"),
-        "show": (commands.cohort_show, "cohorts.usage.show"),
-        "dates": (commands.cohort_dates, "cohorts.usage.dates"),
-        "archive": (commands.cohort_archive, "cohorts.usage.archive"),
-        "quiet": (commands.cohort_quiet, "calendar.usage.quiet"),
-    }), opens_form=opens_form("create", 0))  # fmt: skip
-    router.add("coach", commands.group("coach", {
-        "add": (commands.coach_add, "members.usage.coach_add"),
-        "remove": (commands.coach_remove, "members.usage.coach_remove"),
-    }))  # fmt: skip
+    router.add(
+        "cohort",
+        commands.group(
+            "cohort",
+            {
+                "create": (commands.cohort_create, "cohorts.usage.create"),
+                "list": (commands.cohort_list, "cohorts.usage.list"),
+                "show": (commands.cohort_show, "cohorts.usage.show"),
+                "dates": (commands.cohort_dates, "cohorts.usage.dates"),
+                "archive": (commands.cohort_archive, "cohorts.usage.archive"),
+                "quiet": (commands.cohort_quiet, "calendar.usage.quiet"),
+            },
+        ),
+        opens_form=opens_form("create", 0),
+    )
+    router.add(
+        "coach",
+        commands.group(
+            "coach",
+            {
+                "add": (commands.coach_add, "members.usage.coach_add"),
+                "remove": (commands.coach_remove, "members.usage.coach_remove"),
+            },
+        ),
+    )
     router.add(
         "org",
         commands.group("org", {"add": (commands.org_add, "organisations.usage.add")}),

@@ -75,8 +75,7 @@ class HomeActions:
             except ValueError:
                 raise Invalid("mentor.error.pause_date", value=raw) from None
             with session_scope(self.deps.engine) as session:
-                result = mentor_prefs.pause(session, team_id=team_id, user_id=user_id, until=until,
-                                            now=self.deps.now())  # fmt: skip
+                result = mentor_prefs.pause(session, team_id=team_id, user_id=user_id, until=until, now=self.deps.now())
             self.notice(client, body, language, "home.paused_title", paused_text(language, result))
         except Invalid as problem:
             self.notice(client, body, language, "home.pause_confirm_title", explain(language, problem))

@@ -67,8 +67,11 @@ class Importing:
         """(cohort id, name) of a cohort the user may import into; Refused or Invalid otherwise."""
         actor = self.actor(client, team_id, user_id)
         with Session(self.deps.engine) as session:
-            found = get_cohort(session, team_id, cohort) if isinstance(cohort, int) else find_cohort(
-                session, team_id, cohort)  # fmt: skip
+            found = (
+                get_cohort(session, team_id, cohort)
+                if isinstance(cohort, int)
+                else find_cohort(session, team_id, cohort)
+            )
             require_manager(actor, found)
             require_active(found)
             return int(found.id or 0), found.name
@@ -137,8 +140,17 @@ class Importing:
         ack(response_action="update", view=progress_view(language, meta[0], meta[3], 0, 0, applying=True))
         self.check(client, team_id, user_id, language, str(view.get("id") or ""), meta[0], meta[1], meta[2])
 
-    def check(self, client: WebClient, team_id: str, user_id: str, language: str, view_id: str, cohort_id: int,
-              file_id: str, digest: str | None) -> None:  # fmt: skip
+    def check(
+        self,
+        client: WebClient,
+        team_id: str,
+        user_id: str,
+        language: str,
+        view_id: str,
+        cohort_id: int,
+        file_id: str,
+        digest: str | None,
+    ) -> None:
         """Fetch and check the file; with the digest of a dry run, also write it. The form shows each step."""
         applying = digest is not None
 

@@ -82,8 +82,15 @@ class Kickoffs:
                 found = get_cohort(session, actor.team_id, cohort)
             else:
                 found = find_cohort(session, actor.team_id, cohort)
-            return kickoff(session, actor=actor, cohort=found, number=number, now=self.deps.now(), confirmed=confirmed,
-                           peer_messages=Messages())
+            return kickoff(
+                session,
+                actor=actor,
+                cohort=found,
+                number=number,
+                now=self.deps.now(),
+                confirmed=confirmed,
+                peer_messages=Messages(),
+            )
 
     @staticmethod
     def problem_text(language: str, problem: Refused | Invalid) -> str:

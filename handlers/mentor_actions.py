@@ -212,8 +212,11 @@ class MentorActions:
             with session_scope(self.deps.engine) as session:
                 result = mentor_prefs.resume(session, team_id=context.team_id, user_id=context.user_id, now=now)
                 offer = offer_for(language, result)
-                ids = [plan_notice(session, context.team_id, notice=offer, user_id=context.user_id, now=now)
-                       ] if offer else []  # fmt: skip
+                ids = (
+                    [plan_notice(session, context.team_id, notice=offer, user_id=context.user_id, now=now)]
+                    if offer
+                    else []
+                )
         except Invalid as problem:
             context.reply(explain(language, problem))
             return

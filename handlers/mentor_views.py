@@ -147,15 +147,17 @@ class MentorViews:
                     session, team_id=team_id, user_id=user_id, member_id=_metadata(body, "member")
                 )
                 today = now.astimezone(answers.mentor_zone(session, membership.cohort, membership.member)).date()
-                logged = hr_meetings.log_meeting(session, membership.member, held_on=held_on,
-                                                 notes=_text(values, "notes"), today=today, now=now)  # fmt: skip
+                logged = hr_meetings.log_meeting(
+                    session, membership.member, held_on=held_on, notes=_text(values, "notes"), today=today, now=now
+                )
         except Invalid as problem:
             self.reject(ack, body, language, problem, "mentor.hr.title")
             return
         ack()
         for delivery_id in logged.settled:  # the HR-meeting prompt in the DM shows it is settled
-            refresh_prompt_message(self.deps, client, team_id=team_id, user_id=user_id, delivery_id=delivery_id,
-                                   language=language)  # fmt: skip
+            refresh_prompt_message(
+                self.deps, client, team_id=team_id, user_id=user_id, delivery_id=delivery_id, language=language
+            )
         self.publisher.publish(client, team_id, user_id)
 
     def erase(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:

@@ -72,8 +72,9 @@ class Pairs:
             return
         ctx.reply(text, blocks_)
 
-    def run(self, session: Session, actor: Actor, cohort: Cohort, word: str | None,
-            language: str) -> tuple[str, list[dict[str, Any]] | None]:  # fmt: skip
+    def run(
+        self, session: Session, actor: Actor, cohort: Cohort, word: str | None, language: str
+    ) -> tuple[str, list[dict[str, Any]] | None]:
         now = self.deps.now()
         if word is None:
             require_manager(actor, cohort)
@@ -85,13 +86,15 @@ class Pairs:
                 return message["text"], message["blocks"]
             return blocks.formed_text(language, formed, cohort.timezone), None
         enabled = {"on": True, "off": False}.get(word)
-        setting = peers.change_setting(session, actor=actor, cohort=cohort, now=now, enabled=enabled,
-                                       size=SIZES.get(word))  # fmt: skip
+        setting = peers.change_setting(
+            session, actor=actor, cohort=cohort, now=now, enabled=enabled, size=SIZES.get(word)
+        )
         key = "peers.setting.on" if setting.enabled else "peers.setting.off"
         text = say(language, key, cohort=cohort.name, size=setting.size)
         if word in SIZES:
             text = say(language, "peers.setting.size", cohort=cohort.name, size=setting.size) + (
-                "" if setting.enabled else " " + text)  # fmt: skip
+                "" if setting.enabled else " " + text
+            )
         return text, None
 
     def show(self, session: Session, cohort: Cohort, language: str) -> tuple[str, list[dict[str, Any]]]:
@@ -126,8 +129,9 @@ class Pairs:
             actor = self.actor(client, team_id, user_id)
             with session_scope(self.deps.engine) as session:
                 cohort = get_cohort(session, team_id, cohort_id or 0)
-                formed = peers.make(session, actor=actor, cohort=cohort, now=self.deps.now(),
-                                    messages=blocks.Messages(), confirmed=True)  # fmt: skip
+                formed = peers.make(
+                    session, actor=actor, cohort=cohort, now=self.deps.now(), messages=blocks.Messages(), confirmed=True
+                )
                 text = blocks.formed_text(language, formed, cohort.timezone)
         except (Refused, Invalid) as problem:
             text = self.problem(language, problem)
@@ -158,8 +162,9 @@ class MentorSide:
         try:
             with session_scope(self.deps.engine) as session:
                 met = blocks.MET_ACTIONS.get(action_id, "")
-                row = peer_answers.record_met(session, team_id=team_id, user_id=user_id, group_id=group_id or 0,
-                                              met=met, now=self.deps.now())  # fmt: skip
+                row = peer_answers.record_met(
+                    session, team_id=team_id, user_id=user_id, group_id=group_id or 0, met=met, now=self.deps.now()
+                )
                 partners = peer_answers.partners_of(session, row)
         except Invalid:
             return
@@ -167,8 +172,11 @@ class MentorSide:
         self.publisher.publish(client, team_id, user_id)
 
     def update(self, client: WebClient, body: dict[str, Any], message: dict[str, Any]) -> None:
-        channel = str((body.get("channel") or body.get("container") or {}).get("id") or
-                      (body.get("container") or {}).get("channel_id") or "")  # fmt: skip
+        channel = str(
+            (body.get("channel") or body.get("container") or {}).get("id")
+            or (body.get("container") or {}).get("channel_id")
+            or ""
+        )
         ts = str((body.get("message") or {}).get("ts") or (body.get("container") or {}).get("message_ts") or "")
         try:
             client.chat_update(channel=channel, ts=ts, **message)
@@ -197,8 +205,9 @@ class MentorSide:
         text = str((state.get(VALUE) or {}).get("value") or "")
         try:
             with session_scope(self.deps.engine) as session:
-                peer_answers.save_reflection(session, team_id=team_id, user_id=user_id, group_id=group_id, text=text,
-                                             now=self.deps.now())  # fmt: skip
+                peer_answers.save_reflection(
+                    session, team_id=team_id, user_id=user_id, group_id=group_id, text=text, now=self.deps.now()
+                )
         except Invalid as problem:
             field = problem.field or "reflection"
             ack(response_action="errors", errors={field: shown(say(language, problem.key, **problem.params))})
@@ -213,9 +222,11 @@ class MentorSide:
         team_id, user_id = who(body)
         action_id, _ = clicked(body)
         choice: dict[str, bool] = {
-            blocks.OPT_OUT: {"opted_out": True}, blocks.OPT_IN: {"opted_out": False},
-            blocks.SHARE_ON: {"share_experiment": True}, blocks.SHARE_OFF: {"share_experiment": False},
-        }.get(action_id, {})  # fmt: skip
+            blocks.OPT_OUT: {"opted_out": True},
+            blocks.OPT_IN: {"opted_out": False},
+            blocks.SHARE_ON: {"share_experiment": True},
+            blocks.SHARE_OFF: {"share_experiment": False},
+        }.get(action_id, {})
         with session_scope(self.deps.engine) as session:
             peer_answers.set_choice(session, team_id=team_id, user_id=user_id, now=self.deps.now(), **choice)
         self.publisher.publish(client, team_id, user_id)

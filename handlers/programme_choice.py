@@ -69,8 +69,13 @@ class ProgrammeChoice:
             with Session(self.deps.engine) as session:
                 cohort = get_cohort(session, team_id, cohort_id)
                 programme_store.check_choice(session, actor, cohort)
-                view = programme_view(language, cohort_id, cohort.name, cohort.programme,
-                                      programme_store.choices(session, team_id, language))  # fmt: skip
+                view = programme_view(
+                    language,
+                    cohort_id,
+                    cohort.name,
+                    cohort.programme,
+                    programme_store.choices(session, team_id, language),
+                )
             client.views_open(trigger_id=str(body.get("trigger_id", "")), view=view)
         except (Refused, Invalid) as problem:
             client.chat_postEphemeral(channel=user_id, user=user_id, text=say(language, problem.key, **problem.params))
@@ -96,11 +101,22 @@ class ProgrammeChoice:
             return
         option = ((values.get("template") or {}).get(VALUE) or {}).get("selected_option") or {}
         template = str(option.get("value") or "") if isinstance(option, dict) else ""
-        ack(response_action="update",
-            view=self.preview(client, team_id, user_id, language, meta["cohort"], template=template))  # fmt: skip
+        ack(
+            response_action="update",
+            view=self.preview(client, team_id, user_id, language, meta["cohort"], template=template),
+        )
 
-    def preview(self, client: WebClient, team_id: str, user_id: str, language: str, cohort_id: int, *,
-                template: str = "", file_id: str = "") -> dict[str, Any]:  # fmt: skip
+    def preview(
+        self,
+        client: WebClient,
+        team_id: str,
+        user_id: str,
+        language: str,
+        cohort_id: int,
+        *,
+        template: str = "",
+        file_id: str = "",
+    ) -> dict[str, Any]:
         """The preview view, or a view saying what is wrong."""
         try:
             actor = self.actor(client, team_id, user_id)
@@ -115,16 +131,18 @@ class ProgrammeChoice:
                 programme_store.check_choice(session, actor, cohort)
                 dates = programme_store.session_dates(session, cohort)
                 name = name or _name_of(session, team_id, template, programme, language)
-                return preview_view(language, programme, name=name, cohort=cohort.name, dates=dates,
-                                    tz=cohort.timezone, meta=meta)  # fmt: skip
+                return preview_view(
+                    language, programme, name=name, cohort=cohort.name, dates=dates, tz=cohort.timezone, meta=meta
+                )
         except ProgrammeError as error:
             return problems_view(language, cohort_id, _file_name(error), error.errors)
         except (FileRefused, Refused, Invalid) as problem:
             return notice_view(language, cohort_id, say(language, problem.key, **problem.params))
 
     def fetch(self, client: WebClient, file_id: str) -> slack_import.Upload:
-        return slack_import.fetch(client, file_id, kinds=TOML_TYPES, extensions=(".toml", ".txt"),
-                                  wrong="programmes.error.not_toml")  # fmt: skip
+        return slack_import.fetch(
+            client, file_id, kinds=TOML_TYPES, extensions=(".toml", ".txt"), wrong="programmes.error.not_toml"
+        )
 
     def known(self, team_id: str, template: str) -> Programme:
         """A template of the list: the built-in one, or an upload of this workspace."""
@@ -158,8 +176,9 @@ class ProgrammeChoice:
                 self.known(team_id, meta["template"])
             with session_scope(self.deps.engine) as session:
                 cohort = get_cohort(session, team_id, cohort_id)
-                programme = programme_store.use(session, actor, cohort, meta["template"], upload=upload,
-                                                now=self.deps.now())  # fmt: skip
+                programme = programme_store.use(
+                    session, actor, cohort, meta["template"], upload=upload, now=self.deps.now()
+                )
                 name = upload[0] if upload else _name_of(session, team_id, meta["template"], programme, language)
                 text = say(language, "programmes.done.chosen", cohort=cohort.name, name=name)
         except ProgrammeError as error:

@@ -78,11 +78,19 @@ class SummaryCommand(_Base):
         except (Refused, Invalid) as problem:
             self.problem(ctx, problem)
             return
-        result = post_summaries(self.deps.engine, ctx.client, int(cohort.id or 0),
-                                [int(o.id or 0) for o in organisations], policy=self.policy,
-                                now=self.deps.now(), send_now=self.deps.send_now, render=RENDERERS,
-                                rules=rules_from(self.deps.settings),
-                                approve_as=actor if actor.may_manage(cohort) else None, interim=True)  # fmt: skip
+        result = post_summaries(
+            self.deps.engine,
+            ctx.client,
+            int(cohort.id or 0),
+            [int(o.id or 0) for o in organisations],
+            policy=self.policy,
+            now=self.deps.now(),
+            send_now=self.deps.send_now,
+            render=RENDERERS,
+            rules=rules_from(self.deps.settings),
+            approve_as=actor if actor.may_manage(cohort) else None,
+            interim=True,
+        )
         if result.period is None:
             ctx.reply(self.not_yet(ctx, cohort))
             return
@@ -135,8 +143,13 @@ class SummaryCommand(_Base):
         if posting.waiting == "held":
             return say(language, "summary.held", period=period, organisation=posting.organisation)
         if posting.due_at is not None:
-            return say(language, "summary.waiting_due", period=period, organisation=posting.organisation,
-                       moment=moment(language, posting.due_at))  # fmt: skip
+            return say(
+                language,
+                "summary.waiting_due",
+                period=period,
+                organisation=posting.organisation,
+                moment=moment(language, posting.due_at),
+            )
         return say(language, "summary.waiting", period=period, organisation=posting.organisation)
 
 

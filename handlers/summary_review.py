@@ -75,8 +75,9 @@ class Reviews:
 
     def actor(self, client: WebClient, team_id: str, user_id: str) -> Actor:
         with Session(self.deps.engine) as session:
-            return load_actor(session, self.deps.settings, SlackDirectory(self.deps.engine, client, self.deps.now),
-                              team_id, user_id)  # fmt: skip
+            return load_actor(
+                session, self.deps.settings, SlackDirectory(self.deps.engine, client, self.deps.now), team_id, user_id
+            )
 
     def language(self, team_id: str, user_id: str) -> str:
         return language_for(self.deps.engine, team_id, user_id, self.deps.settings.language)
@@ -106,9 +107,17 @@ class Reviews:
         index = value.split(":", 1)[1] if ":" in value else ""
         self.change(body, client, Action.REMOVE_QUOTE, value=value, quote=int(index) if index.isdigit() else -1)
 
-    def change(self, body: dict[str, Any], client: WebClient, action: Action, *, value: str | None = None,
-               note: str | None = None, quote: int | None = None,
-               where: dict[str, Any] | None = None) -> None:  # fmt: skip
+    def change(
+        self,
+        body: dict[str, Any],
+        client: WebClient,
+        action: Action,
+        *,
+        value: str | None = None,
+        note: str | None = None,
+        quote: int | None = None,
+        where: dict[str, Any] | None = None,
+    ) -> None:
         """Apply the coach's action, post an approved draft at once, then draw the draft and the Home again."""
         team_id, user_id = _who(body)
         language = self.language(team_id, user_id)
@@ -122,16 +131,28 @@ class Reviews:
             self.tell(client, body, language, say(language, problem.key, **problem.params))
             return
         if action == Action.APPROVE:
-            result = post_summaries(self.deps.engine, client, cohort_id, [organisation_id],
-                                    policy=PrivacyPolicy(min_group=self.deps.settings.min_group), now=self.deps.now(),
-                                    render=RENDERERS, rules=rules_from(self.deps.settings), approve_as=actor,
-                                    send_now=self.deps.send_now)  # fmt: skip
+            result = post_summaries(
+                self.deps.engine,
+                client,
+                cohort_id,
+                [organisation_id],
+                policy=PrivacyPolicy(min_group=self.deps.settings.min_group),
+                now=self.deps.now(),
+                render=RENDERERS,
+                rules=rules_from(self.deps.settings),
+                approve_as=actor,
+                send_now=self.deps.send_now,
+            )
             problems = [posting.problem for posting in result.postings if posting.problem is not None]
             for found in problems:  # approved, but it cannot reach HR yet: say why, and how to fix it
                 reason = say(language, found.key, **found.params)
                 organisation = result.postings[0].organisation
-                self.tell(client, body, language, say(language, "summary.not_posted", organisation=organisation,
-                                                      problem=reason))  # fmt: skip
+                self.tell(
+                    client,
+                    body,
+                    language,
+                    say(language, "summary.not_posted", organisation=organisation, problem=reason),
+                )
         self.redraw(client, body, post_id, where)
         self.publisher.publish(client, team_id, user_id)
 
@@ -145,8 +166,12 @@ class Reviews:
         try:
             if container.get("type") == "message" and container.get("channel_id"):
                 update = draft_message(draft, language)
-                client.chat_update(channel=container["channel_id"], ts=container["message_ts"], text=update["text"],
-                                   blocks=draft_blocks(draft, language))  # fmt: skip
+                client.chat_update(
+                    channel=container["channel_id"],
+                    ts=container["message_ts"],
+                    text=update["text"],
+                    blocks=draft_blocks(draft, language),
+                )
             elif container.get("type") == "view" and container.get("view_id"):
                 client.views_update(view_id=container["view_id"], view=draft_view(draft, language))
         except SlackApiError as error:
@@ -232,8 +257,10 @@ class Reviews:
         team_id, user_id = _who(body)
         if len(" ".join(note.split())) > 500:
             language = self.language(team_id, user_id)
-            ack(response_action="errors", errors={NOTE_BLOCK: say(language, "summary.review.note_too_long",
-                                                                  length=len(note), limit=500)})  # fmt: skip
+            ack(
+                response_action="errors",
+                errors={NOTE_BLOCK: say(language, "summary.review.note_too_long", length=len(note), limit=500)},
+            )
             return
         ack()
         self.change(body, client, Action.NOTE, value=str(post_id), note=note, where=where)

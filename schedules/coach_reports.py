@@ -60,11 +60,15 @@ def report_to_coaches(engine: Engine, *, now: datetime) -> dict[int, CohortRepor
 
 def _prompts(session: Session, reports: dict[int, CohortReport], now: datetime) -> None:
     rows = session.exec(
-        select(Delivery.id, Delivery.cohort_id, Delivery.member_id, Delivery.status, Delivery.last_error,  # type: ignore[call-overload]  # sqlmodel types select() for at most four columns
-               Delivery.step_id).where(
-            col(Delivery.status).in_(UNREPORTED), col(Delivery.error_reported_at).is_(None)
-        )
-    ).all()  # fmt: skip
+        select(
+            Delivery.id,
+            Delivery.cohort_id,
+            Delivery.member_id,
+            Delivery.status,
+            Delivery.last_error,  # type: ignore[call-overload]  # sqlmodel types select() for at most four columns
+            Delivery.step_id,
+        ).where(col(Delivery.status).in_(UNREPORTED), col(Delivery.error_reported_at).is_(None))
+    ).all()
     failed: dict[tuple[int, str], set[int]] = defaultdict(set)
     late: dict[int, set[int]] = defaultdict(set)
     quiet: dict[int, dict[str, set[int]]] = defaultdict(lambda: defaultdict(set))

@@ -207,8 +207,9 @@ def post_summaries() -> int:
     )
     if planned.posts or planned.drafts:
         report = _sender(ctx, [MessageSource()]).run()
-        log.info("summaries: %d posts and %d drafts planned, %d messages sent", planned.posts, planned.drafts,
-                 report.sent)  # fmt: skip
+        log.info(
+            "summaries: %d posts and %d drafts planned, %d messages sent", planned.posts, planned.drafts, report.sent
+        )
     return planned.posts
 
 

@@ -91,8 +91,18 @@ def _task(claim: Claimed) -> Task | None:
         return None
     # A group DM (a peer group's introduction) is opened with every one of its people: conversations.open users=U1,U2
     person = row["user_id"] or (",".join(payload["users"]) if payload.get("users") else None)
-    return Task(row_id, str(row["team_id"]), action, body, mark, person, row["channel_id"],
-                check=claim.taken_over, thread_ts=row["thread_ts"], latest_at=row["latest_at"])  # fmt: skip
+    return Task(
+        row_id,
+        str(row["team_id"]),
+        action,
+        body,
+        mark,
+        person,
+        row["channel_id"],
+        check=claim.taken_over,
+        thread_ts=row["thread_ts"],
+        latest_at=row["latest_at"],
+    )
 
 
 def _note_summary_posts(engine: Engine, sent: Sequence[Outcome], now: datetime) -> None:

@@ -109,8 +109,15 @@ def perform(client: WebClient, task: Task) -> Outcome:
         body = task.body
         content = {"file": base64.b64decode(body["data"])} if body.get("data") else {"content": body["content"]}
         extra = {"alt_txt": body["alt_text"]} if body.get("alt_text") else {}
-        call(client.files_upload_v2, channel=task.channel, filename=body["filename"], title=body["title"],
-             initial_comment=body["comment"], **content, **extra)  # fmt: skip
+        call(
+            client.files_upload_v2,
+            channel=task.channel,
+            filename=body["filename"],
+            title=body["title"],
+            initial_comment=body["comment"],
+            **content,
+            **extra,
+        )
         task.check = True  # its ts is only in the channel's history
         return task.sent(look(client, task))
     arguments = dict(task.body)

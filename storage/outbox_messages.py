@@ -61,8 +61,9 @@ def group_post(message: dict[str, Any], users: Sequence[str]) -> dict[str, Any]:
     return {"action": "post", "message": message, "users": list(users)}
 
 
-def upload(*, content: str, filename: str, title: str, comment: str, data: bytes | None = None,
-           alt_text: str | None = None) -> dict[str, Any]:  # fmt: skip
+def upload(
+    *, content: str, filename: str, title: str, comment: str, data: bytes | None = None, alt_text: str | None = None
+) -> dict[str, Any]:
     """The payload of a file upload to the channel (files_upload_v2): text ``content``, or binary ``data`` (an
     image, kept base64-encoded in the JSON payload) with its ``alt_text``."""
     payload = {"action": "upload", "content": content, "filename": filename, "title": title, "comment": comment}

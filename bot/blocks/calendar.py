@@ -45,8 +45,9 @@ def calendar_text(language: str, view: CalendarOverview) -> Mrkdwn:
         lines.append(say(language, "calendar.show.quiet_title"))
         for first, last, what in sorted(periods, key=lambda period: period[0]):
             key = "calendar.show.usual_line" if what else "calendar.show.own_line"
-            lines.append(say(language, key, first=short_day(language, first), last=short_day(language, last),
-                             what=what or ""))  # fmt: skip
+            lines.append(
+                say(language, key, first=short_day(language, first), last=short_day(language, last), what=what or "")
+            )
     return joined(lines)
 
 
@@ -69,8 +70,12 @@ def calendar_view(language: str, view: CalendarOverview) -> dict[str, Any]:
     names = day_names(language)
     days = [_option(names[index], str(index)) for index in range(7)]
     usual = _option(say(language, "calendar.form.usual_option"), USUAL)
-    workdays: dict[str, Any] = {"type": "checkboxes", "action_id": VALUE, "options": days,
-                                "initial_options": [days[index] for index in sorted(view.workdays)]}  # fmt: skip
+    workdays: dict[str, Any] = {
+        "type": "checkboxes",
+        "action_id": VALUE,
+        "options": days,
+        "initial_options": [days[index] for index in sorted(view.workdays)],
+    }
     usual_box: dict[str, Any] = {"type": "checkboxes", "action_id": VALUE, "options": [usual]}
     if view.usual_quiet:
         usual_box["initial_options"] = [usual]
@@ -88,16 +93,26 @@ def calendar_view(language: str, view: CalendarOverview) -> dict[str, Any]:
          "element": own_input, "hint": plain(say(language, "calendar.form.own_hint"))},
         context(say(language, "calendar.show.rule")),
     ]  # fmt: skip
-    return {"type": "modal", "callback_id": CALENDAR_FORM, "title": plain(say(language, "calendar.form.title")[:24]),
-            "submit": plain(say(language, "calendar.form.save")[:24]),
-            "close": plain(say(language, "calendar.form.cancel")[:24]), "blocks": blocks,
-            "private_metadata": json.dumps({"cohort": view.cohort_id})}  # fmt: skip
+    return {
+        "type": "modal",
+        "callback_id": CALENDAR_FORM,
+        "title": plain(say(language, "calendar.form.title")[:24]),
+        "submit": plain(say(language, "calendar.form.save")[:24]),
+        "close": plain(say(language, "calendar.form.cancel")[:24]),
+        "blocks": blocks,
+        "private_metadata": json.dumps({"cohort": view.cohort_id}),
+    }
 
 
 def calendar_notice(language: str, blocks: list[Block]) -> dict[str, Any]:
     """What replaces the form once it is saved."""
-    return {"type": "modal", "callback_id": CALENDAR_FORM, "title": plain(say(language, "calendar.form.title")[:24]),
-            "close": plain(say(language, "calendar.form.done")[:24]), "blocks": blocks}  # fmt: skip
+    return {
+        "type": "modal",
+        "callback_id": CALENDAR_FORM,
+        "title": plain(say(language, "calendar.form.title")[:24]),
+        "close": plain(say(language, "calendar.form.done")[:24]),
+        "blocks": blocks,
+    }
 
 
 def quiet_reply(language: str, result: QuietResult) -> list[Block]:
@@ -105,8 +120,9 @@ def quiet_reply(language: str, result: QuietResult) -> list[Block]:
     cohort = result.calendar.cohort
     if result.done == "added" and result.period is not None:
         first, last = (short_day(language, value) for value in result.period)
-        head: str | None = say(language, "calendar.done.added", first=first, last=last, cohort=cohort,
-                               moved=result.moved)  # fmt: skip
+        head: str | None = say(
+            language, "calendar.done.added", first=first, last=last, cohort=cohort, moved=result.moved
+        )
     elif result.done == "cleared":
         head = say(language, "calendar.done.cleared", cohort=cohort, moved=result.moved)
     else:

@@ -19,8 +19,10 @@ def hr_home_blocks(language: str, organisations: Sequence[HrOrganisation]) -> li
     for organisation in organisations:
         if blocks:
             blocks.append(divider())
-        blocks += [header(say(language, "home.hr.title", organisation=organisation.organisation)),
-                   section(_facts(language, organisation))]  # fmt: skip
+        blocks += [
+            header(say(language, "home.hr.title", organisation=organisation.organisation)),
+            section(_facts(language, organisation)),
+        ]
         if organisation.summary is not None:
             blocks += summary_message(organisation.summary, language, None, organisation.mark)["blocks"][1:]
     return blocks
@@ -37,11 +39,23 @@ def _facts(language: str, organisation: HrOrganisation) -> str:
     if posted is not None:
         where = channel_mention(posted.channel_id) if posted.channel_id else "–"
         period = period_label(organisation.programme, posted.period, language)
-        lines.append(say(language, "home.hr.posted", period=period, channel=where,
-                         moment=local_moment(language, posted.at, organisation.timezone)))  # fmt: skip
+        lines.append(
+            say(
+                language,
+                "home.hr.posted",
+                period=period,
+                channel=where,
+                moment=local_moment(language, posted.at, organisation.timezone),
+            )
+        )
     else:
         lines.append(say(language, "home.hr.not_posted"))
     if organisation.next_summary_at is not None:
-        lines.append(say(language, "home.hr.next", moment=local_moment(language, organisation.next_summary_at,
-                                                                      organisation.timezone)))  # fmt: skip
+        lines.append(
+            say(
+                language,
+                "home.hr.next",
+                moment=local_moment(language, organisation.next_summary_at, organisation.timezone),
+            )
+        )
     return joined(lines)

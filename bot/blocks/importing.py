@@ -18,14 +18,19 @@ FILE_BLOCK = "file"
 VALUE = "value"
 MAX_PROBLEM_LINES = 40
 MAX_SECTION = 2900
-FOUND_KEYS = ((Found.ADDED, "added"), (Found.REACTIVATED, "reactivated"), (Found.MOVED, "moved"),
-              (Found.ALREADY, "already"))  # fmt: skip
+FOUND_KEYS = (
+    (Found.ADDED, "added"),
+    (Found.REACTIVATED, "reactivated"),
+    (Found.MOVED, "moved"),
+    (Found.ALREADY, "already"),
+)
 
 
 def metadata(cohort_id: int, file_id: str = "", digest: str = "", name: str = "") -> str:
     """What the forms carry: the cohort, and after the dry run the file, which content was checked and its name."""
-    return json.dumps({"cohort": cohort_id, "file": file_id, "digest": digest, "name": name[:100]},
-                      separators=(",", ":"))  # fmt: skip
+    return json.dumps(
+        {"cohort": cohort_id, "file": file_id, "digest": digest, "name": name[:100]}, separators=(",", ":")
+    )
 
 
 def read_metadata(raw: str | None) -> tuple[int, str, str, str] | None:
@@ -44,10 +49,13 @@ def read_metadata(raw: str | None) -> tuple[int, str, str, str] | None:
 
 def _modal(language: str, callback_id: str, blocks: list[Block], *, submit: str | None, meta: str) -> dict[str, Any]:
     view: dict[str, Any] = {
-        "type": "modal", "callback_id": callback_id, "title": plain(say(language, "importer.slack.title")[:24]),
+        "type": "modal",
+        "callback_id": callback_id,
+        "title": plain(say(language, "importer.slack.title")[:24]),
         "close": plain(say(language, "importer.slack.close" if submit is None else "importer.slack.cancel")[:24]),
-        "blocks": blocks, "private_metadata": meta,
-    }  # fmt: skip
+        "blocks": blocks,
+        "private_metadata": meta,
+    }
     if submit:
         view["submit"] = plain(submit[:24])
     return view
@@ -62,8 +70,7 @@ def import_view(language: str, cohort_id: int, cohort: str) -> dict[str, Any]:
          "hint": plain(say(language, "importer.slack.file_hint"))},
         context(say(language, "importer.slack.help")),
     ]  # fmt: skip
-    return _modal(language, IMPORT_FORM, blocks, submit=say(language, "importer.slack.check"),
-                  meta=metadata(cohort_id))  # fmt: skip
+    return _modal(language, IMPORT_FORM, blocks, submit=say(language, "importer.slack.check"), meta=metadata(cohort_id))
 
 
 def progress_view(language: str, cohort_id: int, name: str, done: int, total: int, *, applying: bool) -> dict[str, Any]:
@@ -81,8 +88,9 @@ def notice_view(language: str, cohort_id: int, text: str) -> dict[str, Any]:
 def result_view(language: str, outcome: Outcome, *, name: str, file_id: str = "", digest: str = "") -> dict[str, Any]:
     """The dry run (with its Import button when every row is usable), the bad rows, or what was imported."""
     if outcome.problems:
-        return _modal(language, PROGRESS_FORM, _problem_blocks(language, outcome), submit=None,
-                      meta=metadata(outcome.cohort_id))  # fmt: skip
+        return _modal(
+            language, PROGRESS_FORM, _problem_blocks(language, outcome), submit=None, meta=metadata(outcome.cohort_id)
+        )
     key = "importer.slack.did" if outcome.applied else "importer.slack.would"
     lines = [say(language, key, total=outcome.rows, cohort=outcome.cohort, name=name)]
     for found, word in FOUND_KEYS:
@@ -94,14 +102,20 @@ def result_view(language: str, outcome: Outcome, *, name: str, file_id: str = ""
         sent = outcome.welcomes - outcome.welcomes_failed
         welcome = [say(language, "importer.slack.welcomes_sent", count=sent)]
         if outcome.welcomes_failed:
-            welcome.append(say(language, "importer.slack.welcomes_failed", count=outcome.welcomes_failed,
-                               cohort=outcome.cohort))  # fmt: skip
+            welcome.append(
+                say(language, "importer.slack.welcomes_failed", count=outcome.welcomes_failed, cohort=outcome.cohort)
+            )
         blocks.append(section(joined(welcome)))
         return _modal(language, PROGRESS_FORM, blocks, submit=None, meta=metadata(outcome.cohort_id))
     blocks.append(section(say(language, "importer.slack.welcomes_would", count=outcome.welcomes)))
     blocks.append(context(say(language, "importer.slack.confirm_hint")))
-    return _modal(language, CONFIRM_FORM, blocks, submit=say(language, "importer.slack.confirm"),
-                  meta=metadata(outcome.cohort_id, file_id, digest, name))  # fmt: skip
+    return _modal(
+        language,
+        CONFIRM_FORM,
+        blocks,
+        submit=say(language, "importer.slack.confirm"),
+        meta=metadata(outcome.cohort_id, file_id, digest, name),
+    )
 
 
 def _problem_blocks(language: str, outcome: Outcome) -> list[Block]:
@@ -109,8 +123,13 @@ def _problem_blocks(language: str, outcome: Outcome) -> list[Block]:
     blocks: list[Block] = [section(head)]
     chunk: list[str] = []
     for problem in outcome.problems[:MAX_PROBLEM_LINES]:
-        line = say(language, "importer.slack.problem_line", line=problem.line, email=problem.email or "–",
-                   reason=problem.text(language))  # fmt: skip
+        line = say(
+            language,
+            "importer.slack.problem_line",
+            line=problem.line,
+            email=problem.email or "–",
+            reason=problem.text(language),
+        )
         if sum(len(part) + 1 for part in chunk) + len(line) > MAX_SECTION:
             blocks.append(section(joined(chunk)))
             chunk = []
@@ -118,13 +137,22 @@ def _problem_blocks(language: str, outcome: Outcome) -> list[Block]:
     if chunk:
         blocks.append(section(joined(chunk)))
     if len(outcome.problems) > MAX_PROBLEM_LINES:
-        blocks.append(context(say(language, "importer.slack.more_problems",
-                                  count=len(outcome.problems) - MAX_PROBLEM_LINES)))  # fmt: skip
+        blocks.append(
+            context(say(language, "importer.slack.more_problems", count=len(outcome.problems) - MAX_PROBLEM_LINES))
+        )
     if outcome.unknown_organisations:
         known = ", ".join(_quoted(language, name) for name in outcome.known_organisations)
-        blocks.append(section(say(language, "importer.slack.unknown_organisations", cohort=outcome.cohort,
-                                  unknown=", ".join(_quoted(language, name) for name in outcome.unknown_organisations),
-                                  known=known or say(language, "importer.slack.no_organisations"))))  # fmt: skip
+        blocks.append(
+            section(
+                say(
+                    language,
+                    "importer.slack.unknown_organisations",
+                    cohort=outcome.cohort,
+                    unknown=", ".join(_quoted(language, name) for name in outcome.unknown_organisations),
+                    known=known or say(language, "importer.slack.no_organisations"),
+                )
+            )
+        )
     blocks.append(context(say(language, "importer.slack.fix")))
     return blocks
 

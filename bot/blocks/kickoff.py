@@ -147,13 +147,22 @@ def question_text(result: KickoffResult, language: str) -> Mrkdwn:
     if len(earlier) == 1:
         lines.append(say(language, "kickoff.confirm.one", earlier=earlier[0], n=result.number, cohort=result.cohort))
     elif earlier:
-        lines.append(say(language, "kickoff.confirm.many", first=earlier[0], last=earlier[-1], n=result.number,
-                         cohort=result.cohort))  # fmt: skip
+        lines.append(
+            say(
+                language,
+                "kickoff.confirm.many",
+                first=earlier[0],
+                last=earlier[-1],
+                n=result.number,
+                cohort=result.cohort,
+            )
+        )
     if result.days_ahead:
         days = say_plural(language, "kickoff.confirm.days", result.days_ahead)
         key = "kickoff.confirm.early_also" if earlier else "kickoff.confirm.early"
-        lines.append(say(language, key, n=result.number, cohort=result.cohort, day=day(language, result.date),
-                         days=days))  # fmt: skip
+        lines.append(
+            say(language, key, n=result.number, cohort=result.cohort, day=day(language, result.date), days=days)
+        )
     if earlier:
         lines.append(say(language, "kickoff.confirm.detail", n=result.number))
     return joined(lines)
@@ -170,9 +179,11 @@ def preview_blocks(result: KickoffResult, language: str) -> list[Block]:
         return []
     info = programme.session_info(result.number)
     title = say(language, "kickoff.dm.title", n=result.number, title=info.title.get(language))
-    shown_ = [say(language, "kickoff.confirm.preview_title", mentors=result.mentors),
-              joined([md("*{title}*", title=title), _quote(fill(step, language, StepContext()))]),
-              _quote(info.assignment.get(language))]  # fmt: skip
+    shown_ = [
+        say(language, "kickoff.confirm.preview_title", mentors=result.mentors),
+        joined([md("*{title}*", title=title), _quote(fill(step, language, StepContext()))]),
+        _quote(info.assignment.get(language)),
+    ]
     follows = [s.label.get(language) for s in block if s.follows_kickoff]
     if follows:
         shown_.append(say(language, "kickoff.confirm.preview_follows", steps=", ".join(follows)))
@@ -286,9 +297,12 @@ def confirm_view(result: KickoffResult, language: str) -> dict[str, Any]:
     """The form's out-of-order question: submitting it starts the session anyway."""
     title = say(language, "kickoff.confirm.title" if result.not_started else "kickoff.confirm.title_early")
     return modal(
-        title, [section(question_text(result, language)), *preview_blocks(result, language)],
-        submit=say(language, "kickoff.confirm.button", n=result.number), close=say(language, "kickoff.confirm.cancel"),
-        callback_id=KICKOFF_CONFIRM_FORM, metadata=choice_value(result.cohort_id, result.number),
+        title,
+        [section(question_text(result, language)), *preview_blocks(result, language)],
+        submit=say(language, "kickoff.confirm.button", n=result.number),
+        close=say(language, "kickoff.confirm.cancel"),
+        callback_id=KICKOFF_CONFIRM_FORM,
+        metadata=choice_value(result.cohort_id, result.number),
     )
 
 

@@ -43,8 +43,18 @@ def coach_report(language: str, report: CohortReport, *, workspace_errors: froze
         blocks.append(section(say(language, "delivery.report.late", count=report.late, mentors=report.late_mentors)))
     if report.quiet:
         steps = ", ".join(label.get(language) for label in report.quiet_steps)
-        blocks.append(section(say(language, "delivery.report.quiet", count=report.quiet, cohort=cohort,
-                                  mentors=report.quiet_mentors, steps=steps)))  # fmt: skip
+        blocks.append(
+            section(
+                say(
+                    language,
+                    "delivery.report.quiet",
+                    count=report.quiet,
+                    cohort=cohort,
+                    mentors=report.quiet_mentors,
+                    steps=steps,
+                )
+            )
+        )
     for organisation, code in report.summaries:
         blocks.append(
             section(

@@ -23,8 +23,9 @@ MAX_OPTIONS = 100
 
 
 def metadata(cohort_id: int, template: str = "", file_id: str = "", digest: str = "") -> str:
-    return json.dumps({"cohort": cohort_id, "template": template, "file": file_id, "digest": digest},
-                      separators=(",", ":"))  # fmt: skip
+    return json.dumps(
+        {"cohort": cohort_id, "template": template, "file": file_id, "digest": digest}, separators=(",", ":")
+    )
 
 
 def read_metadata(raw: str | None) -> dict[str, Any] | None:
@@ -44,17 +45,21 @@ def read_metadata(raw: str | None) -> dict[str, Any] | None:
 
 def _modal(language: str, callback_id: str, blocks: list[Block], *, submit: str | None, meta: str) -> dict[str, Any]:
     view: dict[str, Any] = {
-        "type": "modal", "callback_id": callback_id, "title": plain(say(language, "programmes.form.title")[:24]),
+        "type": "modal",
+        "callback_id": callback_id,
+        "title": plain(say(language, "programmes.form.title")[:24]),
         "close": plain(say(language, "programmes.form.cancel" if submit else "programmes.form.close")[:24]),
-        "blocks": blocks, "private_metadata": meta,
-    }  # fmt: skip
+        "blocks": blocks,
+        "private_metadata": meta,
+    }
     if submit:
         view["submit"] = plain(submit[:24])
     return view
 
 
-def programme_view(language: str, cohort_id: int, cohort: str, current: str,
-                   choices: Sequence[Choice]) -> dict[str, Any]:  # fmt: skip
+def programme_view(
+    language: str, cohort_id: int, cohort: str, current: str, choices: Sequence[Choice]
+) -> dict[str, Any]:
     """The form: the templates of the workspace (the built-in one first), and a file input for an adapted one."""
     options = [{"text": plain(clip(c.name, 75)), "value": c.id} for c in choices[:MAX_OPTIONS]]
     chosen = next((o for o in options if o["value"] == current), options[0])
@@ -67,13 +72,19 @@ def programme_view(language: str, cohort_id: int, cohort: str, current: str,
          "element": {"type": "file_input", "action_id": VALUE, "filetypes": ["toml", "txt"], "max_files": 1},
          "hint": plain(say(language, "programmes.form.file_hint"))},
     ]  # fmt: skip
-    return _modal(language, PROGRAMME_FORM, blocks, submit=say(language, "programmes.form.preview"),
-                  meta=metadata(cohort_id))  # fmt: skip
+    return _modal(
+        language, PROGRAMME_FORM, blocks, submit=say(language, "programmes.form.preview"), meta=metadata(cohort_id)
+    )
 
 
 def checking_view(language: str, cohort_id: int, name: str) -> dict[str, Any]:
-    return _modal(language, NOTICE_FORM, [section(say(language, "programmes.form.checking", name=name))], submit=None,
-                  meta=metadata(cohort_id))  # fmt: skip
+    return _modal(
+        language,
+        NOTICE_FORM,
+        [section(say(language, "programmes.form.checking", name=name))],
+        submit=None,
+        meta=metadata(cohort_id),
+    )
 
 
 def notice_view(language: str, cohort_id: int, text: str) -> dict[str, Any]:
@@ -89,12 +100,20 @@ def problems_view(language: str, cohort_id: int, name: str, errors: Sequence[str
     return _modal(language, NOTICE_FORM, blocks, submit=None, meta=metadata(cohort_id))
 
 
-def preview_view(language: str, programme: Programme, *, name: str, cohort: str, dates: dict[int, date], tz: str,
-                 meta: str) -> dict[str, Any]:  # fmt: skip
+def preview_view(
+    language: str, programme: Programme, *, name: str, cohort: str, dates: dict[int, date], tz: str, meta: str
+) -> dict[str, Any]:
     """Every step of the template on the cohort's real dates, and the button that makes it the cohort's programme."""
     entries = [entry for entry in timeline(programme, dates, tz) if entry.step.is_prompt]
-    lines = [say(language, "programmes.preview.line", moment=moment(language, entry.moment),
-                 label=entry.step.label.get(language)) for entry in entries[:MAX_LINES]]  # fmt: skip
+    lines = [
+        say(
+            language,
+            "programmes.preview.line",
+            moment=moment(language, entry.moment),
+            label=entry.step.label.get(language),
+        )
+        for entry in entries[:MAX_LINES]
+    ]
     blocks: list[Block] = [section(say(language, "programmes.preview.title", name=name, cohort=cohort))]
     blocks += _chunks(lines)
     if len(entries) > MAX_LINES:

@@ -69,9 +69,11 @@ def home_blocks(statuses: Sequence[CohortStatus], language: str, *, max_blocks: 
         group = cohort_status_blocks(status, language, status.timezone)
         if not status.archived:
             value = str(status.cohort_id)
-            tools = (button(say(language, "importer.slack.home_button"), IMPORT_ACTION, value),
-                     button(say(language, "calendar.form.home_button"), CALENDAR_ACTION, value),
-                     button(say(language, "programmes.form.home_button"), PROGRAMME_ACTION, value))  # fmt: skip
+            tools = (
+                button(say(language, "importer.slack.home_button"), IMPORT_ACTION, value),
+                button(say(language, "calendar.form.home_button"), CALENDAR_ACTION, value),
+                button(say(language, "programmes.form.home_button"), PROGRAMME_ACTION, value),
+            )
             group.append(actions(*tools, block_id=f"cohort_tools_{status.cohort_id}"))
         separator = [divider()] if blocks else []
         rest = len(statuses) - index - 1

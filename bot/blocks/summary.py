@@ -100,11 +100,13 @@ def _lines(summary: Summary, language: str, groups: list[str], names: dict[str, 
                 )
             )
         elif (f := summary.figure(group, "mentors")) is not None:
-            out["participation"].append(say(language, "summary.participation_mentors_line", group=name,
-                                            mentors=f.value["mentors"]))  # fmt: skip
+            out["participation"].append(
+                say(language, "summary.participation_mentors_line", group=name, mentors=f.value["mentors"])
+            )
         if (f := summary.figure(group, "peers")) is not None:
-            out["participation"].append(say(language, "summary.peers_line", group=name, met=f.value["met"],
-                                            groups=f.value["groups"]))  # fmt: skip
+            out["participation"].append(
+                say(language, "summary.peers_line", group=name, met=f.value["met"], groups=f.value["groups"])
+            )
         if (f := summary.figure(group, "assignments")) is not None:
             out["assignments"].append(
                 say(language, "summary.assignments_line", group=name, done=f.value["done"], sent=f.value["sent"])
@@ -121,8 +123,14 @@ def _hr_line(summary: Summary, language: str, group: str, name: str, value: dict
     mentors = summary.figure(group, "mentors")
     if mentors is None:
         return say(language, "summary.hr_line", group=name, mentors=value["mentors"], meetings=value["meetings"])
-    return say(language, "summary.hr_line_of", group=name, met=value["mentors"], of=mentors.value["mentors"],
-               meetings=value["meetings"])  # fmt: skip
+    return say(
+        language,
+        "summary.hr_line_of",
+        group=name,
+        met=value["mentors"],
+        of=mentors.value["mentors"],
+        meetings=value["meetings"],
+    )
 
 
 def _experiments(summary: Summary, group: str, mentors: int) -> dict[str, Any]:
@@ -152,8 +160,9 @@ def _experiment_lines(language: str, name: str, value: dict[str, Any]) -> list[s
     decisions = _pairs(language, "decision", DECISIONS, value.get("decision", {}))
     if decisions:
         statuses += "; " + say(language, "summary.experiments_decisions", decisions=decisions)
-    lines: list[str] = [say(language, "summary.experiments_line", group=name, mentors=value["mentors"],
-                            statuses=statuses)]  # fmt: skip
+    lines: list[str] = [
+        say(language, "summary.experiments_line", group=name, mentors=value["mentors"], statuses=statuses)
+    ]
     for goal, count in sorted(value.get("goal", {}).items()):
         lines.append(say(language, "summary.experiments_goal", goal=goal, count=count))
     return lines
@@ -216,10 +225,21 @@ def _answers(
     for group in groups:
         pairs = [pair for pair in rates[group] if pair is not None]
         if len(pairs) >= 2:
-            trend.append(say(language, "summary.trend_line", group=names[group],
-                           spark=sparkline([a / s for a, s in pairs]),
-                           rates=joined((_rate(language, *pair) if pair else say(language, "summary.withheld_value")
-                                        for pair in rates[group]), " · ")))  # fmt: skip
+            trend.append(
+                say(
+                    language,
+                    "summary.trend_line",
+                    group=names[group],
+                    spark=sparkline([a / s for a, s in pairs]),
+                    rates=joined(
+                        (
+                            _rate(language, *pair) if pair else say(language, "summary.withheld_value")
+                            for pair in rates[group]
+                        ),
+                        " · ",
+                    ),
+                )
+            )
     if len(trend) > 1:
         texts.append(joined(trend))
     return texts
@@ -262,8 +282,11 @@ def _self_efficacy(
         rows.append(say(language, "summary.se_group", group=names[group], checkpoints=joined(checkpoints, " → ")))
         for item in items:
             values = [_se_value(summary, language, group, cp, item) for cp in checkpoints]
-            rows.append(say(language, "summary.se_item", item=statement(programme, item, language),
-                            values=joined(values, " → ")))  # fmt: skip
+            rows.append(
+                say(
+                    language, "summary.se_item", item=statement(programme, item, language), values=joined(values, " → ")
+                )
+            )
     return joined(rows) if shown else None
 
 
@@ -272,8 +295,15 @@ def _se_value(summary: Summary, language: str, group: str, checkpoint: str, item
     if f is None:
         return md("{cp} {withheld}", cp=checkpoint, withheld=say(language, "summary.withheld_value"))
     median, low, high = f.value
-    return say(language, "summary.se_value", checkpoint=checkpoint, median=_number(language, median),
-               low=_number(language, low), high=_number(language, high), count=f.respondents)  # fmt: skip
+    return say(
+        language,
+        "summary.se_value",
+        checkpoint=checkpoint,
+        median=_number(language, median),
+        low=_number(language, low),
+        high=_number(language, high),
+        count=f.respondents,
+    )
 
 
 CHANGE_METRICS = ("active", "assignments", "hr_meetings", "experiments")
@@ -298,8 +328,16 @@ def _changes(summary: Summary, previous: Summary, language: str, groups: list[st
         for metric in CHANGE_METRICS:
             now, before = (_change_value(s, language, group, metric) for s in (summary, previous))
             if now is not None and before is not None:
-                rows.append(say(language, "summary.change_line", group=names[group],
-                                label=say(language, f"summary.change_{metric}"), before=before, now=now))  # fmt: skip
+                rows.append(
+                    say(
+                        language,
+                        "summary.change_line",
+                        group=names[group],
+                        label=say(language, f"summary.change_{metric}"),
+                        before=before,
+                        now=now,
+                    )
+                )
     return joined([say(language, "summary.changes_title"), *rows]) if rows else ""
 
 
@@ -324,8 +362,10 @@ def _own_withheld(summary: Summary, language: str) -> list[str]:
 
 
 def _reasons(summary: Summary, language: str, counts: dict[str, int]) -> list[str]:
-    return [md("• {reason}", reason=say(language, f"summary.reason_{reason}", count=count, min_group=summary.min_group))
-            for reason, count in counts.items()]  # fmt: skip
+    return [
+        md("• {reason}", reason=say(language, f"summary.reason_{reason}", count=count, min_group=summary.min_group))
+        for reason, count in counts.items()
+    ]
 
 
 def summary_post(summary: Summary, previous: Summary | None, mark: ReviewMark, language: str) -> RenderedPost:

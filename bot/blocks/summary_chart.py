@@ -141,8 +141,15 @@ def alt_text(data: ChartData, language: str) -> str:
 def _plot(ax: object, x: tuple[str, ...], series: tuple[Series, ...]) -> None:
     for index, line in enumerate(series):
         ys = [float("nan") if v is None else v for v in line.values]
-        ax.plot(x, ys, label=line.label, color=OKABE_ITO[index % 8], marker=MARKERS[index % 8],  # type: ignore[attr-defined]
-                linestyle=LINESTYLES[index % 8], linewidth=2)  # fmt: skip
+        ax.plot(
+            x,
+            ys,
+            label=line.label,
+            color=OKABE_ITO[index % 8],
+            marker=MARKERS[index % 8],  # type: ignore[attr-defined]
+            linestyle=LINESTYLES[index % 8],
+            linewidth=2,
+        )
 
 
 def chart_png(data: ChartData) -> bytes:

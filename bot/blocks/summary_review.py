@@ -56,10 +56,16 @@ def _quote_picker(draft: Draft, language: str) -> list[Block]:
     """A menu to take any quote out; its options show the quotes' beginnings, which HR would read in full."""
     if not draft.quotes:
         return []
-    options = [{"text": plain(clip(f"{n + 1}. {text}", 75)), "value": f"{draft.post_id}:{index}"}
-               for n, (index, text) in enumerate(draft.quotes)]  # fmt: skip
-    picker = {"type": "static_select", "action_id": QUOTE, "options": options[:100],
-              "placeholder": plain(say(language, "summary.review.remove_quote"))}  # fmt: skip
+    options = [
+        {"text": plain(clip(f"{n + 1}. {text}", 75)), "value": f"{draft.post_id}:{index}"}
+        for n, (index, text) in enumerate(draft.quotes)
+    ]
+    picker = {
+        "type": "static_select",
+        "action_id": QUOTE,
+        "options": options[:100],
+        "placeholder": plain(say(language, "summary.review.remove_quote")),
+    }
     return [section(say(language, "summary.review.quotes_hint"), accessory=picker)]
 
 
@@ -67,8 +73,10 @@ def _controls(draft: Draft, language: str) -> list[Block]:
     if draft.state == "posted":
         return []
     value = str(draft.post_id)
-    buttons = [button(say(language, "summary.review.approve"), APPROVE, value, style="primary"),
-               button(say(language, "summary.review.note"), NOTE, value)]  # fmt: skip
+    buttons = [
+        button(say(language, "summary.review.approve"), APPROVE, value, style="primary"),
+        button(say(language, "summary.review.note"), NOTE, value),
+    ]
     if draft.state != "held":
         buttons.append(button(say(language, "summary.review.hold"), HOLD, value))
     return [*_quote_picker(draft, language), actions(*buttons, block_id=f"review:{draft.post_id}")]
@@ -98,30 +106,53 @@ def draft_message(draft: Draft, language: str) -> dict[str, Any]:
 def draft_view(draft: Draft, language: str) -> dict[str, Any]:
     """The draft in a modal, opened from the Home."""
     title = plain(say(language, "summary.review.modal_title")[:24])
-    return {"type": "modal", "callback_id": DRAFT_VIEW, "title": title,
-            "close": plain(say(language, "summary.review.close")[:24]), "blocks": draft_blocks(draft, language),
-            "private_metadata": str(draft.post_id)}  # fmt: skip
+    return {
+        "type": "modal",
+        "callback_id": DRAFT_VIEW,
+        "title": title,
+        "close": plain(say(language, "summary.review.close")[:24]),
+        "blocks": draft_blocks(draft, language),
+        "private_metadata": str(draft.post_id),
+    }
 
 
 def note_view(post_id: int, note: str | None, language: str, *, metadata: str = "") -> dict[str, Any]:
     """The form for the coaches' note on the cohort's themes, shown at the top of the post."""
-    element: dict[str, Any] = {"type": "plain_text_input", "action_id": NOTE_INPUT, "multiline": True,
-                               "max_length": 500}  # fmt: skip
+    element: dict[str, Any] = {
+        "type": "plain_text_input",
+        "action_id": NOTE_INPUT,
+        "multiline": True,
+        "max_length": 500,
+    }
     if note:
         element["initial_value"] = note
-    block = {"type": "input", "block_id": NOTE_BLOCK, "optional": True, "element": element,
-             "label": plain(say(language, "summary.review.note_label")),
-             "hint": plain(say(language, "summary.review.note_hint"))}  # fmt: skip
-    return {"type": "modal", "callback_id": NOTE_FORM, "title": plain(say(language, "summary.review.note_title")[:24]),
-            "submit": plain(say(language, "summary.review.note_submit")[:24]),
-            "close": plain(say(language, "summary.review.close")[:24]), "blocks": [block],
-            "private_metadata": metadata or str(post_id)}  # fmt: skip
+    block = {
+        "type": "input",
+        "block_id": NOTE_BLOCK,
+        "optional": True,
+        "element": element,
+        "label": plain(say(language, "summary.review.note_label")),
+        "hint": plain(say(language, "summary.review.note_hint")),
+    }
+    return {
+        "type": "modal",
+        "callback_id": NOTE_FORM,
+        "title": plain(say(language, "summary.review.note_title")[:24]),
+        "submit": plain(say(language, "summary.review.note_submit")[:24]),
+        "close": plain(say(language, "summary.review.close")[:24]),
+        "blocks": [block],
+        "private_metadata": metadata or str(post_id),
+    }
 
 
 def notice_view(language: str, text: str) -> dict[str, Any]:
     """Why a review action was not done, where it was clicked."""
-    return {"type": "modal", "title": plain(say(language, "summary.review.modal_title")[:24]),
-            "close": plain(say(language, "summary.review.close")[:24]), "blocks": [section(text)]}  # fmt: skip
+    return {
+        "type": "modal",
+        "title": plain(say(language, "summary.review.modal_title")[:24]),
+        "close": plain(say(language, "summary.review.close")[:24]),
+        "blocks": [section(text)],
+    }
 
 
 def _problem(language: str, code: str) -> str:
@@ -134,8 +165,13 @@ def _post_line(post: OrganisationPost, language: str) -> str:
     key = f"summary.review.home_{post.state}"
     if post.state == "posted":
         key += "_unreviewed" if post.unreviewed else ""
-        return say(language, key, organisation=post.organisation, channel=channel_mention(post.channel_id or ""),
-                   moment=moment(language, post.at) if post.at else "")  # fmt: skip
+        return say(
+            language,
+            key,
+            organisation=post.organisation,
+            channel=channel_mention(post.channel_id or ""),
+            moment=moment(language, post.at) if post.at else "",
+        )
     if post.state == "queued":
         return say(language, key, organisation=post.organisation, channel=channel_mention(post.channel_id or ""))
     if post.state == "problem":
@@ -143,8 +179,12 @@ def _post_line(post: OrganisationPost, language: str) -> str:
     if post.state == "held":
         return say(language, key, organisation=post.organisation, user=mention(post.reviewed_by or ""))
     if post.state == "pending" and post.at is not None:
-        return say(language, "summary.review.home_pending_due", organisation=post.organisation,
-                   moment=moment(language, post.at))  # fmt: skip
+        return say(
+            language,
+            "summary.review.home_pending_due",
+            organisation=post.organisation,
+            moment=moment(language, post.at),
+        )
     return say(language, key, organisation=post.organisation)
 
 
@@ -158,12 +198,18 @@ def review_home_blocks(cohorts: list[CohortPosts], language: str) -> list[Block]
         for post in cohort.posts:
             if post.state in ("pending", "held"):
                 value = str(post.post_id)
-                blocks.append(actions(
-                    button(md("{organisation}: ", organisation=post.organisation)
-                           + say(language, "summary.review.show"), SHOW, value),
-                    button(say(language, "summary.review.approve"), APPROVE, value, style="primary"),
-                    block_id=f"home-review:{post.post_id}",
-                ))  # fmt: skip
+                blocks.append(
+                    actions(
+                        button(
+                            md("{organisation}: ", organisation=post.organisation)
+                            + say(language, "summary.review.show"),
+                            SHOW,
+                            value,
+                        ),
+                        button(say(language, "summary.review.approve"), APPROVE, value, style="primary"),
+                        block_id=f"home-review:{post.post_id}",
+                    )
+                )
         blocks.append(context(say(language, "summary.review.home_hint")))
     return blocks
 

@@ -172,10 +172,13 @@ def create_dashboard(deps: Deps) -> Flask:
         chosen = session.get("language")
         session.clear()  # a fresh session on every sign-in: nothing from before it carries over
         session.permanent = True
-        session.update(team_id=identity.team_id, user_id=identity.user_id, name=identity.name,
-                       language=chosen or language_for(deps.engine, identity.team_id, identity.user_id,
-                                                       settings.language),
-                       csrf=secrets.token_urlsafe(32))  # fmt: skip
+        session.update(
+            team_id=identity.team_id,
+            user_id=identity.user_id,
+            name=identity.name,
+            language=chosen or language_for(deps.engine, identity.team_id, identity.user_id, settings.language),
+            csrf=secrets.token_urlsafe(32),
+        )
         return redirect("/dashboard", code=303)
 
     @app.post("/dashboard/signout")

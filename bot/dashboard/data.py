@@ -241,13 +241,19 @@ def _step_rows(
         if counts is None:
             rows.append(StepRow(step.id, step.label.get(language), moment))
             continue
-        rows.append(StepRow(
-            step.id, step.label.get(language), moment,
-            waiting=counts.count(DeliveryStatus.PLANNED) + counts.count(DeliveryStatus.SENDING),
-            delivered=counts.delivered, answered=counts.count(DeliveryStatus.ANSWERED),
-            skipped=counts.count(DeliveryStatus.SKIPPED), failed=counts.count(DeliveryStatus.FAILED),
-            question=step.is_question,
-        ))  # fmt: skip
+        rows.append(
+            StepRow(
+                step.id,
+                step.label.get(language),
+                moment,
+                waiting=counts.count(DeliveryStatus.PLANNED) + counts.count(DeliveryStatus.SENDING),
+                delivered=counts.delivered,
+                answered=counts.count(DeliveryStatus.ANSWERED),
+                skipped=counts.count(DeliveryStatus.SKIPPED),
+                failed=counts.count(DeliveryStatus.FAILED),
+                question=step.is_question,
+            )
+        )
     return tuple(rows)
 
 

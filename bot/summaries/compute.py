@@ -290,9 +290,14 @@ def compute_summary(
     period = _period(session, cohort, summary_step)
     cohort_id = int(cohort.id or 0)
     since, until = meeting_window(session, cohort, summary_step)
-    raw = organisation_figures(session, cohort_id, [s.id for s in period.covered],
-                               [s.id for s in period.covered if s.checkpoint], meetings_from=since,
-                               meetings_until=until)  # fmt: skip
+    raw = organisation_figures(
+        session,
+        cohort_id,
+        [s.id for s in period.covered],
+        [s.id for s in period.covered if s.checkpoint],
+        meetings_from=since,
+        meetings_until=until,
+    )
     cells = [*_cells(raw, period, carried.metrics), *_peer_cells(session, cohort)]
     figures, withheld = _filter(cells, period, policy, shown_before)
     fresh = organisation_figures(session, cohort_id, [s.id for s in period.fresh], [])

@@ -40,10 +40,16 @@ class CohortPosts:
     posts: tuple[OrganisationPost, ...]
 
 
-def _state(row: SummaryPost, outbox: OutboxMessage | None, cohort: Cohort, name: str,
-           rules: ReviewRules) -> OrganisationPost:  # fmt: skip
-    base = OrganisationPost(post_id=int(row.id or 0), organisation=name, state="pending", reviewed_by=row.reviewed_by,
-                            unreviewed=row.review == Review.UNREVIEWED)  # fmt: skip
+def _state(
+    row: SummaryPost, outbox: OutboxMessage | None, cohort: Cohort, name: str, rules: ReviewRules
+) -> OrganisationPost:
+    base = OrganisationPost(
+        post_id=int(row.id or 0),
+        organisation=name,
+        state="pending",
+        reviewed_by=row.reviewed_by,
+        unreviewed=row.review == Review.UNREVIEWED,
+    )
     if row.message_ts:
         return replace(base, state="posted", channel_id=row.channel_id, at=local(row.posted_at, cohort))
     if outbox is not None and outbox.status in (DeliveryStatus.FAILED, DeliveryStatus.SKIPPED):
@@ -70,11 +76,18 @@ def cohort_posts(session: Session, cohort: Cohort, now: datetime, rules: ReviewR
         session.exec(select(Organisation.id, Organisation.name).where(Organisation.cohort_id == cohort.id)).all()
     )
     keys = {summary_key(int(row.id or 0)): row for row in rows}
-    outbox = {o.key: o for o in session.exec(select(OutboxMessage).where(
-        OutboxMessage.team_id == cohort.team_id, col(OutboxMessage.key).in_(list(keys)),
-    ))}  # fmt: skip
-    posts = tuple(_state(row, outbox.get(key), cohort, names.get(row.organisation_id, ""), rules)
-                  for key, row in keys.items())  # fmt: skip
+    outbox = {
+        o.key: o
+        for o in session.exec(
+            select(OutboxMessage).where(
+                OutboxMessage.team_id == cohort.team_id,
+                col(OutboxMessage.key).in_(list(keys)),
+            )
+        )
+    }
+    posts = tuple(
+        _state(row, outbox.get(key), cohort, names.get(row.organisation_id, ""), rules) for key, row in keys.items()
+    )
     return CohortPosts(int(cohort.id or 0), cohort.name, cohort.programme, period, posts)
 
 

@@ -113,10 +113,20 @@ class Plan:
 
 
 def post_summaries(
-    engine: Engine, client: WebClient, cohort_id: int, organisation_ids: Sequence[int], *, policy: PrivacyPolicy,
-    now: datetime, render: Renderers, rules: ReviewRules = DEFAULT_RULES, approve_as: Actor | None = None,
-    retry: bool = True, send_now: SendNow | None = None, interim: bool = False,
-) -> PostResult:  # fmt: skip
+    engine: Engine,
+    client: WebClient,
+    cohort_id: int,
+    organisation_ids: Sequence[int],
+    *,
+    policy: PrivacyPolicy,
+    now: datetime,
+    render: Renderers,
+    rules: ReviewRules = DEFAULT_RULES,
+    approve_as: Actor | None = None,
+    retry: bool = True,
+    send_now: SendNow | None = None,
+    interim: bool = False,
+) -> PostResult:
     """Put the current period's summary (rendered by ``render``, with its chart) for each organisation's HR channel
     in the outbox, once it is approved (bot.summaries.review), and send it at once when the process can
     (bot.outbox); a draft not reviewed yet goes to the coaches instead. A post made already is reported; one that
@@ -131,8 +141,7 @@ def post_summaries(
     files: list[int] = []
     for organisation_id in organisation_ids:
         with session_scope(engine) as session:
-            posting, row_ids, drafts = _plan_post(session, client, summary, cohort_id, organisation_id, now,
-                                                  plan=plan)  # fmt: skip
+            posting, row_ids, drafts = _plan_post(session, client, summary, cohort_id, organisation_id, now, plan=plan)
         if posting is None:
             continue
         result.postings.append(posting)
@@ -149,10 +158,13 @@ def post_summaries(
 
 
 def _row(session: Session, cohort_id: int, organisation_id: int, period: str) -> SummaryPost | None:
-    return session.exec(select(SummaryPost).where(
-        SummaryPost.cohort_id == cohort_id, SummaryPost.organisation_id == organisation_id,
-        SummaryPost.period == period,
-    )).first()  # fmt: skip
+    return session.exec(
+        select(SummaryPost).where(
+            SummaryPost.cohort_id == cohort_id,
+            SummaryPost.organisation_id == organisation_id,
+            SummaryPost.period == period,
+        )
+    ).first()
 
 
 def draft_for(session: Session, summary: Summary, row: SummaryPost, rules: ReviewRules) -> Draft:
@@ -174,8 +186,9 @@ def draft_for(session: Session, summary: Summary, row: SummaryPost, rules: Revie
     )  # fmt: skip
 
 
-def _plan_drafts(session: Session, draft: Draft, row: SummaryPost, cohort: Cohort, render: Renderers,
-                 now: datetime) -> list[int]:  # fmt: skip
+def _plan_drafts(
+    session: Session, draft: Draft, row: SummaryPost, cohort: Cohort, render: Renderers, now: datetime
+) -> list[int]:
     """The draft, in a DM to each of the cohort's coaches, through the outbox."""
     message = render.draft(draft, cohort.language)
     return [
@@ -186,8 +199,16 @@ def _plan_drafts(session: Session, draft: Draft, row: SummaryPost, cohort: Cohor
     ]  # fmt: skip
 
 
-def _plan_post(session: Session, client: WebClient, summary: Summary, cohort_id: int, organisation_id: int,
-               now: datetime, *, plan: Plan) -> tuple[Posting | None, list[int], list[int]]:  # fmt: skip
+def _plan_post(
+    session: Session,
+    client: WebClient,
+    summary: Summary,
+    cohort_id: int,
+    organisation_id: int,
+    now: datetime,
+    *,
+    plan: Plan,
+) -> tuple[Posting | None, list[int], list[int]]:
     """The organisation's post as it stands, and the outbox rows planned for it: the post, then its chart; or the
     draft's DMs to the coaches while it waits for their review."""
     organisation = session.get(Organisation, organisation_id)
@@ -212,20 +233,35 @@ def _plan_post(session: Session, client: WebClient, summary: Summary, cohort_id:
     return posting, _plan_hr_post(session, client, summary, row, organisation, posting, now, plan), []
 
 
-def _plan_hr_post(session: Session, client: WebClient, summary: Summary, row: SummaryPost, organisation: Organisation,
-                  posting: Posting, now: datetime, plan: Plan) -> list[int]:  # fmt: skip
+def _plan_hr_post(
+    session: Session,
+    client: WebClient,
+    summary: Summary,
+    row: SummaryPost,
+    organisation: Organisation,
+    posting: Posting,
+    now: datetime,
+    plan: Plan,
+) -> list[int]:
     """The approved (or unreviewed) post and its chart in the outbox, to the organisation's checked HR channel."""
     key = summary_key(int(row.id or 0))
-    envelope = Envelope(kind=MessageKind.SUMMARY, key=key, team_id=organisation.team_id, due_at=now,
-                        latest_at=now + POST_FOR, cohort_id=row.cohort_id)  # fmt: skip
+    envelope = Envelope(
+        kind=MessageKind.SUMMARY,
+        key=key,
+        team_id=organisation.team_id,
+        due_at=now,
+        latest_at=now + POST_FOR,
+        cohort_id=row.cohort_id,
+    )
     try:
         channel = check_channel(session, client, organisation)
     except Invalid as problem:
         posting.problem = problem
         _note_problem(session, envelope, problem, now)
         return []
-    existing = session.exec(select(OutboxMessage).where(OutboxMessage.team_id == organisation.team_id,
-                                                        OutboxMessage.key == key)).first()  # fmt: skip
+    existing = session.exec(
+        select(OutboxMessage).where(OutboxMessage.team_id == organisation.team_id, OutboxMessage.key == key)
+    ).first()
     if existing is not None and existing.status in (DeliveryStatus.PLANNED, DeliveryStatus.SENDING):
         posting.queued = True  # planned before and on its way: nothing new
         return [int(existing.id or 0)]
@@ -237,24 +273,39 @@ def _plan_hr_post(session: Session, client: WebClient, summary: Summary, row: Su
     keys = [key, *(f"{key}:file:{index}" for index in range(len(rendered.files)))]
     kinds = [MessageKind.SUMMARY, *[MessageKind.FILE] * len(rendered.files)]
     posting.queued = posting.planned = True
-    return [_plan_row(session, replace(envelope, key=row_key, kind=kind, channel_id=channel, payload=payload), now)
-            for row_key, payload, kind in zip(keys, payloads, kinds, strict=True)]  # fmt: skip
+    return [
+        _plan_row(session, replace(envelope, key=row_key, kind=kind, channel_id=channel, payload=payload), now)
+        for row_key, payload, kind in zip(keys, payloads, kinds, strict=True)
+    ]
 
 
 def _upload(file: PostFile) -> dict[str, object]:
-    return upload(content="", filename=file.filename, title=file.title, comment=file.title, data=file.data,
-                  alt_text=file.alt_text)  # fmt: skip
+    return upload(
+        content="", filename=file.filename, title=file.title, comment=file.title, data=file.data, alt_text=file.alt_text
+    )
 
 
 def _plan_row(session: Session, envelope: Envelope, now: datetime) -> int:
     """Put one row in the outbox; a row of the same key that failed before is planned again with the new payload."""
     row_id = enqueue(session, envelope, now=now)
-    session.execute(update(OutboxMessage).where(
-        col(OutboxMessage.id) == row_id, col(OutboxMessage.status).in_([DeliveryStatus.FAILED, DeliveryStatus.SKIPPED])
-    ).values(
-        status=DeliveryStatus.PLANNED, channel_id=envelope.channel_id, payload=envelope.payload, due_at=now,
-        not_before=now, latest_at=now + POST_FOR, claimed_by=None, last_error=None, error_reported_at=None,
-    ))  # fmt: skip
+    session.execute(
+        update(OutboxMessage)
+        .where(
+            col(OutboxMessage.id) == row_id,
+            col(OutboxMessage.status).in_([DeliveryStatus.FAILED, DeliveryStatus.SKIPPED]),
+        )
+        .values(
+            status=DeliveryStatus.PLANNED,
+            channel_id=envelope.channel_id,
+            payload=envelope.payload,
+            due_at=now,
+            not_before=now,
+            latest_at=now + POST_FOR,
+            claimed_by=None,
+            last_error=None,
+            error_reported_at=None,
+        )
+    )
     return row_id
 
 
@@ -284,8 +335,15 @@ def _read_back(posting: Posting, row: OutboxMessage) -> None:
         posting.channel_id = row.channel_id
 
 
-def post_due_summaries(engine: Engine, client_for: Callable[[str], WebClient], now: datetime, *, render: Renderers,
-                       rules: ReviewRules = DEFAULT_RULES, policy: PrivacyPolicy | None = None) -> Due:  # fmt: skip
+def post_due_summaries(
+    engine: Engine,
+    client_for: Callable[[str], WebClient],
+    now: datetime,
+    *,
+    render: Renderers,
+    rules: ReviewRules = DEFAULT_RULES,
+    policy: PrivacyPolicy | None = None,
+) -> Due:
     """For the scheduler: put every active cohort's current summary in the outbox for the organisations not posted
     yet; the scheduler's sender posts them.
 
@@ -308,8 +366,17 @@ def post_due_summaries(engine: Engine, client_for: Callable[[str], WebClient], n
                 due.append((cohort.team_id, int(cohort.id or 0), missing))
     planned = Due()
     for team_id, cohort_id, organisation_ids in due:
-        result = post_summaries(engine, client_for(team_id), cohort_id, organisation_ids, policy=policy, now=now,
-                                render=render, rules=rules, retry=False)  # fmt: skip
+        result = post_summaries(
+            engine,
+            client_for(team_id),
+            cohort_id,
+            organisation_ids,
+            policy=policy,
+            now=now,
+            render=render,
+            rules=rules,
+            retry=False,
+        )
         planned.posts += sum(1 for posting in result.postings if posting.planned)
         planned.drafts += sum(1 for posting in result.postings if posting.drafted)
     return planned

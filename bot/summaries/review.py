@@ -78,9 +78,13 @@ def review_due(cohort: Cohort, sent_at: datetime, rules: ReviewRules) -> datetim
 
 def coaches(session: Session, cohort: Cohort) -> list[str]:
     """The Slack user ids of the cohort's active coaches."""
-    rows = session.exec(select(Member.user_id).where(
-        Member.cohort_id == cohort.id, Member.role == Role.COACH, Member.status == MemberStatus.ACTIVE,
-    ))  # fmt: skip
+    rows = session.exec(
+        select(Member.user_id).where(
+            Member.cohort_id == cohort.id,
+            Member.role == Role.COACH,
+            Member.status == MemberStatus.ACTIVE,
+        )
+    )
     return sorted(set(rows))
 
 
@@ -131,8 +135,16 @@ def mark_of(row: SummaryPost) -> ReviewMark:
     return ReviewMark(note=row.coach_note or None, unreviewed=row.review == Review.UNREVIEWED)
 
 
-def act(session: Session, actor: Actor, post_id: int, action: Action, *, now: datetime, note: str | None = None,
-        quote: int | None = None) -> SummaryPost:  # fmt: skip
+def act(
+    session: Session,
+    actor: Actor,
+    post_id: int,
+    action: Action,
+    *,
+    now: datetime,
+    note: str | None = None,
+    quote: int | None = None,
+) -> SummaryPost:
     """A coach's review action on one organisation's draft; Refused for anyone who does not manage the cohort."""
     row = session.get(SummaryPost, post_id)
     cohort = session.get(Cohort, row.cohort_id) if row else None

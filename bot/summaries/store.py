@@ -229,8 +229,9 @@ def _add_late_organisations(
     session.flush()
 
 
-def ensure_summary(engine: Engine, cohort_id: int, *, policy: PrivacyPolicy, now: datetime,
-                   interim: bool = False) -> Summary | None:  # fmt: skip
+def ensure_summary(
+    engine: Engine, cohort_id: int, *, policy: PrivacyPolicy, now: datetime, interim: bool = False
+) -> Summary | None:
     """The current period's summary of a cohort, computing and committing it if needed; None before the first one,
     unless ``interim`` (a person asked): then the interim summary of the prompts sent so far, counted once.
 
@@ -254,8 +255,9 @@ def ensure_summary(engine: Engine, cohort_id: int, *, policy: PrivacyPolicy, now
 
 def _anything_sent(session: Session, cohort: Cohort, now: datetime) -> bool:
     """Whether any prompt has gone out yet: an interim summary of nothing is not made."""
-    found = session.exec(select(Delivery.id).where(Delivery.cohort_id == cohort.id,
-                                                   col(Delivery.sent_at) <= now).limit(1))  # fmt: skip
+    found = session.exec(
+        select(Delivery.id).where(Delivery.cohort_id == cohort.id, col(Delivery.sent_at) <= now).limit(1)
+    )
     return found.first() is not None
 
 

@@ -53,8 +53,13 @@ class HomePublisher:
         extra = [*coach, *([divider()] if coach and hr else []), *hr]
         if home is None:
             return intro_home_view(language, extra=extra)
-        return mentor_home_view(language, home, extra=extra, min_group=self.deps.settings.min_group,
-                                peers=peer_home_blocks(language, peers) if peers else ())  # fmt: skip
+        return mentor_home_view(
+            language,
+            home,
+            extra=extra,
+            min_group=self.deps.settings.min_group,
+            peers=peer_home_blocks(language, peers) if peers else (),
+        )
 
     def hr_blocks(self, team_id: str, user_id: str, language: str, now: datetime) -> list[Block]:
         """The HR side's Home blocks: their organisations' cohorts, where the summaries go, and the latest one."""

@@ -27,11 +27,15 @@ GROUPS = [COHORT, org_group(1), org_group(2), org_group(3)]
 
 def _figures(group: str, base: int) -> list[Figure]:
     """Figures whose numbers are unique to the group (base 1000, 2000, …), so any leak can be seen."""
-    figures = [Figure(group, "mentors", {"mentors": base + 1}, base + 1),
-               Figure(group, "active", {"active": base + 2, "mentors": base + 3}, base + 3),
-               Figure(group, "experiments", {"mentors": base + 4}, base + 4)]  # fmt: skip
-    figures += [Figure(group, f"answers:{step}", {"sent": base + 10 + i, "answered": base + 5}, base + 10 + i)
-                for i, step in enumerate(STEPS)]  # fmt: skip
+    figures = [
+        Figure(group, "mentors", {"mentors": base + 1}, base + 1),
+        Figure(group, "active", {"active": base + 2, "mentors": base + 3}, base + 3),
+        Figure(group, "experiments", {"mentors": base + 4}, base + 4),
+    ]
+    figures += [
+        Figure(group, f"answers:{step}", {"sent": base + 10 + i, "answered": base + 5}, base + 10 + i)
+        for i, step in enumerate(STEPS)
+    ]
     return figures
 
 
@@ -47,12 +51,25 @@ def summaries(draw: st.DrawFn) -> Summary:
                 figures.append(figure)
             else:
                 withheld.append((group, figure.metric, draw(st.sampled_from(["small_group", "complementary"]))))
-    quotes = [SharedQuote(org_group(i), f"Quote{i}x{j} from its mentors", (f"m:{i}{j}",), STEPS[0])
-              for i in range(1, count + 1) for j in range(draw(st.integers(0, 3)))]  # fmt: skip
-    return Summary(cohort_id=1, cohort_name="Cohort", language=draw(st.sampled_from(["fi", "sv", "en"])),
-                   programme="feeniks", period="before-session-2", min_group=5, computed_at="2027-02-05T07:00:00",
-                   steps=tuple(STEPS), organisations=organisations, figures=tuple(figures),
-                   withheld=tuple(withheld), quotes=tuple(quotes))  # fmt: skip
+    quotes = [
+        SharedQuote(org_group(i), f"Quote{i}x{j} from its mentors", (f"m:{i}{j}",), STEPS[0])
+        for i in range(1, count + 1)
+        for j in range(draw(st.integers(0, 3)))
+    ]
+    return Summary(
+        cohort_id=1,
+        cohort_name="Cohort",
+        language=draw(st.sampled_from(["fi", "sv", "en"])),
+        programme="feeniks",
+        period="before-session-2",
+        min_group=5,
+        computed_at="2027-02-05T07:00:00",
+        steps=tuple(STEPS),
+        organisations=organisations,
+        figures=tuple(figures),
+        withheld=tuple(withheld),
+        quotes=tuple(quotes),
+    )
 
 
 def _numbers(text: str) -> set[int]:
@@ -68,8 +85,15 @@ def test_a_draft_shows_the_coach_nothing_hr_would_not_get(summary: Summary, lang
         review = privacy_gate.view(summary, Audience(Kind.REVIEW, 1, organisation_id))
         assert review == hr  # the gate gives the review exactly HR's view
         mark = ReviewMark(note=note or None)
-        draft = Draft(post_id=1, organisation=name, view=review, previous=None, mark=mark, state="pending",
-                      quotes=tuple(enumerate(q.text for q in review.quotes)))  # fmt: skip
+        draft = Draft(
+            post_id=1,
+            organisation=name,
+            view=review,
+            previous=None,
+            mark=mark,
+            state="pending",
+            quotes=tuple(enumerate(q.text for q in review.quotes)),
+        )
         message = draft_message(draft, language)
         post = summary_message(hr, hr.language, None, mark)["blocks"]
         assert all(block in message["blocks"] for block in post)  # HR's post, whole and unchanged

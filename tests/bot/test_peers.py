@@ -53,8 +53,9 @@ def _form(engine: Engine, world: World) -> list[list[int]]:
 def _sent(engine: Engine) -> None:
     """The introductions went out (what the sender records)."""
     with session_scope(engine) as session:
-        session.execute(update(OutboxMessage).where(col(OutboxMessage.key).like("peer:intro:%"))
-                        .values(status=DeliveryStatus.SENT))  # fmt: skip
+        session.execute(
+            update(OutboxMessage).where(col(OutboxMessage.key).like("peer:intro:%")).values(status=DeliveryStatus.SENT)
+        )
 
 
 def _group_of(engine: Engine, member_id: int) -> int:
@@ -107,8 +108,14 @@ def test_coaches_see_who_met_and_hr_only_a_figure_enough_people_stand_behind(eng
     user_of = {member_id: user_id for user_id, member_id in world.mentors.items()}
     with session_scope(engine) as session:
         for group in groups[:3]:  # three of eight groups met
-            record_met(session, team_id=TEAM, user_id=user_of[group[0]], group_id=_group_of(engine, group[0]),
-                       met="yes", now=NOW)  # fmt: skip
+            record_met(
+                session,
+                team_id=TEAM,
+                user_id=user_of[group[0]],
+                group_id=_group_of(engine, group[0]),
+                met="yes",
+                now=NOW,
+            )
     policy = PrivacyPolicy(min_group=5)
     with Session(engine) as session:
         cohort = _cohort(session, world)
@@ -137,8 +144,14 @@ def test_hr_never_learns_that_every_group_or_none_met(engine: Engine, world: Wor
     user_of = {member_id: user_id for user_id, member_id in world.mentors.items()}
     with session_scope(engine) as session:
         for group in groups:
-            record_met(session, team_id=TEAM, user_id=user_of[group[0]], group_id=_group_of(engine, group[0]),
-                       met="yes", now=NOW)  # fmt: skip
+            record_met(
+                session,
+                team_id=TEAM,
+                user_id=user_of[group[0]],
+                group_id=_group_of(engine, group[0]),
+                met="yes",
+                now=NOW,
+            )
     with Session(engine) as session:
         cohort = _cohort(session, world)
         assert groups_met_for(session, Audience.hr(organisation), cohort, policy=policy) is None  # all met
@@ -191,8 +204,14 @@ def test_hr_summary_counts_the_groups_that_met_through_the_privacy_filter(engine
     user_of = {member_id: user_id for user_id, member_id in cohort.mentors.items()}
     with session_scope(engine) as session:
         for group in formed.groups[:3]:
-            record_met(session, team_id=summary_cohort.TEAM, user_id=user_of[group[0]],
-                       group_id=_group_of(engine, group[0]), met="yes", now=at)  # fmt: skip
+            record_met(
+                session,
+                team_id=summary_cohort.TEAM,
+                user_id=user_of[group[0]],
+                group_id=_group_of(engine, group[0]),
+                met="yes",
+                now=at,
+            )
     with Session(engine) as session:
         vero = session.get(Organisation, cohort.organisations[0])
     assert vero is not None
@@ -226,6 +245,9 @@ def test_each_introduction_is_due_inside_every_members_working_hours(engine: Eng
     far = {world.mentors[u] for u in MENTORS[:2]}
     with Session(engine) as session:
         later = [g for g in session.exec(select(PeerGroup)) if g.introduce_at > NOW]
-        ids = {m for g in later for m in session.exec(select(PeerGroupMember.member_id).where(
-            PeerGroupMember.group_id == g.id))}  # fmt: skip
+        ids = {
+            m
+            for g in later
+            for m in session.exec(select(PeerGroupMember.member_id).where(PeerGroupMember.group_id == g.id))
+        }
     assert far <= ids  # their groups wait for 09:00 in Halifax (15:00 in Helsinki, inside both)

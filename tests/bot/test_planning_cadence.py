@@ -106,8 +106,9 @@ def test_a_christmas_holiday_does_not_pile_three_prompts_into_one_week(engine: E
     """Session 2 on Monday 21 December 2026: the plan due on Christmas Eve moves to Monday 28 December, which
     already holds assignment 2, so the HR-meeting nudge of Thursday 31 December waits for the next week."""
     world.add_people(fake_slack, ["UM01"])
-    seeded = world.seed(engine, dates=(date(2026, 11, 23), date(2026, 12, 21), date(2027, 1, 18)), mentors=["UM01"],
-                        usual_quiet=False)  # public holidays alone, without the Christmas quiet period
+    seeded = world.seed(
+        engine, dates=(date(2026, 11, 23), date(2026, 12, 21), date(2027, 1, 18)), mentors=["UM01"], usual_quiet=False
+    )  # public holidays alone, without the Christmas quiet period
     for block, kickoff in ((1, datetime(2026, 11, 23, 11, tzinfo=UTC)), (2, datetime(2026, 12, 21, 11, tzinfo=UTC))):
         world.plan(engine, seeded.cohort, block, kickoff)
     rows = world.deliveries(engine, Delivery.member_id == seeded.members["UM01"])

@@ -83,9 +83,16 @@ def test_golden_drafts_the_coaches_review_show_what_hr_would_get(cohort: Summary
         group = org_group(organisation_id)
         view, previous = summary.view(group), before.view(group)
         due = datetime(2027, 3, 9, 9, tzinfo=ZoneInfo("Europe/Helsinki"))
-        draft = Draft(post_id=7, organisation=view.organisations[group], view=view, previous=previous,
-                      mark=ReviewMark(), state="pending", due_at=due,
-                      quotes=tuple(enumerate(q.text for q in view.quotes)))  # fmt: skip
+        draft = Draft(
+            post_id=7,
+            organisation=view.organisations[group],
+            view=view,
+            previous=previous,
+            mark=ReviewMark(),
+            state="pending",
+            due_at=due,
+            quotes=tuple(enumerate(q.text for q in view.quotes)),
+        )
         for language in ("fi", "en", "sv"):
             message = draft_message(draft, language)
             assert_golden(f"summary/draft.before-session-3.{slug}.{language}", message, surface="message")

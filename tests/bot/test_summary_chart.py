@@ -79,8 +79,20 @@ def test_labels_are_in_the_posts_language(cohort: SummaryCohort) -> None:
 
 def test_a_summary_with_nothing_to_draw_has_no_chart(cohort: SummaryCohort) -> None:
     summary = _summary(cohort, "before-session-2")
-    empty = Summary(summary.cohort_id, summary.cohort_name, "fi", summary.programme, summary.period, 5, "",
-                    summary.steps, {}, (), (), ())  # fmt: skip
+    empty = Summary(
+        summary.cohort_id,
+        summary.cohort_name,
+        "fi",
+        summary.programme,
+        summary.period,
+        5,
+        "",
+        summary.steps,
+        {},
+        (),
+        (),
+        (),
+    )
     assert chart_data(empty, "fi").empty
     assert chart_file(empty, "fi") is None
 

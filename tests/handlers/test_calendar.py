@@ -63,8 +63,12 @@ def test_the_home_button_opens_the_calendar_form_and_saving_it_changes_the_calen
     assert view["callback_id"] == "cohort_calendar" and fake_slack.invalid == []
     assert [o["value"] for o in view["blocks"][1]["element"]["initial_options"]] == ["0", "1", "2", "3", "4"]
 
-    reply = slack.submit("cohort_calendar", _form([0, 1, 2, 3], False, "2027-04-01 2027-04-05\n\n1.5.2027 – 3.5.2027"),
-                         user_id=COACH, private_metadata=view["private_metadata"])  # fmt: skip
+    reply = slack.submit(
+        "cohort_calendar",
+        _form([0, 1, 2, 3], False, "2027-04-01 2027-04-05\n\n1.5.2027 – 3.5.2027"),
+        user_id=COACH,
+        private_metadata=view["private_metadata"],
+    )
     assert reply.json["response_action"] == "update"
     shown = all_text(reply.json["view"])
     assert "The calendar of *Spring 2027* is saved." in shown
@@ -86,8 +90,12 @@ def test_the_home_button_opens_the_calendar_form_and_saving_it_changes_the_calen
 def test_the_form_says_what_is_wrong_and_saves_nothing(
     slack: SlackDriver, engine: Engine, world: World, own: str, workdays: list[int], field: str, expected: str
 ) -> None:
-    reply = slack.submit("cohort_calendar", _form(workdays, True, own), user_id=COACH,
-                         private_metadata=json.dumps({"cohort": world.cohort}))  # fmt: skip
+    reply = slack.submit(
+        "cohort_calendar",
+        _form(workdays, True, own),
+        user_id=COACH,
+        private_metadata=json.dumps({"cohort": world.cohort}),
+    )
     assert reply.json["response_action"] == "errors"
     assert reply.json["errors"][field].startswith(expected)
     cohort, periods = _cohort(engine, world.cohort)
@@ -95,8 +103,9 @@ def test_the_form_says_what_is_wrong_and_saves_nothing(
 
 
 def test_a_mentor_cannot_change_the_calendar(slack: SlackDriver, engine: Engine, world: World) -> None:
-    reply = slack.submit("cohort_calendar", _form([0], False, ""), user_id=MENTOR,
-                         private_metadata=json.dumps({"cohort": world.cohort}))  # fmt: skip
+    reply = slack.submit(
+        "cohort_calendar", _form([0], False, ""), user_id=MENTOR, private_metadata=json.dumps({"cohort": world.cohort})
+    )
     assert "only the coaches of *Spring 2027*" in all_text(reply.json["view"])
     assert _cohort(engine, world.cohort)[0].usual_quiet is True
 

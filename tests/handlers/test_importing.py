@@ -63,8 +63,9 @@ def _stored(fake: FakeSlack, view: dict[str, Any]) -> dict[str, Any]:
 
 def _submit(slack: SlackDriver, view: dict[str, Any], file: dict[str, Any] | None, user_id: str = COACH) -> Any:
     values = {"file": {"value": {"type": "file_input", "files": [file] if file else []}}}
-    return slack.submit(view["callback_id"], values, user_id=user_id, view_id=view["id"],
-                        private_metadata=view["private_metadata"])  # fmt: skip
+    return slack.submit(
+        view["callback_id"], values, user_id=user_id, view_id=view["id"], private_metadata=view["private_metadata"]
+    )
 
 
 def _last_view(fake: FakeSlack, view_id: str) -> dict[str, Any]:
@@ -103,8 +104,9 @@ def test_a_100_row_csv_is_checked_shown_as_a_dry_run_and_imported_on_confirmatio
 
     confirm = _stored(fake_slack, dry_run)
     assert confirm["callback_id"] == "import_confirm" and read_metadata(confirm["private_metadata"])
-    done = slack.submit("import_confirm", {}, user_id=COACH, view_id=confirm["id"],
-                        private_metadata=confirm["private_metadata"])  # fmt: skip
+    done = slack.submit(
+        "import_confirm", {}, user_id=COACH, view_id=confirm["id"], private_metadata=confirm["private_metadata"]
+    )
     assert done.json["response_action"] == "update"
     result = all_text(_last_view(fake_slack, form["id"]))
     assert "*people.csv* is imported into *Spring 2027*:" in result
@@ -201,15 +203,29 @@ def test_the_import_views_in_each_language(
     from bot.slack_import import Outcome
 
     assert_golden(f"importing/form.{language}", import_view(language, 7, "Kevät 2027"), surface="view")
-    assert_golden(f"importing/progress.{language}", progress_view(language, 7, "people.csv", 40, 100,
-                                                                   applying=False), surface="view")  # fmt: skip
+    assert_golden(
+        f"importing/progress.{language}",
+        progress_view(language, 7, "people.csv", 40, 100, applying=False),
+        surface="view",
+    )
     would = Outcome(7, "Kevät 2027", 100, known_organisations=["Vero", "Kela"], welcomes=90)
     would.counts.update({("added", "mentor"): 88, ("added", "hr"): 10, ("already", "mentor"): 2})
-    assert_golden(f"importing/dry_run.{language}", result_view(language, would, name="people.csv", file_id="F1",
-                                                               digest="abc"), surface="view")  # fmt: skip
-    bad = Outcome(7, "Kevät 2027", 3, known_organisations=["Vero", "Kela"], unknown_organisations=["Kelaa"],
-                  problems=[Problem(3, "nobody@example.fi", "not_found"),
-                            Problem(4, "anna@example.fi", "unknown_organisation", (("name", "Kelaa"),))])  # fmt: skip
+    assert_golden(
+        f"importing/dry_run.{language}",
+        result_view(language, would, name="people.csv", file_id="F1", digest="abc"),
+        surface="view",
+    )
+    bad = Outcome(
+        7,
+        "Kevät 2027",
+        3,
+        known_organisations=["Vero", "Kela"],
+        unknown_organisations=["Kelaa"],
+        problems=[
+            Problem(3, "nobody@example.fi", "not_found"),
+            Problem(4, "anna@example.fi", "unknown_organisation", (("name", "Kelaa"),)),
+        ],
+    )
     assert_golden(f"importing/problems.{language}", result_view(language, bad, name="people.csv"), surface="view")
     done = Outcome(7, "Kevät 2027", 100, welcomes=90, welcomes_failed=1, applied=True)
     done.counts.update({("added", "mentor"): 90, ("added", "hr"): 10})

@@ -31,8 +31,9 @@ def test_the_kickoff_cannot_be_answered(slack, fake_slack, engine, world, slack_
     assert reply.status == 200
     shown = view_text(fake_slack.calls_to("views.open")[-1].args["view"])
     assert "I couldn't find that prompt among yours." in shown
-    body = slack_requests.message_im("Thanks, see you!", user_id=MENTOR, channel="D111", ts=slack_requests.new_ts(),
-                                     thread_ts=kickoff.message_ts)  # fmt: skip
+    body = slack_requests.message_im(
+        "Thanks, see you!", user_id=MENTOR, channel="D111", ts=slack_requests.new_ts(), thread_ts=kickoff.message_ts
+    )
     assert slack.post(body).status == 200
     assert answer_of(engine, kickoff.id) is None
     assert delivery(engine, kickoff.id).status == DeliveryStatus.SENT

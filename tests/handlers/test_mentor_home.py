@@ -179,9 +179,11 @@ def _command(slack: SlackDriver, fake: FakeSlack, text: str, user_id: str = MENT
 def test_pause_and_resume_commands(slack, fake_slack, engine, world) -> None:
     plan(engine, world.mentor, "s1-peer-learning", datetime(2027, 1, 25, 7, 0, tzinfo=UTC))
     said = _command(slack, fake_slack, "pause 2027-01-31")
-    assert said == ("Paused up to and including Sun 31 Jan 2027: I won't send you prompts during the pause.\n"
-                    "These would have come during the pause, so they are skipped:\n"
-                    "• Reflection: learning from another organisation")  # fmt: skip
+    assert said == (
+        "Paused up to and including Sun 31 Jan 2027: I won't send you prompts during the pause.\n"
+        "These would have come during the pause, so they are skipped:\n"
+        "• Reflection: learning from another organisation"
+    )
     assert member(engine, world.mentor).paused_until == date(2027, 1, 31)
     assert "paused until Sun 31 Jan 2027" in view_text(fake_slack.home_views[MENTOR])
     assert _command(slack, fake_slack, "resume") == "Welcome back! Your prompts are on again."

@@ -73,8 +73,12 @@ def _status(slack: SlackDriver, fake: FakeSlack) -> str:
 
 def _block_1(engine: Engine, member_id: int) -> dict[str, int]:
     """T0 tomorrow morning, assignment 1 next Monday, a reflection on Tuesday, the goal after the pause."""
-    at = {T0: datetime(2027, 1, 20, 7, 0), ASSIGNMENT: datetime(2027, 1, 25, 7, 0),
-          REFLECTION: datetime(2027, 1, 26, 7, 0), LATER: datetime(2027, 2, 1, 7, 0)}  # fmt: skip
+    at = {
+        T0: datetime(2027, 1, 20, 7, 0),
+        ASSIGNMENT: datetime(2027, 1, 25, 7, 0),
+        REFLECTION: datetime(2027, 1, 26, 7, 0),
+        LATER: datetime(2027, 2, 1, 7, 0),
+    }
     return {step: plan(engine, member_id, step, moment.replace(tzinfo=UTC)) for step, moment in at.items()}
 
 
@@ -115,8 +119,9 @@ def test_resuming_offers_the_missed_check_in_and_assignment(slack, fake_slack, e
     assert modal["type"] == "modal" and "I can remain calm" in view_text(modal)  # the T0 ratings, answerable
 
 
-def test_paused_is_shown_to_the_coach_only_while_the_pause_lasts(slack, fake_slack, engine, world, slack_client,
-                                                                 clock) -> None:  # fmt: skip
+def test_paused_is_shown_to_the_coach_only_while_the_pause_lasts(
+    slack, fake_slack, engine, world, slack_client, clock
+) -> None:
     send_prompt(engine, slack_client, world.mentor, REFLECTION, sent_at=NOW - timedelta(days=20))
     with session_scope(engine) as session:
         row = session.get(Member, world.mentor)
@@ -127,14 +132,14 @@ def test_paused_is_shown_to_the_coach_only_while_the_pause_lasts(slack, fake_sla
     assert "<@U111>" in shown and "paused" not in shown
 
 
-def test_a_pause_that_ends_by_itself_offers_the_missed_ones_too(slack, fake_slack, engine, world, clock,
-                                                                 deps) -> None:  # fmt: skip
+def test_a_pause_that_ends_by_itself_offers_the_missed_ones_too(slack, fake_slack, engine, world, clock, deps) -> None:
     planned = _block_1(engine, world.mentor)
     _say(slack, fake_slack, "pause 2027-01-29")
     clock.now = datetime(2027, 2, 1, 8, 0, tzinfo=UTC)  # Monday after the pause, 10:00 in Helsinki
     client = posting_client(fake_slack)
-    with registered(jobs.JobContext(deps=deps, posting_client=lambda _team: client,
-                                    reading_client=lambda _team: client)):  # fmt: skip
+    with registered(
+        jobs.JobContext(deps=deps, posting_client=lambda _team: client, reading_client=lambda _team: client)
+    ):
         assert jobs.end_pauses() == 1
         assert jobs.end_pauses() == 0  # once
     assert member(engine, world.mentor).paused_until is None

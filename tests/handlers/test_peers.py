@@ -64,9 +64,11 @@ def _text(node: Any) -> str:
 def _groups(engine: Engine, world: World) -> dict[int, list[tuple[int, ...]]]:
     """Each round's groups as sorted member ids."""
     with Session(engine) as session:
-        rows = session.exec(select(PeerGroup.round, PeerGroupMember.group_id, PeerGroupMember.member_id)
-                            .join(PeerGroup, col(PeerGroup.id) == col(PeerGroupMember.group_id))
-                            .where(PeerGroup.cohort_id == world.cohort)).all()  # fmt: skip
+        rows = session.exec(
+            select(PeerGroup.round, PeerGroupMember.group_id, PeerGroupMember.member_id)
+            .join(PeerGroup, col(PeerGroup.id) == col(PeerGroupMember.group_id))
+            .where(PeerGroup.cohort_id == world.cohort)
+        ).all()
     groups: dict[tuple[int, int], list[int]] = {}
     for number, group_id, member_id in rows:
         groups.setdefault((number, group_id), []).append(member_id)
@@ -129,24 +131,31 @@ def test_the_follow_up_asks_each_mentor_and_a_yes_leads_to_the_reflection(
     assert [b["text"]["text"] for b in buttons] == ["Yes", "Not yet", "We won't"]
     group_id = buttons[0]["value"]
 
-    reply = slack.action("peer_met_yes", group_id, user_id=MENTOR, channel_id=asked[0]["channel"],
-                         message_ts=asked[0]["ts"])  # fmt: skip
+    reply = slack.action(
+        "peer_met_yes", group_id, user_id=MENTOR, channel_id=asked[0]["channel"], message_ts=asked[0]["ts"]
+    )
     assert reply.status == 200
     update = fake_slack.calls_to("chat.update")[-1].args
     assert update["ts"] == asked[0]["ts"]
     assert "what did you learn from the other organisation" in _text(update["blocks"])
-    reflect = next(e for b in update["blocks"] if b["type"] == "actions" for e in b["elements"]
-                   if e["action_id"] == "peer_reflect")  # fmt: skip
+    reflect = next(
+        e for b in update["blocks"] if b["type"] == "actions" for e in b["elements"] if e["action_id"] == "peer_reflect"
+    )
     slack.action("peer_reflect", reflect["value"], user_id=MENTOR)
     view = fake_slack.calls_to("views.open")[-1].args["view"]
     view = json.loads(view) if isinstance(view, str) else view
     assert view["callback_id"] == "peer_reflection"
 
-    empty = slack.submit("peer_reflection", {"reflection": {"value": "  "}}, user_id=MENTOR,
-                         private_metadata=view["private_metadata"])  # fmt: skip
+    empty = slack.submit(
+        "peer_reflection", {"reflection": {"value": "  "}}, user_id=MENTOR, private_metadata=view["private_metadata"]
+    )
     assert empty.json["response_action"] == "errors" and "reflection" in empty.json["errors"]
-    saved = slack.submit("peer_reflection", {"reflection": {"value": "Their stand-up for learning"}},
-                         user_id=MENTOR, private_metadata=view["private_metadata"])  # fmt: skip
+    saved = slack.submit(
+        "peer_reflection",
+        {"reflection": {"value": "Their stand-up for learning"}},
+        user_id=MENTOR,
+        private_metadata=view["private_metadata"],
+    )
     assert saved.json["response_action"] == "update"
     with Session(engine) as session:
         row = session.exec(select(PeerGroupMember).where(PeerGroupMember.member_id == world.mentors[MENTOR])).one()
@@ -205,8 +214,11 @@ def test_making_groups_again_asks_first_then_avoids_every_earlier_partner(
     first = {frozenset(p) for g in rounds[1] for p in combinations(g, 2)}
     second = {frozenset(p) for g in rounds[2] for p in combinations(g, 2)}
     assert not first & second
-    earlier = messages_of(engine, col(OutboxMessage.kind) == MessageKind.INTRODUCTION, col(OutboxMessage.key).in_(
-        [f"peer:intro:{gid}" for gid in range(1, 9)]))  # fmt: skip
+    earlier = messages_of(
+        engine,
+        col(OutboxMessage.kind) == MessageKind.INTRODUCTION,
+        col(OutboxMessage.key).in_([f"peer:intro:{gid}" for gid in range(1, 9)]),
+    )
     assert {m.status for m in earlier} == {DeliveryStatus.CANCELLED}  # the first round's were not sent yet
 
 
@@ -244,10 +256,22 @@ def test_a_shared_experiment_is_named_in_the_introduction(
     from storage.models import Experiment, ExperimentStatus
 
     with session_scope(engine) as session:
-        session.add(Experiment(team_id="T111", member_id=world.mentors[MENTOR], title="Learning lunch <!here>",
-                               status=ExperimentStatus.RUNNING))  # fmt: skip
-        session.add(Experiment(team_id="T111", member_id=world.mentors[MENTORS[1]], title="Kept to myself",
-                               status=ExperimentStatus.RUNNING))  # fmt: skip
+        session.add(
+            Experiment(
+                team_id="T111",
+                member_id=world.mentors[MENTOR],
+                title="Learning lunch <!here>",
+                status=ExperimentStatus.RUNNING,
+            )
+        )
+        session.add(
+            Experiment(
+                team_id="T111",
+                member_id=world.mentors[MENTORS[1]],
+                title="Kept to myself",
+                status=ExperimentStatus.RUNNING,
+            )
+        )
     slack.action("peer_share_on", None, user_id=MENTOR)
     _kickoff(slack, fake_slack)
     send_messages(engine, fake_slack, KICKOFF_AT)
@@ -275,9 +299,10 @@ def test_home_shows_the_current_partners_and_the_choices(
             select(PeerGroupMember.group_id).where(PeerGroupMember.member_id == world.mentors[MENTOR])
         ).one()
         partner = session.exec(
-            select(Member.user_id).join(PeerGroupMember, col(PeerGroupMember.member_id) == col(Member.id))
+            select(Member.user_id)
+            .join(PeerGroupMember, col(PeerGroupMember.member_id) == col(Member.id))
             .where(PeerGroupMember.group_id == own, Member.user_id != MENTOR)
-        ).one()  # fmt: skip
+        ).one()
     assert f"Spring 2027, session 1: your peer group is <@{partner}>" in text
     assert "Your peer group sees the title of your current experiment." in text
     actions = [e["action_id"] for b in home["blocks"] if b.get("block_id") == "peer_home" for e in b["elements"]]

@@ -44,8 +44,17 @@ def test_a_coach_gets_the_cohorts_language_whatever_slack_says(slack, fake_slack
 
 def test_an_own_choice_wins_and_follows_the_person_into_a_new_cohort(slack, fake_slack, engine, world) -> None:
     with session_scope(engine) as session:
-        session.add(Member(team_id="T111", cohort_id=world.cohort_b, user_id="UNEW1", role=Role.MENTOR,
-                           organisation_id=None, language="en", joined_at=NOW))  # fmt: skip
+        session.add(
+            Member(
+                team_id="T111",
+                cohort_id=world.cohort_b,
+                user_id="UNEW1",
+                role=Role.MENTOR,
+                organisation_id=None,
+                language="en",
+                joined_at=NOW,
+            )
+        )
     mentori = Commands(slack, fake_slack)
     mentori.say('member add "Spring 2027" <@UNEW1> mentor "Vero"', COACH)
     assert members_of(engine, world.cohort_a)[("UNEW1", Role.MENTOR)].language == "en"

@@ -43,12 +43,21 @@ def _open(slack: SlackDriver, fake: FakeSlack, cohort_id: int) -> dict[str, Any]
     return next(v for v in fake.views.values() if v.get("private_metadata") == view["private_metadata"])
 
 
-def _submit(slack: SlackDriver, form: dict[str, Any], *, file: dict[str, Any] | None = None,
-            template: str = "feeniks", user_id: str = COACH) -> Any:  # fmt: skip
-    values = {"template": {"value": {"type": "static_select", "selected_option": {"value": template}}},
-              "file": {"value": {"type": "file_input", "files": [file] if file else []}}}  # fmt: skip
-    return slack.submit("cohort_programme", values, user_id=user_id, view_id=form["id"],
-                        private_metadata=form["private_metadata"])  # fmt: skip
+def _submit(
+    slack: SlackDriver,
+    form: dict[str, Any],
+    *,
+    file: dict[str, Any] | None = None,
+    template: str = "feeniks",
+    user_id: str = COACH,
+) -> Any:
+    values = {
+        "template": {"value": {"type": "static_select", "selected_option": {"value": template}}},
+        "file": {"value": {"type": "file_input", "files": [file] if file else []}},
+    }
+    return slack.submit(
+        "cohort_programme", values, user_id=user_id, view_id=form["id"], private_metadata=form["private_metadata"]
+    )
 
 
 def _last_view(fake: FakeSlack, view_id: str) -> dict[str, Any]:
@@ -77,8 +86,9 @@ def test_an_uploaded_template_is_checked_previewed_with_the_cohorts_dates_and_us
     assert _programme(engine, world.cohort) == "feeniks", "nothing changes before the confirmation"
 
     stored = next(v for v in fake_slack.views.values() if v["callback_id"] == "programme_confirm")
-    done = slack.submit("programme_confirm", {}, user_id=COACH, view_id=stored["id"],
-                        private_metadata=stored["private_metadata"])  # fmt: skip
+    done = slack.submit(
+        "programme_confirm", {}, user_id=COACH, view_id=stored["id"], private_metadata=stored["private_metadata"]
+    )
     assert done.json["response_action"] == "update"
     assert "*Spring 2027* now follows *our-programme.toml*." in all_text(_last_view(fake_slack, form["id"]))
     chosen = _programme(engine, world.cohort)
@@ -134,13 +144,20 @@ def test_a_mentor_cannot_choose_the_programme(slack: SlackDriver, fake_slack: Fa
 @pytest.mark.parametrize("language", ["fi", "sv", "en"])
 def test_the_programme_views_in_each_language(language: str) -> None:
     choices = [Choice("feeniks", default_programme().name.get(language)), Choice("custom-abc", "our-programme.toml")]
-    assert_golden(f"programme/form.{language}", programme_view(language, 7, "Kevät 2027", "feeniks", choices),
-                  surface="view")  # fmt: skip
+    assert_golden(
+        f"programme/form.{language}", programme_view(language, 7, "Kevät 2027", "feeniks", choices), surface="view"
+    )
     dates = dict(enumerate(DATES, start=1))
-    view = preview_view(language, default_programme(), name="our-programme.toml", cohort="Kevät 2027", dates=dates,
-                        tz="Europe/Helsinki", meta=metadata(7, file_id="F1", digest="abc"))  # fmt: skip
+    view = preview_view(
+        language,
+        default_programme(),
+        name="our-programme.toml",
+        cohort="Kevät 2027",
+        dates=dates,
+        tz="Europe/Helsinki",
+        meta=metadata(7, file_id="F1", digest="abc"),
+    )
     assert_golden(f"programme/preview.{language}", view, surface="view")
     problems = ["broken.toml: step s1-goal: the id s1-peer-learning is used twice", "broken.toml: step x: time"]
-    assert_golden(f"programme/problems.{language}", problems_view(language, 7, "broken.toml", problems),
-                  surface="view")  # fmt: skip
+    assert_golden(f"programme/problems.{language}", problems_view(language, 7, "broken.toml", problems), surface="view")
     assert date(2027, 1, 11) == DATES[0]

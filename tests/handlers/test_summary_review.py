@@ -37,8 +37,9 @@ class Clicks:
     def say(self, text: str, user_id: str) -> str:
         return self.commands.say(text, user_id)
 
-    def click(self, action_id: str, value: str, *, user_id: str = COACH, draft: dict[str, Any] | None = None,
-              **kwargs: Any) -> None:  # fmt: skip
+    def click(
+        self, action_id: str, value: str, *, user_id: str = COACH, draft: dict[str, Any] | None = None, **kwargs: Any
+    ) -> None:
         where = {"channel_id": draft["channel"], "message_ts": draft["ts"]} if draft else {}
         reply = self.slack.action(action_id, value, user_id=user_id, **where, **kwargs)
         assert reply.status == 200
@@ -127,8 +128,12 @@ def test_a_quote_taken_out_and_a_note_reach_hr_as_the_coach_left_them(
     clicks.click(NOTE, _value(kela, NOTE), draft=kela)
     form = fake_slack.calls_to("views.open")[-1].args["view"]
     assert form["callback_id"] == NOTE_FORM
-    reply = clicks.slack.submit(NOTE_FORM, {NOTE_BLOCK: {NOTE_INPUT: "Kokeilut <!here> keskittyivät palavereihin."}},
-                                user_id=COACH, private_metadata=form["private_metadata"])  # fmt: skip
+    reply = clicks.slack.submit(
+        NOTE_FORM,
+        {NOTE_BLOCK: {NOTE_INPUT: "Kokeilut <!here> keskittyivät palavereihin."}},
+        user_id=COACH,
+        private_metadata=form["private_metadata"],
+    )
     assert reply.status == 200
     kela = _drafts(fake_slack)["Kela"]
     assert "Kokeilut &lt;!here&gt; keskittyivät palavereihin." in json.dumps(kela["blocks"], ensure_ascii=False)
@@ -220,8 +225,13 @@ def test_the_draft_opens_from_the_home_and_can_be_approved_there(
     clicks.say('summary "Kevät 2027"', user_id="UHRKELA")
     assert clicks.slack.post(slack_requests.app_home_opened(COACH)).status == 200
     home = fake_slack.home_views[COACH]
-    show = next(e for b in home["blocks"] if b["type"] == "actions" for e in b["elements"]
-                if e["action_id"] == SHOW and "Kela" in e["text"]["text"])  # fmt: skip
+    show = next(
+        e
+        for b in home["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["action_id"] == SHOW and "Kela" in e["text"]["text"]
+    )
     clicks.click(SHOW, show["value"], container={"type": "view", "view_id": "VHOME"})
     modal = fake_slack.calls_to("views.open")[-1].args["view"]
     assert "This is exactly what the HR of *Kela* will get" in all_text(modal)

@@ -537,8 +537,9 @@ def test_a_kickoff_starts_only_the_second_workspaces_session(world: World) -> No
     assert asked.startswith("Session 2 of *Spring 2027* is dated Mon 8 Feb 2027"), "days ahead: asked first"
     assert not _all(engine, Delivery, Delivery.block == 2)
     with session_scope(engine) as session:
-        row = session.exec(select(ProgrammeSession).where(ProgrammeSession.cohort_id == two.spring,
-                                                          ProgrammeSession.number == 2)).scalar_one()  # fmt: skip
+        row = session.exec(
+            select(ProgrammeSession).where(ProgrammeSession.cohort_id == two.spring, ProgrammeSession.number == 2)
+        ).scalar_one()
         row.date = NOW.date()
     said = mentori.run('kickoff "Spring 2027" 2', COACH)
     assert said.startswith("Session 2 of Spring 2027 has started (active mentors: 3, prompts planned:"), said

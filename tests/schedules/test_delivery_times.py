@@ -43,8 +43,12 @@ def arrange(engine: Engine, fake: FakeSlack, step_id: str, day: date, *mentors: 
     assert step.session == 1
     first = day - timedelta(days=step.days)
     world.add_people(fake, list(mentors))
-    seeded = world.seed(engine, dates=(first, first + timedelta(weeks=4), first + timedelta(weeks=8)),
-                        mentors=list(mentors), usual_quiet=False)  # public holidays alone  # fmt: skip
+    seeded = world.seed(
+        engine,
+        dates=(first, first + timedelta(weeks=4), first + timedelta(weeks=8)),
+        mentors=list(mentors),
+        usual_quiet=False,
+    )  # public holidays alone
     world.plan(engine, seeded.cohort, 1, datetime.combine(first - timedelta(days=1), datetime.min.time(), UTC))
     return seeded
 

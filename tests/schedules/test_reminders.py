@@ -128,8 +128,9 @@ def test_a_snooze_before_epiphany_reminds_on_the_thursday(
     engine: Engine, fake_slack: FakeSlack, sending: jobs.JobContext
 ) -> None:
     world.add_people(fake_slack, ["UM01"])
-    seeded = world.seed(engine, dates=(date(2026, 12, 29), date(2027, 1, 26), date(2027, 2, 23)), mentors=["UM01"],
-                        usual_quiet=False)  # Epiphany as a public holiday, not in the Christmas quiet period
+    seeded = world.seed(
+        engine, dates=(date(2026, 12, 29), date(2027, 1, 26), date(2027, 2, 23)), mentors=["UM01"], usual_quiet=False
+    )  # Epiphany as a public holiday, not in the Christmas quiet period
     world.plan(engine, seeded.cohort, 1, local("2026-12-29 08:00"))
     at(local("2026-12-29 09:05"), jobs.send_due)  # the T0 check-in, after the kickoff on Tuesday 29 December
     row = world.delivery(engine, seeded.members["UM01"], "s1-self-efficacy-t0")

@@ -36,8 +36,14 @@ def test_the_leader_stores_its_jobs_with_explicit_ids_once_whatever_the_restarts
     try:
         assert service.leader and service.running
         stored = _stored(engine)
-        assert sorted(stored) == ["end_pauses", "post_summaries", "purge_expired", "refresh_timezones", "remind",
-                                  "send_due"]  # fmt: skip
+        assert sorted(stored) == [
+            "end_pauses",
+            "post_summaries",
+            "purge_expired",
+            "refresh_timezones",
+            "remind",
+            "send_due",
+        ]
         jobs_by_id = {job.id: job for job in service.scheduler.get_jobs(jobstore=STORED)}
         assert str(jobs_by_id["send_due"].trigger) == "interval[0:00:15]"
         assert "minute='0'" in str(jobs_by_id["remind"].trigger)
@@ -68,8 +74,13 @@ def test_a_second_process_stands_by_and_takes_over_when_the_leader_stops(
         standby.elect()
         assert standby.leader and standby.scheduler.get_job("send_due.standby") is None
         assert {job.id for job in standby.scheduler.get_jobs(jobstore=STORED)} == {
-            "send_due", "remind", "end_pauses", "refresh_timezones", "post_summaries", "purge_expired"
-        }  # fmt: skip
+            "send_due",
+            "remind",
+            "end_pauses",
+            "refresh_timezones",
+            "post_summaries",
+            "purge_expired",
+        }
     finally:
         leader.stop()
         standby.stop()

@@ -130,11 +130,16 @@ class Channel:
     def to_api(self) -> dict[str, Any]:
         """The `channel` object of conversations.info."""
         info: dict[str, Any] = {
-            "id": self.id, "is_private": self.is_private, "is_member": self.is_member, "is_im": self.is_im,
+            "id": self.id,
+            "is_private": self.is_private,
+            "is_member": self.is_member,
+            "is_im": self.is_im,
             "is_channel": not (self.is_im or self.is_private),
             "is_group": self.is_private and not (self.is_im or self.is_mpim),
-            "is_mpim": self.is_mpim, "is_archived": False, "created": 1700000000,
-        }  # fmt: skip
+            "is_mpim": self.is_mpim,
+            "is_archived": False,
+            "created": 1700000000,
+        }
         if self.is_im:
             info["user"] = self.user
         else:
@@ -308,8 +313,15 @@ class FakeSlack:
             self.channels[channel_id] = Channel(channel_id, name, is_private, is_member, is_im, members=members)
         return self.channels[channel_id]
 
-    def add_file(self, content: bytes, name: str = "people.csv", *, user: str = "U111", team_id: str = "T111",
-                 filetype: str = "csv") -> dict[str, Any]:  # fmt: skip
+    def add_file(
+        self,
+        content: bytes,
+        name: str = "people.csv",
+        *,
+        user: str = "U111",
+        team_id: str = "T111",
+        filetype: str = "csv",
+    ) -> dict[str, Any]:
         """A file a person uploaded through a form's file input; returns its object as a view_submission's
         state carries it (`files` of a file_input value) and files.info describes it."""
         with self._lock:
@@ -317,15 +329,33 @@ class FakeSlack:
             url = f"{self.base}/files-pri/{team_id}-{file_id}/{name}"
             download = f"{self.base}/files-pri/{team_id}-{file_id}/download/{name}"
             info = {
-                "id": file_id, "created": 1700000000, "timestamp": 1700000000, "name": name, "title": name,
-                "mimetype": "text/csv" if filetype == "csv" else "text/plain", "filetype": filetype,
-                "pretty_type": filetype.upper(), "user": user, "user_team": team_id, "editable": False,
-                "size": len(content), "mode": "hosted", "is_external": False, "external_type": "",
-                "is_public": False, "public_url_shared": False, "display_as_bot": False, "username": "",
-                "url_private": url, "url_private_download": download,
-                "permalink": f"https://example.slack.com/files/{user}/{file_id}/{name}", "channels": [], "groups": [],
-                "ims": [], "comments_count": 0,
-            }  # fmt: skip
+                "id": file_id,
+                "created": 1700000000,
+                "timestamp": 1700000000,
+                "name": name,
+                "title": name,
+                "mimetype": "text/csv" if filetype == "csv" else "text/plain",
+                "filetype": filetype,
+                "pretty_type": filetype.upper(),
+                "user": user,
+                "user_team": team_id,
+                "editable": False,
+                "size": len(content),
+                "mode": "hosted",
+                "is_external": False,
+                "external_type": "",
+                "is_public": False,
+                "public_url_shared": False,
+                "display_as_bot": False,
+                "username": "",
+                "url_private": url,
+                "url_private_download": download,
+                "permalink": f"https://example.slack.com/files/{user}/{file_id}/{name}",
+                "channels": [],
+                "groups": [],
+                "ims": [],
+                "comments_count": 0,
+            }
             self.shared_files[file_id] = (team_id, info, content)
             return dict(info)
 
@@ -944,8 +974,15 @@ class FakeSlack:
     def _m_conversations_history(self, args: dict[str, Any], team_id: str) -> dict[str, Any]:
         """conversations.history: top-level messages, newest first; metadata only with include_all_metadata."""
         conv = self._channel(args["channel"])
-        needed = ("im:history" if conv.is_im else "mpim:history" if conv.is_mpim
-                  else "groups:history" if conv.is_private else "channels:history")  # fmt: skip
+        needed = (
+            "im:history"
+            if conv.is_im
+            else "mpim:history"
+            if conv.is_mpim
+            else "groups:history"
+            if conv.is_private
+            else "channels:history"
+        )
         if needed not in self.scopes:
             raise ApiError("missing_scope")
         channel = conv.id

@@ -67,8 +67,15 @@ def seed(
     mentor's Slack record (time zone) is cached as of `checked_at`. `usual_quiet=False` leaves out the Finnish
     summer and Christmas quiet periods, for tests of public holidays alone."""
     with session_scope(engine) as session:
-        cohort = Cohort(team_id=TEAM, name=name, language=language, grace_hours=grace_hours,
-                        reminder_days=reminder_days, created_at=LONG_AGO, usual_quiet=usual_quiet)  # fmt: skip
+        cohort = Cohort(
+            team_id=TEAM,
+            name=name,
+            language=language,
+            grace_hours=grace_hours,
+            reminder_days=reminder_days,
+            created_at=LONG_AGO,
+            usual_quiet=usual_quiet,
+        )
         session.add(cohort)
         session.flush()
         for number, day in enumerate(dates, start=1):

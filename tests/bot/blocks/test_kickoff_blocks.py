@@ -150,8 +150,16 @@ def test_the_same_kickoff_again_says_when_and_by_whom() -> None:
 
 
 def _asked(*earlier: int) -> KickoffResult:
-    return KickoffResult(Outcome.NEEDS_CONFIRMATION, 7, "Kevät 2027", "Europe/Helsinki", 3, date(2027, 3, 8),
-                         not_started=earlier, mentors=16)  # fmt: skip
+    return KickoffResult(
+        Outcome.NEEDS_CONFIRMATION,
+        7,
+        "Kevät 2027",
+        "Europe/Helsinki",
+        3,
+        date(2027, 3, 8),
+        not_started=earlier,
+        mentors=16,
+    )
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -215,8 +223,17 @@ def test_the_forms_out_of_order_question(language: str) -> None:
 
 
 def _early(*earlier: int, mentors: int = 16) -> KickoffResult:
-    return KickoffResult(Outcome.NEEDS_CONFIRMATION, 7, "Kevät 2027", "Europe/Helsinki", 1, date(2027, 3, 22),
-                         not_started=earlier, days_ahead=70, mentors=mentors)  # fmt: skip
+    return KickoffResult(
+        Outcome.NEEDS_CONFIRMATION,
+        7,
+        "Kevät 2027",
+        "Europe/Helsinki",
+        1,
+        date(2027, 3, 22),
+        not_started=earlier,
+        days_ahead=70,
+        mentors=mentors,
+    )
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

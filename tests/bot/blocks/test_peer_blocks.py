@@ -61,8 +61,9 @@ def test_the_coach_sees_the_groups_and_who_met(language: str) -> None:
          GroupRow(2, (GroupMember("UM02", "Verohallinto", "not_yet"), GroupMember("UM12", None, "wont"),
                       GroupMember("UM13", "Helmet", None)))),
     )  # fmt: skip
-    message = round_message(language, peer_round, GroupsMet(1, 2, frozenset({1, 2, 3, 4, 5})), "Europe/Helsinki",
-                            "Kevät 2027")  # fmt: skip
+    message = round_message(
+        language, peer_round, GroupsMet(1, 2, frozenset({1, 2, 3, 4, 5})), "Europe/Helsinki", "Kevät 2027"
+    )
     assert_golden(f"peers/coach_view.{language}", message, surface="message")
     formed = Formed(MakeOutcome.NEEDS_CONFIRMATION, "Kevät 2027", 1)
     assert_golden(f"peers/confirm.{language}", confirm_message(language, 1, formed), surface="message")

@@ -39,5 +39,6 @@ def test_golden_home_overview_of_every_organisations_post(language: str) -> None
 
 @pytest.mark.parametrize("language", ["fi", "sv", "en"])
 def test_golden_note_form(language: str) -> None:
-    assert_golden(f"summary/review-note.{language}", note_view(7, "Kokeilut keskittyivät palavereihin.", language),
-                  surface="view")  # fmt: skip
+    assert_golden(
+        f"summary/review-note.{language}", note_view(7, "Kokeilut keskittyivät palavereihin.", language), surface="view"
+    )
