@@ -117,11 +117,11 @@ def kickoff(
         raise Invalid("kickoff.error.no_session", field="session", cohort=cohort.name, n=number)
     base = KickoffResult(
         Outcome.ALREADY_STARTED,
-        cohort.id,
+        cohort.id,  # type: ignore[arg-type]  # a stored row's id is set
         cohort.name,
         cohort.timezone,
         number,
-        target.date,  # type: ignore[arg-type]  # a stored row's id is set
+        target.date,
         programme=cohort.programme,
     )
     if target.started_at is not None:
@@ -134,8 +134,8 @@ def kickoff(
             outcome=Outcome.NEEDS_CONFIRMATION,
             not_started=asked.not_started,
             days_ahead=asked.days_ahead,
-            mentors=len(active_mentors(session, cohort.id)),
-        )  # type: ignore[arg-type]
+            mentors=len(active_mentors(session, cohort.id)),  # type: ignore[arg-type]  # a stored row's id is set
+        )
     marked = session.exec(
         update(ProgrammeSession)
         .where(col(ProgrammeSession.id) == target.id, col(ProgrammeSession.started_at).is_(None))

@@ -181,10 +181,10 @@ def form_round(
         at = common_slot(now, [policies[i] for i in ids])
         group = PeerGroup(
             team_id=cohort.team_id,
-            cohort_id=cohort.id,
+            cohort_id=cohort.id,  # type: ignore[arg-type]  # a stored row's id is set
             block=block,
             round=number,
-            position=position,  # type: ignore[arg-type]
+            position=position,
             language=_shared_language(cohort, people),
             introduce_at=at,
             formed_by=formed_by,

@@ -141,12 +141,12 @@ def alt_text(data: ChartData, language: str) -> str:
 def _plot(ax: object, x: tuple[str, ...], series: tuple[Series, ...]) -> None:
     for index, line in enumerate(series):
         ys = [float("nan") if v is None else v for v in line.values]
-        ax.plot(
+        ax.plot(  # type: ignore[attr-defined]  # matplotlib's Axes, imported only when a chart is drawn
             x,
             ys,
             label=line.label,
             color=OKABE_ITO[index % 8],
-            marker=MARKERS[index % 8],  # type: ignore[attr-defined]
+            marker=MARKERS[index % 8],
             linestyle=LINESTYLES[index % 8],
             linewidth=2,
         )
