@@ -23,8 +23,6 @@ PACKAGES = ("bot", "handlers", "schedules", "storage")
 COMPOSITION_ROOT = frozenset({"bot.app", "bot.__main__", "bot.runner"})
 # Renders Slack surfaces that both listeners and workers refresh (the Home tab, a prompt DM after a click).
 SURFACES = "bot.surfaces"
-# Exceptions to the rules while a module is being moved: none now.
-TEMPORARY_ALLOWED: frozenset[tuple[str, str]] = frozenset()
 
 Edge = tuple[str, str]
 
@@ -118,8 +116,6 @@ def broken_rules(edges: set[Edge]) -> list[str]:
     """Every import that breaks a rule, as `source -> target: rule`."""
     problems = []
     for source, target in sorted(edges):
-        if (source, target) in TEMPORARY_ALLOWED:
-            continue
         rule = None
         if within(source, "storage") and not within(target, "storage"):
             rule = "storage/ imports nothing of ours"
@@ -143,11 +139,6 @@ def broken_rules(edges: set[Edge]) -> list[str]:
 def test_the_source_keeps_the_dependency_rules() -> None:
     problems = broken_rules(import_graph())
     assert not problems, "\n".join(problems)
-
-
-def test_the_temporary_allowance_is_still_needed() -> None:
-    """Every exception in TEMPORARY_ALLOWED is still needed: one that is not must leave it."""
-    assert import_graph() >= TEMPORARY_ALLOWED
 
 
 @pytest.mark.parametrize(
