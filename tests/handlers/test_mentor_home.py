@@ -118,7 +118,7 @@ def test_the_self_efficacy_trend_shows_t0_to_t2(slack, fake_slack, engine, world
         _answer(engine, sent.id, world.mentor, None, {f"SE{n}": min(5, base + n % 2) for n in range(1, 7)})
     text = view_text(_open_home(slack, fake_slack))
     assert "*Your self-efficacy* (1–5): at the start → end of coaching → three months on" in text
-    assert "`▄▆█` 3 → 4 → 5  _I can remain calm when facing difficulties" in text
+    assert "`▅▆█` 3 → 4 → 5  _I can remain calm when facing difficulties" in text
     assert "*Mean* 2.5 → 3.5 → 4.5" in text
 
 
