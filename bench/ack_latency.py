@@ -10,9 +10,14 @@ database's) with web. Each round waits for every answer before the next starts.
 --sustained SECONDS: load each app with wrk (Debian's package `wrk`) for that long per round at each of
 --concurrency's values (e.g. 32,128), the worker beside web; the apps alternate, and no round waits for the
 worker's answers (it works through its backlog during the later rounds, as it would under sustained traffic).
+By default wrk keeps every connection busy (a closed loop: each app gets as many requests as it answers);
+--rate N,M,... paces the requests instead at N (then M...) requests a second in all, the same for both apps, as
+Slack's traffic comes: a request is sent at its slot whether or not others are still waiting for their answers.
+--rate matched loads the bare app in a closed loop and then paces `web` at the rate the bare app reached in that
+round: both apps carry the same traffic, the most the bare app can carry.
 
 Usage: python bench/ack_latency.py [--requests 2000] [--concurrency 32] [--rounds 3] [--worker-beside]
-                                   [--worker-nice 10] [--sustained 10 --concurrency 32,128]
+                                   [--worker-nice 10] [--sustained 10 --concurrency 32,128 [--rate 500]]
                                    [--postgres postgresql+psycopg://USER@HOST:5432/DB]
 """
 
@@ -56,14 +61,8 @@ WORKERS, THREADS = 2, 8
 @contextmanager
 def process(command: list[str], env: dict[str, str], *, nice: int = 0) -> Iterator[subprocess.Popen[bytes]]:
     lower_priority = (lambda: os.nice(nice)) if nice else None
-    child = subprocess.Popen(
-        command,
-        cwd=ROOT,
-        env={**os.environ, **env},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        preexec_fn=lower_priority,
-    )
+    child = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL, preexec_fn=lower_priority)  # fmt: skip
     try:
         yield child
     finally:
@@ -123,6 +122,12 @@ def main() -> None:
     parser.add_argument("--worker-nice", type=int, default=10, help="the worker's niceness (0: same as web)")
     parser.add_argument("--postgres", default=None, help="a PostgreSQL server URL (default: an SQLite file)")
     parser.add_argument("--sustained", type=float, default=0, help="seconds of wrk load per app and round")
+    parser.add_argument(
+        "--rate",
+        default="",
+        help="with --sustained: requests a second in all, comma-separated, "
+        "or 'matched' (web paced at the rate the bare app reached)",
+    )
     args = parser.parse_args()
     if args.sustained:
         sustained(args)
@@ -138,16 +143,9 @@ def main() -> None:
             body = slack_requests.slash_command("status Bench", response_url=f"{base}/_fake/response_url/bench")
             return body, slack_requests.sign(SECRET, body)
 
-        env = {
-            "SLACK_BOT_TOKEN": "xoxb-test",
-            "SLACK_SIGNING_SECRET": SECRET,
-            "SLACK_API_URL": api,
-            "DATABASE_URL": url,
-            "WEB_WORKERS": str(WORKERS),
-            "WEB_THREADS": str(THREADS),
-            "LOG_LEVEL": "WARNING",
-            "METRICS_PORT": "0",
-        }
+        env = {"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": api,
+               "DATABASE_URL": url, "WEB_WORKERS": str(WORKERS), "WEB_THREADS": str(THREADS),
+               "LOG_LEVEL": "WARNING", "METRICS_PORT": "0"}  # fmt: skip
         bare, web = free_port(), free_port()
         worker = [PYTHON, "-m", "bot", "worker"]
         with (
@@ -179,16 +177,8 @@ UNITS = {"us": 1e-6, "ms": 1e-3, "s": 1.0}
 
 def wrk(port: int, seconds: float, connections: int, script: str) -> dict[str, float]:
     """p50 and p99 ack latency (seconds), requests per second and non-2xx answers of one wrk run."""
-    command = [
-        "wrk",
-        "-t2",
-        f"-c{connections}",
-        f"-d{seconds:g}s",
-        "--latency",
-        "-s",
-        script,
-        f"http://127.0.0.1:{port}/slack/events",
-    ]
+    command = ["wrk", f"-t{WRK_THREADS}", f"-c{connections}", f"-d{seconds:g}s", "--latency", "-s", script,
+               f"http://127.0.0.1:{port}/slack/events"]  # fmt: skip
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     found = {p: re.search(rf"^\s+{p}%\s+([\d.]+)(us|ms|s)$", output, re.M) for p in (50, 99)}
     if not all(found.values()):
@@ -199,14 +189,49 @@ def wrk(port: int, seconds: float, connections: int, script: str) -> dict[str, f
     return {**figures, "rps": float(rate.group(1)) if rate else 0.0, "errors": float(errors.group(1) if errors else 0)}
 
 
-def wrk_script(folder: str, body: bytes, headers: dict[str, str]) -> str:
-    """A wrk script posting one signed `/mentori status` (its timestamp stays valid for Slack's five minutes)."""
+WRK_THREADS = 2
+
+# Paces each wrk thread's requests on a fixed schedule (LuaJIT's FFI reads the monotonic clock): every request
+# takes the thread's next slot; a slot already past is sent at once, so the rate holds while answers are slow.
+PACING = """
+local ffi = require("ffi")
+ffi.cdef[[
+typedef struct { long tv_sec; long tv_nsec; } mentori_timespec;
+int clock_gettime(int clock, mentori_timespec *now);
+]]
+local clock = ffi.new("mentori_timespec")
+local function now_ms()
+  ffi.C.clock_gettime(1, clock)
+  return tonumber(clock.tv_sec) * 1000 + tonumber(clock.tv_nsec) / 1e6
+end
+local interval = %(interval)f
+local next_slot = nil
+function delay()
+  local now = now_ms()
+  next_slot = next_slot or now
+  local slot = next_slot
+  next_slot = next_slot + interval
+  if slot <= now then return 0 end
+  return math.floor(slot - now + 0.5)
+end
+"""
+
+
+def wrk_script(folder: str, body: bytes, headers: dict[str, str], rate: float | None) -> str:
+    """A wrk script posting one signed `/mentori status` (its timestamp stays valid for Slack's five minutes), at
+    `rate` requests a second in all when given."""
     lines = ['wrk.method = "POST"', f"wrk.body = [[{body.decode()}]]"]
     lines += [f'wrk.headers["{name}"] = "{value}"' for name, value in headers.items()]
-    path = os.path.join(folder, "status.lua")
+    if rate:
+        lines.append(PACING % {"interval": WRK_THREADS * 1000 / rate})
+    path = os.path.join(folder, f"status-{rate or 'closed'}.lua")
     with open(path, "w", encoding="utf-8") as script:
         script.write("\n".join(lines) + "\n")
     return path
+
+
+MATCHED = -1.0  # as a rate: web paced at what the bare app reached in a closed loop
+Load = tuple[int, float | None]  # connections, and requests a second (None: a closed loop)
 
 
 def sustained(args: argparse.Namespace) -> None:
@@ -214,7 +239,9 @@ def sustained(args: argparse.Namespace) -> None:
     if shutil.which("wrk") is None:
         sys.exit("--sustained needs wrk: apt-get install wrk")
     concurrencies = [int(c) for c in str(args.concurrency).split(",")]
-    results: dict[int, Rounds] = {c: [] for c in concurrencies}
+    rates: list[float | None] = [_rate(r) for r in args.rate.split(",")] if args.rate else [None]
+    loads: list[Load] = [(c, r) for c in concurrencies for r in rates]
+    results: dict[Load, Rounds] = {load: [] for load in loads}
     with (
         fake_slack_process("--users", "10") as api,
         database(args.postgres) as url,
@@ -222,16 +249,9 @@ def sustained(args: argparse.Namespace) -> None:
     ):
         base = api.removesuffix("/").removesuffix("/api")
         prepare_database(url)
-        env = {
-            "SLACK_BOT_TOKEN": "xoxb-test",
-            "SLACK_SIGNING_SECRET": SECRET,
-            "SLACK_API_URL": api,
-            "DATABASE_URL": url,
-            "WEB_WORKERS": str(WORKERS),
-            "WEB_THREADS": str(THREADS),
-            "LOG_LEVEL": "WARNING",
-            "METRICS_PORT": "0",
-        }
+        env = {"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": api,
+               "DATABASE_URL": url, "WEB_WORKERS": str(WORKERS), "WEB_THREADS": str(THREADS),
+               "LOG_LEVEL": "WARNING", "METRICS_PORT": "0"}  # fmt: skip
         bare, web = free_port(), free_port()
         with (
             process([PYTHON, "bench/bare_app.py", str(bare), str(WORKERS), str(THREADS)], env),
@@ -243,39 +263,50 @@ def sustained(args: argparse.Namespace) -> None:
             body = slack_requests.slash_command("status Bench", response_url=f"{base}/_fake/response_url/bench")
             for round_number in range(args.rounds):
                 # a fresh signature each round: Slack's timestamps are valid for five minutes
-                script = wrk_script(folder, body, slack_requests.sign(SECRET, body))
-                for connections in concurrencies:
+                headers = slack_requests.sign(SECRET, body)
+                for connections, rate in loads:
+                    paced = rate if rate != MATCHED else None
+                    script = wrk_script(folder, body, headers, paced)
                     if round_number == 0:  # warm both up
                         wrk(bare, 2, connections, script)
                         wrk(web, 2, connections, script)
                     baseline = wrk(bare, args.sustained, connections, script)
+                    if rate == MATCHED:
+                        script = wrk_script(folder, body, headers, baseline["rps"])
                     mentori = wrk(web, args.sustained, connections, script)
-                    results[connections].append((baseline, mentori))
+                    results[(connections, rate)].append((baseline, mentori))
     report_sustained(args, results)
 
 
 Rounds = list[tuple[dict[str, float], dict[str, float]]]
 
 
-def report_sustained(args: argparse.Namespace, results: dict[int, Rounds]) -> None:
-    print(
-        f"machine: {machine()}; gunicorn {WORKERS} workers × {THREADS} threads; "
-        f"{'PostgreSQL' if args.postgres else 'SQLite'}; wrk for {args.sustained:g} s per app and round, "
-        f"alternating; worker at nice {args.worker_nice} beside web"
-    )
-    for connections, rounds in results.items():
+def report_sustained(args: argparse.Namespace, results: dict[Load, Rounds]) -> None:
+    print(f"machine: {machine()}; gunicorn {WORKERS} workers × {THREADS} threads; "
+          f"{'PostgreSQL' if args.postgres else 'SQLite'}; wrk for {args.sustained:g} s per app and round, "
+          f"alternating; worker at nice {args.worker_nice} beside web")  # fmt: skip
+    for (connections, rate), rounds in results.items():
+        name = f"c={connections} " + _load_name(rate)
         ratios = []
         for number, (baseline, mentori) in enumerate(rounds, start=1):
             ratios.append(mentori["p99"] / baseline["p99"])
             print(
-                f"c={connections} round {number}: bare Bolt {_figures(baseline)} | mentori {_figures(mentori)} | "
+                f"{name} round {number}: bare Bolt {_figures(baseline)} | mentori {_figures(mentori)} | "
                 f"p99 ratio {ratios[-1]:.2f}; non-2xx {baseline['errors']:.0f} / {mentori['errors']:.0f}"
             )
         p50 = statistics.median(m["p50"] for _, m in rounds) * 1000
-        print(
-            f"c={connections}: median p99 ratio {statistics.median(ratios):.2f} (aim ≤ 0.5), "
-            f"median mentori p50 {p50:.2f} ms (aim ≤ 5)"
-        )
+        print(f"{name}: median p99 ratio {statistics.median(ratios):.2f} (aim ≤ 0.5), "
+              f"median mentori p50 {p50:.2f} ms (aim ≤ 5)")  # fmt: skip
+
+
+def _rate(text: str) -> float:
+    return MATCHED if text.strip() == "matched" else float(text)
+
+
+def _load_name(rate: float | None) -> str:
+    if rate is None:
+        return "closed loop"
+    return "bare closed, web at bare's rate" if rate == MATCHED else f"{rate:g} req/s"
 
 
 def _figures(run: dict[str, float]) -> str:
@@ -283,22 +314,18 @@ def _figures(run: dict[str, float]) -> str:
 
 
 def report(args: argparse.Namespace, rounds: list[tuple[list[float], list[float], float]]) -> None:
-    print(
-        f"machine: {machine()}; gunicorn {WORKERS} workers × {THREADS} threads; "
-        f"{'PostgreSQL' if args.postgres else 'SQLite'}; {args.requests} requests at concurrency "
-        f"{args.concurrency} per run; worker at nice {args.worker_nice}, "
-        f"{'running beside web' if args.worker_beside else 'started after each round'}"
-    )
+    print(f"machine: {machine()}; gunicorn {WORKERS} workers × {THREADS} threads; "
+          f"{'PostgreSQL' if args.postgres else 'SQLite'}; {args.requests} requests at concurrency "
+          f"{args.concurrency} per run; worker at nice {args.worker_nice}, "
+          f"{'running beside web' if args.worker_beside else 'started after each round'}")  # fmt: skip
     ratios = []
     for number, (baseline, mentori, drained) in enumerate(rounds, start=1):
         ratio = percentile(mentori, 99) / percentile(baseline, 99)
         ratios.append(ratio)
         print(f"round {number}: bare Bolt ack (baseline) {describe(baseline)}")
         print(f"         mentori /mentori status  {describe(mentori)}")
-        print(
-            f"         p50 ratio {percentile(mentori, 50) / percentile(baseline, 50):.2f}  p99 ratio {ratio:.2f}; "
-            f"every command answered {drained:.1f} s after the last ack"
-        )
+        print(f"         p50 ratio {percentile(mentori, 50) / percentile(baseline, 50):.2f}  p99 ratio {ratio:.2f}; "
+              f"every command answered {drained:.1f} s after the last ack")  # fmt: skip
     print(f"median p99 ratio over {len(rounds)} rounds: {statistics.median(ratios):.2f}  (aim: ≤ 1.5)")
 
 
