@@ -61,8 +61,14 @@ WORKERS, THREADS = 2, 8
 @contextmanager
 def process(command: list[str], env: dict[str, str], *, nice: int = 0) -> Iterator[subprocess.Popen[bytes]]:
     lower_priority = (lambda: os.nice(nice)) if nice else None
-    child = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.DEVNULL,
-                             stderr=subprocess.DEVNULL, preexec_fn=lower_priority)  # fmt: skip
+    child = subprocess.Popen(
+        command,
+        cwd=ROOT,
+        env={**os.environ, **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        preexec_fn=lower_priority,
+    )
     try:
         yield child
     finally:
@@ -143,9 +149,16 @@ def main() -> None:
             body = slack_requests.slash_command("status Bench", response_url=f"{base}/_fake/response_url/bench")
             return body, slack_requests.sign(SECRET, body)
 
-        env = {"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": api,
-               "DATABASE_URL": url, "WEB_WORKERS": str(WORKERS), "WEB_THREADS": str(THREADS),
-               "LOG_LEVEL": "WARNING", "METRICS_PORT": "0"}  # fmt: skip
+        env = {
+            "SLACK_BOT_TOKEN": "xoxb-test",
+            "SLACK_SIGNING_SECRET": SECRET,
+            "SLACK_API_URL": api,
+            "DATABASE_URL": url,
+            "WEB_WORKERS": str(WORKERS),
+            "WEB_THREADS": str(THREADS),
+            "LOG_LEVEL": "WARNING",
+            "METRICS_PORT": "0",
+        }
         bare, web = free_port(), free_port()
         worker = [PYTHON, "-m", "bot", "worker"]
         with (
@@ -177,8 +190,16 @@ UNITS = {"us": 1e-6, "ms": 1e-3, "s": 1.0}
 
 def wrk(port: int, seconds: float, connections: int, script: str) -> dict[str, float]:
     """p50 and p99 ack latency (seconds), requests per second and non-2xx answers of one wrk run."""
-    command = ["wrk", f"-t{WRK_THREADS}", f"-c{connections}", f"-d{seconds:g}s", "--latency", "-s", script,
-               f"http://127.0.0.1:{port}/slack/events"]  # fmt: skip
+    command = [
+        "wrk",
+        f"-t{WRK_THREADS}",
+        f"-c{connections}",
+        f"-d{seconds:g}s",
+        "--latency",
+        "-s",
+        script,
+        f"http://127.0.0.1:{port}/slack/events",
+    ]
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     found = {p: re.search(rf"^\s+{p}%\s+([\d.]+)(us|ms|s)$", output, re.M) for p in (50, 99)}
     if not all(found.values()):
@@ -249,9 +270,16 @@ def sustained(args: argparse.Namespace) -> None:
     ):
         base = api.removesuffix("/").removesuffix("/api")
         prepare_database(url)
-        env = {"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": api,
-               "DATABASE_URL": url, "WEB_WORKERS": str(WORKERS), "WEB_THREADS": str(THREADS),
-               "LOG_LEVEL": "WARNING", "METRICS_PORT": "0"}  # fmt: skip
+        env = {
+            "SLACK_BOT_TOKEN": "xoxb-test",
+            "SLACK_SIGNING_SECRET": SECRET,
+            "SLACK_API_URL": api,
+            "DATABASE_URL": url,
+            "WEB_WORKERS": str(WORKERS),
+            "WEB_THREADS": str(THREADS),
+            "LOG_LEVEL": "WARNING",
+            "METRICS_PORT": "0",
+        }
         bare, web = free_port(), free_port()
         with (
             process([PYTHON, "bench/bare_app.py", str(bare), str(WORKERS), str(THREADS)], env),
@@ -282,9 +310,11 @@ Rounds = list[tuple[dict[str, float], dict[str, float]]]
 
 
 def report_sustained(args: argparse.Namespace, results: dict[Load, Rounds]) -> None:
-    print(f"machine: {machine()}; gunicorn {WORKERS} workers × {THREADS} threads; "
-          f"{'PostgreSQL' if args.postgres else 'SQLite'}; wrk for {args.sustained:g} s per app and round, "
-          f"alternating; worker at nice {args.worker_nice} beside web")  # fmt: skip
+    print(
+        f"machine: {machine()}; gunicorn {WORKERS} workers × {THREADS} threads; "
+        f"{'PostgreSQL' if args.postgres else 'SQLite'}; wrk for {args.sustained:g} s per app and round, "
+        f"alternating; worker at nice {args.worker_nice} beside web"
+    )
     for (connections, rate), rounds in results.items():
         name = f"c={connections} " + _load_name(rate)
         ratios = []
@@ -295,8 +325,10 @@ def report_sustained(args: argparse.Namespace, results: dict[Load, Rounds]) -> N
                 f"p99 ratio {ratios[-1]:.2f}; non-2xx {baseline['errors']:.0f} / {mentori['errors']:.0f}"
             )
         p50 = statistics.median(m["p50"] for _, m in rounds) * 1000
-        print(f"{name}: median p99 ratio {statistics.median(ratios):.2f} (aim ≤ 0.5), "
-              f"median mentori p50 {p50:.2f} ms (aim ≤ 5)")  # fmt: skip
+        print(
+            f"{name}: median p99 ratio {statistics.median(ratios):.2f} (aim ≤ 0.5), "
+            f"median mentori p50 {p50:.2f} ms (aim ≤ 5)"
+        )
 
 
 def _rate(text: str) -> float:
@@ -314,18 +346,22 @@ def _figures(run: dict[str, float]) -> str:
 
 
 def report(args: argparse.Namespace, rounds: list[tuple[list[float], list[float], float]]) -> None:
-    print(f"machine: {machine()}; gunicorn {WORKERS} workers × {THREADS} threads; "
-          f"{'PostgreSQL' if args.postgres else 'SQLite'}; {args.requests} requests at concurrency "
-          f"{args.concurrency} per run; worker at nice {args.worker_nice}, "
-          f"{'running beside web' if args.worker_beside else 'started after each round'}")  # fmt: skip
+    print(
+        f"machine: {machine()}; gunicorn {WORKERS} workers × {THREADS} threads; "
+        f"{'PostgreSQL' if args.postgres else 'SQLite'}; {args.requests} requests at concurrency "
+        f"{args.concurrency} per run; worker at nice {args.worker_nice}, "
+        f"{'running beside web' if args.worker_beside else 'started after each round'}"
+    )
     ratios = []
     for number, (baseline, mentori, drained) in enumerate(rounds, start=1):
         ratio = percentile(mentori, 99) / percentile(baseline, 99)
         ratios.append(ratio)
         print(f"round {number}: bare Bolt ack (baseline) {describe(baseline)}")
         print(f"         mentori /mentori status  {describe(mentori)}")
-        print(f"         p50 ratio {percentile(mentori, 50) / percentile(baseline, 50):.2f}  p99 ratio {ratio:.2f}; "
-              f"every command answered {drained:.1f} s after the last ack")  # fmt: skip
+        print(
+            f"         p50 ratio {percentile(mentori, 50) / percentile(baseline, 50):.2f}  p99 ratio {ratio:.2f}; "
+            f"every command answered {drained:.1f} s after the last ack"
+        )
     print(f"median p99 ratio over {len(rounds)} rounds: {statistics.median(ratios):.2f}  (aim: ≤ 1.5)")
 
 
