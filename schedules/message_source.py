@@ -67,8 +67,10 @@ class MessageSource:
         return ready, settled
 
     def record(self, engine: Engine, outcomes: Sequence[Outcome], *, worker: str, now: datetime) -> list[Outcome]:
+        # The summary learns where it was posted before its outbox row is marked sent: a worker stopped between the
+        # two then leaves the row to be re-claimed, found in Slack and noted again, never a post without its record.
+        _note_summary_posts(engine, [o for o in outcomes if o.status == DeliveryStatus.SENT], now)
         orphans = claims.record(engine, TABLE, outcomes, worker=worker, now=now)
-        _note_summary_posts(engine, [o for o in outcomes if o.status == DeliveryStatus.SENT and o not in orphans], now)
         return orphans
 
 
