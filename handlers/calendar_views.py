@@ -14,7 +14,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
-from bot.authz import Actor, Refused, load_actor, require_manager
+from bot.authz import Refused, actor_for, require_manager
 from bot.blocks.calendar import (
     CALENDAR_FORM,
     OPEN_ACTION,
@@ -27,7 +27,6 @@ from bot.blocks.calendar import (
 from bot.blocks.kit import say, section, shown
 from bot.cohorts import Invalid, get_cohort, require_active
 from bot.deps import Deps
-from bot.directory import SlackDirectory
 from bot.numbers import whole_number
 from bot.payloads import action_value, who
 from bot.people import language_for
@@ -44,11 +43,6 @@ class Calendars:
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
 
-    def actor(self, client: WebClient, team_id: str, user_id: str) -> Actor:
-        directory = SlackDirectory(self.deps.engine, client, self.deps.now)
-        with Session(self.deps.engine) as session:
-            return load_actor(session, self.deps.settings, directory, team_id, user_id)
-
     def open_from_home(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
         team_id, user_id = who(body)
@@ -57,7 +51,7 @@ class Calendars:
         try:
             if cohort_id is None:
                 raise Invalid("cohorts.error.gone")
-            actor = self.actor(client, team_id, user_id)
+            actor = actor_for(self.deps, client, team_id, user_id)
             with Session(self.deps.engine) as session:
                 cohort = get_cohort(session, team_id, cohort_id)
                 require_manager(actor, cohort)
@@ -83,7 +77,7 @@ class Calendars:
             periods = parse_periods(str((values.get("own") or {}).get(VALUE, {}).get("value") or ""), field="own")
             if not workdays:
                 raise Invalid("calendar.error.no_workdays", field="workdays")
-            actor = self.actor(client, team_id, user_id)
+            actor = actor_for(self.deps, client, team_id, user_id)
             with session_scope(self.deps.engine) as session:
                 cohort = get_cohort(session, team_id, cohort_id)
                 require_manager(actor, cohort)

@@ -17,7 +17,7 @@ from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
 from bot import slack_import
-from bot.authz import Actor, Refused, load_actor, require_manager
+from bot.authz import Refused, actor_for, require_manager
 from bot.blocks.importing import (
     CONFIRM_FORM,
     FILE_BLOCK,
@@ -34,7 +34,6 @@ from bot.blocks.kit import say
 from bot.blocks.welcome import welcome_renderer
 from bot.cohorts import Invalid, find_cohort, get_cohort, require_active
 from bot.deps import Deps
-from bot.directory import SlackDirectory
 from bot.i18n import t
 from bot.numbers import whole_number
 from bot.payloads import action_value, who
@@ -53,11 +52,6 @@ class Importing:
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
 
-    def actor(self, client: WebClient, team_id: str, user_id: str) -> Actor:
-        directory = SlackDirectory(self.deps.engine, client, self.deps.now)
-        with Session(self.deps.engine) as session:
-            return load_actor(session, self.deps.settings, directory, team_id, user_id)
-
     def language(self, team_id: str, user_id: str) -> str:
         return language_for(self.deps.engine, team_id, user_id, self.deps.settings.language)
 
@@ -65,7 +59,7 @@ class Importing:
 
     def form_for(self, client: WebClient, team_id: str, user_id: str, cohort: str | int) -> tuple[int, str]:
         """(cohort id, name) of a cohort the user may import into; Refused or Invalid otherwise."""
-        actor = self.actor(client, team_id, user_id)
+        actor = actor_for(self.deps, client, team_id, user_id)
         with Session(self.deps.engine) as session:
             found = (
                 get_cohort(session, team_id, cohort)
@@ -161,7 +155,7 @@ class Importing:
                 log.info("views.update of the import form failed: %s", error_code(error))
 
         try:
-            actor = self.actor(client, team_id, user_id)
+            actor = actor_for(self.deps, client, team_id, user_id)
             upload = slack_import.fetch(client, file_id)
             if applying and upload.digest != digest:
                 raise FileRefused("importer.slack.changed")

@@ -16,14 +16,13 @@ from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
 from bot import peer_answers, peers
-from bot.authz import Actor, Refused, load_actor, require_manager
+from bot.authz import Actor, Refused, actor_for, require_manager
 from bot.blocks import peers as blocks
 from bot.blocks.answer_modal import VALUE
 from bot.blocks.experiment import notice_view
 from bot.blocks.kit import say, shown
 from bot.cohorts import Invalid, find_cohort, get_cohort
 from bot.deps import Deps
-from bot.directory import SlackDirectory
 from bot.numbers import whole_number
 from bot.payloads import who
 from bot.people import language_for
@@ -54,16 +53,11 @@ class Pairs:
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
 
-    def actor(self, client: WebClient, team_id: str, user_id: str) -> Actor:
-        directory = SlackDirectory(self.deps.engine, client, self.deps.now)
-        with Session(self.deps.engine) as session:
-            return load_actor(session, self.deps.settings, directory, team_id, user_id)
-
     def command(self, ctx: CommandContext) -> None:
         args = list(ctx.command.args)
         word = args.pop().lower() if args and args[-1].lower() in WORDS else None
         try:
-            actor = self.actor(ctx.client, ctx.team_id, ctx.user_id)
+            actor = actor_for(self.deps, ctx.client, ctx.team_id, ctx.user_id)
             with session_scope(self.deps.engine) as session:
                 cohort = find_cohort(session, ctx.team_id, " ".join(args)) if args else self.only_cohort(session, actor)
                 text, blocks_ = self.run(session, actor, cohort, word, ctx.language)
@@ -126,7 +120,7 @@ class Pairs:
         language = language_for(self.deps.engine, team_id, user_id, self.deps.settings.language)
         _, cohort_id = clicked(body)
         try:
-            actor = self.actor(client, team_id, user_id)
+            actor = actor_for(self.deps, client, team_id, user_id)
             with session_scope(self.deps.engine) as session:
                 cohort = get_cohort(session, team_id, cohort_id or 0)
                 formed = peers.make(

@@ -16,7 +16,7 @@ from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
 from bot import programme_store, slack_import
-from bot.authz import Actor, Refused, load_actor
+from bot.authz import Refused, actor_for
 from bot.blocks.kit import say
 from bot.blocks.programme_choice import (
     CONFIRM_FORM,
@@ -33,7 +33,6 @@ from bot.blocks.programme_choice import (
 )
 from bot.cohorts import Invalid, get_cohort
 from bot.deps import Deps
-from bot.directory import SlackDirectory
 from bot.numbers import whole_number
 from bot.payloads import action_value, who
 from bot.people import language_for
@@ -52,11 +51,6 @@ class ProgrammeChoice:
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
 
-    def actor(self, client: WebClient, team_id: str, user_id: str) -> Actor:
-        directory = SlackDirectory(self.deps.engine, client, self.deps.now)
-        with Session(self.deps.engine) as session:
-            return load_actor(session, self.deps.settings, directory, team_id, user_id)
-
     def open_from_home(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
         team_id, user_id = who(body)
@@ -65,7 +59,7 @@ class ProgrammeChoice:
         try:
             if cohort_id is None:
                 raise Invalid("cohorts.error.gone")
-            actor = self.actor(client, team_id, user_id)
+            actor = actor_for(self.deps, client, team_id, user_id)
             with Session(self.deps.engine) as session:
                 cohort = get_cohort(session, team_id, cohort_id)
                 programme_store.check_choice(session, actor, cohort)
@@ -119,7 +113,7 @@ class ProgrammeChoice:
     ) -> dict[str, Any]:
         """The preview view, or a view saying what is wrong."""
         try:
-            actor = self.actor(client, team_id, user_id)
+            actor = actor_for(self.deps, client, team_id, user_id)
             if file_id:
                 upload = self.fetch(client, file_id)
                 _, programme = programme_store.check_text(upload.data, upload.name)
@@ -165,7 +159,7 @@ class ProgrammeChoice:
     def choose(self, client: WebClient, team_id: str, user_id: str, language: str, meta: dict[str, Any]) -> Any:
         cohort_id = meta["cohort"]
         try:
-            actor = self.actor(client, team_id, user_id)
+            actor = actor_for(self.deps, client, team_id, user_id)
             upload = None
             if meta["file"]:
                 fetched = self.fetch(client, meta["file"])

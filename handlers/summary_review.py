@@ -15,7 +15,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
-from bot.authz import Actor, Refused, load_actor
+from bot.authz import Refused, actor_for
 from bot.blocks.kit import say
 from bot.blocks.summary_review import (
     APPROVE,
@@ -35,7 +35,6 @@ from bot.blocks.summary_review import (
 )
 from bot.cohorts import Invalid
 from bot.deps import Deps
-from bot.directory import SlackDirectory
 from bot.people import language_for
 from bot.privacy import PrivacyPolicy
 from bot.slack_api import error_code
@@ -72,12 +71,6 @@ class Reviews:
     def __init__(self, deps: Deps, publisher: Publisher) -> None:
         self.deps = deps
         self.publisher = publisher
-
-    def actor(self, client: WebClient, team_id: str, user_id: str) -> Actor:
-        with Session(self.deps.engine) as session:
-            return load_actor(
-                session, self.deps.settings, SlackDirectory(self.deps.engine, client, self.deps.now), team_id, user_id
-            )
 
     def language(self, team_id: str, user_id: str) -> str:
         return language_for(self.deps.engine, team_id, user_id, self.deps.settings.language)
@@ -123,7 +116,7 @@ class Reviews:
         language = self.language(team_id, user_id)
         try:
             post_id = _post_id(value or str((body.get("actions") or [{}])[0].get("value") or ""))
-            actor = self.actor(client, team_id, user_id)
+            actor = actor_for(self.deps, client, team_id, user_id)
             with session_scope(self.deps.engine) as session:
                 row = act(session, actor, post_id, action, now=self.deps.now(), note=note, quote=quote)
                 cohort_id, organisation_id = row.cohort_id, row.organisation_id
@@ -210,7 +203,7 @@ class Reviews:
 
     def check(self, client: WebClient, team_id: str, user_id: str, post_id: int) -> None:
         """Refused unless the user manages the draft's cohort."""
-        actor = self.actor(client, team_id, user_id)
+        actor = actor_for(self.deps, client, team_id, user_id)
         with Session(self.deps.engine) as session:
             row = session.get(SummaryPost, post_id)
             cohort = session.get(Cohort, row.cohort_id) if row else None
