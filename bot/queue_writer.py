@@ -20,7 +20,7 @@ from storage import work_queue
 log = logging.getLogger(__name__)
 
 EVERY = 0.005  # seconds to let a batch gather after its first item
-BATCH = 500
+BATCH = 100  # items built into rows under one hold of the GIL: a longer hold delays the acks waiting for it
 CAPACITY = 10_000
 ATTEMPTS = 3
 
