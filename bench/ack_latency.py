@@ -1,23 +1,27 @@
 """Ack latency of `/mentori status` over HTTP against `python -m bot web`, with a bare acking Bolt app as baseline.
 
-Both run under the same gunicorn configuration on this machine, in alternating rounds in this script. Mentori's
-web processes only acknowledge and queue; a `python -m bot worker` (at a lower CPU priority, as the systemd
-units in deploy/ run it) carries the commands out and answers on each command's response_url, which points at
-the fake Slack. By default the worker is started after each round's requests, as on a deployment where workers
-run on other machines; with --worker-beside it runs during the requests, sharing this machine's CPUs (and the
-database's) with web. Each round waits for every answer before the next starts.
+Both run on the same server (Granian, --web-workers processes) on this machine, in alternating rounds in this
+script: web with its own default threads per process (--web-threads), the bare app with as many as Bolt's ack
+polling needs (--bare-threads 8). Mentori's web processes only acknowledge and queue; a `python -m bot worker`
+(at a lower CPU priority, as the systemd units in deploy/ run it) carries the commands out and answers on each
+command's response_url, which points at the fake Slack. By default the worker is started after each round's
+requests, as on a deployment where workers run on other machines; with --worker-beside it runs during the
+requests, sharing this machine's CPUs (and the database's) with web. Each round waits for every answer before the
+next starts.
 
 --sustained SECONDS: load each app with wrk (Debian's package `wrk`) for that long per round at each of
 --concurrency's values (e.g. 32,128), the worker beside web; the apps alternate, and no round waits for the
 worker's answers (it works through its backlog during the later rounds, as it would under sustained traffic).
 By default wrk keeps every connection busy (a closed loop: each app gets as many requests as it answers);
 --rate N,M,... paces the requests instead at N (then M...) requests a second in all, the same for both apps, as
-Slack's traffic comes: a request is sent at its slot whether or not others are still waiting for their answers.
---rate matched loads the bare app in a closed loop and then paces `web` at the rate the bare app reached in that
-round: both apps carry the same traffic, the most the bare app can carry.
+Slack's traffic comes ('closed' among them also runs the closed loop): a request is sent at its slot whether or
+not others are still waiting for their answers. --rate matched loads the bare app in a closed loop and then paces
+`web` at the rate the bare app reached in that round: both apps carry the same traffic, the most the bare app
+can carry.
 
 Usage: python bench/ack_latency.py [--requests 2000] [--concurrency 32] [--rounds 3] [--worker-beside]
-                                   [--worker-nice 10] [--sustained 10 --concurrency 32,128 [--rate 500]]
+                                   [--worker-nice 10] [--sustained 10 --concurrency 32,128 [--rate closed,matched]]
+                                   [--web-workers 2] [--web-threads 4] [--bare-threads 8]
                                    [--postgres postgresql+psycopg://USER@HOST:5432/DB]
 """
 
@@ -51,11 +55,13 @@ from bench._support import (
     percentile,
     wait_for,
 )
+from bot.settings import DEFAULTS
 from tests.support import slack_requests
 from tests.support.process import free_port
 
 SECRET = "bench-signing-secret"
-WORKERS, THREADS = 2, 8
+WORKERS = 2
+BARE_THREADS = 8  # Bolt holds a thread per request while it polls for ack(): the bare app needs many
 
 
 @contextmanager
@@ -99,6 +105,19 @@ def prepare_database(url: str) -> None:
     engine.dispose()
 
 
+def server_env(api: str, url: str, web_workers: int, web_threads: int) -> dict[str, str]:
+    return {
+        "SLACK_BOT_TOKEN": "xoxb-test",
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": api,
+        "DATABASE_URL": url,
+        "WEB_WORKERS": str(web_workers),
+        "WEB_THREADS": str(web_threads),
+        "LOG_LEVEL": "WARNING",
+        "METRICS_PORT": "0",
+    }
+
+
 def answers(base: str) -> int:
     """How many answers reached the fake Slack's response_url."""
     with urllib.request.urlopen(f"{base}/_fake/stats", timeout=10) as response:
@@ -125,13 +144,16 @@ def main() -> None:
         action="store_true",
         help="run the worker during the requests too (default: start it after each round's requests)",
     )
+    parser.add_argument("--web-workers", type=int, default=DEFAULTS.web_workers, help="web processes")
+    parser.add_argument("--web-threads", type=int, default=DEFAULTS.web_threads, help="threads per web process")
+    parser.add_argument("--bare-threads", type=int, default=BARE_THREADS, help="threads per bare app process")
     parser.add_argument("--worker-nice", type=int, default=10, help="the worker's niceness (0: same as web)")
     parser.add_argument("--postgres", default=None, help="a PostgreSQL server URL (default: an SQLite file)")
     parser.add_argument("--sustained", type=float, default=0, help="seconds of wrk load per app and round")
     parser.add_argument(
         "--rate",
         default="",
-        help="with --sustained: requests a second in all, comma-separated, "
+        help="with --sustained: requests a second in all, comma-separated; 'closed' (a closed loop, the default) "
         "or 'matched' (web paced at the rate the bare app reached)",
     )
     args = parser.parse_args()
@@ -149,20 +171,11 @@ def main() -> None:
             body = slack_requests.slash_command("status Bench", response_url=f"{base}/_fake/response_url/bench")
             return body, slack_requests.sign(SECRET, body)
 
-        env = {
-            "SLACK_BOT_TOKEN": "xoxb-test",
-            "SLACK_SIGNING_SECRET": SECRET,
-            "SLACK_API_URL": api,
-            "DATABASE_URL": url,
-            "WEB_WORKERS": str(WORKERS),
-            "WEB_THREADS": str(THREADS),
-            "LOG_LEVEL": "WARNING",
-            "METRICS_PORT": "0",
-        }
+        env = server_env(api, url, args.web_workers, args.web_threads)
         bare, web = free_port(), free_port()
         worker = [PYTHON, "-m", "bot", "worker"]
         with (
-            process([PYTHON, "bench/bare_app.py", str(bare), str(WORKERS), str(THREADS)], env),
+            process([PYTHON, "bench/bare_app.py", str(bare), str(WORKERS), str(args.bare_threads)], env),
             process([PYTHON, "-m", "bot", "web"], {**env, "PORT": str(web)}),
         ):
             wait_for("127.0.0.1", bare)
@@ -270,19 +283,10 @@ def sustained(args: argparse.Namespace) -> None:
     ):
         base = api.removesuffix("/").removesuffix("/api")
         prepare_database(url)
-        env = {
-            "SLACK_BOT_TOKEN": "xoxb-test",
-            "SLACK_SIGNING_SECRET": SECRET,
-            "SLACK_API_URL": api,
-            "DATABASE_URL": url,
-            "WEB_WORKERS": str(WORKERS),
-            "WEB_THREADS": str(THREADS),
-            "LOG_LEVEL": "WARNING",
-            "METRICS_PORT": "0",
-        }
+        env = server_env(api, url, args.web_workers, args.web_threads)
         bare, web = free_port(), free_port()
         with (
-            process([PYTHON, "bench/bare_app.py", str(bare), str(WORKERS), str(THREADS)], env),
+            process([PYTHON, "bench/bare_app.py", str(bare), str(WORKERS), str(args.bare_threads)], env),
             process([PYTHON, "-m", "bot", "web"], {**env, "PORT": str(web)}),
             process([PYTHON, "-m", "bot", "worker"], env, nice=args.worker_nice),
         ):
@@ -311,7 +315,8 @@ Rounds = list[tuple[dict[str, float], dict[str, float]]]
 
 def report_sustained(args: argparse.Namespace, results: dict[Load, Rounds]) -> None:
     print(
-        f"machine: {machine()}; gunicorn {WORKERS} workers × {THREADS} threads; "
+        f"machine: {machine()}; Granian, {WORKERS} processes × {args.bare_threads} threads (bare Bolt), "
+        f"{args.web_workers} × {args.web_threads} (mentori); "
         f"{'PostgreSQL' if args.postgres else 'SQLite'}; wrk for {args.sustained:g} s per app and round, "
         f"alternating; worker at nice {args.worker_nice} beside web"
     )
@@ -331,8 +336,9 @@ def report_sustained(args: argparse.Namespace, results: dict[Load, Rounds]) -> N
         )
 
 
-def _rate(text: str) -> float:
-    return MATCHED if text.strip() == "matched" else float(text)
+def _rate(text: str) -> float | None:
+    named = {"closed": None, "matched": MATCHED}
+    return named[text.strip()] if text.strip() in named else float(text)
 
 
 def _load_name(rate: float | None) -> str:
@@ -347,7 +353,8 @@ def _figures(run: dict[str, float]) -> str:
 
 def report(args: argparse.Namespace, rounds: list[tuple[list[float], list[float], float]]) -> None:
     print(
-        f"machine: {machine()}; gunicorn {WORKERS} workers × {THREADS} threads; "
+        f"machine: {machine()}; Granian, {WORKERS} processes × {args.bare_threads} threads (bare Bolt), "
+        f"{args.web_workers} × {args.web_threads} (mentori); "
         f"{'PostgreSQL' if args.postgres else 'SQLite'}; {args.requests} requests at concurrency "
         f"{args.concurrency} per run; worker at nice {args.worker_nice}, "
         f"{'running beside web' if args.worker_beside else 'started after each round'}"

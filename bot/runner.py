@@ -1,7 +1,7 @@
 """The run modes: `run` (everything in one process), `web` (HTTP only, scaled out), `worker` (the scheduler).
 
-Heavy imports happen inside the functions that need them, after gunicorn forks its workers, so that the
-master process stays small.
+Heavy imports happen inside the functions that need them, after the HTTP server forks its server
+processes, so that the main process stays small.
 """
 
 from __future__ import annotations
@@ -25,35 +25,26 @@ _on_exit: list[Callable[[], None]] = []  # what a web process does before it exi
 
 def run(settings: Settings) -> int:
     """Migrate, then Socket Mode (with SLACK_APP_TOKEN) or HTTP mode with one server process; the scheduler runs
-    in the process that serves (in HTTP mode: started in gunicorn's worker by a post-fork hook)."""
+    in the process that serves (in HTTP mode: started in the server process, after the fork)."""
     settings.require_slack()
     if settings.socket_mode:
         preflight(settings, app_token=settings.slack_app_token)
         return _run_socket_mode(settings)
-    preflight_apart(settings)
-    log.info("Mentori listening on port %s (HTTP mode)", settings.port)
+    preflight_apart(settings, migrate=True)
 
-    def post_fork(_server: object, _worker: object) -> None:
-        from storage.db import make_engine, upgrade
+    def build() -> WsgiApp:
+        from storage.db import make_engine
 
-        engine = make_engine(settings.database_url)
-        upgrade(engine)
-        _start_scheduler(settings, engine)
+        _start_scheduler(settings, make_engine(settings.database_url))
+        return build_wsgi(settings, scheduler=True)
 
-    def worker_exit(_server: object, _worker: object) -> None:
+    def stop_scheduler() -> None:
         from schedules.scheduler import stop_scheduler
 
         stop_scheduler()
 
-    serve(
-        lambda: build_wsgi(settings, scheduler=True),
-        port=settings.port,
-        workers=1,
-        threads=settings.web_threads,
-        metrics=metrics_address(settings),
-        post_fork=post_fork,
-        worker_exit=worker_exit,
-    )
+    serve(build, port=settings.port, workers=1, threads=settings.web_threads, metrics=metrics_address(settings),
+          on_exit=stop_scheduler, announce=f"Mentori listening on port {settings.port} (HTTP mode)")  # fmt: skip
     return 0
 
 
@@ -107,16 +98,15 @@ def run_web(settings: Settings) -> int:
 
     require_current_schema(make_engine(settings.database_url))
     preflight_apart(settings)
-    log.info(
-        "Mentori web on port %s: %s workers × %s threads", settings.port, settings.web_workers, settings.web_threads
-    )
     serve(
         lambda: build_wsgi(settings, queue=True),
         port=settings.port,
         workers=settings.web_workers,
         threads=settings.web_threads,
         metrics=metrics_address(settings),
-        worker_exit=lambda _server, _worker: before_exit(),
+        on_exit=before_exit,
+        announce=f"Mentori web on port {settings.port}: {settings.web_workers} processes × {settings.web_threads} "
+        "threads",
     )
     return 0
 
@@ -131,10 +121,11 @@ def preflight(settings: Settings, *, app_token: str | None = None) -> None:
     )
 
 
-def preflight_apart(settings: Settings) -> None:
-    """`preflight` in a child process: gunicorn's master, which forks the server processes, stays free of the
-    database and Slack libraries (together about 40 MiB in every process). What stops the role comes back as the
-    child's one line."""
+def preflight_apart(settings: Settings, *, migrate: bool = False) -> None:
+    """`preflight` (and with `migrate`, the migrations) in a child process: the main process, which forks the
+    server processes, stays free of the database and Slack libraries (together about 40 MiB in every process), and
+    no process that serves holds the migration tool (11 MiB). What stops the role comes back as the child's one
+    line."""
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:
@@ -142,6 +133,8 @@ def preflight_apart(settings: Settings) -> None:
         code = 0
         try:
             preflight(settings)
+            if migrate:
+                _migrate(settings.database_url)
         except BaseException as error:  # the child must never return into the caller's code
             code = 1
             os.write(write_end, _said(error).encode())
@@ -155,6 +148,14 @@ def preflight_apart(settings: Settings) -> None:
         raise StartupFailed(said or "the start-up checks stopped without saying why; run with LOG_LEVEL=DEBUG")
 
 
+def _migrate(url: str) -> None:
+    from storage.db import make_engine, upgrade
+
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+
+
 def _said(error: BaseException) -> str:
     """The one line for an operator's error (its traceback logged at DEBUG), or the traceback of a bug."""
     from bot.startup import one_line
@@ -166,16 +167,11 @@ def _said(error: BaseException) -> str:
     return line
 
 
-def metrics_address(settings: Settings) -> str | None:
+def metrics_address(settings: Settings) -> tuple[str, int] | None:
     """Where /metrics is served (loopback by default), or None when METRICS_PORT=0."""
     if not settings.metrics_port:
         return None
-    host = settings.metrics_host
-    return (
-        f"[{host}]:{settings.metrics_port}"
-        if ":" in host and not host.startswith("[")
-        else f"{host}:{settings.metrics_port}"
-    )
+    return settings.metrics_host.removeprefix("[").removesuffix("]"), settings.metrics_port
 
 
 def before_exit() -> None:

@@ -10,8 +10,6 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from cryptography.fernet import Fernet
-
 from bot.i18n import LANGUAGES
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -63,7 +61,7 @@ class Settings:
     summary_unreviewed: str = "post"  # then: "post" it, saying it was not reviewed, or "wait" for a coach
     retention_days: int = 180
     web_workers: int = 2
-    web_threads: int = 8
+    web_threads: int = 4
     slack_client_id: str | None = None
     slack_client_secret: str | None = None
     encryption_key: str | None = None
@@ -262,6 +260,8 @@ class _Reader:
         value = self.optional(name)
         if value is None:
             return None
+        from cryptography.fernet import Fernet  # only with OAuth: the HTTP server's main process stays small
+
         try:
             Fernet(value.encode())
         except ValueError:

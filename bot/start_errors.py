@@ -1,5 +1,5 @@
-"""What stopped a role's start-up, said in one line by the process that found it (kept light: gunicorn's master
-imports it)."""
+"""What stopped a role's start-up, said in one line by the process that found it (kept light: the HTTP server's
+main process imports it)."""
 
 from __future__ import annotations
 

@@ -116,9 +116,10 @@ def test_the_metrics_port_is_loopback_unless_told_and_may_be_turned_off() -> Non
     from bot.runner import metrics_address
     from bot.settings import SettingsError, load_settings
 
-    assert metrics_address(load_settings({}, dotenv=False)) == "127.0.0.1:9464"
+    assert metrics_address(load_settings({}, dotenv=False)) == ("127.0.0.1", 9464)
     assert metrics_address(load_settings({"METRICS_PORT": "0"}, dotenv=False)) is None
     told = load_settings({"METRICS_HOST": "0.0.0.0", "METRICS_PORT": "9100"}, dotenv=False)
-    assert metrics_address(told) == "0.0.0.0:9100"
+    assert metrics_address(told) == ("0.0.0.0", 9100)
+    assert metrics_address(load_settings({"METRICS_HOST": "[::1]"}, dotenv=False)) == ("::1", 9464)
     with pytest.raises(SettingsError, match="METRICS_PORT must differ from PORT"):
         load_settings({"METRICS_PORT": "3000"}, dotenv=False)

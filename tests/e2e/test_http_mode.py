@@ -18,19 +18,22 @@ pytestmark = pytest.mark.e2e
 SECRET = "e2e-signing-secret"
 
 
-@pytest.fixture
-def running_bot(tmp_path: Path, fake_slack: FakeSlack):
-    port = free_port()
-    env = {
+def _env(tmp_path: Path, fake_slack: FakeSlack, port: int, **more: str) -> dict[str, str]:
+    return {
         "SLACK_BOT_TOKEN": "xoxb-test",
         "SLACK_SIGNING_SECRET": SECRET,
         "SLACK_API_URL": fake_slack.url,
         "DATABASE_URL": f"sqlite:///{tmp_path / 'mentori.sqlite3'}",
         "PORT": str(port),
-        "MENTORI_LANG": "en",
+        **more,
     }
+
+
+@pytest.fixture
+def running_bot(tmp_path: Path, fake_slack: FakeSlack):
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
-    with bot_process("run", env=env, ready_url=f"{base}/healthz"):
+    with bot_process("run", env=_env(tmp_path, fake_slack, port, MENTORI_LANG="en"), ready_url=f"{base}/healthz"):
         yield base
 
 
@@ -55,6 +58,22 @@ def test_health_help_and_signature_checks(running_bot: str, fake_slack: FakeSlac
     assert fake_slack.invalid == []
     # the start-up check of the token, then Bolt's own; the refused requests reached nothing
     assert [call.method for call in fake_slack.calls] == ["auth.test", "auth.test"]
+
+
+def test_metrics_are_served_on_their_own_port_only(tmp_path: Path, fake_slack: FakeSlack) -> None:
+    port, metrics_port = free_port(), free_port()
+    env = _env(tmp_path, fake_slack, port, METRICS_PORT=str(metrics_port))
+    with bot_process("run", env=env, ready_url=f"http://127.0.0.1:{port}/healthz"):
+        command = requests.slash_command("help")
+        assert http("POST", f"http://127.0.0.1:{port}/slack/events", command, requests.sign(SECRET, command))[0] == 200
+        status, body = http("GET", f"http://127.0.0.1:{metrics_port}/metrics")
+        assert status == 200
+        assert 'mentori_request_seconds_count{path="/slack/events"} 1.0' in body
+        assert http("GET", f"http://127.0.0.1:{port}/metrics")[0] == 404
+        assert (
+            http("POST", f"http://127.0.0.1:{metrics_port}/slack/events", command, requests.sign(SECRET, command))[0]
+            == 404
+        )
 
 
 @pytest.mark.parametrize("role", ["run", "web", "worker"])

@@ -4,6 +4,7 @@ exit; the traceback comes only with LOG_LEVEL=DEBUG."""
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -13,7 +14,7 @@ from sqlalchemy.engine import make_url
 
 from storage.db import make_engine, upgrade
 from tests.support.fake_slack import FakeSlack
-from tests.support.process import ROOT
+from tests.support.process import ROOT, free_port
 
 ROLES = ["run", "web", "worker", "import"]
 DOWN = "postgresql+psycopg://postgres@127.0.0.1:1/mentori"  # nothing listens on port 1
@@ -118,3 +119,19 @@ def test_the_traceback_comes_with_log_level_debug(role: str, tmp_path: Path) -> 
     assert result.returncode == 1
     assert "mentori: DATABASE_URL: the database server at 127.0.0.1:1/mentori does not answer" in result.stderr
     assert "Traceback (most recent call last)" in result.stderr
+
+
+@pytest.mark.parametrize(("role", "setting"), [("run", "PORT"), ("web", "PORT"), ("web", "METRICS_PORT")])
+def test_a_port_in_use(tmp_path: Path, migrated: str, fake_slack: FakeSlack, role: str, setting: str) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        ports = {"PORT": str(free_port()), "METRICS_PORT": str(free_port()), setting: port}
+        line = _one_line(_mentori(role, tmp_path, DATABASE_URL=migrated, SLACK_API_URL=fake_slack.url, **ports))
+    where = "METRICS_HOST and METRICS_PORT" if setting == "METRICS_PORT" else "PORT"
+    host = "127.0.0.1" if setting == "METRICS_PORT" else "0.0.0.0"
+    assert line == (
+        f"mentori: {where}: Mentori cannot listen on {host}:{port} (Address already in use): another process may be "
+        "using it; stop that process or choose another port."
+    )
