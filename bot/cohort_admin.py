@@ -15,11 +15,12 @@ from slack_sdk import WebClient
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from bot import cohorts, members, organisations
+from bot import cohorts, members, organisations, peers
 from bot.authz import Actor, Refused, actor_for, require_admin, require_manager
 from bot.cohorts import CohortOverview, Invalid
 from bot.deps import Deps
 from bot.directory import SlackDirectory
+from bot.peers import PeerMessages
 from storage.db import session_scope
 from storage.models import Cohort, CohortStatus, Goal, Organisation, Role
 
@@ -310,8 +311,16 @@ class PeopleRemoved:
     user_ids: list[str]
 
 
-def remove_people(caller: Caller, ref: CohortRef, *, user_ids: Sequence[str], roles: Sequence[Role]) -> PeopleRemoved:
-    """Remove mentors and HR contacts (coaches and admins), or coaches (admins); a mentor's prompts stop."""
+def remove_people(
+    caller: Caller,
+    ref: CohortRef,
+    *,
+    user_ids: Sequence[str],
+    roles: Sequence[Role],
+    peer_messages: PeerMessages | None = None,
+) -> PeopleRemoved:
+    """Remove mentors and HR contacts (coaches and admins), or coaches (admins); a mentor's prompts stop, and with
+    `peer_messages` their peer groups' messages not sent yet stop naming them."""
     actor = caller.actor()
     if Role.COACH in roles:
         require_admin(actor)
@@ -326,4 +335,7 @@ def remove_people(caller: Caller, ref: CohortRef, *, user_ids: Sequence[str], ro
             for user_id in dict.fromkeys(user_ids)
             for member in members.remove_member(session, cohort, user_id=user_id, roles=roles, now=now)
         ]
+        for member in removed:
+            if member.role == Role.MENTOR and peer_messages is not None:
+                peers.leave_groups(session, cohort, member, peer_messages)
     return PeopleRemoved(cohort, list(dict.fromkeys(member.user_id for member in removed)))

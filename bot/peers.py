@@ -28,6 +28,7 @@ from storage.models import (
     Cohort,
     DeliveryStatus,
     Member,
+    MemberStatus,
     MessageKind,
     Organisation,
     OutboxMessage,
@@ -268,6 +269,74 @@ def cancel_introductions(session: Session, member_ids: Sequence[int]) -> None:
     )  # fmt: skip
 
 
+def leave_groups(session: Session, cohort: Cohort, member: Member, messages: PeerMessages) -> None:
+    """A mentor removed from the cohort: their groups' introductions not sent yet no longer name them (a group
+    left with one person is not introduced), and they are not asked whether they met."""
+    group_ids = list(session.exec(select(PeerGroupMember.group_id).where(PeerGroupMember.member_id == member.id)))
+    for group in session.exec(select(PeerGroup).where(col(PeerGroup.id).in_(group_ids))).all():
+        unsent = _unsent(session, cohort, group)
+        own = [row for row in unsent if row.key == f"peer:met:{group.id}:{member.id}"]
+        intro = next((row for row in unsent if row.key == f"peer:intro:{group.id}"), None)
+        if intro is None:  # the group has been introduced: only the removed mentor's own question is dropped
+            _cancel(session, own)
+            continue
+        people = [person for person in _active_members(session, group) if person.id != member.id]
+        if len(people) < 2:
+            _cancel(session, unsent)
+            continue
+        _cancel(session, own)
+        intro.payload = group_post(
+            messages.introduction(introduction(session, cohort, group, people)), [p.user_id for p in people]
+        )
+        session.add(intro)
+        for row in unsent:
+            asked = next((p for p in people if row.key == f"peer:met:{group.id}:{p.id}"), None)
+            if asked is not None:
+                row.payload = post(messages.met_question(_met_question(cohort, group, asked, people)))
+                session.add(row)
+    session.flush()
+
+
+def _unsent(session: Session, cohort: Cohort, group: PeerGroup) -> list[OutboxMessage]:
+    keys = or_(
+        col(OutboxMessage.key) == f"peer:intro:{group.id}", col(OutboxMessage.key).like(f"peer:met:{group.id}:%")
+    )
+    return list(
+        session.exec(
+            select(OutboxMessage).where(OutboxMessage.team_id == cohort.team_id,
+                                        OutboxMessage.kind == MessageKind.INTRODUCTION,
+                                        OutboxMessage.status == DeliveryStatus.PLANNED, keys)
+        )
+    )  # fmt: skip
+
+
+def _active_members(session: Session, group: PeerGroup) -> list[Member]:
+    return list(
+        session.exec(
+            select(Member)
+            .join(PeerGroupMember, col(PeerGroupMember.member_id) == Member.id)
+            .where(PeerGroupMember.group_id == group.id, Member.status == MemberStatus.ACTIVE)
+            .order_by(col(Member.id))
+        )
+    )
+
+
+def _cancel(session: Session, rows: Sequence[OutboxMessage]) -> None:
+    for row in rows:
+        row.status, row.payload = DeliveryStatus.CANCELLED, {}
+        session.add(row)
+
+
+def _met_question(cohort: Cohort, group: PeerGroup, member: Member, people: Sequence[Member]) -> MetQuestion:
+    """Whether `member` met the others of the group."""
+    return MetQuestion(
+        int(group.id or 0),
+        int(member.id or 0),
+        member.language or cohort.language,
+        tuple(m.user_id for m in people if m.id != member.id),
+    )
+
+
 def _shared_language(cohort: Cohort, people: Sequence[Member]) -> str:
     """The language every member chose, when they chose the same; otherwise the cohort's."""
     chosen = {m.language or cohort.language for m in people}
@@ -299,12 +368,7 @@ def _plan_messages(
     )
     for member in people:
         due = next_slot(group.introduce_at + FOLLOW_UP_AFTER, policies[int(member.id or 0)])
-        question = MetQuestion(
-            int(group.id or 0),
-            int(member.id or 0),
-            member.language or cohort.language,
-            tuple(m.user_id for m in people if m.id != member.id),
-        )
+        question = _met_question(cohort, group, member, people)
         enqueue(
             session,
             Envelope(

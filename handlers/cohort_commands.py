@@ -18,6 +18,7 @@ from bot.blocks.calendar import quiet_reply
 from bot.blocks.cohort_forms import add_members_view, add_organisation_view, create_cohort_view
 from bot.blocks.cohorts import cohort_list_message, cohort_show_message
 from bot.blocks.kit import joined, say
+from bot.blocks.peers import Messages
 from bot.blocks.welcome import welcome_renderer
 from bot.cohort_admin import Caller
 from bot.cohorts import Invalid
@@ -247,7 +248,7 @@ class CohortCommands:
         self.remove(ctx, caller, args[0], user_ids, members.MEMBER_ROLES)
 
     def remove(self, ctx: CommandContext, caller: Caller, ref: str, user_ids: list[str], roles: Sequence[Role]) -> None:
-        removed = cohort_admin.remove_people(caller, ref, user_ids=user_ids, roles=roles)
+        removed = cohort_admin.remove_people(caller, ref, user_ids=user_ids, roles=roles, peer_messages=Messages())
         ctx.reply(receipts.people_removed(caller.language, removed.cohort, removed.user_ids, roles))
 
     # forms

@@ -308,3 +308,35 @@ def test_home_shows_the_current_partners_and_the_choices(
     actions = [e["action_id"] for b in home["blocks"] if b.get("block_id") == "peer_home" for e in b["elements"]]
     assert actions == ["peer_opt_out", "peer_share_off"]
     assert fake_slack.invalid == []
+
+
+def test_a_removed_mentor_is_left_out_of_the_introductions_not_yet_sent(
+    slack: SlackDriver, fake_slack: FakeSlack, engine: Engine, world: World
+) -> None:
+    _answer(slack, fake_slack, 'pairs "Spring 2027" trios')
+    _kickoff(slack, fake_slack)
+    groups = _groups(engine, world)[1]
+    trio = next(g for g in groups if len(g) == 3)
+    pair = next(g for g in groups if len(g) == 2)
+    user_of = {member_id: user_id for user_id, member_id in world.mentors.items()}
+    leaving = [user_of[trio[0]], user_of[pair[0]]]
+    text = _answer(slack, fake_slack, f'member remove "Spring 2027" <@{leaving[0]}> <@{leaving[1]}>').args["text"]
+    assert "Removed from *Spring 2027*" in text
+
+    send_messages(engine, fake_slack, KICKOFF_AT)
+    introduced = fake_slack.group_dms()
+    assert len(introduced) == len(groups) - 1  # the pair, now one person, is not introduced
+    assert tuple(sorted(user_of[m] for m in trio[1:])) in introduced.values()
+    assert not [users for users in introduced.values() if set(users) & set(leaving)]
+    introductions = json.dumps([m for m in fake_slack.messages if m["channel"] in introduced])
+    assert not [user for user in leaving if user in introductions]
+
+    send_messages(engine, fake_slack, FOLLOW_UP_AT)
+    asked = {
+        user: [m for m in fake_slack.messages if m["channel"] == fake_slack.dm_id(user)] for user in user_of.values()
+    }
+    assert asked[leaving[0]] == [] and asked[leaving[1]] == [] and asked[user_of[pair[1]]] == []
+    for stayed in trio[1:]:
+        [question] = asked[user_of[stayed]]
+        assert "Did you meet?" in _text(question["blocks"]) and leaving[0] not in json.dumps(question)
+    assert fake_slack.invalid == []
