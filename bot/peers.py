@@ -39,7 +39,7 @@ from storage.models import (
     ProgrammeSession,
     SlackUser,
 )
-from storage.outbox_messages import Envelope, enqueue, group_post, post
+from storage.outbox_messages import Envelope, enqueue, group_post, introduction_key, met_question_key, post
 
 INTRODUCTION_FOR = timedelta(days=7)  # an introduction not sent within a week is no use: the week is over
 FOLLOW_UP_AFTER = timedelta(days=7)
@@ -245,7 +245,7 @@ def _last_round(session: Session, cohort: Cohort) -> int:
 def _cancel_unsent(session: Session, cohort: Cohort, block: int) -> None:
     """The block's groups formed again: what they have not sent yet speaks of groups that are no more."""
     ids = list(session.exec(select(PeerGroup.id).where(PeerGroup.cohort_id == cohort.id, PeerGroup.block == block)))
-    keys = [col(OutboxMessage.key) == f"peer:intro:{i}" for i in ids]
+    keys = [col(OutboxMessage.key) == introduction_key(int(i or 0)) for i in ids]
     keys += [col(OutboxMessage.key).like(f"peer:met:{i}:%") for i in ids]
     session.execute(
         update(OutboxMessage)
@@ -262,7 +262,7 @@ def cancel_introductions(session: Session, member_ids: Sequence[int]) -> None:
         return
     session.execute(
         update(OutboxMessage)
-        .where(col(OutboxMessage.key).in_([f"peer:intro:{g}" for g in groups]),
+        .where(col(OutboxMessage.key).in_([introduction_key(g) for g in groups]),
                col(OutboxMessage.kind) == MessageKind.INTRODUCTION,
                col(OutboxMessage.status) == DeliveryStatus.PLANNED)
         .values(status=DeliveryStatus.CANCELLED, payload={})
@@ -275,8 +275,8 @@ def leave_groups(session: Session, cohort: Cohort, member: Member, messages: Pee
     group_ids = list(session.exec(select(PeerGroupMember.group_id).where(PeerGroupMember.member_id == member.id)))
     for group in session.exec(select(PeerGroup).where(col(PeerGroup.id).in_(group_ids))).all():
         unsent = _unsent(session, cohort, group)
-        own = [row for row in unsent if row.key == f"peer:met:{group.id}:{member.id}"]
-        intro = next((row for row in unsent if row.key == f"peer:intro:{group.id}"), None)
+        own = [row for row in unsent if row.key == met_question_key(int(group.id or 0), int(member.id or 0))]
+        intro = next((row for row in unsent if row.key == introduction_key(int(group.id or 0))), None)
         if intro is None:  # the group has been introduced: only the removed mentor's own question is dropped
             _cancel(session, own)
             continue
@@ -290,7 +290,7 @@ def leave_groups(session: Session, cohort: Cohort, member: Member, messages: Pee
         )
         session.add(intro)
         for row in unsent:
-            asked = next((p for p in people if row.key == f"peer:met:{group.id}:{p.id}"), None)
+            asked = next((p for p in people if row.key == met_question_key(int(group.id or 0), int(p.id or 0))), None)
             if asked is not None:
                 row.payload = post(messages.met_question(_met_question(cohort, group, asked, people)))
                 session.add(row)
@@ -299,7 +299,8 @@ def leave_groups(session: Session, cohort: Cohort, member: Member, messages: Pee
 
 def _unsent(session: Session, cohort: Cohort, group: PeerGroup) -> list[OutboxMessage]:
     keys = or_(
-        col(OutboxMessage.key) == f"peer:intro:{group.id}", col(OutboxMessage.key).like(f"peer:met:{group.id}:%")
+        col(OutboxMessage.key) == introduction_key(int(group.id or 0)),
+        col(OutboxMessage.key).like(f"peer:met:{group.id}:%"),
     )
     return list(
         session.exec(
@@ -357,7 +358,7 @@ def _plan_messages(
         session,
         Envelope(
             kind=MessageKind.INTRODUCTION,
-            key=f"peer:intro:{group.id}",
+            key=introduction_key(int(group.id or 0)),
             team_id=cohort.team_id,
             due_at=group.introduce_at,
             latest_at=group.introduce_at + INTRODUCTION_FOR,
@@ -373,7 +374,7 @@ def _plan_messages(
             session,
             Envelope(
                 kind=MessageKind.INTRODUCTION,
-                key=f"peer:met:{group.id}:{member.id}",
+                key=met_question_key(int(group.id or 0), int(member.id or 0)),
                 team_id=cohort.team_id,
                 due_at=due,
                 latest_at=due + FOLLOW_UP_FOR,

@@ -16,10 +16,11 @@ from schedules.claims import Outcome, Scope
 from schedules.outbox import Triage
 from schedules.slack_steps import LATE, Task, is_message, message_metadata
 from storage.models import DeliveryStatus, MessageKind, OutboxMessage, SummaryPost
-from storage.outbox_messages import summary_post_of
+from storage.outbox_messages import introduction_of, summary_post_of
 
 TABLE = OutboxMessage.__table__  # type: ignore[attr-defined]  # SQLModel leaves __table__ untyped
-_RETURNED = ("id", "team_id", "kind", "user_id", "channel_id", "thread_ts", "payload", "not_before", "latest_at")
+_RETURNED = ("id", "team_id", "kind", "key", "user_id", "channel_id", "thread_ts", "payload", "not_before", "latest_at")
+NOT_INTRODUCED = "its group's introduction was not sent"
 
 
 @dataclass(frozen=True)
@@ -58,9 +59,12 @@ class MessageSource:
 
     def prepare(self, engine: Engine, claimed: Sequence[Claimed], moment: datetime) -> tuple[list[Task], list[Outcome]]:
         ready, settled = [], []
+        unintroduced = _questions_without_introduction(engine, [claim.row for claim in claimed])
         for claim in claimed:
             task = _task(claim)
-            if task is None:
+            if int(claim.row["id"]) in unintroduced:
+                settled.append(Outcome(int(claim.row["id"]), DeliveryStatus.SKIPPED, error=NOT_INTRODUCED))
+            elif task is None:
                 settled.append(Outcome(int(claim.row["id"]), DeliveryStatus.FAILED, error="empty"))
             else:
                 ready.append(task)
@@ -105,6 +109,27 @@ def _task(claim: Claimed) -> Task | None:
         thread_ts=row["thread_ts"],
         latest_at=row["latest_at"],
     )
+
+
+def _questions_without_introduction(engine: Engine, rows: Sequence[Any]) -> set[int]:
+    """The "Did you meet?" questions among `rows` whose group was never introduced (its introduction failed, came
+    too late or was cancelled): nobody is asked about a meeting they were never offered."""
+    wanted = {int(row["id"]): introduction_of(str(row["key"])) for row in rows}
+    introductions = {key for key in wanted.values() if key is not None}
+    if not introductions:
+        return set()
+    teams = {str(row["team_id"]) for row in rows}
+    with Session(engine) as session:
+        sent = set(
+            session.exec(
+                select(OutboxMessage.key).where(
+                    col(OutboxMessage.key).in_(introductions),
+                    col(OutboxMessage.team_id).in_(teams),
+                    OutboxMessage.status == DeliveryStatus.SENT,
+                )
+            )
+        )
+    return {row_id for row_id, key in wanted.items() if key is not None and key not in sent}
 
 
 def _note_summary_posts(engine: Engine, sent: Sequence[Outcome], now: datetime) -> None:

@@ -51,6 +51,24 @@ def summary_post_of(key: str) -> int | None:
     return int(number) if prefix == "summary" and number.isdigit() else None
 
 
+def introduction_key(group_id: int) -> str:
+    """The key of the outbox row that introduces a peer group to each other."""
+    return f"peer:intro:{group_id}"
+
+
+def met_question_key(group_id: int, member_id: int) -> str:
+    """The key of the outbox row that asks one member of a peer group whether they met."""
+    return f"peer:met:{group_id}:{member_id}"
+
+
+def introduction_of(key: str) -> str | None:
+    """For a "Did you meet?" question's key, the key of its group's introduction."""
+    parts = key.split(":")
+    if len(parts) == 4 and parts[:2] == ["peer", "met"] and parts[2].isdigit():
+        return introduction_key(int(parts[2]))
+    return None
+
+
 def post(message: dict[str, Any]) -> dict[str, Any]:
     """The payload of a chat.postMessage (text, blocks, …)."""
     return {"action": "post", "message": message}

@@ -340,3 +340,38 @@ def test_a_removed_mentor_is_left_out_of_the_introductions_not_yet_sent(
         [question] = asked[user_of[stayed]]
         assert "Did you meet?" in _text(question["blocks"]) and leaving[0] not in json.dumps(question)
     assert fake_slack.invalid == []
+
+
+def test_nobody_is_asked_whether_they_met_when_their_group_was_never_introduced(
+    slack: SlackDriver, fake_slack: FakeSlack, engine: Engine, world: World
+) -> None:
+    _kickoff(slack, fake_slack)
+    fake_slack.script("conversations.open", {"ok": False, "error": "user_disabled"})
+    send_messages(engine, fake_slack, KICKOFF_AT)
+    with Session(engine) as session:
+        [failed] = session.exec(
+            select(OutboxMessage.key).where(
+                col(OutboxMessage.key).like("peer:intro:%"), OutboxMessage.status == DeliveryStatus.FAILED
+            )
+        ).all()
+        never_introduced = set(
+            session.exec(
+                select(Member.user_id)
+                .join(PeerGroupMember, col(PeerGroupMember.member_id) == Member.id)
+                .where(PeerGroupMember.group_id == int(failed.rsplit(":", 1)[1]))
+            )
+        )
+    assert len(fake_slack.group_dms()) == 7 and len(never_introduced) == 2
+
+    send_messages(engine, fake_slack, FOLLOW_UP_AT)
+    asked = {
+        user for user in world.mentors if [m for m in fake_slack.messages if m["channel"] == fake_slack.dm_id(user)]
+    }
+    assert asked == set(world.mentors) - never_introduced
+    with Session(engine) as session:
+        skipped = session.exec(
+            select(OutboxMessage.last_error).where(
+                col(OutboxMessage.key).like("peer:met:%"), OutboxMessage.status == DeliveryStatus.SKIPPED
+            )
+        ).all()
+    assert skipped == ["its group's introduction was not sent"] * 2
