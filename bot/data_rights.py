@@ -21,7 +21,7 @@ from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
 
 from bot.i18n import LANGUAGES
-from bot.peers import cancel_introductions
+from bot.peers import cancel_introductions, sent_introductions
 from bot.programmes import programme_by_id
 from bot.summaries.model import person_key
 from bot.summaries.store import erase_from_summaries, withdraw_quote
@@ -279,7 +279,8 @@ def erase_person(session: Session, *, team_id: str, user_id: str, now: datetime)
     members = list(session.exec(select(Member).where(Member.team_id == team_id, Member.user_id == user_id)))
     ids = [int(m.id or 0) for m in members]
     deliveries = list(session.exec(select(Delivery).where(col(Delivery.member_id).in_(ids))))
-    messages = messages_sent_to(session, team_id, ids, user_id=user_id)
+    # the group introductions that name them go too: their partners keep their own DMs and answers
+    messages = [*messages_sent_to(session, team_id, ids, user_id=user_id), *sent_introductions(session, ids)]
     cancel_for_person(session, ids, team_id=team_id, user_id=user_id)  # what is on its way to them is not sent
     erase_from_summaries(session, team_id, {person_key(i): person_key(i) for i in ids})
     delivery_ids = [int(d.id or 0) for d in deliveries]

@@ -269,6 +269,24 @@ def cancel_introductions(session: Session, member_ids: Sequence[int]) -> None:
     )  # fmt: skip
 
 
+def sent_introductions(session: Session, member_ids: Sequence[int]) -> list[tuple[str, str]]:
+    """(channel, ts) of the introductions posted to these members' groups: each names them, their organisation and
+    the experiment they chose to share."""
+    groups = list(session.exec(select(PeerGroupMember.group_id).where(col(PeerGroupMember.member_id).in_(member_ids))))
+    if not groups:
+        return []
+    found = session.exec(
+        select(OutboxMessage.channel_id, OutboxMessage.message_ts).where(
+            col(OutboxMessage.key).in_([introduction_key(g) for g in groups]),
+            OutboxMessage.kind == MessageKind.INTRODUCTION,
+            OutboxMessage.status == DeliveryStatus.SENT,
+            col(OutboxMessage.channel_id).is_not(None),
+            col(OutboxMessage.message_ts).is_not(None),
+        )
+    )
+    return [(str(channel), str(ts)) for channel, ts in found]
+
+
 def leave_groups(session: Session, cohort: Cohort, member: Member, messages: PeerMessages) -> None:
     """A mentor removed from the cohort: their groups' introductions not sent yet no longer name them (a group
     left with one person is not introduced), and they are not asked whether they met."""

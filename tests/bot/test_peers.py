@@ -251,3 +251,23 @@ def test_each_introduction_is_due_inside_every_members_working_hours(engine: Eng
             for m in session.exec(select(PeerGroupMember.member_id).where(PeerGroupMember.group_id == g.id))
         }
     assert far <= ids  # their groups wait for 09:00 in Halifax (15:00 in Helsinki, inside both)
+
+
+def test_an_erased_mentors_posted_introduction_is_deleted_from_slack(engine: Engine, world: World) -> None:
+    _form(engine, world)
+    group_id = _group_of(engine, world.mentors[MENTORS[0]])
+    with session_scope(engine) as session:
+        session.execute(
+            update(OutboxMessage)
+            .where(col(OutboxMessage.key) == f"peer:intro:{group_id}")
+            .values(status=DeliveryStatus.SENT, channel_id="GPEERS", message_ts="1700000000.000100", payload={})
+        )
+        erased = erase_person(session, team_id=TEAM, user_id=MENTORS[0], now=NOW)
+    assert ("GPEERS", "1700000000.000100") in erased.messages
+    with session_scope(engine) as session:  # it named the partner too: erasing them later asks for it again (done)
+        partner = session.exec(
+            select(Member.user_id)
+            .join(PeerGroupMember, col(PeerGroupMember.member_id) == Member.id)
+            .where(PeerGroupMember.group_id == group_id)
+        ).one()
+        assert ("GPEERS", "1700000000.000100") in erase_person(session, team_id=TEAM, user_id=partner, now=NOW).messages
