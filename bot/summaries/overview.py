@@ -41,7 +41,7 @@ class CohortPosts:
 
 
 def _state(
-    row: SummaryPost, outbox: OutboxMessage | None, cohort: Cohort, name: str, rules: ReviewRules
+    session: Session, row: SummaryPost, outbox: OutboxMessage | None, cohort: Cohort, name: str, rules: ReviewRules
 ) -> OrganisationPost:
     base = OrganisationPost(
         post_id=int(row.id or 0),
@@ -60,7 +60,11 @@ def _state(
         return replace(base, state="held")
     if row.review in (Review.APPROVED, Review.UNREVIEWED):
         return replace(base, state="approved")
-    due = review_due(cohort, row.review_sent_at, rules) if row.review_sent_at and rules.unreviewed == "post" else None
+    due = (
+        review_due(session, cohort, row.review_sent_at, rules)
+        if row.review_sent_at and rules.unreviewed == "post"
+        else None
+    )
     return replace(base, at=local(due, cohort))
 
 
@@ -86,7 +90,8 @@ def cohort_posts(session: Session, cohort: Cohort, now: datetime, rules: ReviewR
         )
     }
     posts = tuple(
-        _state(row, outbox.get(key), cohort, names.get(row.organisation_id, ""), rules) for key, row in keys.items()
+        _state(session, row, outbox.get(key), cohort, names.get(row.organisation_id, ""), rules)
+        for key, row in keys.items()
     )
     return CohortPosts(int(cohort.id or 0), cohort.name, cohort.programme, period, posts)
 

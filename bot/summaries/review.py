@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, select
 
 from bot.authz import Actor, Refused
+from bot.cohort_calendar import calendar_of
 from bot.cohorts import Invalid
 from bot.settings import Settings
 from bot.summaries.model import ReviewMark, Summary
@@ -69,10 +70,19 @@ def _clock(value: str) -> time:
     return time(int(hours), int(minutes))
 
 
-def review_due(cohort: Cohort, sent_at: datetime, rules: ReviewRules) -> datetime:
-    """When a draft sent at ``sent_at`` is past its review time: ``rules.days`` working days of the cohort later."""
+def review_due(session: Session, cohort: Cohort, sent_at: datetime, rules: ReviewRules) -> datetime:
+    """When a draft sent at ``sent_at`` is past its review time: ``rules.days`` working days of the cohort later,
+    on its own work days, its country's holidays and its quiet periods not counted."""
     start, end = (_clock(value) for value in (cohort.work_start, cohort.work_end))
-    policy = WorkPolicy(tz=cohort.timezone, start=start, end=end, country=cohort.country)
+    calendar = calendar_of(session, cohort)
+    policy = WorkPolicy(
+        tz=cohort.timezone,
+        start=start,
+        end=end,
+        workdays=calendar.workdays,
+        country=cohort.country,
+        quiet_periods=calendar.quiet,
+    )
     return add_working_days(_aware(sent_at), rules.days, policy)
 
 
@@ -102,7 +112,7 @@ def decide(session: Session, cohort: Cohort, row: SummaryPost, rules: ReviewRule
         return Next.DRAFT
     if row.review in (Review.APPROVED, Review.UNREVIEWED):
         return Next.POST
-    overdue = row.review == Review.PENDING and now >= review_due(cohort, row.review_sent_at or now, rules)
+    overdue = row.review == Review.PENDING and now >= review_due(session, cohort, row.review_sent_at or now, rules)
     if overdue and rules.unreviewed == "post":
         row.review = Review.UNREVIEWED
         session.add(row)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -17,7 +17,8 @@ from bot.app import create_app
 from bot.blocks.summary_review import APPROVE, HOLD, NOTE, NOTE_BLOCK, NOTE_FORM, NOTE_INPUT, QUOTE, SHOW
 from bot.deps import Deps
 from bot.settings import Settings
-from storage.models import SummaryPost
+from storage.db import session_scope
+from storage.models import Cohort, QuietPeriod, SummaryPost
 from tests.support import slack_requests
 from tests.support.app_driver import SlackDriver, all_text
 from tests.support.cohorts import Commands
@@ -111,6 +112,21 @@ def test_hr_asking_sends_the_drafts_to_the_coach_and_only_an_approved_one_is_pos
     home = all_text(fake_slack.home_views[COACH])
     assert "*Kela*: posted to <#GHRKELA>" in home and "*Verohallinto*: waiting for your review" in home
     assert fake_slack.invalid == []
+
+
+def test_the_review_time_counts_the_cohorts_own_work_days_and_quiet_periods(
+    cohort: SummaryCohort, at: Driver, engine: Engine
+) -> None:
+    with session_scope(engine) as session:
+        row = session.get(Cohort, cohort.cohort_id)
+        assert row is not None
+        row.workdays = "2345"  # Tuesday to Friday
+        session.add(row)
+        session.add(QuietPeriod(team_id=row.team_id, cohort_id=cohort.cohort_id, first_day=date(2027, 3, 10),
+                                last_day=date(2027, 3, 10)))  # fmt: skip
+    now = cohort.moment(PERIOD) + timedelta(hours=1)  # a Friday
+    reply = at(now).say('summary "Kevät 2027"', user_id="UHRKELA")
+    assert "Thu 11 Mar 2027 at 10:00" in reply  # Tuesday 9 and (Wednesday 10 being quiet) Thursday 11
 
 
 def test_a_quote_taken_out_and_a_note_reach_hr_as_the_coach_left_them(
