@@ -245,7 +245,7 @@ def _import(args: argparse.Namespace) -> int:
     engine = make_engine(settings.database_url)
 
     def send(client: WebClient, ids: Sequence[int]) -> None:
-        send_now(engine, client, ids, now=utcnow)
+        send_now(engine, client, ids, now=utcnow, language=settings.language)
 
     return run_import(
         engine=engine,

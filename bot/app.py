@@ -134,7 +134,7 @@ def with_sender(deps: Deps) -> Deps:
     from schedules.sender import send_now
 
     def send(client: WebClient, ids: Sequence[int]) -> None:
-        send_now(deps.engine, client, ids, now=deps.now)
+        send_now(deps.engine, client, ids, now=deps.now, language=deps.settings.language)
 
     return replace(deps, send_now=send)
 

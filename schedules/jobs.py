@@ -159,6 +159,7 @@ def _sender(ctx: JobContext, sources: list[Any] | None = None) -> Sender:
         concurrency=ctx.concurrency,
         stop=ctx.stop,
         sources=sources,
+        language=ctx.deps.settings.language,
     )
 
 

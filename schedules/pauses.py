@@ -20,6 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from bot.blocks.notices import sending_resumed
+from bot.people import language_of
 from bot.slack_api import SlackFailure, call
 from storage.db import session_scope
 from storage.models import Cohort, CohortStatus, Member, MemberStatus, MessageKind, Role, SendingPause, SlackUser
@@ -47,9 +48,11 @@ def pause(engine: Engine, team_id: str, cause: str, now: datetime) -> None:
         )
 
 
-def paused_teams(engine: Engine, client_for: Callable[[str], WebClient], now: datetime) -> frozenset[str]:
+def paused_teams(
+    engine: Engine, client_for: Callable[[str], WebClient], now: datetime, *, language: str
+) -> frozenset[str]:
     """The workspaces still paused, after asking Slack about those not asked for a minute (ending their pause if
-    the token works again)."""
+    the token works again; `language`: for an admin who chose none and coaches no cohort, MENTORI_LANG)."""
     with Session(engine) as session:
         pauses = list(session.exec(select(SendingPause)))
     still = set()
@@ -60,7 +63,7 @@ def paused_teams(engine: Engine, client_for: Callable[[str], WebClient], now: da
                 with session_scope(engine) as session:
                     session.execute(TABLE.update().where(TABLE.c.team_id == row.team_id).values(checked_at=now))
             continue
-        resume(engine, row, now)
+        resume(engine, row, now, language=language)
     return frozenset(still)
 
 
@@ -72,15 +75,15 @@ def _token_works(client_for: Callable[[str], WebClient], team_id: str) -> bool:
         return False
 
 
-def resume(engine: Engine, pause_row: SendingPause, now: datetime) -> int:
+def resume(engine: Engine, pause_row: SendingPause, now: datetime, *, language: str) -> int:
     """End the pause and tell the workspace's admins and coaches, once; returns how many were told."""
     with session_scope(engine) as session:
         gone = session.exec(delete(SendingPause).where(col(SendingPause.team_id) == pause_row.team_id)).rowcount
         if not gone:  # another sender ended it first
             return 0
         told = 0
-        for user_id, language in _admins_and_coaches(session, pause_row.team_id):
-            message = sending_resumed(language, cause=pause_row.cause, since=pause_row.paused_at)
+        for user_id, chosen in _admins_and_coaches(session, pause_row.team_id, language):
+            message = sending_resumed(chosen, cause=pause_row.cause, since=pause_row.paused_at)
             enqueue(
                 session,
                 Envelope(
@@ -101,8 +104,9 @@ def resume(engine: Engine, pause_row: SendingPause, now: datetime) -> int:
     return told
 
 
-def _admins_and_coaches(session: Session, team_id: str) -> list[tuple[str, str]]:
-    """(user id, language) of the coaches of the workspace's active cohorts and its Slack admins, each once."""
+def _admins_and_coaches(session: Session, team_id: str, default: str) -> list[tuple[str, str]]:
+    """(user id, language) of the coaches of the workspace's active cohorts and its Slack admins, each once; each
+    in their own language, else their cohort's, else `default`."""
     people: dict[str, str] = {}
     coaches = session.exec(
         select(Member.user_id, Member.language, Cohort.language)
@@ -117,7 +121,6 @@ def _admins_and_coaches(session: Session, team_id: str) -> list[tuple[str, str]]
     )
     for user_id, own, cohort_language in coaches:
         people.setdefault(user_id, own or cohort_language)
-    default = next(iter(people.values()), "en")
     admins = session.exec(
         select(SlackUser.user_id).where(
             SlackUser.team_id == team_id,
@@ -127,5 +130,5 @@ def _admins_and_coaches(session: Session, team_id: str) -> list[tuple[str, str]]
         )
     )
     for user_id in admins:
-        people.setdefault(user_id, default)
+        people.setdefault(user_id, language_of(session, team_id, user_id, default))
     return sorted(people.items())

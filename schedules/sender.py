@@ -37,6 +37,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from bot.outbox import plan_deletions
+from bot.settings import DEFAULTS
 from bot.slack_api import SlackFailure, sending_copy
 from schedules import pauses
 from schedules.claims import LEASE, Outcome, Scope
@@ -131,8 +132,10 @@ class Sender:
         max_failures: int = 6,
         settle: float = 5.0,
         sources: Sequence[Source] | None = None,
+        language: str = DEFAULTS.language,
     ) -> None:
         self.engine, self.client_for, self.now, self.worker = engine, client_for, now, worker
+        self.language = language  # MENTORI_LANG: for whom Mentori knows no language of their own
         self.concurrency = max(1, concurrency)
         self.batch = batch or self.concurrency * 4
         self.stop = stop or threading.Event()
@@ -147,7 +150,7 @@ class Sender:
         started = ticks()
         report = SendReport()
         moment = self.now()
-        paused = pauses.paused_teams(self.engine, self.client_for, moment)
+        paused = pauses.paused_teams(self.engine, self.client_for, moment, language=self.language)
         for source in self.sources:
             with session_scope(self.engine) as session:
                 report.add_triage(source.triage(session, moment))
@@ -301,7 +304,9 @@ class Sender:
         return min(30.0, 0.5 * 2.0 ** (failures - 1)) * self._random.uniform(0.8, 1.2)
 
 
-def send_now(engine: Engine, client: WebClient, ids: Sequence[int], *, now: Callable[[], datetime]) -> SendReport:
+def send_now(
+    engine: Engine, client: WebClient, ids: Sequence[int], *, now: Callable[[], datetime], language: str
+) -> SendReport:
     """Send the outbox messages `ids` at once with a listener's workspace client (see bot.outbox)."""
     sending = sending_copy(client)
     worker = f"now:{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
@@ -313,5 +318,6 @@ def send_now(engine: Engine, client: WebClient, ids: Sequence[int], *, now: Call
         concurrency=4,
         budget=NOW_BUDGET,
         sources=only_messages(ids),
+        language=language,
     )
     return sender.run()

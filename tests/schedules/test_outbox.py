@@ -6,6 +6,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -290,7 +291,7 @@ def test_a_refused_token_pauses_the_workspace_and_what_is_still_useful_goes_out_
     from slack_sdk import WebClient
 
     token = {"value": "xoxb-revoked"}
-    ctx = world.context(settings, engine, fake_slack, concurrency=2)
+    ctx = world.context(replace(settings, language="sv"), engine, fake_slack, concurrency=2)
     ctx.posting_client = lambda _team: WebClient(token=token["value"], base_url=fake_slack.url, retry_handlers=[])
     with world.registered(ctx):
         with freeze_time(KICKOFF):
@@ -308,6 +309,9 @@ def test_a_refused_token_pauses_the_workspace_and_what_is_still_useful_goes_out_
     told = [m for m in fake_slack.messages if m["channel"] in (FakeSlack.dm_id(world.COACH), FakeSlack.dm_id("UADMIN"))]
     assert sorted(m["channel"] for m in told) == sorted([FakeSlack.dm_id(world.COACH), FakeSlack.dm_id("UADMIN")])
     assert all("invalid_auth" in str(m["blocks"]) for m in told)  # once each, saying why
+    language = {m["channel"]: m["text"] for m in told}
+    assert language[FakeSlack.dm_id(world.COACH)] == "Mentori can send messages again."  # the cohort's language
+    assert language[FakeSlack.dm_id("UADMIN")] == "Mentori kan skicka meddelanden igen."  # MENTORI_LANG
 
 
 # -- catching up after downtime --------------------------------------------------------------------------------------
