@@ -19,7 +19,7 @@ from tests.support.process import free_port
 
 
 def rss_kib(pid: int) -> int:
-    """Resident memory of a process and all its children (gunicorn's workers), in KiB."""
+    """Resident memory of a process and all its children (the HTTP server's processes), in KiB."""
     total = 0
     for process in [pid, *children(pid)]:
         status = Path(f"/proc/{process}/status")

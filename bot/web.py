@@ -1,4 +1,4 @@
-"""HTTP mode: Slack's requests on /slack/events and health on /healthz on the public port, served by gunicorn;
+"""HTTP mode: Slack's requests on /slack/events and health on /healthz on the public port, served by Granian;
 /metrics only on the metrics port (loopback by default)."""
 
 from __future__ import annotations
