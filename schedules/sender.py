@@ -305,7 +305,12 @@ class Sender:
 
 
 def send_now(
-    engine: Engine, client: WebClient, ids: Sequence[int], *, now: Callable[[], datetime], language: str
+    engine: Engine,
+    client: WebClient,
+    ids: Sequence[int],
+    *,
+    now: Callable[[], datetime],
+    language: str = DEFAULTS.language,
 ) -> SendReport:
     """Send the outbox messages `ids` at once with a listener's workspace client (see bot.outbox)."""
     sending = sending_copy(client)
