@@ -11,8 +11,9 @@ from sqlmodel import Session, col, select
 from bot.authz import Actor
 from bot.status import managed_cohorts
 from bot.summaries.periods import INTERIM, current_period
-from bot.summaries.review import Review, ReviewRules, local, review_due
+from bot.summaries.review import Review, ReviewRules, local, posted_unreviewed_at, review_time
 from bot.summaries.store import stored_rows
+from bot.work_calendar import WorkPolicy
 from storage.models import Cohort, DeliveryStatus, Organisation, OutboxMessage, SummaryPost
 from storage.outbox_messages import summary_key
 
@@ -41,7 +42,7 @@ class CohortPosts:
 
 
 def _state(
-    session: Session, row: SummaryPost, outbox: OutboxMessage | None, cohort: Cohort, name: str, rules: ReviewRules
+    row: SummaryPost, outbox: OutboxMessage | None, cohort: Cohort, name: str, rules: ReviewRules, policy: WorkPolicy
 ) -> OrganisationPost:
     base = OrganisationPost(
         post_id=int(row.id or 0),
@@ -60,12 +61,7 @@ def _state(
         return replace(base, state="held")
     if row.review in (Review.APPROVED, Review.UNREVIEWED):
         return replace(base, state="approved")
-    due = (
-        review_due(session, cohort, row.review_sent_at, rules)
-        if row.review_sent_at and rules.unreviewed == "post"
-        else None
-    )
-    return replace(base, at=local(due, cohort))
+    return replace(base, at=local(posted_unreviewed_at(policy, row, rules), cohort))
 
 
 def cohort_posts(session: Session, cohort: Cohort, now: datetime, rules: ReviewRules) -> CohortPosts | None:
@@ -89,8 +85,9 @@ def cohort_posts(session: Session, cohort: Cohort, now: datetime, rules: ReviewR
             )
         )
     }
+    policy = review_time(session, cohort)
     posts = tuple(
-        _state(session, row, outbox.get(key), cohort, names.get(row.organisation_id, ""), rules)
+        _state(row, outbox.get(key), cohort, names.get(row.organisation_id, ""), rules, policy)
         for key, row in keys.items()
     )
     return CohortPosts(int(cohort.id or 0), cohort.name, cohort.programme, period, posts)

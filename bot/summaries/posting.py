@@ -29,7 +29,8 @@ from bot.summaries.review import (
     decide,
     local,
     mark_of,
-    review_due,
+    posted_unreviewed_at,
+    review_time,
     reviewed,
     stored_quotes,
 )
@@ -174,11 +175,7 @@ def draft_for(session: Session, summary: Summary, row: SummaryPost, rules: Revie
     assert organisation is not None and cohort is not None
     audience = Audience.review(organisation)
     before = previous_summary(session, cohort, summary.period)
-    due = (
-        review_due(session, cohort, row.review_sent_at, rules)
-        if row.review_sent_at and rules.unreviewed == "post"
-        else None
-    )
+    due = posted_unreviewed_at(review_time(session, cohort), row, rules)
     view = reviewed(privacy_gate.view(summary, audience), row)
     shown = {quote.text for quote in view.quotes}
     return Draft(

@@ -70,20 +70,31 @@ def _clock(value: str) -> time:
     return time(int(hours), int(minutes))
 
 
-def review_due(session: Session, cohort: Cohort, sent_at: datetime, rules: ReviewRules) -> datetime:
-    """When a draft sent at ``sent_at`` is past its review time: ``rules.days`` working days of the cohort later,
-    on its own work days, its country's holidays and its quiet periods not counted."""
-    start, end = (_clock(value) for value in (cohort.work_start, cohort.work_end))
+def review_time(session: Session, cohort: Cohort) -> WorkPolicy:
+    """The cohort's working time, in which its coaches' review days are counted: its work days and hours in its
+    time zone, without its country's holidays and its quiet periods."""
     calendar = calendar_of(session, cohort)
-    policy = WorkPolicy(
+    return WorkPolicy(
         tz=cohort.timezone,
-        start=start,
-        end=end,
+        start=_clock(cohort.work_start),
+        end=_clock(cohort.work_end),
         workdays=calendar.workdays,
         country=cohort.country,
         quiet_periods=calendar.quiet,
     )
+
+
+def review_due(policy: WorkPolicy, sent_at: datetime, rules: ReviewRules) -> datetime:
+    """When a draft sent at ``sent_at`` is past its review time: ``rules.days`` working days of ``policy`` later."""
     return add_working_days(_aware(sent_at), rules.days, policy)
+
+
+def posted_unreviewed_at(policy: WorkPolicy, row: SummaryPost, rules: ReviewRules) -> datetime | None:
+    """When a draft waiting for review is posted without one, as the coaches and HR are told; None when it waits
+    for a coach however long that takes."""
+    if row.review_sent_at is None or rules.unreviewed != "post":
+        return None
+    return review_due(policy, row.review_sent_at, rules)
 
 
 def coaches(session: Session, cohort: Cohort) -> list[str]:
@@ -112,7 +123,9 @@ def decide(session: Session, cohort: Cohort, row: SummaryPost, rules: ReviewRule
         return Next.DRAFT
     if row.review in (Review.APPROVED, Review.UNREVIEWED):
         return Next.POST
-    overdue = row.review == Review.PENDING and now >= review_due(session, cohort, row.review_sent_at or now, rules)
+    overdue = row.review == Review.PENDING and now >= review_due(
+        review_time(session, cohort), row.review_sent_at or now, rules
+    )
     if overdue and rules.unreviewed == "post":
         row.review = Review.UNREVIEWED
         session.add(row)
