@@ -20,7 +20,9 @@ from storage.outbox_messages import introduction_of, summary_post_of
 
 TABLE = OutboxMessage.__table__  # type: ignore[attr-defined]  # SQLModel leaves __table__ untyped
 _RETURNED = ("id", "team_id", "kind", "key", "user_id", "channel_id", "thread_ts", "payload", "not_before", "latest_at")
-NOT_INTRODUCED = "its group's introduction was not sent"
+# last_error of a "Did you meet?" cancelled because its group was never introduced: the coaches were told of the
+# introduction itself, so the questions are cancelled, not reported again
+NOT_INTRODUCED = "not_introduced"
 
 
 @dataclass(frozen=True)
@@ -63,7 +65,7 @@ class MessageSource:
         for claim in claimed:
             task = _task(claim)
             if int(claim.row["id"]) in unintroduced:
-                settled.append(Outcome(int(claim.row["id"]), DeliveryStatus.SKIPPED, error=NOT_INTRODUCED))
+                settled.append(Outcome(int(claim.row["id"]), DeliveryStatus.CANCELLED, error=NOT_INTRODUCED))
             elif task is None:
                 settled.append(Outcome(int(claim.row["id"]), DeliveryStatus.FAILED, error="empty"))
             else:
