@@ -39,7 +39,15 @@ from storage.models import (
     ProgrammeSession,
     SlackUser,
 )
-from storage.outbox_messages import Envelope, enqueue, group_post, introduction_key, met_question_key, post
+from storage.outbox_messages import (
+    Envelope,
+    enqueue,
+    group_post,
+    introduction_key,
+    met_question_key,
+    met_questions_like,
+    post,
+)
 
 INTRODUCTION_FOR = timedelta(days=7)  # an introduction not sent within a week is no use: the week is over
 FOLLOW_UP_AFTER = timedelta(days=7)
@@ -246,7 +254,7 @@ def _cancel_unsent(session: Session, cohort: Cohort, block: int) -> None:
     """The block's groups formed again: what they have not sent yet speaks of groups that are no more."""
     ids = list(session.exec(select(PeerGroup.id).where(PeerGroup.cohort_id == cohort.id, PeerGroup.block == block)))
     keys = [col(OutboxMessage.key) == introduction_key(int(i or 0)) for i in ids]
-    keys += [col(OutboxMessage.key).like(f"peer:met:{i}:%") for i in ids]
+    keys += [col(OutboxMessage.key).like(met_questions_like(int(i or 0))) for i in ids]
     session.execute(
         update(OutboxMessage)
         .where(col(OutboxMessage.team_id) == cohort.team_id, col(OutboxMessage.kind) == MessageKind.INTRODUCTION,
@@ -292,33 +300,32 @@ def leave_groups(session: Session, cohort: Cohort, member: Member, messages: Pee
     left with one person is not introduced), and they are not asked whether they met."""
     group_ids = list(session.exec(select(PeerGroupMember.group_id).where(PeerGroupMember.member_id == member.id)))
     for group in session.exec(select(PeerGroup).where(col(PeerGroup.id).in_(group_ids))).all():
-        unsent = _unsent(session, cohort, group)
-        own = [row for row in unsent if row.key == met_question_key(int(group.id or 0), int(member.id or 0))]
-        intro = next((row for row in unsent if row.key == introduction_key(int(group.id or 0))), None)
-        if intro is None:  # the group has been introduced: only the removed mentor's own question is dropped
-            _cancel(session, own)
+        group_id = int(group.id or 0)
+        unsent = {row.key: row for row in _unsent(session, cohort, group_id)}
+        own = unsent.pop(met_question_key(group_id, int(member.id or 0)), None)
+        _cancel(session, [own] if own else [])
+        intro = unsent.get(introduction_key(group_id))
+        if intro is None:  # the group has been introduced: the others may well have met the removed mentor
             continue
-        people = [person for person in _active_members(session, group) if person.id != member.id]
+        people = [person for person in _active_members(session, group_id) if person.id != member.id]
         if len(people) < 2:
-            _cancel(session, unsent)
+            _cancel(session, list(unsent.values()))
             continue
-        _cancel(session, own)
         intro.payload = group_post(
             messages.introduction(introduction(session, cohort, group, people)), [p.user_id for p in people]
         )
         session.add(intro)
-        for row in unsent:
-            asked = next((p for p in people if row.key == met_question_key(int(group.id or 0), int(p.id or 0))), None)
-            if asked is not None:
-                row.payload = post(messages.met_question(_met_question(cohort, group, asked, people)))
-                session.add(row)
+        for person in people:
+            question = unsent.get(met_question_key(group_id, int(person.id or 0)))
+            if question is not None:
+                question.payload = post(messages.met_question(_met_question(cohort, group, person, people)))
+                session.add(question)
     session.flush()
 
 
-def _unsent(session: Session, cohort: Cohort, group: PeerGroup) -> list[OutboxMessage]:
+def _unsent(session: Session, cohort: Cohort, group_id: int) -> list[OutboxMessage]:
     keys = or_(
-        col(OutboxMessage.key) == introduction_key(int(group.id or 0)),
-        col(OutboxMessage.key).like(f"peer:met:{group.id}:%"),
+        col(OutboxMessage.key) == introduction_key(group_id), col(OutboxMessage.key).like(met_questions_like(group_id))
     )
     return list(
         session.exec(
@@ -329,12 +336,12 @@ def _unsent(session: Session, cohort: Cohort, group: PeerGroup) -> list[OutboxMe
     )  # fmt: skip
 
 
-def _active_members(session: Session, group: PeerGroup) -> list[Member]:
+def _active_members(session: Session, group_id: int) -> list[Member]:
     return list(
         session.exec(
             select(Member)
             .join(PeerGroupMember, col(PeerGroupMember.member_id) == Member.id)
-            .where(PeerGroupMember.group_id == group.id, Member.status == MemberStatus.ACTIVE)
+            .where(PeerGroupMember.group_id == group_id, Member.status == MemberStatus.ACTIVE)
             .order_by(col(Member.id))
         )
     )

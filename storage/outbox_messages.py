@@ -61,6 +61,11 @@ def met_question_key(group_id: int, member_id: int) -> str:
     return f"peer:met:{group_id}:{member_id}"
 
 
+def met_questions_like(group_id: int) -> str:
+    """A LIKE pattern matching the keys of every "Did you meet?" of a peer group."""
+    return f"peer:met:{group_id}:%"
+
+
 def introduction_of(key: str) -> str | None:
     """For a "Did you meet?" question's key, the key of its group's introduction."""
     parts = key.split(":")
