@@ -114,7 +114,8 @@ class _MetricsServer(WSGIServer):
         super().__init__(listening.getsockname()[:2], _QuietHandler, bind_and_activate=False)
         self.socket.close()
         self.socket = listening
-        self.server_name, self.server_port = socket.getfqdn(listening.getsockname()[0]), listening.getsockname()[1]
+        # the address as bound: wsgiref's own bind would look the host name up in DNS in every server process
+        self.server_name, self.server_port = listening.getsockname()[:2]
         self.setup_environ()
         self.set_app(app)
 
